@@ -6,4 +6,5 @@
 
 pub mod authn;
 pub mod client;
+pub mod error;
 pub mod sim;

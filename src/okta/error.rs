@@ -1,0 +1,206 @@
+//! What can go wrong when talking to Okta, in one error type the login
+//! conversation can branch on: Okta's own refusals (by `errorCode`, never by
+//! summary text), and the ways the network or the answer can fail.
+//!
+//! Messages are written for an operator reading a log line. They never carry a
+//! request body, a password, an API token, a stateToken or a sessionToken.
+
+use serde::{Deserialize, Serialize};
+
+use super::client::RateLimit;
+
+/// Okta `errorCode` values the bridge (and the simulated org) use.
+pub mod codes {
+    /// Validation failed (a field is missing or invalid).
+    pub const VALIDATION_FAILED: &str = "E0000001";
+    /// The request body was not well-formed.
+    pub const MALFORMED_REQUEST: &str = "E0000003";
+    /// Authentication failed: wrong password, unknown user, hidden lockout, policy deny.
+    pub const AUTHENTICATION_FAILED: &str = "E0000004";
+    /// The token's admin lacks the permission.
+    pub const FORBIDDEN: &str = "E0000006";
+    /// Resource not found.
+    pub const NOT_FOUND: &str = "E0000007";
+    /// Internal server error.
+    pub const INTERNAL_ERROR: &str = "E0000009";
+    /// The org is in read-only mode.
+    pub const READ_ONLY: &str = "E0000010";
+    /// Invalid token: API token expired or revoked, or stateToken expired.
+    pub const INVALID_TOKEN: &str = "E0000011";
+    /// The endpoint does not support the HTTP method.
+    pub const METHOD_NOT_ALLOWED: &str = "E0000022";
+    /// Rate limit exceeded.
+    pub const RATE_LIMITED: &str = "E0000047";
+    /// Invalid passcode or answer.
+    pub const INVALID_PASSCODE: &str = "E0000068";
+    /// The user is locked out of the factor.
+    pub const FACTOR_LOCKED_OUT: &str = "E0000069";
+    /// The call is not allowed in the transaction's current state.
+    pub const ILLEGAL_STATE: &str = "E0000079";
+}
+
+/// The body Okta sends with every 4xx and 5xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OktaErrorBody {
+    pub error_code: String,
+    #[serde(default)]
+    pub error_summary: String,
+    #[serde(default)]
+    pub error_link: Option<String>,
+    #[serde(default)]
+    pub error_id: Option<String>,
+    #[serde(default)]
+    pub error_causes: Vec<OktaErrorCause>,
+}
+
+/// One entry of `errorCauses`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OktaErrorCause {
+    #[serde(default)]
+    pub error_summary: String,
+}
+
+/// A failed call to Okta.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum OktaError {
+    /// Okta answered 4xx/5xx with its error body.
+    #[error("Okta refused the request: {error_code} {summary} (HTTP {http_status}{})", request_id_suffix(.request_id))]
+    Api {
+        http_status: u16,
+        error_code: String,
+        summary: String,
+        request_id: Option<String>,
+        /// The rate-limit headers of the refusal (to back off after a 429).
+        rate_limit: Option<RateLimit>,
+    },
+    /// A 4xx/5xx answer without an Okta error body (a proxy or load balancer answered).
+    #[error("Okta answered HTTP {http_status} without an Okta error body{}", request_id_suffix(.request_id))]
+    Status {
+        http_status: u16,
+        request_id: Option<String>,
+    },
+    /// No answer within the connect or request timeout.
+    #[error("Okta did not answer in time")]
+    Timeout,
+    /// Could not open a connection (refused, DNS, TLS handshake).
+    #[error("cannot connect to Okta: {0}")]
+    Connect(String),
+    /// Any other transport failure.
+    #[error("HTTP exchange with Okta failed: {0}")]
+    Http(String),
+    /// A 2xx answer that is not what the API documents.
+    #[error("cannot read Okta's answer: {0}")]
+    Decode(String),
+    /// The settings cannot work (bad org URL, unusable token).
+    #[error("invalid Okta settings: {0}")]
+    Config(String),
+}
+
+fn request_id_suffix(request_id: &Option<String>) -> String {
+    match request_id {
+        Some(id) => format!(", request id {id}"),
+        None => String::new(),
+    }
+}
+
+impl OktaError {
+    /// Okta's `errorCode`, when Okta refused the call with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            OktaError::Api { error_code, .. } => Some(error_code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a refusal.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            OktaError::Api { http_status, .. } | OktaError::Status { http_status, .. } => {
+                Some(*http_status)
+            }
+            _ => None,
+        }
+    }
+
+    /// `X-Okta-Request-Id` of the refusal, to quote in logs and support cases.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            OktaError::Api { request_id, .. } | OktaError::Status { request_id, .. } => {
+                request_id.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The call ran out of time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, OktaError::Timeout)
+    }
+
+    /// Okta cannot be used right now: no connection, no answer in time, a 5xx,
+    /// an internal error (E0000009) or read-only mode (E0000010).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            OktaError::Timeout | OktaError::Connect(_) => true,
+            OktaError::Api { .. } | OktaError::Status { .. } => {
+                self.http_status().is_some_and(|status| status >= 500)
+                    || matches!(self.code(), Some(codes::INTERNAL_ERROR | codes::READ_ONLY))
+            }
+            _ => false,
+        }
+    }
+
+    /// Okta refused the call for exceeding a rate limit (HTTP 429).
+    pub fn is_rate_limited(&self) -> bool {
+        self.http_status() == Some(429)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_parses_okta_shape() {
+        let body: OktaErrorBody = serde_json::from_str(
+            r#"{"errorCode":"E0000004","errorSummary":"Authentication failed","errorLink":"E0000004",
+                "errorId":"oaeXYZ","errorCauses":[]}"#,
+        )
+        .expect("parses");
+        assert_eq!(body.error_code, codes::AUTHENTICATION_FAILED);
+        assert_eq!(body.error_summary, "Authentication failed");
+        assert_eq!(body.error_id.as_deref(), Some("oaeXYZ"));
+    }
+
+    #[test]
+    fn classification() {
+        let api = |status: u16, code: &str| OktaError::Api {
+            http_status: status,
+            error_code: code.into(),
+            summary: "s".into(),
+            request_id: Some("req1".into()),
+            rate_limit: None,
+        };
+        assert!(api(500, codes::INTERNAL_ERROR).is_unavailable());
+        assert!(api(503, codes::READ_ONLY).is_unavailable());
+        assert!(!api(401, codes::AUTHENTICATION_FAILED).is_unavailable());
+        assert!(api(429, codes::RATE_LIMITED).is_rate_limited());
+        assert_eq!(api(401, codes::INVALID_TOKEN).code(), Some("E0000011"));
+        assert!(OktaError::Timeout.is_unavailable() && OktaError::Timeout.is_timeout());
+        assert!(OktaError::Connect("refused".into()).is_unavailable());
+        assert!(
+            OktaError::Status {
+                http_status: 502,
+                request_id: None
+            }
+            .is_unavailable()
+        );
+        let text = api(401, codes::AUTHENTICATION_FAILED).to_string();
+        assert_eq!(
+            text,
+            "Okta refused the request: E0000004 s (HTTP 401, request id req1)"
+        );
+    }
+}

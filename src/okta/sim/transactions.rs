@@ -1,0 +1,116 @@
+//! Authentication transactions in progress, named by their stateToken.
+//!
+//! A transaction remembers the last state the org sent, so that posting only
+//! `{"stateToken": ...}` returns it (how a client recovers after a network
+//! error), and expires like Okta's: each use pushes the expiry back, and an
+//! expired or unknown stateToken is refused with `E0000011`.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+use super::ids;
+use super::time::okta_timestamp;
+
+/// Transactions kept at most; the oldest give way first.
+const MAX_TRANSACTIONS: usize = 10_000;
+
+struct Transaction {
+    /// The last answer sent, stateToken included.
+    state: Value,
+    expires: Instant,
+}
+
+/// The org's open transactions.
+pub(crate) struct Transactions {
+    open: Mutex<HashMap<String, Transaction>>,
+    lifetime: Duration,
+}
+
+impl Transactions {
+    pub fn new(lifetime: Duration) -> Transactions {
+        Transactions {
+            open: Mutex::new(HashMap::new()),
+            lifetime,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Transaction>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Opens a transaction in the state `answer` describes: adds a fresh
+    /// `stateToken` and `expiresAt` to it, keeps it, and returns it.
+    pub fn open(&self, mut answer: Value) -> Value {
+        let token = format!("00{}", ids::random_token(40));
+        self.stamp(&mut answer, &token);
+        let mut open = self.lock();
+        let now = Instant::now();
+        open.retain(|_, transaction| transaction.expires > now);
+        if open.len() >= MAX_TRANSACTIONS {
+            let oldest = open
+                .iter()
+                .min_by_key(|(_, transaction)| transaction.expires)
+                .map(|(token, _)| token.clone());
+            if let Some(oldest) = oldest {
+                open.remove(&oldest);
+            }
+        }
+        open.insert(
+            token,
+            Transaction {
+                state: answer.clone(),
+                expires: now + self.lifetime,
+            },
+        );
+        answer
+    }
+
+    /// The current state of a live transaction (its expiry pushed back), or
+    /// `None` for an unknown or expired stateToken.
+    pub fn current(&self, token: &str) -> Option<Value> {
+        let mut open = self.lock();
+        let now = Instant::now();
+        let transaction = open.get_mut(token)?;
+        if transaction.expires <= now {
+            open.remove(token);
+            return None;
+        }
+        transaction.expires = now + self.lifetime;
+        let mut state = transaction.state.clone();
+        self.stamp(&mut state, token);
+        transaction.state = state.clone();
+        Some(state)
+    }
+
+    fn stamp(&self, answer: &mut Value, token: &str) {
+        if let Value::Object(fields) = answer {
+            fields.insert("stateToken".into(), Value::from(token));
+            let expires_at = okta_timestamp(SystemTime::now() + self.lifetime);
+            fields.insert("expiresAt".into(), Value::from(expires_at));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_then_recover_then_expire() {
+        let transactions = Transactions::new(Duration::from_secs(300));
+        let answer = transactions.open(serde_json::json!({"status": "MFA_REQUIRED"}));
+        let token = answer["stateToken"].as_str().expect("token").to_owned();
+        let again = transactions.current(&token).expect("live");
+        assert_eq!(again["status"], "MFA_REQUIRED");
+        assert_eq!(again["stateToken"], token.as_str());
+        assert!(transactions.current("00unknown").is_none());
+
+        let short = Transactions::new(Duration::ZERO);
+        let answer = short.open(serde_json::json!({"status": "PASSWORD_EXPIRED"}));
+        let token = answer["stateToken"].as_str().expect("token").to_owned();
+        assert!(short.current(&token).is_none());
+    }
+}
