@@ -278,10 +278,13 @@ impl OktaClient {
         forwarded_for: Option<IpAddr>,
     ) -> Result<OktaReply<T>, OktaError> {
         let json = HeaderValue::from_static("application/json");
+        // Only the path is logged: links may carry query parameters.
+        let path = url.path().to_owned();
+        let path = path.as_str();
         let mut request = self
             .inner
             .http
-            .request(method, url)
+            .request(method.clone(), url)
             .header(AUTHORIZATION, self.inner.authorization.clone())
             .header(ACCEPT, json.clone());
         if let Some(body) = body {
@@ -291,10 +294,22 @@ impl OktaClient {
             request = request.header(FORWARDED_FOR, ip.to_string());
         }
 
-        let mut response = request.send().await.map_err(transport_error)?;
+        let mut response = request.send().await.map_err(|error| {
+            let error = transport_error(error);
+            tracing::debug!(%method, path, %error, "Okta call failed");
+            error
+        })?;
         let http_status = response.status().as_u16();
         let request_id = header_text(response.headers(), REQUEST_ID).map(str::to_owned);
         let rate_limit = RateLimit::from_headers(response.headers());
+        tracing::debug!(
+            %method,
+            path,
+            http_status,
+            request_id = request_id.as_deref().unwrap_or("-"),
+            rate_limit_remaining = rate_limit.map(|limit| limit.remaining),
+            "Okta answered"
+        );
         let answer = read_answer(&mut response).await?;
 
         if response.status().is_success() {

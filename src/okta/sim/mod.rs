@@ -14,7 +14,8 @@
 //! use okta_radius::okta::sim::{self, SimConfig, SimDirectory};
 //! let directory = SimDirectory::from_toml_file("config/demo-users.toml")
 //!     .map_err(std::io::Error::other)?;
-//! let org = sim::start(SimConfig::new(directory.users, "demo-token"), "127.0.0.1:0".parse().unwrap()).await?;
+//! let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+//! let org = sim::start(SimConfig::new(directory.users, "demo-token"), listen).await?;
 //! println!("org at {}", org.base_url());
 //! # Ok(()) }
 //! ```
