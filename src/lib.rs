@@ -9,6 +9,9 @@
 
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod okta;
 pub mod radius;
 pub mod server;
+pub mod service;
+pub mod telemetry;

@@ -1,1 +1,133 @@
-fn main() {}
+//! The `okta-radius` command line: parsing arguments and dispatching to the
+//! library. Nothing else lives here.
+
+use clap::{Parser, Subcommand};
+use okta_radius::config::{Config, LogConfig, LogFormat};
+use okta_radius::{demo, service, telemetry};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "okta-radius",
+    version,
+    about = "A RADIUS server that authenticates users against Okta"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server with a config file.
+    Serve {
+        #[arg(long, short, value_name = "FILE", env = "OKTA_RADIUS_CONFIG")]
+        config: PathBuf,
+    },
+    /// Check a config file and report every problem by key (exit 2 on error).
+    CheckConfig {
+        #[arg(long, short, value_name = "FILE", env = "OKTA_RADIUS_CONFIG")]
+        config: PathBuf,
+    },
+    /// Run the server against a simulated Okta org with demo users.
+    Demo {
+        /// RADIUS listen address.
+        #[arg(long, default_value = "127.0.0.1:1812")]
+        listen: SocketAddr,
+        /// Metrics listen address.
+        #[arg(long, default_value = "127.0.0.1:9812")]
+        metrics: SocketAddr,
+        /// Where the simulated Okta org listens (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        okta_listen: SocketAddr,
+    },
+}
+
+/// Exit status for an invalid config, as `check-config` documents.
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::CheckConfig { config } => check_config(&config),
+        Command::Serve { config } => {
+            let config = match load(&config) {
+                Ok(config) => config,
+                Err(code) => return code,
+            };
+            telemetry::logging::init(&config.log);
+            run_async(service::run(config))
+        }
+        Command::Demo {
+            listen,
+            metrics,
+            okta_listen,
+        } => {
+            telemetry::logging::init(&LogConfig {
+                format: LogFormat::Human,
+                level: "info".to_owned(),
+            });
+            run_async(demo::run(demo::DemoOptions {
+                listen,
+                metrics: Some(metrics),
+                okta_listen,
+            }))
+        }
+    }
+}
+
+fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
+    let config = Config::load(path).map_err(|errors| {
+        eprintln!("{}: the config is invalid:\n{errors}", path.display());
+        ExitCode::from(EXIT_CONFIG)
+    })?;
+    if let Err(errors) = service::check(&config) {
+        eprintln!("{}: the config is invalid:\n{errors}", path.display());
+        return Err(ExitCode::from(EXIT_CONFIG));
+    }
+    Ok(config)
+}
+
+fn check_config(path: &std::path::Path) -> ExitCode {
+    match load(path) {
+        Ok(config) => {
+            for warning in &config.warnings {
+                println!("warning: {warning}");
+            }
+            println!(
+                "{}: valid ({} client{}, {} listener{})",
+                path.display(),
+                config.clients.len(),
+                if config.clients.len() == 1 { "" } else { "s" },
+                config.server.listen.len(),
+                if config.server.listen.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+            );
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(future) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("okta-radius: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! What the conversation decided about one request, with what the audit log
+//! needs to explain it. The server turns a decision into reply bytes; nothing
+//! here knows about sockets.
+
+use crate::radius::attribute::Attribute;
+use crate::radius::packet::Code;
+
+/// The kind of answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    Reject,
+    Challenge,
+    /// No answer at all: the NAS times out and fails over.
+    Silence,
+}
+
+impl Verdict {
+    /// The reply code, or `None` for silence.
+    pub fn code(self) -> Option<Code> {
+        match self {
+            Verdict::Accept => Some(Code::AccessAccept),
+            Verdict::Reject => Some(Code::AccessReject),
+            Verdict::Challenge => Some(Code::AccessChallenge),
+            Verdict::Silence => None,
+        }
+    }
+
+    /// The label used in logs and metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Accept => "accept",
+            Verdict::Reject => "reject",
+            Verdict::Challenge => "challenge",
+            Verdict::Silence => "silence",
+        }
+    }
+}
+
+/// A decision and its explanation.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub verdict: Verdict,
+    /// Reply attributes (Reply-Message, State, Class, vendor attributes...).
+    pub attributes: Vec<Attribute>,
+    /// A stable reason label for the audit log, e.g. `okta_success`.
+    pub reason: &'static str,
+    /// The Okta login the request was checked as, once known.
+    pub login: Option<String>,
+    /// `X-Okta-Request-Id` of the call that decided, for Okta's System Log.
+    pub okta_request_id: Option<String>,
+}
+
+impl Decision {
+    pub fn accept(reason: &'static str) -> Decision {
+        Decision {
+            verdict: Verdict::Accept,
+            attributes: Vec::new(),
+            reason,
+            login: None,
+            okta_request_id: None,
+        }
+    }
+
+    /// An Access-Reject whose Reply-Message tells the user why.
+    pub fn reject(reason: &'static str, message: &str) -> Decision {
+        Decision {
+            verdict: Verdict::Reject,
+            attributes: Attribute::reply_messages(message),
+            reason,
+            login: None,
+            okta_request_id: None,
+        }
+    }
+
+    pub fn silence(reason: &'static str) -> Decision {
+        Decision {
+            verdict: Verdict::Silence,
+            attributes: Vec::new(),
+            reason,
+            login: None,
+            okta_request_id: None,
+        }
+    }
+
+    pub fn with_login(mut self, login: impl Into<String>) -> Decision {
+        self.login = Some(login.into());
+        self
+    }
+
+    pub fn with_okta_request_id(mut self, request_id: Option<String>) -> Decision {
+        self.okta_request_id = request_id;
+        self
+    }
+}

@@ -1,0 +1,560 @@
+//! One typed configuration, loaded once and validated once.
+//!
+//! The TOML file (see `config/okta-radius.toml` for every key) is read with the
+//! `config` crate, every key can be overridden by an environment variable
+//! `OKTA_RADIUS__SECTION__KEY`, and secrets are resolved from inline values,
+//! files or environment variables. Validation collects every problem, each
+//! naming its key and the fix, so an operator fixes a config in one pass.
+
+pub mod file;
+pub mod secret;
+
+use file::{ClientSection, ConfigFile, OktaSection};
+use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
+use secret::SecretSpec;
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Prefix of environment variables that override config keys.
+pub const ENV_PREFIX: &str = "OKTA_RADIUS";
+
+/// Shared secrets this short are accepted with a warning (BlastRADIUS advice).
+const WEAK_SECRET_LEN: usize = 12;
+
+/// The validated configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub okta: OktaConfig,
+    pub users: UserNameRules,
+    pub log: LogConfig,
+    /// Where `/metrics` is served; `None` when switched off.
+    pub metrics_listen: Option<SocketAddr>,
+    pub clients: Vec<Arc<ClientConfig>>,
+    /// Things that work but deserve the operator's attention.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: Vec<SocketAddr>,
+    pub max_in_flight: usize,
+    pub duplicate_cache_ttl: Duration,
+    pub duplicate_cache_entries: usize,
+    pub reject_delay: Duration,
+    pub status_server_per_second: u32,
+    pub dictionaries: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OktaConfig {
+    pub org_url: String,
+    pub api_token: SecretString,
+    pub connect_timeout: Duration,
+    /// The request attribute whose value becomes `X-Forwarded-For`, or `None`.
+    pub forwarded_for_attribute: Option<String>,
+}
+
+/// How a typed user name becomes an Okta login.
+#[derive(Debug, Clone, Default)]
+pub struct UserNameRules {
+    /// `EXAMPLE\alice` becomes `alice`.
+    pub strip_domain_prefix: bool,
+    /// Appended as `@domain` when the name has no `@`.
+    pub default_domain: Option<String>,
+    /// Lower-case the name before sending it to Okta.
+    pub lowercase: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+/// What to answer when Okta cannot give a verdict within the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnOktaFailure {
+    /// Access-Reject, with a Reply-Message saying the service is unavailable.
+    Reject,
+    /// No answer at all, so the NAS fails over to its next RADIUS server.
+    Drop,
+}
+
+/// A RADIUS client (NAS) and its options, known by source address.
+#[derive(Clone)]
+pub struct ClientConfig {
+    pub name: String,
+    pub network: IpNet,
+    pub secret: SecretString,
+    pub require_message_authenticator: bool,
+    pub limit_proxy_state: bool,
+    pub deadline: Duration,
+    pub on_okta_failure: OnOktaFailure,
+    pub max_in_flight: usize,
+}
+
+impl ClientConfig {
+    /// The shared secret as bytes, for the protocol functions.
+    pub fn secret_bytes(&self) -> &[u8] {
+        self.secret.expose_secret().as_bytes()
+    }
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("name", &self.name)
+            .field("network", &self.network)
+            .field("secret", &"[redacted]")
+            .field(
+                "require_message_authenticator",
+                &self.require_message_authenticator,
+            )
+            .field("limit_proxy_state", &self.limit_proxy_state)
+            .field("deadline", &self.deadline)
+            .field("on_okta_failure", &self.on_okta_failure)
+            .field("max_in_flight", &self.max_in_flight)
+            .finish()
+    }
+}
+
+/// One problem with the config: the key it concerns and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub key: String,
+    pub message: String,
+}
+
+/// Every problem found in a config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigProblem>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}: {}", problem.key, problem.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl ConfigErrors {
+    fn one(key: &str, message: impl Into<String>) -> ConfigErrors {
+        ConfigErrors(vec![ConfigProblem {
+            key: key.to_owned(),
+            message: message.into(),
+        }])
+    }
+}
+
+impl Config {
+    /// Loads a config file with overrides from the process environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigErrors::one("--config", format!("cannot read {}: {e}", path.display()))
+        })?;
+        Config::from_toml(&text, None)
+    }
+
+    /// Parses config text. `env` replaces the process environment for the
+    /// `OKTA_RADIUS__*` overrides (tests pass their own map).
+    pub fn from_toml(
+        text: &str,
+        env: Option<HashMap<String, String>>,
+    ) -> Result<Config, ConfigErrors> {
+        let environment = config::Environment::with_prefix(ENV_PREFIX)
+            .prefix_separator("__")
+            .separator("__")
+            .list_separator(",")
+            .with_list_parse_key("server.listen")
+            .with_list_parse_key("server.dictionaries")
+            .try_parsing(true)
+            .source(env);
+        let raw: ConfigFile = config::Config::builder()
+            .add_source(config::File::from_str(text, config::FileFormat::Toml))
+            .add_source(environment)
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| ConfigErrors::one(&error_key(&e), sanitize_parse_error(&e)))?;
+        validate(raw)
+    }
+}
+
+/// The key a parse error concerns, when the `config` crate names one.
+fn error_key(error: &config::ConfigError) -> String {
+    let text = error.to_string();
+    // The crate reports "... for key `server.listen` ..." where it knows.
+    if let Some(start) = text.find("for key `") {
+        let rest = &text[start + 9..];
+        if let Some(end) = rest.find('`') {
+            return rest[..end].to_owned();
+        }
+    }
+    if let Some(start) = text.find("unknown field `") {
+        let rest = &text[start + 15..];
+        if let Some(end) = rest.find('`') {
+            return rest[..end].to_owned();
+        }
+    }
+    "config".to_owned()
+}
+
+/// Parse errors quote the offending TOML; that could be a secret, so only the
+/// crate's description of the problem is kept, never a quoted value.
+fn sanitize_parse_error(error: &config::ConfigError) -> String {
+    let text = error.to_string();
+    let text = if text.contains("unknown field") {
+        format!("{text} (check the spelling against config/okta-radius.toml)")
+    } else {
+        text
+    };
+    // Quoted values appear as "..." in TOML syntax errors.
+    let mut out = String::with_capacity(text.len());
+    let mut in_quote = false;
+    for ch in text.chars() {
+        if ch == '"' {
+            if !in_quote {
+                out.push_str("\"…");
+            }
+            in_quote = !in_quote;
+            if !in_quote {
+                out.push('"');
+            }
+            continue;
+        }
+        if !in_quote {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+struct Problems(Vec<ConfigProblem>);
+
+impl Problems {
+    fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ConfigProblem {
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+}
+
+fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
+    let mut problems = Problems(Vec::new());
+    let mut warnings = Vec::new();
+
+    let mut listen = Vec::new();
+    if raw.server.listen.is_empty() {
+        problems.add(
+            "server.listen",
+            "no listen address: give at least one, e.g. [\"0.0.0.0:1812\"]",
+        );
+    }
+    for (i, address) in raw.server.listen.iter().enumerate() {
+        match address.parse::<SocketAddr>() {
+            Ok(addr) => listen.push(addr),
+            Err(_) => problems.add(
+                format!("server.listen[{i}]"),
+                format!("`{address}` is not an IP address and port, e.g. \"0.0.0.0:1812\" or \"[::]:1812\""),
+            ),
+        }
+    }
+    if raw.server.max_in_flight == 0 {
+        problems.add(
+            "server.max_in_flight",
+            "must be at least 1 (10000 is the default)",
+        );
+    }
+    if !(5..=120).contains(&raw.server.duplicate_cache_seconds) {
+        problems.add(
+            "server.duplicate_cache_seconds",
+            "must be 5 to 120: longer than the NAS's retry window (RFC 5080 §2.2.2 suggests 5-30)",
+        );
+    }
+    if raw.server.duplicate_cache_entries < 1_000 {
+        problems.add("server.duplicate_cache_entries", "must be at least 1000");
+    }
+    if raw.server.reject_delay_ms > 5_000 {
+        problems.add(
+            "server.reject_delay_ms",
+            "must be at most 5000 (1000 is the default)",
+        );
+    }
+    if raw.server.status_server_per_second == 0 {
+        problems.add("server.status_server_per_second", "must be at least 1");
+    }
+
+    let okta = validate_okta(raw.okta, &mut problems);
+
+    let users = UserNameRules {
+        strip_domain_prefix: raw.users.strip_domain_prefix,
+        default_domain: raw.users.default_domain.clone().filter(|d| !d.is_empty()),
+        lowercase: raw.users.lowercase,
+    };
+    if let Some(domain) = &users.default_domain
+        && (domain.contains('@') || domain.contains(char::is_whitespace))
+    {
+        problems.add(
+            "users.default_domain",
+            "give the domain alone, e.g. \"example.com\" (no @, no spaces)",
+        );
+    }
+
+    let format = match raw.log.format.as_str() {
+        "human" => LogFormat::Human,
+        "json" => LogFormat::Json,
+        other => {
+            problems.add(
+                "log.format",
+                format!("`{other}` is not a log format: use \"human\" or \"json\""),
+            );
+            LogFormat::Human
+        }
+    };
+    if tracing_subscriber::EnvFilter::try_new(&raw.log.level).is_err() {
+        problems.add("log.level", "use error, warn, info, debug or trace (or a tracing filter such as \"info,okta_radius=debug\")");
+    }
+
+    let metrics_listen = if raw.metrics.listen.is_empty() {
+        None
+    } else {
+        match raw.metrics.listen.parse::<SocketAddr>() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                problems.add("metrics.listen", "give an address and port such as \"127.0.0.1:9812\", or \"\" to switch metrics off");
+                None
+            }
+        }
+    };
+
+    if raw.clients.is_empty() {
+        problems.add(
+            "clients",
+            "no RADIUS client: add a [[clients]] table with name, address and secret for each NAS",
+        );
+    }
+    let mut clients = Vec::new();
+    let mut seen_names = HashMap::new();
+    let mut seen_networks = HashMap::new();
+    for (i, section) in raw.clients.into_iter().enumerate() {
+        if let Some(client) = validate_client(i, section, &mut problems, &mut warnings) {
+            if let Some(previous) = seen_names.insert(client.name.clone(), i) {
+                problems.add(
+                    format!("clients[{i}].name"),
+                    format!(
+                        "`{}` is also the name of clients[{previous}]: names must be unique",
+                        client.name
+                    ),
+                );
+            }
+            if let Some(previous) = seen_networks.insert(client.network, i) {
+                problems.add(
+                    format!("clients[{i}].address"),
+                    format!(
+                        "`{}` is also the address of clients[{previous}]",
+                        client.network
+                    ),
+                );
+            }
+            clients.push(Arc::new(client));
+        }
+    }
+
+    if !problems.0.is_empty() {
+        return Err(ConfigErrors(problems.0));
+    }
+    let Some(okta) = okta else {
+        return Err(ConfigErrors::one("okta", "missing [okta] section"));
+    };
+    Ok(Config {
+        server: ServerConfig {
+            listen,
+            max_in_flight: raw.server.max_in_flight,
+            duplicate_cache_ttl: Duration::from_secs(raw.server.duplicate_cache_seconds),
+            duplicate_cache_entries: raw.server.duplicate_cache_entries,
+            reject_delay: Duration::from_millis(raw.server.reject_delay_ms),
+            status_server_per_second: raw.server.status_server_per_second,
+            dictionaries: raw.server.dictionaries,
+        },
+        okta,
+        users,
+        log: LogConfig {
+            format,
+            level: raw.log.level,
+        },
+        metrics_listen,
+        clients,
+        warnings,
+    })
+}
+
+fn validate_okta(section: Option<OktaSection>, problems: &mut Problems) -> Option<OktaConfig> {
+    let Some(section) = section else {
+        problems.add(
+            "okta",
+            "missing [okta] section: set okta.org_url and the API token",
+        );
+        return None;
+    };
+    let org_url = section.org_url.unwrap_or_default();
+    let org_ok = match org_url.split_once("://") {
+        Some(("https", rest)) => !rest.is_empty(),
+        Some(("http", rest)) => is_loopback_host(rest),
+        _ => false,
+    };
+    if !org_ok {
+        problems.add(
+            "okta.org_url",
+            "give the org's address, e.g. \"https://example.okta.com\" (plain http only for a loopback test org)",
+        );
+    }
+    let spec = SecretSpec {
+        inline: section.api_token.map(SecretString::from),
+        file: section.api_token_file,
+        env: section.api_token_env,
+    };
+    let api_token = match spec.resolve() {
+        Ok(token) => Some(token),
+        Err(problem) => {
+            problems.add(
+                "okta.api_token",
+                SecretSpec::explain(&problem, "okta.api_token"),
+            );
+            None
+        }
+    };
+    if section.connect_timeout_ms == 0 || section.connect_timeout_ms > 30_000 {
+        problems.add(
+            "okta.connect_timeout_ms",
+            "must be 1 to 30000 (2000 is the default)",
+        );
+    }
+    let forwarded_for_attribute =
+        Some(section.forwarded_for_attribute).filter(|name| !name.is_empty());
+    Some(OktaConfig {
+        org_url: org_url.trim_end_matches('/').to_owned(),
+        api_token: api_token?,
+        connect_timeout: Duration::from_millis(section.connect_timeout_ms),
+        forwarded_for_attribute,
+    })
+    .filter(|_| org_ok)
+}
+
+fn is_loopback_host(rest: &str) -> bool {
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+fn validate_client(
+    i: usize,
+    section: ClientSection,
+    problems: &mut Problems,
+    warnings: &mut Vec<String>,
+) -> Option<ClientConfig> {
+    let key = |field: &str| format!("clients[{i}].{field}");
+    let name = section.name.unwrap_or_default();
+    if name.is_empty() {
+        problems.add(
+            key("name"),
+            "give the client a name, e.g. \"vpn-asa-1\" (it appears in logs and metrics)",
+        );
+    }
+    let address = section.address.unwrap_or_default();
+    let network = address
+        .parse::<IpNet>()
+        .or_else(|_| address.parse::<IpAddr>().map(IpNet::from));
+    let network = match network {
+        Ok(network) => Some(network.trunc()),
+        Err(_) => {
+            problems.add(key("address"), format!("`{address}` is not an IP address or CIDR network, e.g. \"192.0.2.10\" or \"10.1.0.0/16\""));
+            None
+        }
+    };
+    let spec = SecretSpec {
+        inline: section.secret.map(SecretString::from),
+        file: section.secret_file,
+        env: section.secret_env,
+    };
+    let secret = match spec.resolve() {
+        Ok(secret) => {
+            if secret.expose_secret().len() <= WEAK_SECRET_LEN {
+                warnings.push(format!(
+                    "{}: the shared secret is {} bytes or shorter; use a random secret of at least 16 characters",
+                    key("secret"),
+                    WEAK_SECRET_LEN
+                ));
+            }
+            Some(secret)
+        }
+        Err(problem) => {
+            problems.add(key("secret"), SecretSpec::explain(&problem, &key("secret")));
+            None
+        }
+    };
+    if !section.require_message_authenticator {
+        warnings.push(format!(
+            "{}: Message-Authenticator is not required from this client, which leaves it open to BlastRADIUS (CVE-2024-3596); turn it back on once the NAS sends it",
+            key("require_message_authenticator")
+        ));
+    }
+    if !(500..=60_000).contains(&section.deadline_ms) {
+        problems.add(
+            key("deadline_ms"),
+            "must be 500 to 60000: keep it below the NAS's RADIUS timeout (4000 is the default)",
+        );
+    }
+    let on_okta_failure = match section.on_okta_failure.as_str() {
+        "reject" => OnOktaFailure::Reject,
+        "drop" => OnOktaFailure::Drop,
+        other => {
+            problems.add(
+                key("on_okta_failure"),
+                format!("`{other}` is not a choice: use \"reject\" or \"drop\""),
+            );
+            OnOktaFailure::Reject
+        }
+    };
+    if section.max_in_flight == 0 {
+        problems.add(key("max_in_flight"), "must be at least 1");
+    }
+    Some(ClientConfig {
+        name,
+        network: network?,
+        secret: secret?,
+        require_message_authenticator: section.require_message_authenticator,
+        limit_proxy_state: section.limit_proxy_state,
+        deadline: Duration::from_millis(section.deadline_ms),
+        on_okta_failure,
+        max_in_flight: section.max_in_flight,
+    })
+}
+
+#[cfg(test)]
+mod tests;

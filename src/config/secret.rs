@@ -1,0 +1,136 @@
+//! Where a secret comes from: inline in the config, an environment variable,
+//! or a file. Operators keep shared secrets and API tokens out of config files
+//! that end up in version control, so every secret accepts all three forms,
+//! and the value is never printed once loaded.
+
+use secrecy::{ExposeSecret, SecretString};
+use std::path::{Path, PathBuf};
+
+/// The three ways a config can name one secret, as written under `key`,
+/// `key_file` and `key_env`. Exactly one must be given.
+#[derive(Default, Clone)]
+pub struct SecretSpec {
+    pub inline: Option<SecretString>,
+    pub file: Option<PathBuf>,
+    pub env: Option<String>,
+}
+
+/// Why a secret could not be loaded. Never contains the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretProblem {
+    Missing,
+    Ambiguous,
+    EnvUnset(String),
+    FileUnreadable(PathBuf, String),
+    Empty,
+}
+
+impl SecretSpec {
+    /// Loads the secret. A file's trailing newline is removed, since editors
+    /// and `echo` add one; other whitespace is kept.
+    pub fn resolve(&self) -> Result<SecretString, SecretProblem> {
+        let given = usize::from(self.inline.is_some())
+            + usize::from(self.file.is_some())
+            + usize::from(self.env.is_some());
+        if given == 0 {
+            return Err(SecretProblem::Missing);
+        }
+        if given > 1 {
+            return Err(SecretProblem::Ambiguous);
+        }
+        let value = if let Some(inline) = &self.inline {
+            inline.expose_secret().to_owned()
+        } else if let Some(path) = &self.file {
+            read_secret_file(path)?
+        } else if let Some(name) = &self.env {
+            std::env::var(name).map_err(|_| SecretProblem::EnvUnset(name.clone()))?
+        } else {
+            return Err(SecretProblem::Missing);
+        };
+        if value.is_empty() {
+            return Err(SecretProblem::Empty);
+        }
+        Ok(SecretString::from(value))
+    }
+
+    /// Describes the problem for an operator, naming the config keys.
+    pub fn explain(problem: &SecretProblem, key: &str) -> String {
+        match problem {
+            SecretProblem::Missing => format!(
+                "no secret given: set one of `{key}`, `{key}_file` (a file holding it) or `{key}_env` (an environment variable holding it)"
+            ),
+            SecretProblem::Ambiguous => format!(
+                "more than one of `{key}`, `{key}_file` and `{key}_env` is set: keep exactly one"
+            ),
+            SecretProblem::EnvUnset(name) => format!(
+                "`{key}_env` names the environment variable {name}, which is not set (or not valid UTF-8)"
+            ),
+            SecretProblem::FileUnreadable(path, why) => format!(
+                "`{key}_file` names {}, which cannot be read: {why}",
+                path.display()
+            ),
+            SecretProblem::Empty => format!("`{key}` resolves to an empty value"),
+        }
+    }
+}
+
+fn read_secret_file(path: &Path) -> Result<String, SecretProblem> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SecretProblem::FileUnreadable(path.to_owned(), e.kind().to_string()))?;
+    let trimmed = text.strip_suffix('\n').unwrap_or(&text);
+    let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactly_one_source() {
+        assert_eq!(
+            SecretSpec::default().resolve().err(),
+            Some(SecretProblem::Missing)
+        );
+        let both = SecretSpec {
+            inline: Some(SecretString::from("a")),
+            env: Some("X".into()),
+            ..SecretSpec::default()
+        };
+        assert_eq!(both.resolve().err(), Some(SecretProblem::Ambiguous));
+    }
+
+    #[test]
+    fn file_source_drops_one_trailing_newline() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "s3cret value \n").expect("write");
+        let spec = SecretSpec {
+            file: Some(path),
+            ..SecretSpec::default()
+        };
+        assert_eq!(
+            spec.resolve().expect("readable").expose_secret(),
+            "s3cret value "
+        );
+    }
+
+    #[test]
+    fn unreadable_file_and_unset_env_are_explained_without_the_value() {
+        let spec = SecretSpec {
+            file: Some("/nonexistent/okta-radius-secret".into()),
+            ..SecretSpec::default()
+        };
+        let problem = spec.resolve().expect_err("fails");
+        let text = SecretSpec::explain(&problem, "secret");
+        assert!(text.contains("secret_file"));
+        let spec = SecretSpec {
+            env: Some("OKTA_RADIUS_TEST_SURELY_UNSET".into()),
+            ..SecretSpec::default()
+        };
+        let problem = spec.resolve().expect_err("fails");
+        assert!(
+            SecretSpec::explain(&problem, "api_token").contains("OKTA_RADIUS_TEST_SURELY_UNSET")
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! Tests of config loading: defaults, environment overrides, and problems
+//! reported by key.
+
+use super::*;
+
+const MINIMAL: &str = r#"
+[okta]
+org_url = "https://example.okta.com"
+api_token = "00abcdefghijklmnopqrstuvwxyz"
+
+[[clients]]
+name = "vpn"
+address = "192.0.2.0/24"
+secret = "a-long-enough-shared-secret"
+"#;
+
+fn keys(errors: &ConfigErrors) -> Vec<&str> {
+    errors.0.iter().map(|p| p.key.as_str()).collect()
+}
+
+#[test]
+fn minimal_config_gets_defaults() {
+    let config = Config::from_toml(MINIMAL, Some(HashMap::new())).expect("valid");
+    assert_eq!(
+        config.server.listen,
+        vec!["0.0.0.0:1812".parse().expect("addr")]
+    );
+    assert_eq!(config.server.reject_delay, Duration::from_secs(1));
+    assert_eq!(
+        config.okta.forwarded_for_attribute.as_deref(),
+        Some("Calling-Station-Id")
+    );
+    let client = &config.clients[0];
+    assert!(client.require_message_authenticator);
+    assert!(client.limit_proxy_state);
+    assert_eq!(client.on_okta_failure, OnOktaFailure::Reject);
+    assert!(config.warnings.is_empty());
+}
+
+#[test]
+fn environment_overrides_keys() {
+    let env = HashMap::from([
+        (
+            "OKTA_RADIUS__SERVER__LISTEN".to_owned(),
+            "127.0.0.1:1812,127.0.0.1:11812".to_owned(),
+        ),
+        (
+            "OKTA_RADIUS__OKTA__ORG_URL".to_owned(),
+            "https://other.okta.com".to_owned(),
+        ),
+        (
+            "OKTA_RADIUS__SERVER__REJECT_DELAY_MS".to_owned(),
+            "0".to_owned(),
+        ),
+    ]);
+    let config = Config::from_toml(MINIMAL, Some(env)).expect("valid");
+    assert_eq!(config.server.listen.len(), 2);
+    assert_eq!(config.okta.org_url, "https://other.okta.com");
+    assert_eq!(config.server.reject_delay, Duration::ZERO);
+}
+
+#[test]
+fn unknown_key_is_named() {
+    let text = format!("{MINIMAL}\n[log]\nformt = \"json\"\n");
+    let errors = Config::from_toml(&text, Some(HashMap::new())).expect_err("typo");
+    assert!(errors.to_string().contains("formt"), "{errors}");
+}
+
+#[test]
+fn every_problem_is_reported_with_its_key() {
+    let text = r#"
+[server]
+listen = ["not-an-address"]
+[okta]
+org_url = "http://example.okta.com"
+[[clients]]
+name = "vpn"
+address = "300.1.2.3"
+on_okta_failure = "maybe"
+"#;
+    let errors = Config::from_toml(text, Some(HashMap::new())).expect_err("invalid");
+    let keys = keys(&errors);
+    for expected in [
+        "server.listen[0]",
+        "okta.org_url",
+        "okta.api_token",
+        "clients[0].address",
+        "clients[0].secret",
+        "clients[0].on_okta_failure",
+    ] {
+        assert!(keys.contains(&expected), "{expected} missing from {keys:?}");
+    }
+}
+
+#[test]
+fn secrets_never_appear_in_errors() {
+    let text = r#"
+[okta]
+org_url = "https://example.okta.com"
+api_token = "00SuperSecretToken"
+[[clients]]
+name = "vpn"
+address = "192.0.2.1"
+secret = "hunter2-secret"
+secret_env = "ALSO_SET"
+deadline_ms = "soon"
+"#;
+    let errors = Config::from_toml(text, Some(HashMap::new())).expect_err("invalid");
+    let printed = errors.to_string();
+    assert!(!printed.contains("00SuperSecretToken"));
+    assert!(!printed.contains("hunter2-secret"));
+}
+
+#[test]
+fn weak_secret_and_disabled_ma_warn() {
+    let text = MINIMAL
+        .replace("a-long-enough-shared-secret", "testing123")
+        .replace(
+            "[[clients]]",
+            "[[clients]]\nrequire_message_authenticator = false",
+        );
+    let config = Config::from_toml(&text, Some(HashMap::new())).expect("valid");
+    assert_eq!(config.warnings.len(), 2, "{:?}", config.warnings);
+}
+
+#[test]
+fn loopback_http_is_allowed_for_test_orgs_only() {
+    for (url, ok) in [
+        ("http://127.0.0.1:8080", true),
+        ("http://localhost:1234/", true),
+        ("http://[::1]:80", true),
+        ("http://example.okta.com", false),
+        ("ftp://example.okta.com", false),
+        ("https://example.okta.com/", true),
+    ] {
+        let text = MINIMAL.replace("https://example.okta.com", url);
+        assert_eq!(
+            Config::from_toml(&text, Some(HashMap::new())).is_ok(),
+            ok,
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn client_address_may_be_a_single_ip() {
+    let text = MINIMAL.replace("192.0.2.0/24", "192.0.2.7");
+    let config = Config::from_toml(&text, Some(HashMap::new())).expect("valid");
+    assert_eq!(config.clients[0].network.to_string(), "192.0.2.7/32");
+    assert!(!format!("{:?}", config.clients[0]).contains("a-long-enough-shared-secret"));
+}

@@ -1,0 +1,143 @@
+//! Assembling a running service from a validated config: dictionaries, the
+//! Okta client, the login conversation, the RADIUS listeners and the metrics
+//! listener. `serve` and `demo` both start here, so they behave the same.
+
+use crate::auth::{Authenticator, ForwardedFor};
+use crate::config::{Config, ConfigErrors, ConfigProblem};
+use crate::okta::client::{OktaClient, OktaSettings};
+use crate::radius::dictionary::Dictionary;
+use crate::radius::value::DataType;
+use crate::server::Server;
+use crate::telemetry::metrics;
+use std::sync::Arc;
+
+/// Loads the shipped dictionaries and the operator's extra ones.
+pub fn load_dictionary(config: &Config) -> Result<Dictionary, ConfigErrors> {
+    let mut dictionary = Dictionary::builtin().map_err(|e| {
+        ConfigErrors(vec![ConfigProblem {
+            key: "dictionaries".to_owned(),
+            message: format!("the shipped dictionaries do not load: {e}"),
+        }])
+    })?;
+    let mut problems = Vec::new();
+    for (i, path) in config.server.dictionaries.iter().enumerate() {
+        if let Err(error) = dictionary.merge_file(path) {
+            problems.push(ConfigProblem {
+                key: format!("server.dictionaries[{i}]"),
+                message: error.to_string(),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(dictionary)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+/// Checks what can only be checked with the dictionaries loaded.
+pub fn resolve_forwarded_for(
+    config: &Config,
+    dictionary: &Dictionary,
+) -> Result<Option<ForwardedFor>, ConfigErrors> {
+    let Some(name) = &config.okta.forwarded_for_attribute else {
+        return Ok(None);
+    };
+    let problem = |message: String| {
+        ConfigErrors(vec![ConfigProblem {
+            key: "okta.forwarded_for_attribute".to_owned(),
+            message,
+        }])
+    };
+    let Some(def) = dictionary.attribute_by_name(name) else {
+        return Err(problem(format!(
+            "`{name}` is not an attribute in the dictionaries: use e.g. \"Calling-Station-Id\", or \"\" to send no X-Forwarded-For"
+        )));
+    };
+    let standard = def.vendor == 0 && def.parents.is_empty() && def.evs.is_none();
+    let attribute = u8::try_from(def.code).ok().filter(|_| standard);
+    let binary = match def.data_type {
+        DataType::IpAddr | DataType::Ipv6Addr => true,
+        DataType::String | DataType::Octets => false,
+        _ => {
+            return Err(problem(format!(
+                "`{name}` holds neither text nor an IP address"
+            )));
+        }
+    };
+    match attribute {
+        Some(attribute) => Ok(Some(ForwardedFor { attribute, binary })),
+        None => Err(problem(format!(
+            "`{name}` is not a standard (non-vendor) attribute"
+        ))),
+    }
+}
+
+/// Validates everything that needs more than the config file itself.
+pub fn check(config: &Config) -> Result<(Dictionary, Option<ForwardedFor>), ConfigErrors> {
+    let dictionary = load_dictionary(config)?;
+    let forwarded_for = resolve_forwarded_for(config, &dictionary)?;
+    Ok((dictionary, forwarded_for))
+}
+
+/// Starts everything and runs until the process is stopped.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let (dictionary, forwarded_for) = check(&config)?;
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    let mut settings =
+        OktaSettings::new(config.okta.org_url.clone(), config.okta.api_token.clone());
+    settings.connect_timeout = config.okta.connect_timeout;
+    let okta = OktaClient::new(settings)?;
+    let authenticator = Authenticator::new(okta, config.users.clone(), forwarded_for);
+
+    if let Some(addr) = config.metrics_listen {
+        let handle = metrics::install_recorder().map_err(anyhow::Error::msg)?;
+        let listener = metrics::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for metrics: {e}"))?;
+        let bound = listener.local_addr()?;
+        metrics::serve(listener, handle);
+        tracing::info!(listen = %bound, "serving /metrics and /health");
+    }
+
+    let server = Server::bind(&config, authenticator, Arc::new(dictionary)).await?;
+    for addr in server.local_addrs() {
+        tracing::info!(listen = %addr, "RADIUS authentication listener ready");
+    }
+    tracing::info!(
+        clients = config.clients.len(),
+        okta = %config.okta.org_url,
+        "okta-radius {} started",
+        env!("CARGO_PKG_VERSION")
+    );
+    tokio::select! {
+        result = server.run() => result?,
+        () = shutdown_signal() => tracing::info!("stopping on signal"),
+    }
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,70 @@
+//! Metric names, and the HTTP listener that serves `/metrics` (Prometheus
+//! text format) and `/health` (for load balancers).
+//!
+//! Names follow Prometheus conventions: `_total` for counters, base units
+//! (seconds) for durations, labels with small fixed value sets.
+
+use axum::Router;
+use axum::routing::get;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Datagrams received on a RADIUS port.
+pub const PACKETS_RECEIVED: &str = "radius_packets_received_total";
+/// Datagrams dropped without an answer, by `reason`.
+pub const DROPS: &str = "radius_drops_total";
+/// Access-Requests decided, by `client` and `outcome` (accept, reject, challenge, silence).
+pub const REQUESTS: &str = "radius_requests_total";
+/// Replies sent, by `code`.
+pub const REPLIES: &str = "radius_replies_total";
+/// Retransmits absorbed by the duplicate cache, by `kind` (resent, in_progress).
+pub const DUPLICATES: &str = "radius_duplicates_total";
+/// Access-Requests being worked on.
+pub const IN_FLIGHT: &str = "radius_requests_in_flight";
+/// Time from receiving an Access-Request to sending its reply (reject delay included).
+pub const REQUEST_DURATION: &str = "radius_request_duration_seconds";
+/// Time spent waiting for Okta within one request.
+pub const OKTA_DURATION: &str = "okta_request_duration_seconds";
+
+/// Latency buckets in seconds, from sub-millisecond to past a NAS timeout.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0,
+];
+
+/// Installs the global metrics recorder. Call once per process.
+pub fn install_recorder() -> Result<PrometheusHandle, String> {
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Suffix("duration_seconds".to_owned()),
+            LATENCY_BUCKETS,
+        )
+        .map_err(|e| e.to_string())?
+        .install_recorder()
+        .map_err(|e| e.to_string())
+}
+
+/// Serves `/metrics` and `/health` on `listener` until the process ends.
+pub fn serve(listener: tokio::net::TcpListener, handle: PrometheusHandle) {
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    let app = Router::new()
+        .route("/metrics", get(move || std::future::ready(handle.render())))
+        .route("/health", get(|| std::future::ready("ok\n")));
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    });
+}
+
+/// Binds the metrics listener.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}

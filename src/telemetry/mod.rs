@@ -1,0 +1,6 @@
+//! What an operator sees of the server: logs (human or JSON, with one audit
+//! line per decision) and Prometheus metrics on their own HTTP listener,
+//! away from the RADIUS port.
+
+pub mod logging;
+pub mod metrics;

@@ -1,0 +1,153 @@
+//! The command line as an operator uses it: `check-config` on good and bad
+//! files, and `demo` answered by radclient.
+
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::*;
+
+fn check_config(text: &str) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, text).expect("write");
+    let output = Command::new(binary())
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .env("TEST_OKTA_API_TOKEN", API_TOKEN)
+        .env("TEST_RADIUS_SECRET", SECRET)
+        .env("OKTA_API_TOKEN", API_TOKEN)
+        .env("RADIUS_SECRET_VPN_ASA", SECRET)
+        .output()
+        .expect("runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_config_accepts_the_shipped_configs() {
+    for file in ["config/okta-radius.toml", "config/demo.toml"] {
+        let text = std::fs::read_to_string(file).expect("shipped config");
+        let (code, stdout, stderr) = check_config(&text);
+        assert_eq!(code, Some(0), "{file}: {stdout}{stderr}");
+        assert!(stdout.contains("valid"), "{stdout}");
+    }
+}
+
+#[test]
+fn check_config_names_each_bad_key_and_exits_2() {
+    let text = config_for("https://example.okta.com")
+        .replace("address = \"127.0.0.1\"", "address = \"127.0.0.300\"")
+        .replace(
+            "reject_delay_ms = 0",
+            "reject_delay_ms = 0\nduplicate_cache_seconds = 1",
+        );
+    let (code, _, stderr) = check_config(&text);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("clients[0].address"), "{stderr}");
+    assert!(
+        stderr.contains("server.duplicate_cache_seconds"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = check_config(
+        &config_for("https://example.okta.com")
+            .replace("[users]", "[users]\nstrip_domain_prefx = true"),
+    );
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("strip_domain_prefx"), "{stderr}");
+
+    let (code, _, stderr) = check_config(&config_for("https://example.okta.com").replace(
+        "api_token_env = \"TEST_OKTA_API_TOKEN\"",
+        "api_token_env = \"UNSET_VARIABLE_FOR_TEST\"",
+    ));
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("okta.api_token") && stderr.contains("UNSET_VARIABLE_FOR_TEST"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = check_config(&config_for("https://example.okta.com").replace(
+        "[okta]",
+        "[okta]\nforwarded_for_attribute = \"No-Such-Attribute\"",
+    ));
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("okta.forwarded_for_attribute"), "{stderr}");
+}
+
+#[test]
+fn serve_refuses_a_bad_config_with_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "[server]\nlisten = [\"nowhere\"]\n").expect("write");
+    let output = Command::new(binary())
+        .args(["serve", "--config"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("server.listen[0]") && stderr.contains("clients"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_answers_radclient() {
+    let port = {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        socket.local_addr().expect("addr").port()
+    };
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(binary())
+        .args(["demo", "--listen", &listen, "--metrics", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("demo starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let banner = std::thread::spawn(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take_while(|line| !line.starts_with("Try:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    let banner = banner.join().expect("banner");
+    assert!(
+        banner.contains("alice") && banner.contains("alice-password"),
+        "{banner}"
+    );
+
+    let server: std::net::SocketAddr = listen.parse().expect("addr");
+    let mut outcome = (false, String::new());
+    for _ in 0..50 {
+        outcome = tokio::task::spawn_blocking(move || {
+            radclient(
+                server,
+                "testing123",
+                "User-Name = \"alice\"\nUser-Password = \"alice-password\"\nNAS-Identifier = \"demo\"\nMessage-Authenticator = 0x00\n",
+                &[],
+            )
+        })
+        .await
+        .expect("join");
+        if outcome.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        outcome.0 && outcome.1.contains("Received Access-Accept"),
+        "{}",
+        outcome.1
+    );
+}

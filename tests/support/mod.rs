@@ -1,0 +1,370 @@
+//! What the black-box tests share: a simulated Okta org in the test process,
+//! the real `okta-radius` binary started as a child process with a config
+//! written for the test, a NAS that speaks real UDP, and readers for the
+//! server's logs and metrics.
+#![allow(dead_code)]
+
+use okta_radius::okta::sim::{self, SimConfig, SimHandle, SimUser, SimUserStatus};
+use okta_radius::radius::attribute::{Attribute, types};
+use okta_radius::radius::packet::{Code, Packet, RequestBuilder};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+
+pub const SECRET: &str = "a-test-shared-secret-of-decent-length";
+pub const API_TOKEN: &str = "00test-api-token-value-for-the-simulated-org";
+
+/// The users every test org has.
+pub fn test_users() -> Vec<SimUser> {
+    vec![
+        SimUser::new("alice@example.com", "alice-password").with_groups(&["vpn-users"]),
+        SimUser::new("bob@example.com", "bob, with a comma").with_groups(&["net-admins"]),
+        SimUser::new("locked@example.com", "locked-password").with_status(SimUserStatus::LockedOut),
+        SimUser::new("expired@example.com", "expired-password")
+            .with_status(SimUserStatus::PasswordExpired),
+    ]
+}
+
+/// Starts a simulated org with the test users on a free loopback port.
+pub async fn start_org() -> SimHandle {
+    sim::start(
+        SimConfig::new(test_users(), API_TOKEN),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("the simulated org starts")
+}
+
+/// A config for a test server: everything on loopback with free ports, no
+/// reject delay (one test turns it back on), JSON logs at debug level.
+pub fn config_for(org_url: &str) -> String {
+    format!(
+        r#"
+[server]
+listen = ["127.0.0.1:0"]
+reject_delay_ms = 0
+
+[okta]
+org_url = "{org_url}"
+api_token_env = "TEST_OKTA_API_TOKEN"
+
+[users]
+default_domain = "example.com"
+
+[log]
+format = "json"
+level = "debug"
+
+[metrics]
+listen = "127.0.0.1:0"
+
+[[clients]]
+name = "test-nas"
+address = "127.0.0.1"
+secret_env = "TEST_RADIUS_SECRET"
+deadline_ms = 2000
+"#
+    )
+}
+
+/// Log lines collected from a child process's standard error.
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<String>>>);
+
+impl Logs {
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Parsed JSON log events (non-JSON lines are skipped).
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.lines()
+            .iter()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+
+    /// Audit events (one per decision).
+    pub fn audits(&self) -> Vec<serde_json::Value> {
+        self.events()
+            .into_iter()
+            .filter(|e| e["target"] == "okta_radius::audit")
+            .collect()
+    }
+
+    /// Waits until at least `count` audit events were logged, and returns them.
+    pub async fn wait_audits(&self, count: usize) -> Vec<serde_json::Value> {
+        let start = Instant::now();
+        loop {
+            let audits = self.audits();
+            if audits.len() >= count {
+                return audits;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!(
+                    "expected {count} audit events; logs:\n{}",
+                    self.lines().join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until an event satisfies `predicate`.
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        predicate: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let start = Instant::now();
+        loop {
+            if let Some(event) = self.events().into_iter().find(|e| predicate(e)) {
+                return event;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("no log event {what}; logs:\n{}", self.lines().join("\n"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// A running `okta-radius serve`. Killed when dropped.
+pub struct TestServer {
+    child: Child,
+    pub radius: SocketAddr,
+    pub metrics: SocketAddr,
+    pub logs: Logs,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_okta-radius")
+}
+
+impl TestServer {
+    /// Starts the server with `config` and waits until it listens.
+    pub async fn start(config: &str) -> TestServer {
+        TestServer::start_with_env(config, &[]).await
+    }
+
+    pub async fn start_with_env(config: &str, env: &[(&str, &str)]) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("okta-radius.toml");
+        std::fs::write(&path, config).expect("write config");
+        let mut command = Command::new(binary());
+        command
+            .arg("serve")
+            .arg("--config")
+            .arg(&path)
+            .env("TEST_OKTA_API_TOKEN", API_TOKEN)
+            .env("TEST_RADIUS_SECRET", SECRET)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("the server starts");
+        let logs = Logs::default();
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut lines) = sink.0.lock() {
+                    lines.push(line);
+                }
+            }
+        });
+        let ready = logs
+            .wait_for("RADIUS listener ready", |e| {
+                e["message"] == "RADIUS authentication listener ready"
+            })
+            .await;
+        let radius = ready["listen"]
+            .as_str()
+            .expect("listen field")
+            .parse()
+            .expect("addr");
+        let metrics = logs
+            .wait_for("metrics listener", |e| {
+                e["message"] == "serving /metrics and /health"
+            })
+            .await;
+        let metrics = metrics["listen"]
+            .as_str()
+            .expect("listen field")
+            .parse()
+            .expect("addr");
+        TestServer {
+            child,
+            radius,
+            metrics,
+            logs,
+            _dir: dir,
+        }
+    }
+
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics_text(&self) -> String {
+        reqwest::get(format!("http://{}/metrics", self.metrics))
+            .await
+            .expect("metrics reachable")
+            .text()
+            .await
+            .expect("metrics body")
+    }
+
+    /// The value of one counter series, 0 when absent. `series` is the name
+    /// with its labels exactly as rendered, e.g. `radius_drops_total{reason="malformed"}`.
+    pub async fn counter(&self, series: &str) -> f64 {
+        metric_value(&self.metrics_text().await, series)
+    }
+
+    /// Waits until a counter reaches at least `at_least`.
+    pub async fn wait_counter(&self, series: &str, at_least: f64) -> f64 {
+        let start = Instant::now();
+        loop {
+            let value = self.counter(series).await;
+            if value >= at_least {
+                return value;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!(
+                    "{series} stayed at {value}, expected {at_least}:\n{}",
+                    self.metrics_text().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+/// Reads one series from Prometheus text.
+pub fn metric_value(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| {
+            let (name, value) = line.rsplit_once(' ')?;
+            (name == series).then(|| value.parse().ok()).flatten()
+        })
+        .unwrap_or(0.0)
+}
+
+/// A NAS: one UDP socket that sends requests and reads replies.
+pub struct Nas {
+    pub socket: UdpSocket,
+    pub server: SocketAddr,
+    pub secret: Vec<u8>,
+    next_id: u8,
+}
+
+impl Nas {
+    pub async fn new(server: SocketAddr) -> Nas {
+        Nas::with_secret(server, SECRET).await
+    }
+
+    pub async fn with_secret(server: SocketAddr, secret: &str) -> Nas {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        Nas {
+            socket,
+            server,
+            secret: secret.as_bytes().to_vec(),
+            next_id: 1,
+        }
+    }
+
+    pub fn next_identifier(&mut self) -> u8 {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        id
+    }
+
+    /// An Access-Request as a VPN concentrator sends it, with MA first.
+    pub fn login_request(&mut self, user: &str, password: &str) -> RequestBuilder {
+        let id = self.next_identifier();
+        RequestBuilder::new(Code::AccessRequest, id)
+            .text(types::USER_NAME, user)
+            .user_password(password.as_bytes(), &self.secret)
+            .expect("password fits")
+            .text(types::NAS_IDENTIFIER, "test-vpn")
+            .attribute(Attribute::integer(types::NAS_PORT, 0))
+    }
+
+    pub async fn send_raw(&self, bytes: &[u8]) {
+        self.socket.send_to(bytes, self.server).await.expect("send");
+    }
+
+    /// Waits up to `wait` for one datagram.
+    pub async fn receive(&self, wait: Duration) -> Option<Vec<u8>> {
+        let mut buffer = vec![0u8; 4096];
+        match tokio::time::timeout(wait, self.socket.recv_from(&mut buffer)).await {
+            Ok(Ok((len, _))) => Some(buffer[..len].to_vec()),
+            _ => None,
+        }
+    }
+
+    /// Sends a request and returns the decoded reply, checked for
+    /// authenticity (Response Authenticator and MA).
+    pub async fn exchange(&self, request: &RequestBuilder) -> Option<Packet> {
+        let (bytes, authenticator) = request.encode(&self.secret).expect("encodes");
+        self.send_raw(&bytes).await;
+        let reply = self.receive(Duration::from_secs(5)).await?;
+        let packet = Packet::decode(&reply).expect("the reply decodes");
+        assert!(
+            packet.verify_reply(&authenticator, &self.secret),
+            "the reply is authentic"
+        );
+        Some(packet)
+    }
+}
+
+/// The Reply-Message texts of a reply, joined.
+pub fn reply_message(packet: &Packet) -> String {
+    packet
+        .all(types::REPLY_MESSAGE)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect()
+}
+
+/// Runs radclient with `request` (attribute lines) and returns (exit success, output).
+pub fn radclient(
+    server: SocketAddr,
+    secret: &str,
+    request: &str,
+    extra_args: &[&str],
+) -> (bool, String) {
+    let mut child = Command::new("radclient")
+        .args(["-x", "-r", "1", "-t", "3"])
+        .args(extra_args)
+        .arg(server.to_string())
+        .arg("auth")
+        .arg(secret)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("radclient is installed (apt-get install freeradius-utils)");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(request.as_bytes()).expect("write request");
+    }
+    let output = child.wait_with_output().expect("radclient runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
