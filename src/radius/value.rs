@@ -194,6 +194,8 @@ impl std::fmt::Display for DataType {
 pub enum ValueError {
     #[error("value is longer than the {max} bytes a RADIUS attribute can carry")]
     TooLong { max: usize },
+    #[error("value must be exactly {expected} bytes long")]
+    WrongSize { expected: usize },
     #[error("value must not be empty")]
     Empty,
     #[error("not a valid {data_type} value: expected {expected}")]
