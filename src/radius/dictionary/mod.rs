@@ -24,10 +24,13 @@
 //!   different number it is an error; a second name for the same number is an
 //!   alias and the number shows as the newest name.
 
+mod attribute_line;
 mod builtin;
 mod defs;
 mod error;
 mod parse;
+mod source;
+mod syntax;
 #[cfg(test)]
 mod tests;
 
@@ -74,7 +77,7 @@ impl Dictionary {
         let mut dictionary = Dictionary::new();
         parse::load(
             &mut dictionary,
-            &parse::Source::Memory(builtin::FILES),
+            &source::Source::Memory(builtin::FILES),
             Path::new(builtin::ROOT),
         )?;
         Ok(dictionary)
@@ -91,7 +94,7 @@ impl Dictionary {
     /// one. On error this dictionary is left as it was.
     pub fn merge_file(&mut self, path: &Path) -> Result<(), DictionaryError> {
         let mut merged = self.clone();
-        parse::load(&mut merged, &parse::Source::Files, path)?;
+        parse::load(&mut merged, &source::Source::Files, path)?;
         *self = merged;
         Ok(())
     }
