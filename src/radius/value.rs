@@ -4,7 +4,7 @@
 //! A dictionary gives every attribute a data type (`integer`, `ipaddr`,
 //! `octets`, ...). This module knows, for each type, how a value written in a
 //! configuration file becomes wire bytes ([`encode`]) and how wire bytes are
-//! shown in a log line ([`format`]). Both directions are total: bad input gives
+//! shown in a log line ([`format()`]). Both directions are total: bad input gives
 //! a [`ValueError`] or a hex dump, never a panic. Errors never repeat the text
 //! they rejected, because that text may be a secret.
 

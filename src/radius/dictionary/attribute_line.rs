@@ -38,15 +38,13 @@ impl Loader<'_, '_> {
         let mut space: Option<(u32, Option<u8>)> =
             state.vendor_block.as_ref().map(|b| (b.id, b.evs));
         if let Some(extra) = extra {
-            let is_vendor = !extra.contains('=')
-                && !extra.contains(',')
-                && !is_flag(extra)
-                && self.dictionary.vendor_by_name(extra).is_some();
-            if is_vendor {
-                let vendor = self.dictionary.vendor_by_name(extra).map(|v| v.id);
-                space = vendor.map(|id| (id, None));
-            } else {
-                apply_flags(&mut def, extra)?;
+            // Old-style files name the vendor in the fourth field.
+            let old_style_vendor = (!extra.contains(['=', ',']) && !is_flag(extra))
+                .then(|| self.dictionary.vendor_by_name(extra).map(|v| v.id))
+                .flatten();
+            match old_style_vendor {
+                Some(id) => space = Some((id, None)),
+                None => apply_flags(&mut def, extra)?,
             }
         }
         let codes = parse_oid(number).ok_or_else(|| {
