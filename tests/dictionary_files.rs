@@ -50,6 +50,9 @@ fn builtin_has_the_attributes_the_readme_names() {
         ("PaloAlto-User-Group", 25461, 5, DataType::String),
         ("Juniper-Local-User-Name", 2636, 1, DataType::String),
         ("Aruba-User-Role", 14823, 1, DataType::String),
+        ("F5-LTM-User-Role", 3375, 1, DataType::Integer),
+        ("F5-LTM-User-Partition", 3375, 3, DataType::String),
+        ("Citrix-User-Groups", 66, 16, DataType::String),
     ] {
         let def = dictionary
             .attribute_by_name(name)

@@ -33,6 +33,8 @@ pub(super) const FILES: &[(&str, &str)] = embed![
     "dictionary.aruba",
     "dictionary.cisco",
     "dictionary.cisco.asa",
+    "dictionary.citrix",
+    "dictionary.f5",
     "dictionary.fortinet",
     "dictionary.juniper",
     "dictionary.microsoft",
