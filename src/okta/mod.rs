@@ -7,4 +7,5 @@
 pub mod authn;
 pub mod client;
 pub mod error;
+pub mod oauth;
 pub mod sim;
