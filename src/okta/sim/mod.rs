@@ -25,6 +25,7 @@ mod authn;
 mod faults;
 mod ids;
 mod management;
+pub mod oauth;
 mod rate_limit;
 mod records;
 mod responses;
