@@ -269,8 +269,12 @@ impl SimOAuthApps {
 }
 
 /// The routes of the org authorization server: `POST /oauth2/v1/token`.
-/// They answer OAuth errors themselves and need no SSWS token.
-pub fn routes(apps: SimOAuthApps) -> Router {
+/// They answer OAuth errors themselves and need no SSWS token. They carry
+/// their own state, so they merge into a router of any state type.
+pub fn routes<S>(apps: SimOAuthApps) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
     Router::new()
         .route(TOKEN_PATH, post(token_endpoint::token))
         .with_state(apps)
