@@ -7,67 +7,10 @@
 //! failure to read the answer. The `stateToken` and `sessionToken` are held in
 //! [`SecretString`], so `Debug` output shows `[REDACTED]` in their place.
 
-use std::fmt;
-
 use secrecy::SecretString;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer};
 
-/// Declares an enum of Okta wire strings with an `Unknown(String)` catch-all,
-/// and its (de)serialization as a plain JSON string.
-macro_rules! okta_vocabulary {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $( $(#[$variant_meta:meta])* $variant:ident => $wire:literal, )+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $( $(#[$variant_meta])* $variant, )+
-            /// A value this version does not know; kept as Okta spelled it.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// The value as Okta spells it on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Unknown(other) => other,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(wire: &str) -> Self {
-                match wire {
-                    $( $wire => Self::$variant, )+
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let wire = String::deserialize(deserializer)?;
-                Ok(Self::from(wire.as_str()))
-            }
-        }
-    };
-}
+use super::vocabulary::okta_vocabulary;
 
 okta_vocabulary! {
     /// The `status` of an authentication transaction.

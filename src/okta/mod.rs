@@ -7,4 +7,6 @@
 pub mod authn;
 pub mod client;
 pub mod error;
+pub mod management;
 pub mod sim;
+mod vocabulary;
