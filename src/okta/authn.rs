@@ -150,6 +150,46 @@ impl AuthnResponse {
     pub fn challenged_factor(&self) -> Option<&Factor> {
         self.embedded.as_ref()?.factor.as_ref()
     }
+
+    /// The result of the last challenge (`WAITING`, `REJECTED`, ...).
+    pub fn factor_result(&self) -> Option<&FactorResult> {
+        self.factor_result.as_ref()
+    }
+
+    /// Number matching: the number the user must pick in Okta Verify
+    /// (`_embedded.factor._embedded.challenge.correctAnswer`); it may appear
+    /// only after a few polls.
+    pub fn correct_answer(&self) -> Option<u32> {
+        self.challenged_factor()?
+            .embedded
+            .as_ref()?
+            .challenge
+            .as_ref()?
+            .correct_answer
+    }
+
+    /// `_links.next`: `poll` while a push is pending, `verify` to submit a
+    /// code or send a new push.
+    pub fn next_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.next.as_ref()
+    }
+
+    /// `_links.resend[]`: where to ask for a new code or push.
+    pub fn resend_links(&self) -> &[Link] {
+        self.links
+            .as_ref()
+            .map_or(&[], |links| links.resend.as_slice())
+    }
+
+    /// `_links.cancel`.
+    pub fn cancel_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.cancel.as_ref()
+    }
+
+    /// `_links.skip` (`PASSWORD_WARN`).
+    pub fn skip_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.skip.as_ref()
+    }
 }
 
 /// The `_embedded` resources of a transaction.
@@ -220,10 +260,12 @@ pub struct UserProfile {
     pub time_zone: Option<String>,
 }
 
-/// An enrolled factor the user may verify.
+/// An enrolled factor the user may verify (or, in `MFA_ENROLL`, a factor
+/// the user may enrol, which has no id yet: `id` is then empty).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Factor {
+    #[serde(default)]
     pub id: String,
     pub factor_type: FactorType,
     pub provider: FactorProvider,
@@ -243,7 +285,8 @@ impl Factor {
     }
 }
 
-/// What Okta shows of a factor's enrolment (phone numbers and emails masked).
+/// What Okta shows of a factor's enrolment (phone numbers and emails masked
+/// in the authentication API).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FactorProfile {
@@ -261,14 +304,14 @@ pub struct FactorLinks {
 }
 
 /// Resources embedded in a factor during a challenge.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct FactorEmbedded {
     /// Number matching: the number the user must pick in Okta Verify.
     pub challenge: Option<PushChallenge>,
 }
 
 /// A push challenge with number matching.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushChallenge {
     pub correct_answer: Option<u32>,
@@ -286,7 +329,7 @@ pub struct AuthnLinks {
 }
 
 /// One hypermedia link.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Link {
     /// What the link does (`verify`, `poll`, `unlock`, `changePassword`, ...).
     pub name: Option<String>,
