@@ -5,7 +5,8 @@
 //!   call that succeeds, used to check and keep alive a token);
 //! - `GET /api/v1/users/{id or login}` and `GET /api/v1/users?search=...`
 //!   (`profile.login eq "..."`, `profile.email eq "..."`);
-//! - `GET /api/v1/users/{id}/groups`, paginated with a `limit` and RFC 8288
+//! - `GET /api/v1/users/{id}/groups`, paginated with a `limit` (default
+//!   [`super::SimConfig::group_page_size`]) and RFC 8288
 //!   `Link` headers (`rel="self"`, `rel="next"`), every user in `Everyone`;
 //! - `GET /api/v1/users/{id}/factors`, phone numbers and emails unmasked.
 //!
@@ -23,9 +24,6 @@ use super::time::okta_timestamp;
 use super::users::UserView;
 use super::{SimOrg, ids, responses, states};
 use crate::okta::error::codes;
-
-/// Groups per page unless the caller asks for another `limit`.
-const DEFAULT_GROUP_LIMIT: usize = 200;
 
 /// `GET /api/v1/users/me`.
 pub(super) async fn users_me(State(org): State<Arc<SimOrg>>) -> Response {
@@ -118,7 +116,7 @@ pub(super) async fn groups(
         return user_not_found(&key);
     };
     let limit = match query.get("limit").map(|limit| limit.parse::<usize>()) {
-        None => DEFAULT_GROUP_LIMIT,
+        None => org.group_page_size,
         Some(Ok(limit)) if limit > 0 => limit,
         Some(_) => {
             return responses::okta_error_with_causes(

@@ -101,6 +101,9 @@ pub struct SimConfig {
     /// Least time between two codes sent for one SMS, call or email factor
     /// (Okta: 30 s; sooner is 429 `E0000109`, `E0000133` or `E0000118`).
     pub code_resend_interval: Duration,
+    /// Groups per page of `GET /api/v1/users/{id}/groups` when the caller
+    /// gives no `limit` (Okta: 200); a small value exercises pagination.
+    pub group_page_size: usize,
     pub factor_list_spelling: FactorListSpelling,
     /// Login of the admin that owns the API tokens (`/api/v1/users/me`).
     pub admin_login: String,
@@ -119,6 +122,7 @@ impl SimConfig {
             state_token_lifetime: Duration::from_secs(300),
             max_factor_attempts: 5,
             code_resend_interval: Duration::from_secs(30),
+            group_page_size: 200,
             factor_list_spelling: FactorListSpelling::Factors,
             admin_login: "radius-service@example.com".to_owned(),
         }
@@ -138,6 +142,7 @@ struct SimOrg {
     authn_bucket: RateLimitBucket,
     api_bucket: RateLimitBucket,
     show_lockout_failures: bool,
+    group_page_size: usize,
     factor_list_spelling: FactorListSpelling,
     admin_login: String,
     started: SystemTime,
@@ -176,6 +181,7 @@ pub async fn start(config: SimConfig, listen: SocketAddr) -> std::io::Result<Sim
         authn_bucket: RateLimitBucket::new(config.authn_rate_limit),
         api_bucket: RateLimitBucket::new(config.api_rate_limit),
         show_lockout_failures: config.show_lockout_failures,
+        group_page_size: config.group_page_size.max(1),
         factor_list_spelling: config.factor_list_spelling,
         admin_login: config.admin_login,
         started: SystemTime::now(),
