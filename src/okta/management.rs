@@ -3,7 +3,7 @@
 //! verify a factor without a password step (the factors API's "MFA only"
 //! mode: OTP, codes sent by SMS/call/email, push with a poll transaction).
 //!
-//! Every call here is made as [`Caller::ServiceAccount`], so when an OAuth
+//! Every call here is made as `Caller::ServiceAccount`, so when an OAuth
 //! bearer replaces the `SSWS` token for management calls only the client's
 //! one `Authorization` decision changes. Types follow the Okta management
 //! API; enums keep unknown values, and unknown fields are ignored.

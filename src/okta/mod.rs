@@ -9,4 +9,5 @@ pub mod client;
 pub mod error;
 pub mod management;
 pub mod sim;
+pub mod transaction;
 mod vocabulary;

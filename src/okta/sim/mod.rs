@@ -5,10 +5,10 @@
 //! and tested end to end over real HTTP, without an Okta tenant.
 //!
 //! The org is assembled from one file per idea: the user directory
-//! ([`users`], loaded by [`directory`]), primary authentication ([`authn`]),
-//! its transactions and states, factor verification ([`factor_verify`],
-//! [`factors`], [`push`], [`totp`]), the management API ([`management`],
-//! [`user_factors`]), the API-token check, rate-limit buckets, injected
+//! (`users`, loaded by `directory`), primary authentication (`authn`),
+//! its transactions and states, factor verification (`factor_verify`,
+//! `factors`, `push`, [`totp`]), the management API (`management`,
+//! `user_factors`), the API-token check, rate-limit buckets, injected
 //! faults, and the record of what the org received. Every answer carries `X-Okta-Request-Id` and
 //! `Content-Type: application/json`; errors use Okta's error body.
 //!
