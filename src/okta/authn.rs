@@ -7,67 +7,10 @@
 //! failure to read the answer. The `stateToken` and `sessionToken` are held in
 //! [`SecretString`], so `Debug` output shows `[REDACTED]` in their place.
 
-use std::fmt;
-
 use secrecy::SecretString;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer};
 
-/// Declares an enum of Okta wire strings with an `Unknown(String)` catch-all,
-/// and its (de)serialization as a plain JSON string.
-macro_rules! okta_vocabulary {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $( $(#[$variant_meta:meta])* $variant:ident => $wire:literal, )+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $( $(#[$variant_meta])* $variant, )+
-            /// A value this version does not know; kept as Okta spelled it.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// The value as Okta spells it on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Unknown(other) => other,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(wire: &str) -> Self {
-                match wire {
-                    $( $wire => Self::$variant, )+
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let wire = String::deserialize(deserializer)?;
-                Ok(Self::from(wire.as_str()))
-            }
-        }
-    };
-}
+use super::vocabulary::okta_vocabulary;
 
 okta_vocabulary! {
     /// The `status` of an authentication transaction.
@@ -207,6 +150,46 @@ impl AuthnResponse {
     pub fn challenged_factor(&self) -> Option<&Factor> {
         self.embedded.as_ref()?.factor.as_ref()
     }
+
+    /// The result of the last challenge (`WAITING`, `REJECTED`, ...).
+    pub fn factor_result(&self) -> Option<&FactorResult> {
+        self.factor_result.as_ref()
+    }
+
+    /// Number matching: the number the user must pick in Okta Verify
+    /// (`_embedded.factor._embedded.challenge.correctAnswer`); it may appear
+    /// only after a few polls.
+    pub fn correct_answer(&self) -> Option<u32> {
+        self.challenged_factor()?
+            .embedded
+            .as_ref()?
+            .challenge
+            .as_ref()?
+            .correct_answer
+    }
+
+    /// `_links.next`: `poll` while a push is pending, `verify` to submit a
+    /// code or send a new push.
+    pub fn next_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.next.as_ref()
+    }
+
+    /// `_links.resend[]`: where to ask for a new code or push.
+    pub fn resend_links(&self) -> &[Link] {
+        self.links
+            .as_ref()
+            .map_or(&[], |links| links.resend.as_slice())
+    }
+
+    /// `_links.cancel`.
+    pub fn cancel_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.cancel.as_ref()
+    }
+
+    /// `_links.skip` (`PASSWORD_WARN`).
+    pub fn skip_link(&self) -> Option<&Link> {
+        self.links.as_ref()?.skip.as_ref()
+    }
 }
 
 /// The `_embedded` resources of a transaction.
@@ -277,10 +260,12 @@ pub struct UserProfile {
     pub time_zone: Option<String>,
 }
 
-/// An enrolled factor the user may verify.
+/// An enrolled factor the user may verify (or, in `MFA_ENROLL`, a factor
+/// the user may enrol, which has no id yet: `id` is then empty).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Factor {
+    #[serde(default)]
     pub id: String,
     pub factor_type: FactorType,
     pub provider: FactorProvider,
@@ -300,7 +285,8 @@ impl Factor {
     }
 }
 
-/// What Okta shows of a factor's enrolment (phone numbers and emails masked).
+/// What Okta shows of a factor's enrolment (phone numbers and emails masked
+/// in the authentication API).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FactorProfile {
@@ -318,14 +304,14 @@ pub struct FactorLinks {
 }
 
 /// Resources embedded in a factor during a challenge.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct FactorEmbedded {
     /// Number matching: the number the user must pick in Okta Verify.
     pub challenge: Option<PushChallenge>,
 }
 
 /// A push challenge with number matching.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushChallenge {
     pub correct_answer: Option<u32>,
@@ -343,7 +329,7 @@ pub struct AuthnLinks {
 }
 
 /// One hypermedia link.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Link {
     /// What the link does (`verify`, `poll`, `unlock`, `changePassword`, ...).
     pub name: Option<String>,

@@ -2,19 +2,25 @@
 //!
 //! One pooled connection set per org, shared by every login (an [`OktaClient`]
 //! is an `Arc` and cheap to clone). Every call goes through one private
-//! exchange that adds the `SSWS` authorization, `User-Agent` and JSON headers,
+//! exchange that adds the authorization, `User-Agent` and JSON headers,
 //! captures `X-Okta-Request-Id` and the `X-Rate-Limit-*` headers, bounds the
 //! size of the answer and maps failures to [`OktaError`]. Public methods are
 //! thin: they name the endpoint and the body. Links Okta returns (`_links`)
 //! are followed with [`OktaClient::resolve_link`], which refuses any URL
 //! outside the org so the API token never leaves it.
+//!
+//! This file holds the transport and primary authentication. The calls that
+//! continue a transaction (factor verification, cancel, skip) are in
+//! [`super::transaction`], the management calls (users, groups, factors) in
+//! [`super::management`]; each says who is calling (`Caller`) and the
+//! exchange picks the `Authorization` header for it.
 
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LINK};
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -22,6 +28,7 @@ use serde::de::DeserializeOwned;
 
 use super::authn::{AuthnResponse, AuthnUser};
 use super::error::{OktaError, OktaErrorBody};
+pub use super::transaction::FactorVerify;
 
 /// The `User-Agent` of every call (Okta asks for one; push notifications show it).
 pub const USER_AGENT: &str = concat!("okta-radius/", env!("CARGO_PKG_VERSION"));
@@ -104,6 +111,14 @@ pub struct OktaReply<T> {
     pub http_status: u16,
 }
 
+/// Options of primary authentication (`options` in the request body).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuthnOptions {
+    /// Ask for `PASSWORD_WARN` when the password is about to expire
+    /// (continue with [`OktaClient::skip`]).
+    pub warn_before_password_expired: bool,
+}
+
 /// Primary authentication: a username and a password.
 #[derive(Debug)]
 pub struct PrimaryAuthn<'a> {
@@ -120,14 +135,34 @@ pub struct PrimaryAuthn<'a> {
 struct PrimaryAuthnBody<'a> {
     username: &'a str,
     password: &'a str,
-    options: AuthnOptions,
+    options: AuthnOptionsBody,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AuthnOptions {
+struct AuthnOptionsBody {
     multi_optional_factor_enroll: bool,
     warn_before_password_expired: bool,
+}
+
+/// Who a call is made for, which decides its `Authorization` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// An authentication transaction, as a trusted application: always the
+    /// `SSWS` token (whether `/authn` takes an OAuth token is unverified).
+    TrustedApp,
+    /// A management call of the service account (users, groups, factors):
+    /// the `SSWS` token today; an OAuth bearer may take its place.
+    ServiceAccount,
+}
+
+/// A 2xx answer before decoding, with the headers a caller may need.
+pub(crate) struct RawAnswer {
+    pub http_status: u16,
+    pub request_id: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
 }
 
 /// A client for one Okta org.
@@ -205,23 +240,35 @@ impl OktaClient {
         &self,
         request: &PrimaryAuthn<'_>,
     ) -> Result<OktaReply<AuthnResponse>, OktaError> {
+        self.primary_authn_with(request, AuthnOptions::default())
+            .await
+    }
+
+    /// [`OktaClient::primary_authn`] with options, such as asking for
+    /// `PASSWORD_WARN`.
+    pub async fn primary_authn_with(
+        &self,
+        request: &PrimaryAuthn<'_>,
+        options: AuthnOptions,
+    ) -> Result<OktaReply<AuthnResponse>, OktaError> {
         let body = PrimaryAuthnBody {
             username: request.username,
             password: request.password.expose_secret(),
-            options: AuthnOptions {
+            options: AuthnOptionsBody {
                 multi_optional_factor_enroll: false,
-                warn_before_password_expired: false,
+                warn_before_password_expired: options.warn_before_password_expired,
             },
         };
         let url = self.endpoint("api/v1/authn")?;
-        self.post_json(url, &body, request.forwarded_for).await
+        self.post_json(Caller::TrustedApp, url, &body, request.forwarded_for)
+            .await
     }
 
     /// `GET /api/v1/users/me`: the admin that owns the API token. The cheapest
     /// call that succeeds; it checks the token and keeps it from expiring.
     pub async fn token_owner(&self) -> Result<OktaReply<AuthnUser>, OktaError> {
         let url = self.endpoint("api/v1/users/me")?;
-        self.get_json(url).await
+        self.get_json(Caller::ServiceAccount, url).await
     }
 
     /// Turns an `href` from Okta's `_links` into a URL to call, refusing any
@@ -245,38 +292,85 @@ impl OktaClient {
         }
     }
 
-    fn endpoint(&self, path: &str) -> Result<Url, OktaError> {
+    pub(crate) fn endpoint(&self, path: &str) -> Result<Url, OktaError> {
         self.inner
             .org
             .join(path)
             .map_err(|error| OktaError::Config(format!("cannot build an endpoint URL: {error}")))
     }
 
-    async fn post_json<B: Serialize, T: DeserializeOwned>(
+    pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
         &self,
+        caller: Caller,
         url: Url,
         body: &B,
         forwarded_for: Option<IpAddr>,
     ) -> Result<OktaReply<T>, OktaError> {
         let body = serde_json::to_vec(body)
             .map_err(|_| OktaError::Http("cannot encode the request body".into()))?;
-        self.exchange(Method::POST, url, Some(body), forwarded_for)
+        self.exchange(caller, Method::POST, url, Some(body), forwarded_for)
             .await
     }
 
-    async fn get_json<T: DeserializeOwned>(&self, url: Url) -> Result<OktaReply<T>, OktaError> {
-        self.exchange(Method::GET, url, None, None).await
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        caller: Caller,
+        url: Url,
+    ) -> Result<OktaReply<T>, OktaError> {
+        self.exchange(caller, Method::GET, url, None, None).await
     }
 
-    /// The one place that talks HTTP: headers, answer size, request id,
-    /// rate-limit headers and error mapping.
-    async fn exchange<T: DeserializeOwned>(
+    /// A call and its decoded answer. An empty answer (HTTP 204) reads as
+    /// JSON `null`, so `()` and `Option` answers work.
+    pub(crate) async fn exchange<T: DeserializeOwned>(
         &self,
+        caller: Caller,
         method: Method,
         url: Url,
         body: Option<Vec<u8>>,
         forwarded_for: Option<IpAddr>,
     ) -> Result<OktaReply<T>, OktaError> {
+        let raw = self
+            .exchange_raw(caller, method, url, body, forwarded_for)
+            .await?;
+        decode(raw).map(|(reply, _)| reply)
+    }
+
+    /// A GET whose answer may continue on another page: the decoded answer
+    /// and the `Link: <...>; rel="next"` URL, checked to be inside the org.
+    pub(crate) async fn get_page<T: DeserializeOwned>(
+        &self,
+        caller: Caller,
+        url: Url,
+    ) -> Result<(OktaReply<T>, Option<Url>), OktaError> {
+        let raw = self
+            .exchange_raw(caller, Method::GET, url, None, None)
+            .await?;
+        let (reply, headers) = decode(raw)?;
+        let next = match next_link(&headers) {
+            Some(href) => Some(self.resolve_link(&href)?),
+            None => None,
+        };
+        Ok((reply, next))
+    }
+
+    /// The `Authorization` header for a caller: the one place that decides it.
+    fn authorization(&self, caller: Caller) -> HeaderValue {
+        match caller {
+            Caller::TrustedApp | Caller::ServiceAccount => self.inner.authorization.clone(),
+        }
+    }
+
+    /// The one place that talks HTTP: headers, answer size, request id,
+    /// rate-limit headers and error mapping.
+    async fn exchange_raw(
+        &self,
+        caller: Caller,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        forwarded_for: Option<IpAddr>,
+    ) -> Result<RawAnswer, OktaError> {
         let json = HeaderValue::from_static("application/json");
         // Only the path is logged: links may carry query parameters.
         let path = url.path().to_owned();
@@ -285,7 +379,7 @@ impl OktaClient {
             .inner
             .http
             .request(method.clone(), url)
-            .header(AUTHORIZATION, self.inner.authorization.clone())
+            .header(AUTHORIZATION, self.authorization(caller))
             .header(ACCEPT, json.clone());
         if let Some(body) = body {
             request = request.header(CONTENT_TYPE, json).body(body);
@@ -313,21 +407,12 @@ impl OktaClient {
         let answer = read_answer(&mut response).await?;
 
         if response.status().is_success() {
-            let body = serde_json::from_slice(&answer).map_err(|error| {
-                OktaError::Decode(format!(
-                    "{} (HTTP {http_status}{})",
-                    describe_json(&error),
-                    request_id
-                        .as_deref()
-                        .map(|id| format!(", request id {id}"))
-                        .unwrap_or_default()
-                ))
-            })?;
-            return Ok(OktaReply {
-                body,
+            return Ok(RawAnswer {
+                http_status,
                 request_id,
                 rate_limit,
-                http_status,
+                headers: response.headers().clone(),
+                body: answer,
             });
         }
         match serde_json::from_slice::<OktaErrorBody>(&answer) {
@@ -348,6 +433,60 @@ impl OktaClient {
             }),
         }
     }
+}
+
+/// Decodes a 2xx answer; an empty body reads as `null`.
+fn decode<T: DeserializeOwned>(raw: RawAnswer) -> Result<(OktaReply<T>, HeaderMap), OktaError> {
+    let bytes: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        &raw.body
+    };
+    let body = serde_json::from_slice(bytes).map_err(|error| {
+        OktaError::Decode(format!(
+            "{} (HTTP {}{})",
+            describe_json(&error),
+            raw.http_status,
+            raw.request_id
+                .as_deref()
+                .map(|id| format!(", request id {id}"))
+                .unwrap_or_default()
+        ))
+    })?;
+    Ok((
+        OktaReply {
+            body,
+            request_id: raw.request_id,
+            rate_limit: raw.rate_limit,
+            http_status: raw.http_status,
+        },
+        raw.headers,
+    ))
+}
+
+/// The target of the RFC 8288 `Link` with `rel="next"`, across every `Link`
+/// header and every comma-separated link in them.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(LINK)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .find_map(|link| {
+            let (target, params) = link.trim().split_once(';')?;
+            let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+            let is_next = params.split(';').any(|param| {
+                param.trim().split_once('=').is_some_and(|(name, value)| {
+                    name.trim().eq_ignore_ascii_case("rel")
+                        && value
+                            .trim()
+                            .trim_matches('"')
+                            .split_whitespace()
+                            .any(|rel| rel.eq_ignore_ascii_case("next"))
+                })
+            });
+            is_next.then(|| target.to_owned())
+        })
 }
 
 /// Reads the answer, refusing one larger than [`MAX_ANSWER_BYTES`].
@@ -513,6 +652,37 @@ mod tests {
         ] {
             assert!(client.resolve_link(outside).is_err(), "{outside}");
         }
+    }
+
+    #[test]
+    fn next_links_are_found_among_other_links() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(next_link(&headers), None);
+        headers.append(
+            LINK,
+            HeaderValue::from_static(
+                "<https://example.okta.com/api/v1/users/1/groups?limit=1>; rel=\"self\"",
+            ),
+        );
+        assert_eq!(next_link(&headers), None);
+        headers.append(
+            LINK,
+            HeaderValue::from_static(
+                "<https://example.okta.com/api/v1/users/1/groups?after=00g1&limit=1>; rel=\"next\"",
+            ),
+        );
+        assert_eq!(
+            next_link(&headers).as_deref(),
+            Some("https://example.okta.com/api/v1/users/1/groups?after=00g1&limit=1")
+        );
+        let mut joined = HeaderMap::new();
+        joined.insert(
+            LINK,
+            HeaderValue::from_static(
+                "<https://a.example/1>; rel=self, <https://a.example/2>; rel=next",
+            ),
+        );
+        assert_eq!(next_link(&joined).as_deref(), Some("https://a.example/2"));
     }
 
     #[test]

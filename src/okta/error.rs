@@ -37,6 +37,20 @@ pub mod codes {
     pub const FACTOR_LOCKED_OUT: &str = "E0000069";
     /// The call is not allowed in the transaction's current state.
     pub const ILLEGAL_STATE: &str = "E0000079";
+    /// The passcode was already used.
+    pub const PASSCODE_REPLAYED: &str = "E0000082";
+    /// The passcode is outside the allowed time window.
+    pub const PASSCODE_OUTSIDE_WINDOW: &str = "E0000083";
+    /// An SMS was sent less than 30 seconds ago.
+    pub const SMS_TOO_SOON: &str = "E0000109";
+    /// An email was sent less than 30 seconds ago.
+    pub const EMAIL_TOO_SOON: &str = "E0000118";
+    /// A voice call was made less than 30 seconds ago.
+    pub const CALL_TOO_SOON: &str = "E0000133";
+    /// The factor is not active.
+    pub const FACTOR_NOT_ACTIVE: &str = "E0000154";
+    /// The factor is suspended.
+    pub const FACTOR_SUSPENDED: &str = "E0000180";
 }
 
 /// The body Okta sends with every 4xx and 5xx answer.

@@ -7,5 +7,8 @@
 pub mod authn;
 pub mod client;
 pub mod error;
+pub mod management;
 pub mod oauth;
 pub mod sim;
+pub mod transaction;
+mod vocabulary;

@@ -4,29 +4,30 @@
 //! - unknown login, wrong password, inactive user: 401 `E0000004`;
 //! - locked-out user: 200 `LOCKED_OUT` (or 401 `E0000004` when the org hides
 //!   lockouts, Okta's default);
-//! - right password and enrolled factors: 200 `MFA_REQUIRED` listing them;
+//! - right password, user who must enrol a factor: 200 `MFA_ENROLL`;
+//! - right password and enrolled factors: 200 `MFA_REQUIRED` listing them
+//!   (an expired or expiring password shows only after the factor);
 //! - right password, expired: 200 `PASSWORD_EXPIRED`;
+//! - right password, expiring soon and the client asked to be warned:
+//!   200 `PASSWORD_WARN`;
 //! - right password: 200 `SUCCESS` with a one-time `sessionToken`.
 //!
 //! A body with only a `stateToken` returns that transaction's current state.
+//! [`after_factor`] decides where a transaction goes once its factor is verified.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::users::{AuthenticatedUser, SimFactor, Verdict};
-use super::{FactorListSpelling, SimOrg, ids, responses};
-use crate::okta::authn::FactorType;
+use super::transactions::TxContext;
+use super::users::{SimUserStatus, UserView, Verdict};
+use super::{SimOrg, responses, states};
 use crate::okta::error::codes;
-
-/// How long a sessionToken may be exchanged for a session.
-const SESSION_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
 
 /// `POST /api/v1/authn`.
 pub(super) async fn primary_authn(State(org): State<Arc<SimOrg>>, body: Bytes) -> Response {
@@ -34,18 +35,19 @@ pub(super) async fn primary_authn(State(org): State<Arc<SimOrg>>, body: Bytes) -
         return malformed();
     };
     let text = |field: &str| request.get(field).and_then(Value::as_str);
+    let warn = request
+        .get("options")
+        .and_then(|options| options.get("warnBeforePasswordExpired"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     match (text("username"), text("password"), text("stateToken")) {
         (Some(username), Some(password), _) if !username.is_empty() => {
             let password = SecretString::from(password);
-            authenticate(&org, username, &password)
+            authenticate(&org, username, &password, warn)
         }
         (None, None, Some(state_token)) => match org.transactions.current(state_token) {
             Some(state) => responses::json(StatusCode::OK, state),
-            None => responses::okta_error(
-                StatusCode::UNAUTHORIZED,
-                codes::INVALID_TOKEN,
-                "Invalid token provided",
-            ),
+            None => invalid_state_token(),
         },
         _ => responses::okta_error_with_causes(
             StatusCode::BAD_REQUEST,
@@ -56,156 +58,73 @@ pub(super) async fn primary_authn(State(org): State<Arc<SimOrg>>, body: Bytes) -
     }
 }
 
-fn authenticate(org: &SimOrg, username: &str, password: &SecretString) -> Response {
-    match org.users.authenticate(username, password) {
+fn authenticate(org: &SimOrg, username: &str, password: &SecretString, warn: bool) -> Response {
+    let user = match org.users.authenticate(username, password) {
         Verdict::UnknownUser | Verdict::WrongPassword | Verdict::Inactive => {
-            authentication_failed()
+            return authentication_failed();
         }
-        Verdict::LockedOut if org.show_lockout_failures => responses::json(
-            StatusCode::OK,
-            json!({
-                "status": "LOCKED_OUT",
-                "_links": {"next": link(org, "unlock", "/api/v1/authn/recovery/unlock")}
-            }),
-        ),
-        Verdict::LockedOut => authentication_failed(),
-        Verdict::Authenticated(user) if !user.factors.is_empty() => mfa_required(org, &user),
-        Verdict::Authenticated(user) if user.password_expired => password_expired(org, &user),
-        Verdict::Authenticated(user) => success(org, &user),
+        Verdict::LockedOut if org.show_lockout_failures => {
+            return responses::json(StatusCode::OK, states::locked_out(org));
+        }
+        Verdict::LockedOut => return authentication_failed(),
+        Verdict::Authenticated(user) => user,
+    };
+    let context = TxContext {
+        login: user.login().to_owned(),
+        warn_before_password_expired: warn,
+    };
+    let answer = if user.user.mfa_enroll {
+        states::mfa_enroll(org, &user)
+    } else if !user.factors.is_empty() {
+        states::mfa_required(org, &user)
+    } else {
+        match password_state(org, &user, warn) {
+            Some(state) => state,
+            None => return responses::json(StatusCode::OK, states::success(org, &user)),
+        }
+    };
+    responses::json(StatusCode::OK, org.transactions.open(answer, context))
+}
+
+/// The state a verified user is in because of their password, if any.
+fn password_state(org: &SimOrg, user: &UserView, warn: bool) -> Option<Value> {
+    if org.users.status(user.login()) == Some(SimUserStatus::PasswordExpired) {
+        Some(states::password_expired(org, user))
+    } else if user.user.password_warn && warn {
+        Some(states::password_warn(org, user))
+    } else {
+        None
     }
 }
 
-fn success(org: &SimOrg, user: &AuthenticatedUser) -> Response {
-    let expires_at = super::time::okta_timestamp(SystemTime::now() + SESSION_TOKEN_LIFETIME);
-    responses::json(
-        StatusCode::OK,
-        json!({
-            "expiresAt": expires_at,
-            "status": "SUCCESS",
-            "sessionToken": format!("20111{}", ids::random_token(37)),
-            "_embedded": {"user": embedded_user(org, user)}
-        }),
+/// Where a transaction goes once its factor is verified: `PASSWORD_EXPIRED`
+/// or `PASSWORD_WARN` when the password says so, else `SUCCESS` (which ends
+/// the transaction).
+pub(super) fn after_factor(
+    org: &SimOrg,
+    state_token: &str,
+    context: &TxContext,
+    user: &UserView,
+) -> Response {
+    match password_state(org, user, context.warn_before_password_expired) {
+        Some(state) => match org.transactions.advance(state_token, state) {
+            Some(state) => responses::json(StatusCode::OK, state),
+            None => invalid_state_token(),
+        },
+        None => {
+            org.transactions.end(state_token);
+            responses::json(StatusCode::OK, states::success(org, user))
+        }
+    }
+}
+
+/// 401 `E0000011`: the stateToken is unknown, expired or its transaction ended.
+pub(super) fn invalid_state_token() -> Response {
+    responses::okta_error(
+        StatusCode::UNAUTHORIZED,
+        codes::INVALID_TOKEN,
+        "Invalid token provided",
     )
-}
-
-fn mfa_required(org: &SimOrg, user: &AuthenticatedUser) -> Response {
-    let factors: Vec<Value> = user
-        .factors
-        .iter()
-        .map(|(id, factor)| factor_json(org, id, &user.login, factor))
-        .collect();
-    let list_key = match org.factor_list_spelling {
-        FactorListSpelling::Factors => "factors",
-        FactorListSpelling::Factor => "factor",
-    };
-    let answer = json!({
-        "status": "MFA_REQUIRED",
-        "_embedded": {
-            "user": embedded_user(org, user),
-            list_key: factors,
-            "policy": {
-                "allowRememberDevice": false,
-                "rememberDeviceLifetimeInMinutes": 0,
-                "rememberDeviceByDefault": false,
-                "factorsPolicyInfo": {}
-            }
-        },
-        "_links": {"cancel": link(org, "cancel", "/api/v1/authn/cancel")}
-    });
-    responses::json(StatusCode::OK, org.transactions.open(answer))
-}
-
-fn password_expired(org: &SimOrg, user: &AuthenticatedUser) -> Response {
-    let answer = json!({
-        "status": "PASSWORD_EXPIRED",
-        "_embedded": {
-            "user": embedded_user(org, user),
-            "policy": {
-                "complexity": {
-                    "minLength": 8, "minLowerCase": 1, "minUpperCase": 1,
-                    "minNumber": 1, "minSymbol": 0
-                }
-            }
-        },
-        "_links": {
-            "next": link(org, "changePassword", "/api/v1/authn/credentials/change_password"),
-            "cancel": link(org, "cancel", "/api/v1/authn/cancel")
-        }
-    });
-    responses::json(StatusCode::OK, org.transactions.open(answer))
-}
-
-fn embedded_user(org: &SimOrg, user: &AuthenticatedUser) -> Value {
-    json!({
-        "id": user.id,
-        "passwordChanged": super::time::okta_timestamp(org.started),
-        "profile": {
-            "login": user.login,
-            "firstName": user.first_name,
-            "lastName": user.last_name,
-            "locale": "en_US",
-            "timeZone": "America/Los_Angeles"
-        }
-    })
-}
-
-/// A factor as `MFA_REQUIRED` lists it: enrolment details masked.
-fn factor_json(org: &SimOrg, id: &str, login: &str, factor: &SimFactor) -> Value {
-    let profile = match factor.factor_type {
-        FactorType::Sms | FactorType::Call => {
-            json!({"phoneNumber": factor.phone_number.as_deref().map(mask_phone)})
-        }
-        FactorType::Email => json!({"email": factor.email.as_deref().map(mask_email)}),
-        FactorType::Question => json!({
-            "question": factor.question,
-            "questionText": factor.question_text.as_deref().or(factor.question.as_deref())
-        }),
-        FactorType::Push => json!({
-            "credentialId": login,
-            "deviceType": "SmartPhone_Android",
-            "name": "Simulated phone",
-            "platform": "ANDROID",
-            "version": "14"
-        }),
-        _ => json!({"credentialId": login}),
-    };
-    json!({
-        "id": id,
-        "factorType": factor.factor_type.as_str(),
-        "provider": factor.provider.as_str(),
-        "vendorName": factor.provider.as_str(),
-        "profile": profile,
-        "_links": {
-            "verify": link(org, "verify", &format!("/api/v1/authn/factors/{id}/verify"))
-        }
-    })
-}
-
-fn link(org: &SimOrg, name: &str, path: &str) -> Value {
-    json!({
-        "name": name,
-        "href": format!("{}{path}", org.base_url),
-        "hints": {"allow": ["POST"]}
-    })
-}
-
-/// `+1 555 0100 1234` -> `+1 XXX-XXX-1234`, as Okta masks phone numbers.
-fn mask_phone(phone: &str) -> String {
-    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
-    let last: String = digits[digits.len().saturating_sub(4)..].iter().collect();
-    format!("+1 XXX-XXX-{last}")
-}
-
-/// `erin@example.com` -> `e...n@example.com`.
-fn mask_email(email: &str) -> String {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            let first = local.chars().next().unwrap_or('x');
-            let last = local.chars().last().unwrap_or('x');
-            format!("{first}...{last}@{domain}")
-        }
-        None => "...".to_owned(),
-    }
 }
 
 fn authentication_failed() -> Response {
@@ -216,22 +135,10 @@ fn authentication_failed() -> Response {
     )
 }
 
-fn malformed() -> Response {
+pub(super) fn malformed() -> Response {
     responses::okta_error(
         StatusCode::BAD_REQUEST,
         codes::MALFORMED_REQUEST,
         "The request body was not well-formed.",
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masking() {
-        assert_eq!(mask_phone("+1 555 0100 1234"), "+1 XXX-XXX-1234");
-        assert_eq!(mask_phone("12"), "+1 XXX-XXX-12");
-        assert_eq!(mask_email("erin@example.com"), "e...n@example.com");
-    }
 }

@@ -1,12 +1,15 @@
-//! A simulated Okta org: an HTTP server on loopback that answers
-//! `/api/v1/authn` and `/api/v1/users/me` the way a real org does, so the
-//! bridge can be demonstrated and tested end to end over real HTTP, without
-//! an Okta tenant.
+//! A simulated Okta org: an HTTP server on loopback that answers the Classic
+//! Authentication API (`/api/v1/authn`, factor verification, cancel, skip)
+//! and the management calls the bridge makes (users, groups, factors, factor
+//! verification) the way a real org does, so the bridge can be demonstrated
+//! and tested end to end over real HTTP, without an Okta tenant.
 //!
 //! The org is assembled from one file per idea: the user directory
-//! ([`users`]), primary authentication ([`authn`]) and its transactions, the
-//! API-token check, rate-limit buckets, injected faults, and the record of
-//! what the org received. Every answer carries `X-Okta-Request-Id` and
+//! (`users`, loaded by `directory`), primary authentication (`authn`),
+//! its transactions and states, factor verification (`factor_verify`,
+//! `factors`, `push`, [`totp`]), the management API (`management`,
+//! `user_factors`), the API-token check, rate-limit buckets, injected
+//! faults, and the record of what the org received. Every answer carries `X-Okta-Request-Id` and
 //! `Content-Type: application/json`; errors use Okta's error body.
 //!
 //! ```no_run
@@ -22,15 +25,22 @@
 
 mod api_token;
 mod authn;
+mod directory;
+mod factor_verify;
+mod factors;
 mod faults;
 mod ids;
 mod management;
 pub mod oauth;
+mod push;
 mod rate_limit;
 mod records;
 mod responses;
+mod states;
 mod time;
+pub mod totp;
 mod transactions;
+mod user_factors;
 mod users;
 
 use std::net::SocketAddr;
@@ -43,16 +53,18 @@ use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
+use factors::FactorRuntime;
+use push::Pushes;
 use secrecy::SecretString;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use directory::{SimDirectory, SimDirectoryError};
 pub use faults::{SimFaultMode, SimFaults};
 pub use records::{SimRecords, SimRequest};
-pub use users::{
-    SimDirectory, SimDirectoryError, SimFactor, SimPushResponse, SimUser, SimUserStatus,
-};
+pub use users::{SimFactor, SimPushResponse, SimUser, SimUserStatus};
 
+use crate::okta::authn::FactorType;
 use crate::okta::error::codes;
 use rate_limit::{Bucket, RateLimitBucket};
 use transactions::Transactions;
@@ -84,6 +96,15 @@ pub struct SimConfig {
     pub show_lockout_failures: bool,
     /// How long a stateToken lives without use.
     pub state_token_lifetime: Duration,
+    /// Wrong passcodes or answers in a row that lock a user out (factor
+    /// lockout, 403 `E0000069`); 0: never.
+    pub max_factor_attempts: u32,
+    /// Least time between two codes sent for one SMS, call or email factor
+    /// (Okta: 30 s; sooner is 429 `E0000109`, `E0000133` or `E0000118`).
+    pub code_resend_interval: Duration,
+    /// Groups per page of `GET /api/v1/users/{id}/groups` when the caller
+    /// gives no `limit` (Okta: 200); a small value exercises pagination.
+    pub group_page_size: usize,
     pub factor_list_spelling: FactorListSpelling,
     /// Login of the admin that owns the API tokens (`/api/v1/users/me`).
     pub admin_login: String,
@@ -100,6 +121,9 @@ impl SimConfig {
             max_failed_attempts: 10,
             show_lockout_failures: true,
             state_token_lifetime: Duration::from_secs(300),
+            max_factor_attempts: 5,
+            code_resend_interval: Duration::from_secs(30),
+            group_page_size: 200,
             factor_list_spelling: FactorListSpelling::Factors,
             admin_login: "radius-service@example.com".to_owned(),
         }
@@ -112,11 +136,14 @@ struct SimOrg {
     api_tokens: Vec<SecretString>,
     users: UserStore,
     transactions: Transactions,
+    pushes: Pushes,
+    factors: FactorRuntime,
     records: SimRecords,
     faults: SimFaults,
     authn_bucket: RateLimitBucket,
     api_bucket: RateLimitBucket,
     show_lockout_failures: bool,
+    group_page_size: usize,
     factor_list_spelling: FactorListSpelling,
     admin_login: String,
     started: SystemTime,
@@ -148,11 +175,14 @@ pub async fn start(config: SimConfig, listen: SocketAddr) -> std::io::Result<Sim
         api_tokens: config.api_tokens,
         users: UserStore::new(config.users, config.max_failed_attempts),
         transactions: Transactions::new(config.state_token_lifetime),
+        pushes: Pushes::default(),
+        factors: FactorRuntime::new(config.max_factor_attempts, config.code_resend_interval),
         records: SimRecords::default(),
         faults: SimFaults::default(),
         authn_bucket: RateLimitBucket::new(config.authn_rate_limit),
         api_bucket: RateLimitBucket::new(config.api_rate_limit),
         show_lockout_failures: config.show_lockout_failures,
+        group_page_size: config.group_page_size.max(1),
         factor_list_spelling: config.factor_list_spelling,
         admin_login: config.admin_login,
         started: SystemTime::now(),
@@ -179,12 +209,34 @@ pub async fn start(config: SimConfig, listen: SocketAddr) -> std::io::Result<Sim
 fn routes(org: &Arc<SimOrg>) -> Router {
     let authn = Router::new()
         .route("/api/v1/authn", post(authn::primary_authn))
+        .route(
+            "/api/v1/authn/factors/{factor_id}/verify",
+            post(factor_verify::verify),
+        )
+        .route(
+            "/api/v1/authn/factors/{factor_id}/verify/resend",
+            post(factor_verify::resend),
+        )
+        .route("/api/v1/authn/cancel", post(factor_verify::cancel))
+        .route("/api/v1/authn/skip", post(factor_verify::skip))
         .route_layer(middleware::from_fn_with_state(
             (org.clone(), Bucket::Authn),
             rate_limit::enforce,
         ));
     let management = Router::new()
         .route("/api/v1/users/me", get(management::users_me))
+        .route("/api/v1/users", get(management::search))
+        .route("/api/v1/users/{user}", get(management::user))
+        .route("/api/v1/users/{user}/groups", get(management::groups))
+        .route("/api/v1/users/{user}/factors", get(management::factors))
+        .route(
+            "/api/v1/users/{user}/factors/{factor}/verify",
+            post(user_factors::verify),
+        )
+        .route(
+            "/api/v1/users/{user}/factors/{factor}/transactions/{transaction}",
+            get(user_factors::poll).delete(user_factors::cancel),
+        )
         .route_layer(middleware::from_fn_with_state(
             (org.clone(), Bucket::Api),
             rate_limit::enforce,
@@ -278,6 +330,19 @@ impl SimHandle {
     /// The names of a user's groups.
     pub fn user_groups(&self, login: &str) -> Option<Vec<String>> {
         self.org.users.groups(login)
+    }
+
+    /// The user answers every push pending for them, as if tapping Approve
+    /// (or Deny) in Okta Verify; the next poll sees it. Returns how many
+    /// pushes were pending (a cancelled push is no longer pending).
+    pub fn resolve_push(&self, login: &str, approve: bool) -> usize {
+        self.org.pushes.resolve(login, approve)
+    }
+
+    /// The last code "sent" to this user for an `sms`, `call` or `email`
+    /// factor: what the user would read on their phone or in their mail.
+    pub fn last_code(&self, login: &str, factor_type: &FactorType) -> Option<String> {
+        self.org.factors.last_code(login, factor_type)
     }
 
     /// Stops the org: pending calls (including hanging ones) end, and the

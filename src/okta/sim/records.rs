@@ -2,6 +2,10 @@
 //! named, and the headers that matter to the bridge (`X-Forwarded-For`,
 //! `User-Agent`), so tests can assert what reached "Okta" and how often.
 //!
+//! Besides requests, the org notes events a request caused that the path does
+//! not tell (a push actually sent, a code sent, a factor verify, a cancel),
+//! per login.
+//!
 //! Passwords, answers and tokens are never recorded: only the `username`
 //! field is read from a request body.
 
@@ -25,6 +29,19 @@ const KEPT_REQUESTS: usize = 10_000;
 /// Largest request body the org accepts.
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
 const PRIMARY_AUTHN_PATH: &str = "/api/v1/authn";
+
+/// Something a request caused, counted per login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum SimEvent {
+    /// A push notification was sent to the phone (not a poll).
+    PushSent,
+    /// A code was sent by SMS, voice call or email.
+    CodeSent,
+    /// A factor verify call (authentication or factors API; polls included).
+    FactorVerify,
+    /// A transaction was cancelled.
+    Cancel,
+}
 
 /// One request as the org saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +79,8 @@ struct RecordLog {
     total: usize,
     /// Primary authentication calls per lowercase login.
     authn_by_login: HashMap<String, usize>,
+    /// Events per lowercase login.
+    events: HashMap<(String, SimEvent), usize>,
 }
 
 impl SimRecords {
@@ -82,6 +101,54 @@ impl SimRecords {
             log.recent.pop_front();
         }
         log.recent.push_back(request);
+    }
+
+    /// Counts an event for a login.
+    pub(crate) fn note(&self, event: SimEvent, login: &str) {
+        *self
+            .lock()
+            .events
+            .entry((login.to_lowercase(), event))
+            .or_default() += 1;
+    }
+
+    fn events(&self, event: SimEvent, login: &str) -> usize {
+        self.lock()
+            .events
+            .get(&(login.to_lowercase(), event))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Push notifications actually sent to this user's phone (first verify
+    /// calls and resends, not polls).
+    pub fn pushes_sent(&self, login: &str) -> usize {
+        self.events(SimEvent::PushSent, login)
+    }
+
+    /// Codes sent to this user by SMS, voice call or email.
+    pub fn codes_sent(&self, login: &str) -> usize {
+        self.events(SimEvent::CodeSent, login)
+    }
+
+    /// Factor verify calls for this user, through the authentication API or
+    /// the factors API, push polls by POST included.
+    pub fn factor_verifies(&self, login: &str) -> usize {
+        self.events(SimEvent::FactorVerify, login)
+    }
+
+    /// Transactions of this user cancelled with `/api/v1/authn/cancel`.
+    pub fn cancels(&self, login: &str) -> usize {
+        self.events(SimEvent::Cancel, login)
+    }
+
+    /// Requests whose path starts with `prefix` (any method).
+    pub fn calls_to_prefix(&self, prefix: &str) -> usize {
+        self.lock()
+            .recent
+            .iter()
+            .filter(|r| r.path.starts_with(prefix))
+            .count()
     }
 
     /// Every request received (the most recent 10,000), oldest first.

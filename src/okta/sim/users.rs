@@ -1,14 +1,13 @@
-//! The simulated org's user directory: who exists, their password, status,
-//! groups and enrolled factors, loaded from a TOML file such as
-//! `config/demo-users.toml`.
+//! The simulated org's users as the org keeps them at run time: who exists,
+//! their password, status, groups and enrolled factors, and what Okta keeps
+//! per user while it runs: the count of failed password attempts, which locks
+//! the user out after the password policy's limit, and the resulting status.
 //!
-//! The directory also keeps what Okta keeps per user at run time: the count of
-//! failed password attempts, which locks the user out after the password
-//! policy's limit, and the resulting status.
+//! Loading users from TOML lives in [`super::directory`].
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -51,13 +50,16 @@ impl SimUserStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SimPushResponse {
-    /// The user approves.
+    /// The user approves (after `push_polls` polls, or after `push_delay`).
     #[default]
     Approve,
     /// The user rejects.
     Reject,
     /// Nobody answers; the push times out.
     Ignore,
+    /// Nobody answers until a test calls `SimHandle::resolve_push`; the push
+    /// times out after five minutes, as Okta's do.
+    Wait,
 }
 
 /// A factor enrolled for a user.
@@ -72,15 +74,34 @@ pub struct SimFactor {
     /// Question key and text for `question`.
     pub question: Option<String>,
     pub question_text: Option<String>,
-    /// The expected answer for `question`.
+    /// The expected answer for `question` (compared trimmed, ignoring case).
     pub answer: Option<SecretString>,
     /// Base32 shared secret for `token:software:totp`.
     pub totp_secret: Option<SecretString>,
+    /// Base32 shared secret for `token:hotp`.
+    pub hotp_secret: Option<SecretString>,
+    /// The HOTP counter the token starts at.
+    pub hotp_counter: u64,
+    /// The valid one-time codes of a `token` (RSA, Symantec) or
+    /// `token:hardware` (YubiKey OTPs, 44 modhex characters); each works once.
+    pub codes: Vec<SecretString>,
     /// How the phone answers a `push`.
     pub push_response: SimPushResponse,
+    /// Polls after which the push is answered (approved, rejected or timed out).
+    pub push_polls: u32,
+    /// When set, the push is answered this long after it was sent, whatever
+    /// the number of polls.
+    pub push_delay: Option<Duration>,
+    /// Number matching: the push carries a `correctAnswer` to pick.
+    pub number_challenge: bool,
+    /// The poll from which `correctAnswer` appears (0: already in the first answer).
+    pub number_after_polls: u32,
 }
 
 impl SimFactor {
+    /// Polls before a push is answered, unless configured.
+    pub const DEFAULT_PUSH_POLLS: u32 = 2;
+
     /// A factor of this type from its usual provider, with no enrolment data.
     pub fn new(factor_type: FactorType) -> SimFactor {
         SimFactor {
@@ -92,12 +113,44 @@ impl SimFactor {
             question_text: None,
             answer: None,
             totp_secret: None,
+            hotp_secret: None,
+            hotp_counter: 0,
+            codes: Vec::new(),
             push_response: SimPushResponse::default(),
+            push_polls: Self::DEFAULT_PUSH_POLLS,
+            push_delay: None,
+            number_challenge: false,
+            number_after_polls: 1,
         }
+    }
+
+    /// A push factor that answers this way.
+    pub fn push(response: SimPushResponse) -> SimFactor {
+        let mut factor = SimFactor::new(FactorType::Push);
+        factor.push_response = response;
+        factor
+    }
+
+    /// A TOTP factor with this base32 secret.
+    pub fn totp(secret_base32: &str) -> SimFactor {
+        let mut factor = SimFactor::new(FactorType::TokenSoftwareTotp);
+        factor.totp_secret = Some(SecretString::from(secret_base32));
+        factor
+    }
+
+    /// An `sms`, `call` or `email` factor sending codes to `destination`.
+    pub fn code_sender(factor_type: FactorType, destination: &str) -> SimFactor {
+        let mut factor = SimFactor::new(factor_type);
+        if factor.factor_type == FactorType::Email {
+            factor.email = Some(destination.to_owned());
+        } else {
+            factor.phone_number = Some(destination.to_owned());
+        }
+        factor
     }
 }
 
-fn default_provider(factor_type: &FactorType) -> FactorProvider {
+pub(crate) fn default_provider(factor_type: &FactorType) -> FactorProvider {
     match factor_type {
         FactorType::TokenHardware => FactorProvider::Yubico,
         FactorType::Token => FactorProvider::Rsa,
@@ -117,9 +170,19 @@ pub struct SimUser {
     pub status: SimUserStatus,
     pub first_name: String,
     pub last_name: String,
+    /// `profile.email` (the login when not set).
+    pub email: Option<String>,
+    /// Further profile attributes (`department`, `employeeNumber`, ...).
+    pub profile: BTreeMap<String, String>,
     /// Names of the Okta groups the user belongs to.
     pub groups: Vec<String>,
     pub factors: Vec<SimFactor>,
+    /// The password expires soon: `PASSWORD_WARN` when the client asks.
+    pub password_warn: bool,
+    /// The user has no usable factor and must enrol one: `MFA_ENROLL`.
+    pub mfa_enroll: bool,
+    /// Free text for a demo banner: what to type at the VPN prompt.
+    pub hint: Option<String>,
 }
 
 impl SimUser {
@@ -132,8 +195,13 @@ impl SimUser {
             status: SimUserStatus::Active,
             first_name: capitalize(short),
             last_name: "Example".to_owned(),
+            email: None,
+            profile: BTreeMap::new(),
             groups: Vec::new(),
             factors: Vec::new(),
+            password_warn: false,
+            mfa_enroll: false,
+            hint: None,
         }
     }
 
@@ -161,202 +229,6 @@ fn capitalize(word: &str) -> String {
     }
 }
 
-/// Why a user directory could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum SimDirectoryError {
-    #[error("cannot read the user directory {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("the user directory is not valid TOML of the expected shape: {0}")]
-    Parse(String),
-    #[error("the user directory is invalid: {0}")]
-    Invalid(String),
-}
-
-/// The users of a simulated org, as loaded from TOML.
-///
-/// ```toml
-/// [[users]]
-/// login = "alice@example.com"
-/// password = "alice-password"
-/// status = "ACTIVE"            # default
-/// first_name = "Alice"
-/// last_name = "Example"
-/// groups = ["vpn-users"]
-///
-/// [[users.factors]]
-/// type = "token:software:totp" # push, sms, call, email, question, ...
-/// totp_secret = "JBSWY3DPEHPK3PXP"
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct SimDirectory {
-    pub users: Vec<SimUser>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDirectory {
-    #[serde(default)]
-    users: Vec<RawUser>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawUser {
-    login: String,
-    password: Option<String>,
-    #[serde(default = "active")]
-    status: SimUserStatus,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    #[serde(default)]
-    groups: Vec<String>,
-    #[serde(default)]
-    factors: Vec<RawFactor>,
-}
-
-fn active() -> SimUserStatus {
-    SimUserStatus::Active
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFactor {
-    #[serde(rename = "type")]
-    factor_type: String,
-    provider: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
-    question: Option<String>,
-    question_text: Option<String>,
-    answer: Option<String>,
-    totp_secret: Option<String>,
-    push: Option<SimPushResponse>,
-}
-
-impl SimDirectory {
-    /// Loads a directory from a TOML file.
-    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<SimDirectory, SimDirectoryError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| SimDirectoryError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        SimDirectory::from_toml_str(&text)
-    }
-
-    /// Loads a directory from TOML text.
-    pub fn from_toml_str(text: &str) -> Result<SimDirectory, SimDirectoryError> {
-        let raw: RawDirectory = config::Config::builder()
-            .add_source(config::File::from_str(text, config::FileFormat::Toml))
-            .build()
-            .and_then(config::Config::try_deserialize)
-            .map_err(|error| SimDirectoryError::Parse(error.to_string()))?;
-        let users = raw
-            .users
-            .into_iter()
-            .map(RawUser::into_user)
-            .collect::<Result<Vec<_>, _>>()?;
-        let directory = SimDirectory { users };
-        directory.validate()?;
-        Ok(directory)
-    }
-
-    /// Checks that logins are unique (ignoring case) and factors are usable.
-    pub fn validate(&self) -> Result<(), SimDirectoryError> {
-        let mut seen = std::collections::HashSet::new();
-        for user in &self.users {
-            let login = user.login.trim();
-            if login.is_empty() || login.chars().any(char::is_whitespace) {
-                return Err(SimDirectoryError::Invalid(format!(
-                    "login {:?} is empty or contains spaces",
-                    user.login
-                )));
-            }
-            if !seen.insert(login.to_lowercase()) {
-                return Err(SimDirectoryError::Invalid(format!(
-                    "login {login} appears twice"
-                )));
-            }
-            for factor in &user.factors {
-                check_factor(login, factor)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl RawUser {
-    fn into_user(self) -> Result<SimUser, SimDirectoryError> {
-        let mut user = SimUser::new(&self.login, "");
-        user.password = self.password.map(SecretString::from);
-        user.status = self.status;
-        if let Some(first) = self.first_name {
-            user.first_name = first;
-        }
-        if let Some(last) = self.last_name {
-            user.last_name = last;
-        }
-        user.groups = self.groups;
-        for raw in self.factors {
-            let factor_type = FactorType::from(raw.factor_type.as_str());
-            if let FactorType::Unknown(other) = &factor_type {
-                return Err(SimDirectoryError::Invalid(format!(
-                    "user {}: unknown factor type {other:?}",
-                    self.login
-                )));
-            }
-            let mut factor = SimFactor::new(factor_type);
-            if let Some(provider) = raw.provider {
-                factor.provider = FactorProvider::from(provider.as_str());
-            }
-            factor.phone_number = raw.phone;
-            factor.email = raw.email;
-            factor.question = raw.question;
-            factor.question_text = raw.question_text;
-            factor.answer = raw.answer.map(SecretString::from);
-            factor.totp_secret = raw.totp_secret.map(SecretString::from);
-            factor.push_response = raw.push.unwrap_or_default();
-            user.factors.push(factor);
-        }
-        Ok(user)
-    }
-}
-
-fn check_factor(login: &str, factor: &SimFactor) -> Result<(), SimDirectoryError> {
-    let missing = |what: &str| {
-        Err(SimDirectoryError::Invalid(format!(
-            "user {login}: a {} factor needs {what}",
-            factor.factor_type
-        )))
-    };
-    match factor.factor_type {
-        FactorType::Sms | FactorType::Call if factor.phone_number.is_none() => missing("phone"),
-        FactorType::Email if factor.email.is_none() => missing("email"),
-        FactorType::Question if factor.question.is_none() || factor.answer.is_none() => {
-            missing("question and answer")
-        }
-        FactorType::TokenSoftwareTotp => match &factor.totp_secret {
-            None => missing("totp_secret"),
-            Some(secret) if !is_base32(secret.expose_secret()) => Err(SimDirectoryError::Invalid(
-                format!("user {login}: totp_secret is not base32 (A-Z, 2-7)"),
-            )),
-            Some(_) => Ok(()),
-        },
-        _ => Ok(()),
-    }
-}
-
-fn is_base32(text: &str) -> bool {
-    let text = text.trim_end_matches('=');
-    !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c))
-}
-
 /// What a password check concluded.
 pub(crate) enum Verdict {
     /// No such login.
@@ -368,24 +240,60 @@ pub(crate) enum Verdict {
     /// The user cannot sign in (staged, suspended, deprovisioned, ...).
     Inactive,
     /// The password is right.
-    Authenticated(AuthenticatedUser),
+    Authenticated(Box<UserView>),
 }
 
-/// A user whose password was right, as the authn handler needs them.
-pub(crate) struct AuthenticatedUser {
+/// A snapshot of one user, with the ids the org gives the user and factors.
+#[derive(Clone)]
+pub(crate) struct UserView {
     pub id: String,
-    pub login: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub password_expired: bool,
+    pub user: SimUser,
     /// Each factor with its stable id.
     pub factors: Vec<(String, SimFactor)>,
+}
+
+impl UserView {
+    pub fn login(&self) -> &str {
+        &self.user.login
+    }
+
+    /// The enrolled factor with this id.
+    pub fn factor(&self, factor_id: &str) -> Option<&SimFactor> {
+        self.factors
+            .iter()
+            .find(|(id, _)| id == factor_id)
+            .map(|(_, factor)| factor)
+    }
 }
 
 struct UserEntry {
     user: SimUser,
     id: String,
     failed_attempts: u32,
+}
+
+impl UserEntry {
+    fn view(&self) -> UserView {
+        let key = self.user.login.to_lowercase();
+        let factors = self
+            .user
+            .factors
+            .iter()
+            .enumerate()
+            .map(|(index, factor)| {
+                let id = ids::stable_id(
+                    factor_id_prefix(&factor.factor_type),
+                    &format!("{key}#{index}"),
+                );
+                (id, factor.clone())
+            })
+            .collect();
+        UserView {
+            id: self.id.clone(),
+            user: self.user.clone(),
+            factors,
+        }
+    }
 }
 
 /// The live directory: users by lowercase login, with their failure counters.
@@ -447,28 +355,37 @@ impl UserStore {
             return Verdict::WrongPassword;
         }
         entry.failed_attempts = 0;
-        let key = entry.user.login.to_lowercase();
-        let factors = entry
-            .user
-            .factors
-            .iter()
-            .enumerate()
-            .map(|(index, factor)| {
-                let id = ids::stable_id(
-                    factor_id_prefix(&factor.factor_type),
-                    &format!("{key}#{index}"),
-                );
-                (id, factor.clone())
+        Verdict::Authenticated(Box::new(entry.view()))
+    }
+
+    /// The user with this login (ignoring case).
+    pub fn by_login(&self, login: &str) -> Option<UserView> {
+        self.lock().get(&login.to_lowercase()).map(UserEntry::view)
+    }
+
+    /// The user with this id, or else this login: how `GET /api/v1/users/{x}` finds users.
+    pub fn by_id_or_login(&self, key: &str) -> Option<UserView> {
+        let entries = self.lock();
+        entries
+            .values()
+            .find(|entry| entry.id == key)
+            .or_else(|| entries.get(&key.to_lowercase()))
+            .map(UserEntry::view)
+    }
+
+    /// The user whose `profile.email` (the login when unset) is `email`.
+    pub fn by_email(&self, email: &str) -> Option<UserView> {
+        self.lock()
+            .values()
+            .find(|entry| {
+                entry
+                    .user
+                    .email
+                    .as_deref()
+                    .unwrap_or(&entry.user.login)
+                    .eq_ignore_ascii_case(email)
             })
-            .collect();
-        Verdict::Authenticated(AuthenticatedUser {
-            id: entry.id.clone(),
-            login: entry.user.login.clone(),
-            first_name: entry.user.first_name.clone(),
-            last_name: entry.user.last_name.clone(),
-            password_expired: entry.user.status == SimUserStatus::PasswordExpired,
-            factors,
-        })
+            .map(UserEntry::view)
     }
 
     /// The user's current status.
@@ -509,6 +426,11 @@ fn factor_id_prefix(factor_type: &FactorType) -> &'static str {
         FactorType::Email => "emf",
         FactorType::Question => "ufs",
         FactorType::TokenHardware => "ykf",
+        FactorType::TokenHotp => "uft",
+        FactorType::Token => "rsa",
+        FactorType::Webauthn => "fwf",
+        FactorType::U2f => "fuf",
+        FactorType::Web => "dsf",
         _ => "fac",
     }
 }
@@ -516,60 +438,6 @@ fn factor_id_prefix(factor_type: &FactorType) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SAMPLE: &str = r#"
-        [[users]]
-        login = "alice@example.com"
-        password = "alice-password"
-        groups = ["vpn-users", "staff"]
-
-        [[users]]
-        login = "dave@example.com"
-        password = "dave-password"
-        status = "PASSWORD_EXPIRED"
-        first_name = "Dave"
-
-        [[users.factors]]
-        type = "token:software:totp"
-        provider = "GOOGLE"
-        totp_secret = "JBSWY3DPEHPK3PXP"
-
-        [[users.factors]]
-        type = "push"
-        push = "reject"
-    "#;
-
-    #[test]
-    fn loads_users_and_factors() {
-        let directory = SimDirectory::from_toml_str(SAMPLE).expect("loads");
-        assert_eq!(directory.users.len(), 2);
-        let alice = &directory.users[0];
-        assert_eq!(alice.status, SimUserStatus::Active);
-        assert_eq!(alice.groups, ["vpn-users", "staff"]);
-        assert_eq!(alice.first_name, "Alice");
-        let dave = &directory.users[1];
-        assert_eq!(dave.status, SimUserStatus::PasswordExpired);
-        assert_eq!(dave.factors.len(), 2);
-        assert_eq!(dave.factors[0].factor_type, FactorType::TokenSoftwareTotp);
-        assert_eq!(dave.factors[0].provider, FactorProvider::Google);
-        assert_eq!(dave.factors[1].push_response, SimPushResponse::Reject);
-        assert!(!format!("{directory:?}").contains("alice-password"));
-    }
-
-    #[test]
-    fn rejects_mistakes() {
-        for bad in [
-            "[[users]]\nlogin = \"a@example.com\"\n[[users]]\nlogin = \"A@example.com\"",
-            "[[users]]\nlogin = \"a@example.com\"\npasword = \"typo\"",
-            "[[users]]\nlogin = \"a@example.com\"\nstatus = \"SLEEPING\"",
-            "[[users]]\nlogin = \"a@example.com\"\n[[users.factors]]\ntype = \"carrier-pigeon\"",
-            "[[users]]\nlogin = \"a@example.com\"\n[[users.factors]]\ntype = \"sms\"",
-            "[[users]]\nlogin = \"a@example.com\"\n[[users.factors]]\ntype = \"token:software:totp\"\ntotp_secret = \"not base32!\"",
-            "users = 5",
-        ] {
-            assert!(SimDirectory::from_toml_str(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn failed_attempts_lock_the_user() {
@@ -580,14 +448,12 @@ mod tests {
             store.authenticate("A@Example.com", &right),
             Verdict::Authenticated(_)
         ));
-        assert!(matches!(
-            store.authenticate("a@example.com", &wrong),
-            Verdict::WrongPassword
-        ));
-        assert!(matches!(
-            store.authenticate("a@example.com", &wrong),
-            Verdict::WrongPassword
-        ));
+        for _ in 0..2 {
+            assert!(matches!(
+                store.authenticate("a@example.com", &wrong),
+                Verdict::WrongPassword
+            ));
+        }
         assert_eq!(store.status("a@example.com"), Some(SimUserStatus::Active));
         assert!(matches!(
             store.authenticate("a@example.com", &wrong),
@@ -610,5 +476,22 @@ mod tests {
             store.authenticate("a", &right),
             Verdict::UnknownUser
         ));
+    }
+
+    #[test]
+    fn users_are_found_by_id_or_login_with_stable_factor_ids() {
+        let user = SimUser::new("a/b+c@example.com", "pw")
+            .with_factor(SimFactor::push(SimPushResponse::Approve))
+            .with_factor(SimFactor::totp("JBSWY3DPEHPK3PXP"));
+        let store = UserStore::new(vec![user], 3);
+        let view = store.by_login("A/B+C@example.com").expect("by login");
+        assert_eq!(view.id.len(), 20);
+        assert!(view.factors[0].0.starts_with("opf"));
+        assert!(view.factors[1].0.starts_with("ost"));
+        assert_eq!(view.factors[0].0.len(), 20);
+        let again = store.by_id_or_login(&view.id).expect("by id");
+        assert_eq!(again.factors[1].0, view.factors[1].0);
+        assert!(view.factor(&view.factors[1].0).is_some());
+        assert!(store.by_id_or_login("nobody").is_none());
     }
 }
