@@ -2,13 +2,15 @@
 //! Okta client, the login conversation, the RADIUS listeners and the metrics
 //! listener. `serve` and `demo` both start here, so they behave the same.
 
-use crate::auth::{Authenticator, ForwardedFor};
+use crate::auth::policy::CompiledPolicy;
+use crate::auth::{Authenticator, ForwardedFor, compile_policies};
 use crate::config::{Config, ConfigErrors, ConfigProblem};
 use crate::okta::client::{OktaClient, OktaSettings};
 use crate::radius::dictionary::Dictionary;
 use crate::radius::value::DataType;
 use crate::server::Server;
 use crate::telemetry::metrics;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Loads the shipped dictionaries and the operator's extra ones.
@@ -73,16 +75,38 @@ pub fn resolve_forwarded_for(
     }
 }
 
+/// What start-up derives from the config and the dictionaries.
+pub struct Checked {
+    pub dictionary: Dictionary,
+    pub forwarded_for: Option<ForwardedFor>,
+    pub policies: HashMap<String, CompiledPolicy>,
+}
+
 /// Validates everything that needs more than the config file itself.
-pub fn check(config: &Config) -> Result<(Dictionary, Option<ForwardedFor>), ConfigErrors> {
+pub fn check(config: &Config) -> Result<Checked, ConfigErrors> {
     let dictionary = load_dictionary(config)?;
     let forwarded_for = resolve_forwarded_for(config, &dictionary)?;
-    Ok((dictionary, forwarded_for))
+    let policies = compile_policies(config, &dictionary)?;
+    Ok(Checked {
+        dictionary,
+        forwarded_for,
+        policies,
+    })
 }
 
 /// Starts everything and runs until the process is stopped.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let (dictionary, forwarded_for) = check(&config)?;
+    let Checked {
+        dictionary,
+        forwarded_for,
+        policies,
+    } = check(&config)?;
+    if config.state_key.is_none() {
+        tracing::warn!(
+            "no [state] key configured: a random one is used, so pending challenges do not survive a restart and other replicas cannot continue them"
+        );
+    }
+    let dictionary = Arc::new(dictionary);
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
@@ -90,7 +114,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         OktaSettings::new(config.okta.org_url.clone(), config.okta.api_token.clone());
     settings.connect_timeout = config.okta.connect_timeout;
     let okta = OktaClient::new(settings)?;
-    let authenticator = Authenticator::new(okta, config.users.clone(), forwarded_for);
+    let authenticator =
+        Authenticator::new(okta, &config, dictionary.clone(), forwarded_for, policies);
 
     if let Some(addr) = config.metrics_listen {
         let handle = metrics::install_recorder().map_err(anyhow::Error::msg)?;
@@ -102,7 +127,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::info!(listen = %bound, "serving /metrics and /health");
     }
 
-    let server = Server::bind(&config, authenticator, Arc::new(dictionary)).await?;
+    let server = Server::bind(&config, authenticator, dictionary).await?;
     for addr in server.local_addrs() {
         tracing::info!(listen = %addr, "RADIUS authentication listener ready");
     }

@@ -16,8 +16,13 @@ fn check_config(text: &str) -> (Option<i32>, String, String) {
         .arg(&path)
         .env("TEST_OKTA_API_TOKEN", API_TOKEN)
         .env("TEST_RADIUS_SECRET", SECRET)
+        .env("TEST_STATE_KEY", STATE_KEY)
         .env("OKTA_API_TOKEN", API_TOKEN)
         .env("RADIUS_SECRET_VPN_ASA", SECRET)
+        .env(
+            "OKTA_RADIUS_STATE_KEY",
+            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+        )
         .output()
         .expect("runs");
     (

@@ -2,7 +2,7 @@
 //! needs to explain it. The server turns a decision into reply bytes; nothing
 //! here knows about sockets.
 
-use crate::radius::attribute::Attribute;
+use crate::radius::attribute::{Attribute, types};
 use crate::radius::packet::Code;
 
 /// The kind of answer.
@@ -71,6 +71,25 @@ impl Decision {
             login: None,
             okta_request_id: None,
         }
+    }
+
+    /// An Access-Challenge with a prompt and a sealed State.
+    pub fn challenge(reason: &'static str, prompt: &str, state: Vec<u8>) -> Decision {
+        let mut attributes = Attribute::reply_messages(prompt);
+        attributes.push(Attribute::new(types::STATE, state));
+        Decision {
+            verdict: Verdict::Challenge,
+            attributes,
+            reason,
+            login: None,
+            okta_request_id: None,
+        }
+    }
+
+    /// Adds a Reply-Message (e.g. a password expiry warning on an accept).
+    pub fn with_message(mut self, message: &str) -> Decision {
+        self.attributes.extend(Attribute::reply_messages(message));
+        self
     }
 
     pub fn silence(reason: &'static str) -> Decision {

@@ -1,28 +1,44 @@
 //! The login conversation: the one place where RADIUS and Okta meet.
 //!
-//! It takes a checked Access-Request from the server, asks Okta within the
-//! request's deadline, and returns a [`Decision`] that the server encodes.
-//! It never touches sockets, and the Okta client never sees a RADIUS packet.
+//! It takes a checked Access-Request from the server and returns a
+//! [`Decision`]: a new login goes through [`login`] (password, then a second
+//! factor chosen in [`mfa`]); an answer to an Access-Challenge, recognised by
+//! its sealed [`state`], goes through [`challenge`]; clients where Okta does
+//! not check the password go through [`direct`]. Authorisation from groups
+//! ([`policy`]) closes every successful path. Nothing here touches a socket,
+//! and the Okta client never sees a RADIUS packet.
 
 pub mod access_request;
+pub mod challenge;
 pub mod decision;
-pub mod primary;
+pub mod direct;
+pub mod factors;
+pub mod failure;
+pub mod login;
+pub mod messages;
+pub mod mfa;
+pub mod policy;
+pub mod push;
+pub mod state;
+pub mod typed;
 pub mod username;
 
-use crate::config::{ClientConfig, UserNameRules};
-use crate::okta::client::{OktaClient, PrimaryAuthn};
+use crate::config::{ClientConfig, Config, ConfigErrors, ConfigProblem, UserNameRules};
+use crate::okta::client::OktaClient;
+use crate::radius::attribute::types;
+use crate::radius::dictionary::Dictionary;
 use crate::radius::packet::Packet;
+use dashmap::DashMap;
 pub use decision::{Decision, Verdict};
+use policy::{Authorization, CompiledPolicy, Subject};
+use push::Pushes;
+use secrecy::SecretString;
+use state::{StateId, StateKey};
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant as StdInstant};
 use tokio::time::Instant;
-
-/// Decides Access-Requests by asking Okta.
-pub struct Authenticator {
-    okta: OktaClient,
-    users: UserNameRules,
-    /// The request attribute whose value is sent as `X-Forwarded-For`.
-    forwarded_for: Option<ForwardedFor>,
-}
 
 /// Where the end user's IP address is read from.
 #[derive(Debug, Clone, Copy)]
@@ -34,17 +50,97 @@ pub struct ForwardedFor {
     pub binary: bool,
 }
 
+/// One Access-Request as the conversation sees it.
+pub struct Request<'a> {
+    pub client: &'a ClientConfig,
+    /// User-Name as typed at the NAS (what States are bound to).
+    pub user_name: String,
+    /// The Okta login it maps to.
+    pub login: String,
+    pub forwarded_for: Option<IpAddr>,
+    /// When the request arrived.
+    pub arrived: Instant,
+    /// When an ordinary answer is due (arrival + the client's deadline).
+    pub deadline: Instant,
+}
+
+/// A user's groups, fetched from Okta and reused briefly.
+struct CachedGroups {
+    fetched: StdInstant,
+    groups: Arc<Vec<String>>,
+}
+
+/// Decides Access-Requests by asking Okta.
+pub struct Authenticator {
+    okta: OktaClient,
+    users: UserNameRules,
+    forwarded_for: Option<ForwardedFor>,
+    dictionary: Arc<Dictionary>,
+    state_key: StateKey,
+    /// States already answered, until they expire (single use).
+    used_states: DashMap<StateId, u64>,
+    pushes: Arc<Pushes>,
+    policies: HashMap<String, CompiledPolicy>,
+    groups: DashMap<String, CachedGroups>,
+    groups_ttl: Duration,
+}
+
+/// Compiles every policy, reporting problems by key.
+pub fn compile_policies(
+    config: &Config,
+    dictionary: &Dictionary,
+) -> Result<HashMap<String, CompiledPolicy>, ConfigErrors> {
+    let mut compiled = HashMap::new();
+    let mut problems = Vec::new();
+    for policy in &config.policies {
+        match CompiledPolicy::compile(policy, dictionary) {
+            Ok(done) => {
+                compiled.insert(policy.name.clone(), done);
+            }
+            Err(errors) => problems.extend(
+                errors
+                    .into_iter()
+                    .map(|(key, message)| ConfigProblem { key, message }),
+            ),
+        }
+    }
+    if problems.is_empty() {
+        Ok(compiled)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
 impl Authenticator {
     pub fn new(
         okta: OktaClient,
-        users: UserNameRules,
+        config: &Config,
+        dictionary: Arc<Dictionary>,
         forwarded_for: Option<ForwardedFor>,
-    ) -> Self {
+        policies: HashMap<String, CompiledPolicy>,
+    ) -> Authenticator {
+        let state_key = config
+            .state_key
+            .as_ref()
+            .and_then(|key| StateKey::from_hex(secrecy::ExposeSecret::expose_secret(key)))
+            .unwrap_or_else(StateKey::generate);
         Authenticator {
             okta,
-            users,
+            users: config.users.clone(),
             forwarded_for,
+            dictionary,
+            state_key,
+            used_states: DashMap::new(),
+            pushes: Arc::new(Pushes::new(config.push_limits.clone())),
+            policies,
+            groups: DashMap::new(),
+            groups_ttl: config.okta.groups_cache,
         }
+    }
+
+    /// Pushes whose outcome is not known yet (for metrics and tests).
+    pub fn pending_pushes(&self) -> usize {
+        self.pushes.waiting_count()
     }
 
     /// Decides one Access-Request (already checked for source, framing and
@@ -53,41 +149,33 @@ impl Authenticator {
         &self,
         client: &ClientConfig,
         packet: &Packet,
-        deadline: Instant,
+        arrived: Instant,
     ) -> Decision {
-        let login = match access_request::read_pap_login(packet, client.secret_bytes()) {
-            Ok(login) => login,
-            Err(problem) => {
-                let decision = Decision::reject(problem.reason(), problem.reply_message());
-                return match access_request::user_name(packet) {
-                    Ok(name) => decision.with_login(username::normalize(&name, &self.users)),
-                    Err(_) => decision,
-                };
-            }
+        let deadline = arrived + client.deadline;
+        let user_name = match access_request::user_name(packet) {
+            Ok(name) => name,
+            Err(problem) => return Decision::reject(problem.reason(), problem.reply_message()),
         };
-        let okta_login = username::normalize(&login.user_name, &self.users);
-        let request = PrimaryAuthn {
-            username: &okta_login,
-            password: &login.password,
+        let request = Request {
+            client,
+            login: username::normalize(&user_name, &self.users),
+            user_name,
             forwarded_for: self.forwarded_for(packet),
+            arrived,
+            deadline,
         };
-        let decision =
-            match tokio::time::timeout_at(deadline, self.okta.primary_authn(&request)).await {
-                Ok(Ok(reply)) => primary::decide(reply),
-                Ok(Err(error)) => {
-                    if error.code() != Some("E0000004") {
-                        tracing::warn!(
-                            client = %client.name,
-                            user = %okta_login,
-                            error = %error,
-                            "Okta could not decide the login"
-                        );
-                    }
-                    primary::decide_failure(&error, client.on_okta_failure)
-                }
-                Err(_) => primary::decide_timeout(client.on_okta_failure),
-            };
-        decision.with_login(okta_login)
+        let decision = match packet.first(types::STATE) {
+            Some(state) => {
+                let state = state.to_vec();
+                challenge::answer(self, &request, packet, &state).await
+            }
+            None => login::start(self, &request, packet).await,
+        };
+        let login = request.login.clone();
+        match decision.login {
+            Some(_) => decision,
+            None => decision.with_login(login),
+        }
     }
 
     /// The end user's IP address from the configured attribute, when it is one.
@@ -102,5 +190,147 @@ impl Authenticator {
             };
         }
         std::str::from_utf8(value).ok()?.trim().parse().ok()
+    }
+
+    /// Marks a State as answered; false when it already was.
+    fn use_state(&self, id: StateId, expires_at: u64) -> bool {
+        let now = state::unix_seconds(std::time::SystemTime::now());
+        if self.used_states.len() > 10_000 {
+            self.used_states.retain(|_, expiry| *expiry > now);
+        }
+        self.used_states.insert(id, expires_at).is_none()
+    }
+
+    /// Seals a challenge for this request; `None` when it cannot be sealed.
+    fn seal(&self, request: &Request<'_>, step: state::Step) -> Option<Vec<u8>> {
+        let lifetime = request.client.mfa.challenge_lifetime;
+        let challenge = state::Challenge {
+            login: request.login.clone(),
+            expires_at: state::unix_seconds(std::time::SystemTime::now()) + lifetime.as_secs(),
+            step,
+        };
+        let binding = state::Binding {
+            client: &request.client.name,
+            user_name: &request.user_name,
+        };
+        match self.state_key.seal(&challenge, &binding) {
+            Ok((bytes, _)) => Some(bytes),
+            Err(error) => {
+                tracing::error!(user = %request.login, %error, "cannot seal the State of a challenge");
+                None
+            }
+        }
+    }
+
+    /// An Access-Challenge carrying `step` in its State.
+    fn challenge(
+        &self,
+        request: &Request<'_>,
+        reason: &'static str,
+        prompt: &str,
+        step: state::Step,
+    ) -> Decision {
+        match self.seal(request, step) {
+            Some(state) => Decision::challenge(reason, prompt, state),
+            None => Decision::reject("state_too_long", messages::NOT_ALLOWED),
+        }
+    }
+
+    /// Cancels an Okta transaction that will not be finished, so nothing can
+    /// complete it later. Failures are only logged: the login ends anyway.
+    async fn cancel(&self, state_token: &SecretString) {
+        if let Err(error) = self.okta.cancel(state_token).await {
+            tracing::debug!(%error, "cancelling an Okta transaction failed");
+        }
+    }
+
+    /// The user's groups, from the cache or from Okta.
+    async fn groups_of(
+        &self,
+        user_id: &str,
+    ) -> Result<Arc<Vec<String>>, crate::okta::error::OktaError> {
+        if let Some(cached) = self.groups.get(user_id)
+            && cached.fetched.elapsed() < self.groups_ttl
+        {
+            return Ok(cached.groups.clone());
+        }
+        let reply = self.okta.user_groups(user_id).await?;
+        let groups: Arc<Vec<String>> = Arc::new(
+            reply
+                .body
+                .into_iter()
+                .map(|group| group.profile.name)
+                .collect(),
+        );
+        if self.groups.len() > 50_000 {
+            let ttl = self.groups_ttl;
+            self.groups
+                .retain(|_, cached| cached.fetched.elapsed() < ttl);
+        }
+        self.groups.insert(
+            user_id.to_owned(),
+            CachedGroups {
+                fetched: StdInstant::now(),
+                groups: groups.clone(),
+            },
+        );
+        Ok(groups)
+    }
+
+    /// Closes a successful login: applies the client's policy and accepts,
+    /// or rejects when the user's groups do not allow this client.
+    async fn authorize(
+        &self,
+        request: &Request<'_>,
+        reason: &'static str,
+        user_id: Option<&str>,
+        profile: &HashMap<String, String>,
+    ) -> Decision {
+        let Some(policy) = request
+            .client
+            .policy
+            .as_ref()
+            .and_then(|p| self.policies.get(&p.name))
+        else {
+            return Decision::accept(reason);
+        };
+        let groups = if policy.needs_groups() {
+            let Some(user_id) = user_id else {
+                tracing::warn!(user = %request.login, "Okta's answer names no user id; groups cannot be checked");
+                return failure::decide_timeout(request.client.on_okta_failure);
+            };
+            match tokio::time::timeout_at(
+                request
+                    .deadline
+                    .max(Instant::now() + Duration::from_secs(2)),
+                self.groups_of(user_id),
+            )
+            .await
+            {
+                Ok(Ok(groups)) => groups,
+                Ok(Err(error)) => {
+                    tracing::warn!(user = %request.login, %error, "cannot read the user's Okta groups");
+                    return failure::decide_failure(&error, request.client.on_okta_failure);
+                }
+                Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
+            }
+        } else {
+            Arc::new(Vec::new())
+        };
+        let subject = Subject {
+            login: &request.login,
+            user_name: &request.user_name,
+            profile,
+        };
+        match policy.apply(&self.dictionary, &subject, &groups) {
+            Authorization::Allowed(attributes) => {
+                let mut decision = Decision::accept(reason);
+                decision.attributes.extend(attributes);
+                decision
+            }
+            Authorization::NotInGroup => {
+                Decision::reject("group_required", messages::GROUP_REQUIRED)
+            }
+        }
     }
 }

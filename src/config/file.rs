@@ -19,7 +19,79 @@ pub struct ConfigFile {
     #[serde(default)]
     pub metrics: MetricsSection,
     #[serde(default)]
+    pub mfa: MfaSection,
+    #[serde(default)]
+    pub push_limits: PushLimitsSection,
+    #[serde(default)]
+    pub state: StateSection,
+    #[serde(default)]
+    pub policies: std::collections::BTreeMap<String, PolicySection>,
+    #[serde(default)]
     pub clients: Vec<ClientSection>,
+}
+
+/// `[mfa]`, and `[clients.mfa]` to override it for one client. Every key is
+/// optional: a client inherits what it does not set from `[mfa]`, and `[mfa]`
+/// from the built-in defaults.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaSection {
+    pub allowed_factors: Option<Vec<String>>,
+    pub auto_push: Option<bool>,
+    pub push_mode: Option<String>,
+    pub push_timeout_seconds: Option<u64>,
+    pub inline: Option<bool>,
+    pub inline_delimiter: Option<String>,
+    pub max_code_attempts: Option<u8>,
+    pub challenge_seconds: Option<u64>,
+    pub menu_title: Option<String>,
+    pub labels: Option<std::collections::BTreeMap<String, String>>,
+    pub password_warn_message: Option<bool>,
+}
+
+/// `[push_limits]`: protection against push fatigue, per user.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PushLimitsSection {
+    pub cooldown_after_reject_seconds: u64,
+    pub max_per_minute: u32,
+}
+
+impl Default for PushLimitsSection {
+    fn default() -> Self {
+        PushLimitsSection {
+            cooldown_after_reject_seconds: 60,
+            max_per_minute: 3,
+        }
+    }
+}
+
+/// `[state]`: the key that seals Access-Challenge State values.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSection {
+    pub key: Option<String>,
+    pub key_file: Option<PathBuf>,
+    pub key_env: Option<String>,
+}
+
+/// `[policies.NAME]`: authorisation from Okta groups and reply attributes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySection {
+    #[serde(default)]
+    pub require_groups: Vec<String>,
+    #[serde(default)]
+    pub reply: Vec<ReplyRuleSection>,
+}
+
+/// One `[[policies.NAME.reply]]` rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRuleSection {
+    pub when_group: Option<String>,
+    pub attribute: Option<String>,
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +131,12 @@ pub struct OktaSection {
     pub connect_timeout_ms: u64,
     #[serde(default = "default_forwarded_for_attribute")]
     pub forwarded_for_attribute: String,
+    #[serde(default = "default_groups_cache_seconds")]
+    pub groups_cache_seconds: u64,
+}
+
+fn default_groups_cache_seconds() -> u64 {
+    60
 }
 
 fn default_connect_timeout_ms() -> u64 {
@@ -135,6 +213,11 @@ pub struct ClientSection {
     pub on_okta_failure: String,
     #[serde(default = "default_client_max_in_flight")]
     pub max_in_flight: usize,
+    #[serde(default = "yes")]
+    pub okta_primary_auth: bool,
+    pub policy: Option<String>,
+    #[serde(default)]
+    pub mfa: MfaSection,
 }
 
 fn yes() -> bool {

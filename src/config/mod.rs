@@ -7,10 +7,14 @@
 //! naming its key and the fix, so an operator fixes a config in one pass.
 
 pub mod file;
+pub mod mfa;
+pub mod policy;
 pub mod secret;
 
 use file::{ClientSection, ConfigFile, OktaSection};
 use ipnet::IpNet;
+pub use mfa::{MfaSettings, PushLimits, PushMode};
+pub use policy::{Policy, ReplyRule};
 use secrecy::{ExposeSecret, SecretString};
 use secret::SecretSpec;
 use std::collections::HashMap;
@@ -36,6 +40,11 @@ pub struct Config {
     /// Where `/metrics` is served; `None` when switched off.
     pub metrics_listen: Option<SocketAddr>,
     pub clients: Vec<Arc<ClientConfig>>,
+    pub push_limits: PushLimits,
+    /// The key sealing Access-Challenge States (64 hex digits), or `None` to
+    /// generate one at start.
+    pub state_key: Option<SecretString>,
+    pub policies: Vec<Arc<Policy>>,
     /// Things that work but deserve the operator's attention.
     pub warnings: Vec<String>,
 }
@@ -58,6 +67,8 @@ pub struct OktaConfig {
     pub connect_timeout: Duration,
     /// The request attribute whose value becomes `X-Forwarded-For`, or `None`.
     pub forwarded_for_attribute: Option<String>,
+    /// How long a user's groups are reused before asking Okta again.
+    pub groups_cache: Duration,
 }
 
 /// How a typed user name becomes an Okta login.
@@ -103,9 +114,23 @@ pub struct ClientConfig {
     pub deadline: Duration,
     pub on_okta_failure: OnOktaFailure,
     pub max_in_flight: usize,
+    /// Okta checks the password (Okta's "Okta performs primary
+    /// authentication"); when false the password field carries the factor.
+    pub okta_primary_auth: bool,
+    pub mfa: MfaSettings,
+    pub policy: Option<Arc<Policy>>,
 }
 
 impl ClientConfig {
+    /// The longest a request from this client may take to answer: its
+    /// deadline, or the push hold in `wait` mode.
+    pub fn longest_answer(&self) -> Duration {
+        match self.mfa.push_mode {
+            PushMode::Wait => self.deadline.max(self.mfa.push_timeout),
+            PushMode::Challenge => self.deadline,
+        }
+    }
+
     /// The shared secret as bytes, for the protocol functions.
     pub fn secret_bytes(&self) -> &[u8] {
         self.secret.expose_secret().as_bytes()
@@ -126,6 +151,8 @@ impl fmt::Debug for ClientConfig {
             .field("deadline", &self.deadline)
             .field("on_okta_failure", &self.on_okta_failure)
             .field("max_in_flight", &self.max_in_flight)
+            .field("okta_primary_auth", &self.okta_primary_auth)
+            .field("policy", &self.policy.as_ref().map(|p| p.name.clone()))
             .finish()
     }
 }
@@ -345,6 +372,30 @@ fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         }
     };
 
+    let mut nested = Vec::new();
+    let global_mfa = MfaSettings::default().overlay(&raw.mfa, "mfa", &mut nested);
+    let mut policies = HashMap::new();
+    for (name, section) in &raw.policies {
+        policies.insert(
+            name.clone(),
+            Arc::new(policy::validate(name, section, &mut nested)),
+        );
+    }
+    for (key, message) in nested.drain(..) {
+        problems.add(key, message);
+    }
+    if raw.push_limits.max_per_minute == 0 {
+        problems.add(
+            "push_limits.max_per_minute",
+            "must be at least 1 (3 is the default)",
+        );
+    }
+    let push_limits = PushLimits {
+        cooldown_after_reject: Duration::from_secs(raw.push_limits.cooldown_after_reject_seconds),
+        max_per_minute: raw.push_limits.max_per_minute,
+    };
+    let state_key = resolve_state_key(&raw.state, &mut problems);
+
     if raw.clients.is_empty() {
         problems.add(
             "clients",
@@ -355,7 +406,11 @@ fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
     let mut seen_names = HashMap::new();
     let mut seen_networks = HashMap::new();
     for (i, section) in raw.clients.into_iter().enumerate() {
-        if let Some(client) = validate_client(i, section, &mut problems, &mut warnings) {
+        let context = ClientContext {
+            mfa: &global_mfa,
+            policies: &policies,
+        };
+        if let Some(client) = validate_client(i, section, &context, &mut problems, &mut warnings) {
             if let Some(previous) = seen_names.insert(client.name.clone(), i) {
                 problems.add(
                     format!("clients[{i}].name"),
@@ -402,8 +457,50 @@ fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         },
         metrics_listen,
         clients,
+        push_limits,
+        state_key,
+        policies: {
+            let mut list: Vec<Arc<Policy>> = policies.into_values().collect();
+            list.sort_by(|a, b| a.name.cmp(&b.name));
+            list
+        },
         warnings,
     })
+}
+
+/// What a client's validation needs from the rest of the config.
+struct ClientContext<'a> {
+    mfa: &'a MfaSettings,
+    policies: &'a HashMap<String, Arc<Policy>>,
+}
+
+fn resolve_state_key(
+    section: &file::StateSection,
+    problems: &mut Problems,
+) -> Option<SecretString> {
+    if section.key.is_none() && section.key_file.is_none() && section.key_env.is_none() {
+        return None;
+    }
+    let spec = SecretSpec {
+        inline: section.key.clone().map(SecretString::from),
+        file: section.key_file.clone(),
+        env: section.key_env.clone(),
+    };
+    match spec.resolve() {
+        Ok(key) => {
+            let text = key.expose_secret().trim();
+            if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Some(key)
+            } else {
+                problems.add("state.key", "must be 64 hexadecimal digits (32 random bytes), e.g. from `openssl rand -hex 32`");
+                None
+            }
+        }
+        Err(problem) => {
+            problems.add("state.key", SecretSpec::explain(&problem, "state.key"));
+            None
+        }
+    }
 }
 
 fn validate_okta(section: Option<OktaSection>, problems: &mut Problems) -> Option<OktaConfig> {
@@ -449,11 +546,18 @@ fn validate_okta(section: Option<OktaSection>, problems: &mut Problems) -> Optio
     }
     let forwarded_for_attribute =
         Some(section.forwarded_for_attribute).filter(|name| !name.is_empty());
+    if section.groups_cache_seconds > 3600 {
+        problems.add(
+            "okta.groups_cache_seconds",
+            "must be at most 3600 (60 is the default)",
+        );
+    }
     Some(OktaConfig {
         org_url: org_url.trim_end_matches('/').to_owned(),
         api_token: api_token?,
         connect_timeout: Duration::from_millis(section.connect_timeout_ms),
         forwarded_for_attribute,
+        groups_cache: Duration::from_secs(section.groups_cache_seconds),
     })
     .filter(|_| org_ok)
 }
@@ -475,6 +579,7 @@ fn is_loopback_host(rest: &str) -> bool {
 fn validate_client(
     i: usize,
     section: ClientSection,
+    context: &ClientContext<'_>,
     problems: &mut Problems,
     warnings: &mut Vec<String>,
 ) -> Option<ClientConfig> {
@@ -544,6 +649,24 @@ fn validate_client(
     if section.max_in_flight == 0 {
         problems.add(key("max_in_flight"), "must be at least 1");
     }
+    let mut nested = Vec::new();
+    let mfa = context.mfa.overlay(&section.mfa, &key("mfa"), &mut nested);
+    for (key, message) in nested {
+        problems.add(key, message);
+    }
+    let policy = match &section.policy {
+        None => None,
+        Some(name) => match context.policies.get(name) {
+            Some(policy) => Some(policy.clone()),
+            None => {
+                problems.add(
+                    key("policy"),
+                    format!("no [policies.{name}] table: define it or remove the key"),
+                );
+                None
+            }
+        },
+    };
     Some(ClientConfig {
         name,
         network: network?,
@@ -553,6 +676,9 @@ fn validate_client(
         deadline: Duration::from_millis(section.deadline_ms),
         on_okta_failure,
         max_in_flight: section.max_in_flight,
+        okta_primary_auth: section.okta_primary_auth,
+        mfa,
+        policy,
     })
 }
 

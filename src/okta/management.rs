@@ -117,6 +117,51 @@ pub struct UserFactor {
 /// What to send to `POST /api/v1/users/{uid}/factors/{fid}/verify`: a code
 /// or an answer, nothing (send an SMS/call/email code, or a push), and for a
 /// push whether to ask for number matching.
+impl User {
+    /// The profile as text fields, for reply templates (`{profile.email}`).
+    pub fn profile_strings(&self) -> std::collections::HashMap<String, String> {
+        let mut out: std::collections::HashMap<String, String> = self
+            .profile
+            .other
+            .iter()
+            .filter_map(|(key, value)| match value {
+                serde_json::Value::String(text) => Some((key.clone(), text.clone())),
+                serde_json::Value::Number(number) => Some((key.clone(), number.to_string())),
+                serde_json::Value::Bool(flag) => Some((key.clone(), flag.to_string())),
+                _ => None,
+            })
+            .collect();
+        out.insert("login".to_owned(), self.profile.login.clone());
+        for (key, value) in [
+            ("email", &self.profile.email),
+            ("firstName", &self.profile.first_name),
+            ("lastName", &self.profile.last_name),
+        ] {
+            if let Some(value) = value {
+                out.insert(key.to_owned(), value.clone());
+            }
+        }
+        out
+    }
+}
+
+impl UserFactor {
+    /// The factor in the shape the authentication API uses, for labels and
+    /// factor selection shared by both APIs. It has no verify link: the
+    /// management API verifies by user and factor id.
+    pub fn as_authn_factor(&self) -> super::authn::Factor {
+        super::authn::Factor {
+            id: self.id.clone(),
+            factor_type: self.factor_type.clone(),
+            provider: self.provider.clone(),
+            vendor_name: None,
+            profile: self.profile.clone(),
+            links: super::authn::FactorLinks::default(),
+            embedded: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UserFactorVerify<'a> {
     pub pass_code: Option<&'a SecretString>,

@@ -128,6 +128,9 @@ mod tests {
             deadline: Duration::from_secs(4),
             on_okta_failure: OnOktaFailure::Reject,
             max_in_flight: 10,
+            okta_primary_auth: true,
+            mfa: crate::config::MfaSettings::default(),
+            policy: None,
         })
     }
 

@@ -189,7 +189,7 @@ async fn on_request(
         identifier: packet.identifier(),
     };
     let authenticator = *packet.authenticator();
-    let pending_for = client.config.deadline + shared.reject_delay + PENDING_MARGIN;
+    let pending_for = client.config.longest_answer() + shared.reject_delay + PENDING_MARGIN;
     match shared
         .duplicates
         .begin(key, authenticator, received_at, pending_for)
@@ -252,11 +252,11 @@ async fn process(
             "Access-Request"
         );
     }
-    let deadline = tokio::time::Instant::from_std(received_at + client.config.deadline);
+    let arrived = tokio::time::Instant::from_std(received_at);
     let okta_started = Instant::now();
     let decision = shared
         .authenticator
-        .access_request(&client.config, &packet, deadline)
+        .access_request(&client.config, &packet, arrived)
         .await;
     histogram!(m::OKTA_DURATION).record(okta_started.elapsed().as_secs_f64());
 

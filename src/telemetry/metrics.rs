@@ -22,6 +22,8 @@ pub const REPLIES: &str = "radius_replies_total";
 pub const DUPLICATES: &str = "radius_duplicates_total";
 /// Access-Requests being worked on.
 pub const IN_FLIGHT: &str = "radius_requests_in_flight";
+/// Okta Verify pushes sent and not answered yet.
+pub const PENDING_PUSHES: &str = "okta_pushes_pending";
 /// Time from receiving an Access-Request to sending its reply (reject delay included).
 pub const REQUEST_DURATION: &str = "radius_request_duration_seconds";
 /// Time spent waiting for Okta within one request.

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 
 pub const SECRET: &str = "a-test-shared-secret-of-decent-length";
+/// The State key every test server shares (so a challenge can move between them).
+pub const STATE_KEY: &str = "5f1e0d2c3b4a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 pub const API_TOKEN: &str = "00test-api-token-value-for-the-simulated-org";
 
 /// The users every test org has.
@@ -53,6 +55,9 @@ api_token_env = "TEST_OKTA_API_TOKEN"
 
 [users]
 default_domain = "example.com"
+
+[state]
+key_env = "TEST_STATE_KEY"
 
 [log]
 format = "json"
@@ -169,6 +174,7 @@ impl TestServer {
             .arg(&path)
             .env("TEST_OKTA_API_TOKEN", API_TOKEN)
             .env("TEST_RADIUS_SECRET", SECRET)
+            .env("TEST_STATE_KEY", STATE_KEY)
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -1,0 +1,479 @@
+//! The second factor after Okta accepted the password (MFA_REQUIRED):
+//! which factors to offer, the numbered menu, and each factor's first step
+//! (send a push, send an SMS, ask for a code or the security question).
+//!
+//! Only factors RADIUS can carry are offered; a single usable factor is used
+//! without a menu; with auto-push, a push goes out right after the password.
+
+use super::factors::{FactorKind, Offer, offer_for_code, render_label};
+use super::push::{PushRefusal, PushStatus, PushWatch};
+use super::state::Step;
+use super::typed::InlineFactor;
+use super::{Authenticator, Decision, Request, failure, login, messages};
+use crate::config::PushMode;
+use crate::okta::authn::{AuthnResponse, FactorResult};
+use crate::okta::client::{FactorVerify, OktaReply};
+use crate::okta::error::OktaError;
+use secrecy::SecretString;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The factors of an MFA_REQUIRED answer that this client may offer, in menu order.
+pub fn offers(request: &Request<'_>, body: &AuthnResponse) -> Vec<Offer> {
+    let settings = &request.client.mfa;
+    let mut offers: Vec<Offer> = body
+        .factors()
+        .iter()
+        .filter_map(|factor| {
+            let kind = FactorKind::of(&factor.factor_type)?;
+            if !settings.allowed.contains(&kind) || factor.verify_href().is_none() {
+                return None;
+            }
+            let template = settings
+                .labels
+                .get(&kind)
+                .map(String::as_str)
+                .unwrap_or("{provider}");
+            Some(Offer {
+                kind,
+                factor: factor.clone(),
+                label: render_label(template, factor),
+            })
+        })
+        .collect();
+    offers.sort_by_key(|offer| FactorKind::ALL.iter().position(|k| *k == offer.kind));
+    offers
+}
+
+/// The menu text: a title and one numbered line per factor.
+pub fn menu(request: &Request<'_>, offers: &[Offer]) -> String {
+    let mut text = request.client.mfa.menu_title.clone();
+    for (i, offer) in offers.iter().enumerate() {
+        text.push('\n');
+        text.push_str(&format!("{} - {}", i + 1, offer.label));
+    }
+    text
+}
+
+/// The path of an Okta link relative to the org (what a State stores).
+pub fn link_path(href: &str) -> String {
+    match href.split_once("://") {
+        Some((_, rest)) => match rest.find('/') {
+            Some(slash) => rest[slash..].to_owned(),
+            None => "/".to_owned(),
+        },
+        None => href.to_owned(),
+    }
+}
+
+/// The absolute link for a stored path.
+pub fn link_href(auth: &Authenticator, path: &str) -> String {
+    let org = auth.okta.org_url().as_str().trim_end_matches('/');
+    format!("{org}{path}")
+}
+
+/// Starts the second factor after MFA_REQUIRED.
+pub async fn begin(
+    auth: &Authenticator,
+    request: &Request<'_>,
+    body: &AuthnResponse,
+    inline: Option<InlineFactor>,
+) -> Decision {
+    let Some(state_token) = body.state_token.clone() else {
+        return Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED);
+    };
+    let offers = offers(request, body);
+    if offers.is_empty() {
+        auth.cancel(&state_token).await;
+        return Decision::reject("no_usable_factor", messages::NO_USABLE_FACTOR);
+    }
+    match inline {
+        Some(InlineFactor::Code(code)) => match offer_for_code(&offers, &code) {
+            Some(offer) => {
+                let verify_path = offer
+                    .factor
+                    .verify_href()
+                    .map(link_path)
+                    .unwrap_or_default();
+                verify_code(
+                    auth,
+                    request,
+                    &state_token,
+                    &verify_path,
+                    offer.kind,
+                    0,
+                    &SecretString::from(code),
+                )
+                .await
+            }
+            None => {
+                auth.cancel(&state_token).await;
+                Decision::reject("no_code_factor", messages::FACTOR_NOT_ALLOWED)
+            }
+        },
+        Some(InlineFactor::Kind(kind)) => match offers.iter().find(|offer| offer.kind == kind) {
+            Some(offer) => start_factor(auth, request, &state_token, offer).await,
+            None => {
+                auth.cancel(&state_token).await;
+                Decision::reject("factor_not_offered", messages::FACTOR_NOT_ALLOWED)
+            }
+        },
+        None => {
+            if request.client.mfa.auto_push
+                && let Some(push) = offers.iter().find(|offer| offer.kind == FactorKind::Push)
+            {
+                return start_factor(auth, request, &state_token, push).await;
+            }
+            if offers.len() == 1 {
+                return start_factor(auth, request, &state_token, &offers[0]).await;
+            }
+            auth.challenge(
+                request,
+                "challenge_menu",
+                &menu(request, &offers),
+                Step::Menu { state_token },
+            )
+        }
+    }
+}
+
+/// The first step of one factor.
+pub async fn start_factor(
+    auth: &Authenticator,
+    request: &Request<'_>,
+    state_token: &SecretString,
+    offer: &Offer,
+) -> Decision {
+    let Some(verify_href) = offer.factor.verify_href() else {
+        return Decision::reject("factor_not_offered", messages::FACTOR_NOT_ALLOWED);
+    };
+    let verify_path = link_path(verify_href);
+    let code_step = |kind| Step::Code {
+        state_token: state_token.clone(),
+        verify_path: verify_path.clone(),
+        kind,
+        tries: 0,
+    };
+    match offer.kind {
+        FactorKind::Push => start_push(auth, request, state_token, verify_href).await,
+        FactorKind::YubiKey => auth.challenge(
+            request,
+            "challenge_code",
+            messages::ENTER_YUBIKEY,
+            code_step(FactorKind::YubiKey),
+        ),
+        kind if kind.is_passcode() => auth.challenge(
+            request,
+            "challenge_code",
+            messages::ENTER_CODE,
+            code_step(kind),
+        ),
+        FactorKind::Question => {
+            let text = offer
+                .factor
+                .profile
+                .question_text
+                .clone()
+                .unwrap_or_else(|| "your security question".to_owned());
+            auth.challenge(
+                request,
+                "challenge_question",
+                &messages::question(&text),
+                code_step(FactorKind::Question),
+            )
+        }
+        kind => {
+            // SMS, call, email: Okta sends the code on a verify without one.
+            let verify = FactorVerify {
+                state_token,
+                pass_code: None,
+                answer: None,
+            };
+            let sent = tokio::time::timeout_at(
+                request.deadline,
+                auth.okta
+                    .verify_factor(verify_href, &verify, request.forwarded_for),
+            )
+            .await;
+            let destination = offer
+                .factor
+                .profile
+                .phone_number
+                .clone()
+                .or_else(|| offer.factor.profile.email.clone())
+                .unwrap_or_else(|| "you".to_owned());
+            match sent {
+                Ok(Ok(reply)) => {
+                    let path = reply
+                        .body
+                        .next_link()
+                        .map(|link| link_path(&link.href))
+                        .unwrap_or(verify_path.clone());
+                    let step = Step::Code {
+                        state_token: state_token.clone(),
+                        verify_path: path,
+                        kind,
+                        tries: 0,
+                    };
+                    auth.challenge(
+                        request,
+                        "challenge_code_sent",
+                        &messages::enter_sent_code(&destination),
+                        step,
+                    )
+                    .with_okta_request_id(reply.request_id)
+                }
+                Ok(Err(error)) if is_resend_too_soon(&error) => auth.challenge(
+                    request,
+                    "resend_too_soon",
+                    messages::RESEND_TOO_SOON,
+                    code_step(kind),
+                ),
+                Ok(Err(error)) => {
+                    failure::decide_step_failure(&error, request.client.on_okta_failure)
+                }
+                Err(_) => failure::decide_timeout(request.client.on_okta_failure),
+            }
+        }
+    }
+}
+
+/// Whether Okta refused to send another code so soon.
+pub fn is_resend_too_soon(error: &OktaError) -> bool {
+    matches!(
+        error.code(),
+        Some("E0000109") | Some("E0000133") | Some("E0000118")
+    )
+}
+
+/// Submits a code (or a security answer) and acts on Okta's answer.
+pub async fn verify_code(
+    auth: &Authenticator,
+    request: &Request<'_>,
+    state_token: &SecretString,
+    verify_path: &str,
+    kind: FactorKind,
+    tries: u8,
+    code: &SecretString,
+) -> Decision {
+    let href = link_href(auth, verify_path);
+    let verify = if kind == FactorKind::Question {
+        FactorVerify {
+            state_token,
+            pass_code: None,
+            answer: Some(code),
+        }
+    } else {
+        FactorVerify {
+            state_token,
+            pass_code: Some(code),
+            answer: None,
+        }
+    };
+    let retry = |tries: u8, reason: &'static str, prompt: &str| {
+        if tries >= request.client.mfa.max_code_attempts {
+            return None;
+        }
+        Some(auth.challenge(
+            request,
+            reason,
+            prompt,
+            Step::Code {
+                state_token: state_token.clone(),
+                verify_path: verify_path.to_owned(),
+                kind,
+                tries,
+            },
+        ))
+    };
+    match tokio::time::timeout_at(
+        request.deadline,
+        auth.okta
+            .verify_factor(&href, &verify, request.forwarded_for),
+    )
+    .await
+    {
+        Ok(Ok(reply)) => {
+            if reply.body.factor_result == Some(FactorResult::PasscodeReplayed) {
+                return match retry(tries + 1, "code_replayed", messages::CODE_REPLAYED) {
+                    Some(decision) => decision,
+                    None => {
+                        auth.cancel(state_token).await;
+                        Decision::reject("code_replayed", messages::WRONG_CODE_FINAL)
+                    }
+                };
+            }
+            finish(auth, request, reply, "mfa_code_accepted").await
+        }
+        Ok(Err(error)) => match error.code() {
+            Some("E0000068") => match retry(tries + 1, "wrong_code", messages::WRONG_CODE_RETRY) {
+                Some(decision) => decision,
+                None => {
+                    auth.cancel(state_token).await;
+                    Decision::reject("wrong_code", messages::WRONG_CODE_FINAL)
+                }
+            },
+            Some("E0000082") | Some("E0000083") => {
+                match retry(tries + 1, "code_replayed", messages::CODE_REPLAYED) {
+                    Some(decision) => decision,
+                    None => {
+                        auth.cancel(state_token).await;
+                        Decision::reject("code_replayed", messages::WRONG_CODE_FINAL)
+                    }
+                }
+            }
+            _ => failure::decide_step_failure(&error, request.client.on_okta_failure),
+        },
+        Err(_) => failure::decide_timeout(request.client.on_okta_failure),
+    }
+}
+
+/// After a factor was verified: SUCCESS, or a post-MFA state (password
+/// expired, password warning) handled like after the password.
+pub async fn finish(
+    auth: &Authenticator,
+    request: &Request<'_>,
+    reply: OktaReply<AuthnResponse>,
+    reason: &'static str,
+) -> Decision {
+    let request_id = reply.request_id.clone();
+    let decision = if reply.body.status == crate::okta::authn::AuthnStatus::Success {
+        login::success(auth, request, &reply.body, reason).await
+    } else {
+        // Boxed: routing may lead back here (a post-MFA state with a new factor).
+        Box::pin(login::route(auth, request, reply, None, None)).await
+    };
+    decision.with_okta_request_id(request_id)
+}
+
+/// Sends a push (or joins the one already pending for the user) and answers
+/// according to the client's push mode.
+pub async fn start_push(
+    auth: &Authenticator,
+    request: &Request<'_>,
+    state_token: &SecretString,
+    verify_href: &str,
+) -> Decision {
+    let settings = &request.client.mfa;
+    if let Some(pending) = auth.pushes.pending(&request.login)
+        && !pending.status().is_done()
+    {
+        // A second login while a push is pending joins it: no second push.
+        auth.cancel(state_token).await;
+        tracing::info!(user = %request.login, "joining the push already pending for this user");
+        return answer_push(auth, request, &pending, settings.push_mode, true).await;
+    }
+    match auth.pushes.admit(&request.login) {
+        Ok(()) => {}
+        Err(refusal) => {
+            auth.cancel(state_token).await;
+            tracing::info!(user = %request.login, refusal = ?refusal, "push refused by the push-fatigue limits");
+            return match refusal {
+                PushRefusal::Cooldown => Decision::reject("push_cooldown", messages::PUSH_COOLDOWN),
+                PushRefusal::TooMany => {
+                    Decision::reject("push_rate_limited", messages::PUSH_TOO_MANY)
+                }
+            };
+        }
+    }
+    let verify = FactorVerify {
+        state_token,
+        pass_code: None,
+        answer: None,
+    };
+    let first = match tokio::time::timeout_at(
+        request.deadline,
+        auth.okta
+            .verify_factor(verify_href, &verify, request.forwarded_for),
+    )
+    .await
+    {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(error)) => {
+            return failure::decide_step_failure(&error, request.client.on_okta_failure);
+        }
+        Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
+    };
+    let poll_href = first
+        .body
+        .next_link()
+        .map(|link| link.href.clone())
+        .unwrap_or_else(|| verify_href.to_owned());
+    let linger = settings.challenge_lifetime.min(Duration::from_secs(120));
+    let watch = auth.pushes.start(
+        auth.okta.clone(),
+        &request.login,
+        state_token.clone(),
+        poll_href,
+        &first.body,
+        request.forwarded_for,
+        settings.push_timeout,
+        linger,
+    );
+    answer_push(auth, request, &watch, settings.push_mode, true)
+        .await
+        .with_okta_request_id(first.request_id)
+}
+
+/// Answers a request about a pending push: waits for it (wait mode, or a
+/// follow-up) or challenges at once (challenge mode).
+pub async fn answer_push(
+    auth: &Authenticator,
+    request: &Request<'_>,
+    watch: &Arc<PushWatch>,
+    mode: PushMode,
+    first_request: bool,
+) -> Decision {
+    let until = if first_request && mode == PushMode::Wait {
+        request.arrived + request.client.mfa.push_timeout
+    } else if first_request {
+        tokio::time::Instant::now()
+    } else {
+        request.deadline
+    };
+    let status = watch.wait(until, true).await;
+    match status {
+        PushStatus::Approved(body) => {
+            let reply = OktaReply {
+                body: (*body).clone(),
+                request_id: None,
+                rate_limit: None,
+                http_status: 200,
+            };
+            finish(auth, request, reply, "mfa_push_approved").await
+        }
+        PushStatus::Rejected => Decision::reject("push_rejected", messages::PUSH_REJECTED),
+        PushStatus::TimedOut => Decision::reject("push_timeout", messages::PUSH_TIMEOUT),
+        PushStatus::Failed(error) => {
+            failure::decide_step_failure(&error, request.client.on_okta_failure)
+        }
+        PushStatus::Waiting { number } => {
+            if first_request && mode == PushMode::Wait && number.is_none() {
+                // The hold ran out before the push did: end the transaction
+                // so that a late approval opens nothing.
+                let (state_token, _) = watch.transaction();
+                auth.cancel(&state_token).await;
+                return Decision::reject("push_timeout", messages::PUSH_TIMEOUT);
+            }
+            let prompt = match &number {
+                Some(number) => messages::number_challenge(number),
+                None if first_request => messages::PUSH_APPROVE.to_owned(),
+                None => messages::PUSH_STILL_WAITING.to_owned(),
+            };
+            let (state_token, poll_path) = watch.transaction();
+            auth.challenge(
+                request,
+                if number.is_some() {
+                    "challenge_number"
+                } else {
+                    "challenge_push"
+                },
+                &prompt,
+                Step::Push {
+                    state_token,
+                    poll_path,
+                },
+            )
+        }
+    }
+}
