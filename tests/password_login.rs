@@ -45,7 +45,7 @@ async fn radclient_gets_accept_for_the_right_password_and_reject_otherwise() {
 async fn outcomes_for_each_account_state_carry_a_readable_reason() {
     let org = start_org().await;
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
 
     let cases = [
         ("alice", "alice-password", Code::AccessAccept, ""),
@@ -114,7 +114,7 @@ async fn outcomes_for_each_account_state_carry_a_readable_reason() {
 async fn the_users_ip_reaches_okta_as_x_forwarded_for() {
     let org = start_org().await;
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
 
     let request = nas
         .login_request("alice", "alice-password")
@@ -150,7 +150,7 @@ async fn the_users_ip_reaches_okta_as_x_forwarded_for() {
 async fn okta_failures_end_in_the_configured_reply() {
     let org = start_org().await;
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
 
     for mode in [
         SimFaultMode::InternalError,
@@ -202,7 +202,7 @@ async fn drop_mode_stays_silent_so_the_nas_fails_over() {
         "deadline_ms = 2000\non_okta_failure = \"drop\"",
     );
     let server = TestServer::start(&config).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
     let (bytes, _) = nas
         .login_request("alice", "alice-password")
         .encode(SECRET.as_bytes())
@@ -222,7 +222,7 @@ async fn drop_mode_stays_silent_so_the_nas_fails_over() {
 
     // With the default (reject), the same outage is an Access-Reject.
     let server = TestServer::start(&config_for(&url)).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
     let request = nas.login_request("alice", "alice-password");
     assert_eq!(
         nas.exchange(&request).await.expect("reply").code(),
@@ -236,7 +236,7 @@ async fn rejects_are_delayed_and_accepts_are_not() {
     let config =
         config_for(&org.base_url()).replace("reject_delay_ms = 0", "reject_delay_ms = 1000");
     let server = TestServer::start(&config).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
 
     let started = Instant::now();
     let request = nas.login_request("alice", "wrong-password");
@@ -257,7 +257,7 @@ async fn rejects_are_delayed_and_accepts_are_not() {
 async fn no_secret_reaches_the_log() {
     let org = start_org().await;
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
     for (user, password) in [
         ("alice", "alice-password"),
         ("alice", "a-wrong-password"),

@@ -18,7 +18,7 @@ async fn unknown_clients_and_wrong_secrets_are_dropped_and_counted() {
     let config =
         config_for(&org.base_url()).replace("address = \"127.0.0.1\"", "address = \"127.0.0.2\"");
     let server = TestServer::start(&config).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
     let (bytes, _) = nas
         .login_request("alice", "alice-password")
         .encode(SECRET.as_bytes())
@@ -30,7 +30,7 @@ async fn unknown_clients_and_wrong_secrets_are_dropped_and_counted() {
         .await;
 
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut wrong = Nas::with_secret(server.radius, "not-the-shared-secret").await;
+    let wrong = Nas::with_secret(server.radius, "not-the-shared-secret").await;
     let (bytes, _) = wrong
         .login_request("alice", "alice-password")
         .encode(b"not-the-shared-secret")
@@ -54,7 +54,7 @@ async fn unknown_clients_and_wrong_secrets_are_dropped_and_counted() {
 async fn requests_without_or_with_a_corrupted_message_authenticator_are_dropped() {
     let org = start_org().await;
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
 
     let (bytes, _) = nas
         .login_request("alice", "alice-password")
@@ -110,7 +110,7 @@ async fn a_client_that_opts_out_of_ma_still_has_proxy_state_limited() {
         "deadline_ms = 2000\nrequire_message_authenticator = false",
     );
     let server = TestServer::start(&config).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
 
     let request = nas
         .login_request("alice", "alice-password")
@@ -140,7 +140,7 @@ async fn a_client_that_opts_out_of_ma_still_has_proxy_state_limited() {
 async fn replies_carry_ma_first_and_proxy_state_in_order() {
     let org = start_org().await;
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
 
     for (password, code) in [
         ("alice-password", Code::AccessAccept),
@@ -167,7 +167,7 @@ async fn replies_carry_ma_first_and_proxy_state_in_order() {
 async fn status_server_is_answered_with_radclient_and_without_okta() {
     let org = start_org().await;
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
     let id = nas.next_identifier();
     let request = RequestBuilder::new(Code::StatusServer, id)
         .attribute(Attribute::new(types::NAS_IDENTIFIER, b"probe".to_vec()));
@@ -226,7 +226,7 @@ async fn retransmits_reach_okta_once_and_get_the_same_reply() {
     let org = start_org().await;
     org.faults().set_latency(Duration::from_millis(600));
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
     let (bytes, authenticator) = nas
         .login_request("alice", "alice-password")
         .encode(SECRET.as_bytes())
@@ -284,7 +284,7 @@ async fn retransmits_reach_okta_once_and_get_the_same_reply() {
 async fn malformed_datagrams_are_dropped_counted_and_harmless() {
     let org = start_org().await;
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
     let (good, _) = nas
         .login_request("alice", "alice-password")
         .encode(SECRET.as_bytes())
@@ -337,7 +337,7 @@ async fn malformed_datagrams_are_dropped_counted_and_harmless() {
 async fn chap_is_refused_with_a_pointer_to_pap() {
     let org = start_org().await;
     let server = TestServer::start(&config_for(&org.base_url())).await;
-    let mut nas = Nas::new(server.radius).await;
+    let nas = Nas::new(server.radius).await;
     let id = nas.next_identifier();
     let request = RequestBuilder::new(Code::AccessRequest, id)
         .text(types::USER_NAME, "alice")

@@ -249,9 +249,6 @@ async fn push_follow_up(
         &first.body,
         request.forwarded_for,
         settings.push_timeout,
-        settings
-            .challenge_lifetime
-            .min(std::time::Duration::from_secs(120)),
     );
     mfa::answer_push(auth, request, &watch, settings.push_mode, false).await
 }

@@ -16,7 +16,6 @@ use crate::okta::client::{FactorVerify, OktaReply};
 use crate::okta::error::OktaError;
 use secrecy::SecretString;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The factors of an MFA_REQUIRED answer that this client may offer, in menu order.
 pub fn offers(request: &Request<'_>, body: &AuthnResponse) -> Vec<Offer> {
@@ -399,7 +398,6 @@ pub async fn start_push(
         .next_link()
         .map(|link| link.href.clone())
         .unwrap_or_else(|| verify_href.to_owned());
-    let linger = settings.challenge_lifetime.min(Duration::from_secs(120));
     let watch = auth.pushes.start(
         auth.okta.clone(),
         &request.login,
@@ -408,7 +406,6 @@ pub async fn start_push(
         &first.body,
         request.forwarded_for,
         settings.push_timeout,
-        linger,
     );
     answer_push(auth, request, &watch, settings.push_mode, true)
         .await
@@ -431,7 +428,9 @@ pub async fn answer_push(
     } else {
         request.deadline
     };
-    let status = watch.wait(until, true).await;
+    // The first answer stops early to show a number-matching challenge; a
+    // follow-up waits for the outcome (the number is already on screen).
+    let status = watch.wait(until, first_request).await;
     match status {
         PushStatus::Approved(body) => {
             let reply = OktaReply {
@@ -442,7 +441,10 @@ pub async fn answer_push(
             };
             finish(auth, request, reply, "mfa_push_approved").await
         }
-        PushStatus::Rejected => Decision::reject("push_rejected", messages::PUSH_REJECTED),
+        PushStatus::Rejected => {
+            auth.pushes.note_rejected(&request.login);
+            Decision::reject("push_rejected", messages::PUSH_REJECTED)
+        }
         PushStatus::TimedOut => Decision::reject("push_timeout", messages::PUSH_TIMEOUT),
         PushStatus::Failed(error) => {
             failure::decide_step_failure(&error, request.client.on_okta_failure)

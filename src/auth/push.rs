@@ -1,11 +1,12 @@
-//! Okta Verify pushes: sending one, polling it on a budget, and keeping the
-//! poll alive between RADIUS requests so that a NAS retransmit, a second
-//! login of the same user, or the "press Enter" of challenge mode never
-//! sends a second push.
+//! Okta Verify pushes: sending one, polling it on a budget, and sharing it
+//! between RADIUS requests so that a NAS retransmit, a second login of the
+//! same user, or the "press Enter" of challenge mode never sends a second push.
 //!
-//! Every push runs as one background watch per user. Whoever needs its
-//! outcome (the request that sent it in `wait` mode, a follow-up request
-//! in `challenge` mode, a second login joining it) waits on the watch.
+//! A push is polled only while some request waits for it, by one of the
+//! waiters at a time. Nothing polls in the background: when a challenge
+//! hands the push to the user, the follow-up request (on whichever replica
+//! receives it) polls again. So no replica can consume Okta's SUCCESS that
+//! another replica's request is waiting for.
 
 use crate::config::PushLimits;
 use crate::okta::authn::{AuthnResponse, AuthnStatus, FactorResult};
@@ -40,14 +41,23 @@ impl PushStatus {
     }
 }
 
-/// One push being polled.
+/// One push and what is known of it.
 pub struct PushWatch {
     pub login: String,
+    okta: OktaClient,
     /// The transaction's stateToken (to match a continuing State).
     state_token: SecretString,
-    /// The poll link's path relative to the org.
-    poll_path: String,
-    status: watch::Receiver<PushStatus>,
+    /// The poll link.
+    poll_href: String,
+    forwarded_for: Option<IpAddr>,
+    /// When the push was sent, and when it is given up.
+    started: Instant,
+    give_up_at: Instant,
+    status: watch::Sender<PushStatus>,
+    /// Held by the one waiter that polls.
+    poller: tokio::sync::Mutex<()>,
+    /// Okta calls made for this push (for metrics and tests).
+    polls: std::sync::atomic::AtomicU32,
 }
 
 impl PushWatch {
@@ -58,10 +68,13 @@ impl PushWatch {
 
     /// The transaction's stateToken and poll path, for a State.
     pub fn transaction(&self) -> (SecretString, String) {
-        (self.state_token.clone(), self.poll_path.clone())
+        (
+            self.state_token.clone(),
+            super::mfa::link_path(&self.poll_href),
+        )
     }
 
-    /// Whether this watch belongs to the transaction of `state_token`.
+    /// Whether this push belongs to the transaction of `state_token`.
     pub fn is_transaction(&self, state_token: &SecretString) -> bool {
         crate::radius::crypto::constant_time_eq(
             self.state_token.expose_secret().as_bytes(),
@@ -70,17 +83,88 @@ impl PushWatch {
     }
 
     /// Waits until the push is answered, a number to show appears (when
-    /// `stop_on_number`), or `until` passes; returns the status then.
+    /// `stop_on_number`), or `until` passes; returns the status then. One
+    /// waiter at a time polls Okta; the others wait for what it learns.
     pub async fn wait(&self, until: tokio::time::Instant, stop_on_number: bool) -> PushStatus {
-        let mut receiver = self.status.clone();
-        let done = receiver.wait_for(|status| match status {
-            PushStatus::Waiting { number } => stop_on_number && number.is_some(),
-            _ => true,
-        });
-        match tokio::time::timeout_at(until, done).await {
-            Ok(Ok(status)) => status.clone(),
-            _ => self.status(),
+        let mut changes = self.status.subscribe();
+        loop {
+            let status = self.status();
+            match &status {
+                PushStatus::Waiting { number } if !(stop_on_number && number.is_some()) => {}
+                _ => return status,
+            }
+            if tokio::time::Instant::now() >= until {
+                return status;
+            }
+            match self.poller.try_lock() {
+                Ok(_guard) => self.poll_once(until).await,
+                Err(_) => {
+                    let _ = tokio::time::timeout_at(until, changes.changed()).await;
+                }
+            }
         }
+    }
+
+    /// Sleeps for the current poll interval (not past `until`), then asks Okta once.
+    async fn poll_once(&self, until: tokio::time::Instant) {
+        let now = Instant::now();
+        if now >= self.give_up_at {
+            self.finish(PushStatus::TimedOut).await;
+            return;
+        }
+        let pause = poll_interval(now.duration_since(self.started));
+        let due = tokio::time::Instant::now() + pause;
+        if due > until {
+            // The next poll is not due before this waiter must answer.
+            tokio::time::sleep_until(until).await;
+            return;
+        }
+        tokio::time::sleep_until(due).await;
+        let request = FactorVerify {
+            state_token: &self.state_token,
+            pass_code: None,
+            answer: None,
+        };
+        self.polls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match self
+            .okta
+            .verify_factor(&self.poll_href, &request, self.forwarded_for)
+            .await
+        {
+            Ok(reply) => {
+                if let Some(status) = classify(&reply.body) {
+                    self.finish(status).await;
+                    return;
+                }
+                if let Some(number) = reply.body.correct_answer().map(|n| n.to_string()) {
+                    self.status.send_if_modified(|status| match status {
+                        PushStatus::Waiting { number: shown }
+                            if shown.as_deref() != Some(number.as_str()) =>
+                        {
+                            *shown = Some(number.clone());
+                            true
+                        }
+                        _ => false,
+                    });
+                }
+            }
+            // A passing outage: try again at the next interval.
+            Err(error) if error.is_unavailable() => {
+                tracing::debug!(user = %self.login, %error, "a push poll failed; polling goes on");
+            }
+            Err(error) => self.finish(PushStatus::Failed(error)).await,
+        }
+    }
+
+    async fn finish(&self, outcome: PushStatus) {
+        if matches!(outcome, PushStatus::TimedOut) {
+            // Give up for good: a late approval must not open a session.
+            if let Err(error) = self.okta.cancel(&self.state_token).await {
+                tracing::debug!(%error, "cancelling a timed-out push failed");
+            }
+        }
+        self.status.send_replace(outcome);
     }
 }
 
@@ -135,9 +219,10 @@ impl Pushes {
 
     /// Number of pushes whose outcome is not known yet.
     pub fn waiting_count(&self) -> usize {
+        let now = Instant::now();
         self.watches
             .iter()
-            .filter(|entry| !entry.value().status().is_done())
+            .filter(|entry| !entry.value().status().is_done() && now < entry.value().give_up_at)
             .count()
     }
 
@@ -168,7 +253,7 @@ impl Pushes {
         Ok(())
     }
 
-    fn note_rejected(&self, login: &str) {
+    pub fn note_rejected(&self, login: &str) {
         if let Some(entry) = self.ledger.get(login)
             && let Ok(mut ledger) = entry.lock()
         {
@@ -176,12 +261,11 @@ impl Pushes {
         }
     }
 
-    /// Starts polling a push that Okta has just sent (`first` is the answer to
-    /// the first verify call). The watch stays registered for `linger` after
-    /// the push ends, so a late follow-up still finds the outcome.
+    /// Registers a push that Okta has just sent (`first` is the answer to
+    /// the first verify call); waiters poll it from now on.
     #[allow(clippy::too_many_arguments)]
     pub fn start(
-        self: &Arc<Self>,
+        &self,
         okta: OktaClient,
         login: &str,
         state_token: SecretString,
@@ -189,52 +273,35 @@ impl Pushes {
         first: &AuthnResponse,
         forwarded_for: Option<IpAddr>,
         timeout: Duration,
-        linger: Duration,
     ) -> Arc<PushWatch> {
         let initial = classify(first).unwrap_or(PushStatus::Waiting {
             number: first.correct_answer().map(|n| n.to_string()),
         });
-        let (sender, receiver) = watch::channel(initial.clone());
+        let now = Instant::now();
         let push = Arc::new(PushWatch {
             login: login.to_owned(),
-            state_token: state_token.clone(),
-            poll_path: super::mfa::link_path(&poll_href),
-            status: receiver,
+            okta,
+            state_token,
+            poll_href,
+            forwarded_for,
+            started: now,
+            give_up_at: now + timeout,
+            status: watch::Sender::new(initial),
+            poller: tokio::sync::Mutex::new(()),
+            polls: std::sync::atomic::AtomicU32::new(0),
         });
+        self.sweep(now);
         self.watches.insert(login.to_owned(), push.clone());
-        metrics::gauge!(crate::telemetry::metrics::PENDING_PUSHES).increment(1.0);
-        let pushes = self.clone();
-        let login = login.to_owned();
-        let registered = push.clone();
-        tokio::spawn(async move {
-            let outcome = if initial.is_done() {
-                initial
-            } else {
-                poll(
-                    &okta,
-                    &state_token,
-                    &poll_href,
-                    forwarded_for,
-                    timeout,
-                    &sender,
-                )
-                .await
-            };
-            if matches!(outcome, PushStatus::TimedOut) {
-                // Give up for good: a late approval must not open a session.
-                let _ = okta.cancel(&state_token).await;
-            }
-            if matches!(outcome, PushStatus::Rejected) {
-                pushes.note_rejected(&login);
-            }
-            metrics::gauge!(crate::telemetry::metrics::PENDING_PUSHES).decrement(1.0);
-            let _ = sender.send(outcome);
-            tokio::time::sleep(linger).await;
-            pushes
-                .watches
-                .remove_if(&login, |_, current| Arc::ptr_eq(current, &registered));
-        });
         push
+    }
+
+    /// Forgets pushes that ended or were given up a while ago.
+    fn sweep(&self, now: Instant) {
+        if self.watches.len() < 1_000 {
+            return;
+        }
+        self.watches
+            .retain(|_, push| now < push.give_up_at + Duration::from_secs(300));
     }
 }
 
@@ -251,52 +318,6 @@ pub fn classify(answer: &AuthnResponse) -> Option<PushStatus> {
         (AuthnStatus::MfaChallenge, Some(_)) => Some(PushStatus::Rejected),
         (AuthnStatus::MfaRequired, _) => Some(PushStatus::Rejected),
         _ => Some(PushStatus::Approved(Arc::new(answer.clone()))),
-    }
-}
-
-/// Polls until the push is answered or `timeout` passes.
-async fn poll(
-    okta: &OktaClient,
-    state_token: &SecretString,
-    poll_href: &str,
-    forwarded_for: Option<IpAddr>,
-    timeout: Duration,
-    sender: &watch::Sender<PushStatus>,
-) -> PushStatus {
-    let started = Instant::now();
-    let mut failures = 0u32;
-    loop {
-        let elapsed = started.elapsed();
-        if elapsed >= timeout {
-            return PushStatus::TimedOut;
-        }
-        tokio::time::sleep(poll_interval(elapsed).min(timeout - elapsed)).await;
-        let request = FactorVerify {
-            state_token,
-            pass_code: None,
-            answer: None,
-        };
-        match okta.verify_factor(poll_href, &request, forwarded_for).await {
-            Ok(reply) => {
-                failures = 0;
-                if let Some(status) = classify(&reply.body) {
-                    return status;
-                }
-                if let Some(number) = reply.body.correct_answer().map(|n| n.to_string()) {
-                    sender.send_if_modified(|status| match status {
-                        PushStatus::Waiting { number: shown }
-                            if shown.as_deref() != Some(number.as_str()) =>
-                        {
-                            *shown = Some(number.clone());
-                            true
-                        }
-                        _ => false,
-                    });
-                }
-            }
-            Err(error) if error.is_unavailable() && failures < 3 => failures += 1,
-            Err(error) => return PushStatus::Failed(error),
-        }
     }
 }
 

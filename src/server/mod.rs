@@ -98,6 +98,7 @@ impl Server {
             loop {
                 tick.tick().await;
                 purger.duplicates.purge(Instant::now());
+                gauge!(m::PENDING_PUSHES).set(purger.authenticator.pending_pushes() as f64);
             }
         });
         let mut listeners = tokio::task::JoinSet::new();

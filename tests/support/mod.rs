@@ -30,6 +30,47 @@ pub fn test_users() -> Vec<SimUser> {
     ]
 }
 
+/// The demo org's users (config/demo-users.toml) plus users for cases the
+/// demo does not need: a push nobody answers until the test says so
+/// (`pat`), and a push nobody ever answers (`ian`).
+pub fn mfa_users() -> Vec<SimUser> {
+    let mut users = okta_radius::okta::sim::SimDirectory::from_toml_str(include_str!(
+        "../../config/demo-users.toml"
+    ))
+    .expect("the demo users load")
+    .users;
+    users.push(
+        SimUser::new("pat@example.com", "pat-password")
+            .with_groups(&["vpn-users"])
+            .with_factor(okta_radius::okta::sim::SimFactor::push(
+                okta_radius::okta::sim::SimPushResponse::Wait,
+            )),
+    );
+    users.push(SimUser::new("sam@example.com", "sam-password").with_groups(&["staff"]));
+    users.push(
+        SimUser::new("ian@example.com", "ian-password")
+            .with_groups(&["vpn-users"])
+            .with_factor(okta_radius::okta::sim::SimFactor::push(
+                okta_radius::okta::sim::SimPushResponse::Ignore,
+            )),
+    );
+    users
+}
+
+/// Starts a simulated org with the MFA users; `adjust` may change its settings.
+pub async fn start_mfa_org(adjust: impl FnOnce(&mut SimConfig)) -> SimHandle {
+    let mut config = SimConfig::new(mfa_users(), API_TOKEN);
+    adjust(&mut config);
+    sim::start(config, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("the simulated org starts")
+}
+
+/// Adds keys to the test client's table (before any sub-table).
+pub fn with_client_keys(config: &str, keys: &str) -> String {
+    config.replace("deadline_ms = 2000", &format!("deadline_ms = 2000\n{keys}"))
+}
+
 /// Starts a simulated org with the test users on a free loopback port.
 pub async fn start_org() -> SimHandle {
     sim::start(
@@ -272,7 +313,7 @@ pub struct Nas {
     pub socket: UdpSocket,
     pub server: SocketAddr,
     pub secret: Vec<u8>,
-    next_id: u8,
+    next_id: std::sync::atomic::AtomicU8,
 }
 
 impl Nas {
@@ -286,18 +327,17 @@ impl Nas {
             socket,
             server,
             secret: secret.as_bytes().to_vec(),
-            next_id: 1,
+            next_id: std::sync::atomic::AtomicU8::new(1),
         }
     }
 
-    pub fn next_identifier(&mut self) -> u8 {
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1);
-        id
+    pub fn next_identifier(&self) -> u8 {
+        self.next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// An Access-Request as a VPN concentrator sends it, with MA first.
-    pub fn login_request(&mut self, user: &str, password: &str) -> RequestBuilder {
+    pub fn login_request(&self, user: &str, password: &str) -> RequestBuilder {
         let id = self.next_identifier();
         RequestBuilder::new(Code::AccessRequest, id)
             .text(types::USER_NAME, user)
@@ -320,12 +360,33 @@ impl Nas {
         }
     }
 
+    /// An answer to an Access-Challenge: the typed text in User-Password and
+    /// the State received.
+    pub fn answer(&self, user: &str, typed: &str, state: &[u8]) -> RequestBuilder {
+        let id = self.next_identifier();
+        RequestBuilder::new(Code::AccessRequest, id)
+            .text(types::USER_NAME, user)
+            .user_password(typed.as_bytes(), &self.secret)
+            .expect("answer fits")
+            .text(types::NAS_IDENTIFIER, "test-vpn")
+            .attribute(Attribute::new(types::STATE, state.to_vec()))
+    }
+
     /// Sends a request and returns the decoded reply, checked for
     /// authenticity (Response Authenticator and MA).
     pub async fn exchange(&self, request: &RequestBuilder) -> Option<Packet> {
+        self.exchange_within(request, Duration::from_secs(5)).await
+    }
+
+    /// [`Nas::exchange`] with a longer wait (pushes held in `wait` mode).
+    pub async fn exchange_within(
+        &self,
+        request: &RequestBuilder,
+        wait: Duration,
+    ) -> Option<Packet> {
         let (bytes, authenticator) = request.encode(&self.secret).expect("encodes");
         self.send_raw(&bytes).await;
-        let reply = self.receive(Duration::from_secs(5)).await?;
+        let reply = self.receive(wait).await?;
         let packet = Packet::decode(&reply).expect("the reply decodes");
         assert!(
             packet.verify_reply(&authenticator, &self.secret),
@@ -341,6 +402,14 @@ pub fn reply_message(packet: &Packet) -> String {
         .all(types::REPLY_MESSAGE)
         .map(|v| String::from_utf8_lossy(v).into_owned())
         .collect()
+}
+
+/// The State of a reply, which must be present.
+pub fn state_of(packet: &Packet) -> Vec<u8> {
+    packet
+        .first(types::STATE)
+        .expect("the challenge carries a State")
+        .to_vec()
 }
 
 /// Runs radclient with `request` (attribute lines) and returns (exit success, output).
