@@ -56,21 +56,17 @@ fn banner(users: &[SimUser], listen: SocketAddr, org_url: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "Demo users (type the name before @; the server appends @example.com):"
+        "Demo users (type the name before @; the server appends @example.com), and what to type:"
     );
     for user in users {
         let short = user.login.split('@').next().unwrap_or(&user.login);
-        let password = user
-            .password
-            .as_ref()
-            .map(|p| secrecy::ExposeSecret::expose_secret(p).to_owned())
-            .unwrap_or_else(|| "(none)".to_owned());
-        let _ = writeln!(
-            out,
-            "  {short:<10} password {password:<20} {}",
-            expectation(user)
-        );
+        let hint = user.hint.clone().unwrap_or_else(|| expectation(user));
+        let _ = writeln!(out, "  {short:<8} {hint}");
     }
+    let _ = writeln!(
+        out,
+        "Second factors: answer the menu with its number, or type password,CODE or password,push in one go."
+    );
     let _ = write!(
         out,
         "Try: echo 'User-Name = \"alice\", User-Password = \"alice-password\", NAS-Identifier = \"demo\", Message-Authenticator = 0x00' | radclient -x {listen} auth testing123"
@@ -78,19 +74,25 @@ fn banner(users: &[SimUser], listen: SocketAddr, org_url: &str) -> String {
     out
 }
 
+/// A line for a user without a hint in the directory.
 fn expectation(user: &SimUser) -> String {
+    let password = user
+        .password
+        .as_ref()
+        .map(|p| secrecy::ExposeSecret::expose_secret(p).to_owned())
+        .unwrap_or_else(|| "(no password)".to_owned());
     match user.status {
-        SimUserStatus::LockedOut => "-> Access-Reject (account locked)".to_owned(),
-        SimUserStatus::PasswordExpired => "-> Access-Reject (password expired)".to_owned(),
-        SimUserStatus::Active if user.factors.is_empty() => "-> Access-Accept".to_owned(),
+        SimUserStatus::LockedOut => format!("{password}: rejected, the account is locked"),
+        SimUserStatus::PasswordExpired => format!("{password}: rejected, the password has expired"),
+        SimUserStatus::Active if user.factors.is_empty() => format!("{password}: accepted"),
         SimUserStatus::Active => {
             let factors: Vec<&str> = user
                 .factors
                 .iter()
                 .map(|f| f.factor_type.as_str())
                 .collect();
-            format!("-> multi-factor: {}", factors.join(", "))
+            format!("{password}, then a second factor: {}", factors.join(", "))
         }
-        _ => "-> Access-Reject".to_owned(),
+        _ => format!("{password}: rejected"),
     }
 }
