@@ -604,6 +604,18 @@ async fn end_states_are_rejects_with_clear_messages() {
         "the transaction is cancelled"
     );
 
+    // Okta warns that Wendy's password expires soon: skipped, and she is told.
+    let reply = nas
+        .exchange(&nas.login_request("wendy", "wendy-password"))
+        .await
+        .expect("reply");
+    assert_eq!(reply.code(), Code::AccessAccept);
+    assert!(
+        reply_message(&reply).contains("expires in 4 days"),
+        "{}",
+        reply_message(&reply)
+    );
+
     // A forged or foreign State opens nothing.
     let reply = nas
         .exchange(&nas.answer("dave", "123456", &[1; 60]))

@@ -47,6 +47,9 @@ pub fn mfa_users() -> Vec<SimUser> {
             )),
     );
     users.push(SimUser::new("sam@example.com", "sam-password").with_groups(&["staff"]));
+    let mut wendy = SimUser::new("wendy@example.com", "wendy-password").with_groups(&["vpn-users"]);
+    wendy.password_warn = true;
+    users.push(wendy);
     users.push(
         SimUser::new("ian@example.com", "ian-password")
             .with_groups(&["vpn-users"])
