@@ -38,21 +38,12 @@ pub async fn answer(
     if !auth.use_state(id, challenge.expires_at) {
         return Decision::reject("state_reused", messages::STATE_REUSED);
     }
-    // The login is the one the challenge was issued for.
-    let request = Request {
-        client: request.client,
-        user_name: request.user_name.clone(),
-        login: challenge.login.clone(),
-        forwarded_for: request.forwarded_for,
-        arrived: request.arrived,
-        deadline: request.deadline,
-    };
     let typed = match typed_answer(packet, request.client.secret_bytes()) {
         Some(typed) => typed,
         None => return Decision::reject("password_malformed", "The answer could not be read."),
     };
     match challenge.step {
-        Step::Menu { state_token } => menu_choice(auth, &request, &state_token, &typed).await,
+        Step::Menu { state_token } => menu_choice(auth, request, &state_token, &typed).await,
         Step::Code {
             state_token,
             verify_path,
@@ -60,12 +51,12 @@ pub async fn answer(
             tries,
         } => {
             if kind.is_sent() && typed::is_resend(&typed) {
-                return resend(auth, &request, &state_token, &verify_path, kind, tries).await;
+                return resend(auth, request, &state_token, &verify_path, kind, tries).await;
             }
             let code = SecretString::from(typed.trim().to_owned());
             mfa::verify_code(
                 auth,
-                &request,
+                request,
                 &state_token,
                 &verify_path,
                 kind,
@@ -77,15 +68,15 @@ pub async fn answer(
         Step::Push {
             state_token,
             poll_path,
-        } => push_follow_up(auth, &request, &state_token, &poll_path).await,
+        } => push_follow_up(auth, request, &state_token, &poll_path).await,
         Step::DirectCode {
             user_id,
             factor_id,
             kind,
             tries,
-        } => direct::verify_code(auth, &request, &user_id, &factor_id, kind, tries, &typed).await,
+        } => direct::verify_code(auth, request, &user_id, &factor_id, kind, tries, &typed).await,
         Step::DirectPush { user_id, poll_path } => {
-            direct::push_follow_up(auth, &request, &user_id, &poll_path).await
+            direct::push_follow_up(auth, request, &user_id, &poll_path).await
         }
     }
 }

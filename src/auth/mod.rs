@@ -205,7 +205,6 @@ impl Authenticator {
     fn seal(&self, request: &Request<'_>, step: state::Step) -> Option<Vec<u8>> {
         let lifetime = request.client.mfa.challenge_lifetime;
         let challenge = state::Challenge {
-            login: request.login.clone(),
             expires_at: state::unix_seconds(std::time::SystemTime::now()) + lifetime.as_secs(),
             step,
         };

@@ -1,11 +1,13 @@
 //! The RADIUS `State` of an Access-Challenge, sealed so that any replica can
 //! continue the login and nobody else can read or forge it.
 //!
-//! Everything the next step needs (the Okta stateToken, the login, the
-//! factor being verified, the expiry) travels inside the State, encrypted and
+//! Everything the next step needs (the Okta stateToken, the factor being
+//! verified, the expiry) travels inside the State, encrypted and
 //! authenticated with XChaCha20-Poly1305 under a key shared by the replicas.
 //! The client's name and the typed User-Name are bound in as associated data,
-//! so a State answered by another NAS or for another user does not open.
+//! so a State answered by another NAS or for another user does not open; the
+//! login is not stored (it follows from the User-Name), which keeps room for
+//! long stateTokens within the 253 bytes of one attribute.
 //!
 //! Wire format: version byte (1), 24-byte random nonce, ciphertext with tag.
 //! The nonce doubles as the State's identity for single use.
@@ -65,8 +67,6 @@ pub enum Step {
 /// What a State carries.
 #[derive(Clone)]
 pub struct Challenge {
-    /// The Okta login.
-    pub login: String,
     /// When the State stops being accepted (Unix seconds).
     pub expires_at: u64,
     pub step: Step,
@@ -82,7 +82,6 @@ impl std::fmt::Debug for Challenge {
             Step::DirectPush { .. } => "direct-push",
         };
         f.debug_struct("Challenge")
-            .field("login", &self.login)
             .field("expires_at", &self.expires_at)
             .field("step", &step)
             .finish()
@@ -93,7 +92,6 @@ impl std::fmt::Debug for Challenge {
 #[derive(Serialize, Deserialize, Zeroize)]
 #[zeroize(drop)]
 struct Sealed {
-    login: String,
     expires_at: u64,
     step: u8,
     token: String,
@@ -242,7 +240,6 @@ pub fn unix_seconds(time: SystemTime) -> u64 {
 
 fn to_sealed(challenge: &Challenge) -> Sealed {
     let mut sealed = Sealed {
-        login: challenge.login.clone(),
         expires_at: challenge.expires_at,
         step: 0,
         token: String::new(),
@@ -326,7 +323,6 @@ fn from_sealed(sealed: &Sealed) -> Option<Challenge> {
         _ => return None,
     };
     Some(Challenge {
-        login: sealed.login.clone(),
         expires_at: sealed.expires_at,
         step,
     })
@@ -338,7 +334,6 @@ mod tests {
 
     fn challenge() -> Challenge {
         Challenge {
-            login: "alice@example.com".to_owned(),
             expires_at: unix_seconds(SystemTime::now()) + 300,
             step: Step::Code {
                 state_token: SecretString::from("00Xy7-a-state-token-of-forty-two-chars-abc"),
@@ -363,7 +358,6 @@ mod tests {
             .open(&state, &BINDING, SystemTime::now())
             .expect("opens");
         assert_eq!(id, opened_id);
-        assert_eq!(opened.login, "alice@example.com");
         match opened.step {
             Step::Code {
                 state_token,
@@ -444,6 +438,27 @@ mod tests {
         let (state, _) = one.seal(&challenge(), &BINDING).expect("fits");
         assert!(two.open(&state, &BINDING, SystemTime::now()).is_ok());
         assert!(StateKey::from_hex("abcd").is_none());
+    }
+
+    #[test]
+    fn long_state_tokens_still_fit_one_attribute() {
+        let key = StateKey::generate();
+        let challenge = Challenge {
+            expires_at: unix_seconds(SystemTime::now()) + 300,
+            step: Step::Push {
+                state_token: SecretString::from("0".repeat(120)),
+                poll_path: format!("/api/v1/authn/factors/{}/verify", "f".repeat(20)),
+            },
+        };
+        let (state, _) = key.seal(&challenge, &BINDING).expect("fits");
+        assert!(state.len() <= 253);
+        let too_long = Challenge {
+            expires_at: challenge.expires_at,
+            step: Step::Menu {
+                state_token: SecretString::from("0".repeat(240)),
+            },
+        };
+        assert_eq!(key.seal(&too_long, &BINDING).err(), Some(StateError::TooLong));
     }
 
     #[test]
