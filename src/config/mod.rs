@@ -63,12 +63,66 @@ pub struct ServerConfig {
 #[derive(Debug, Clone)]
 pub struct OktaConfig {
     pub org_url: String,
+    /// The API token (SSWS); empty when only an OAuth service app is configured.
     pub api_token: SecretString,
     pub connect_timeout: Duration,
+    /// Limit on one whole call to Okta.
+    pub request_timeout: Duration,
+    /// Outbound HTTP proxy for calls to Okta.
+    pub proxy: Option<String>,
+    /// Extra CA certificates (PEM) for a TLS-inspecting proxy.
+    pub ca_bundle: Option<PathBuf>,
+    /// Okta requests in flight at once, at most.
+    pub max_concurrent: usize,
+    /// Longest time without a successful API-token call before the keep-alive calls.
+    pub keepalive_interval: Duration,
+    /// Time between probes while the API token is refused or Okta is unreachable.
+    pub credential_probe_interval: Duration,
+    /// The OAuth service app for management calls.
+    pub oauth: Option<OAuthConfig>,
     /// The request attribute whose value becomes `X-Forwarded-For`, or `None`.
     pub forwarded_for_attribute: Option<String>,
     /// How long a user's groups are reused before asking Okta again.
     pub groups_cache: Duration,
+}
+
+/// `[okta.oauth]`: an API Services app (client credentials,
+/// `private_key_jwt`, DPoP) used for management calls.
+#[derive(Debug, Clone)]
+pub struct OAuthConfig {
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    /// The app's private keys by `kid`; several during a key rollover.
+    pub keys: Vec<OAuthKeyFile>,
+    /// The `kid` that signs client assertions.
+    pub active_kid: String,
+}
+
+/// One private key file of the service app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthKeyFile {
+    pub kid: String,
+    pub file: PathBuf,
+}
+
+impl OAuthConfig {
+    /// Reads the key files (at start-up and on reload).
+    pub fn load_keys(&self) -> Result<Vec<crate::okta::oauth::SigningKey>, String> {
+        self.keys
+            .iter()
+            .map(|key| {
+                crate::okta::oauth::SigningKey::from_pem_file(&key.file, Some(&key.kid))
+                    .map_err(|error| error.to_string())
+            })
+            .collect()
+    }
+}
+
+impl OktaConfig {
+    /// Whether an API token (SSWS) is configured.
+    pub fn has_api_token(&self) -> bool {
+        !self.api_token.expose_secret().trim().is_empty()
+    }
 }
 
 /// How a typed user name becomes an Okta login.
@@ -433,6 +487,18 @@ fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         }
     }
 
+    if let Some(okta) = &okta
+        && !okta.has_api_token()
+    {
+        for (i, client) in clients.iter().enumerate() {
+            if client.okta_primary_auth {
+                problems.add(
+                    format!("clients[{i}].okta_primary_auth"),
+                    "Okta primary authentication (/api/v1/authn, password logins and MFA through the authentication API) needs the API token (SSWS): set okta.api_token, or okta_primary_auth = false for MFA-only mode with the OAuth service app",
+                );
+            }
+        }
+    }
     if !problems.0.is_empty() {
         return Err(ConfigErrors(problems.0));
     }
@@ -523,21 +589,80 @@ fn validate_okta(section: Option<OktaSection>, problems: &mut Problems) -> Optio
             "give the org's address, e.g. \"https://example.okta.com\" (plain http only for a loopback test org)",
         );
     }
+    let token_given = section.api_token.is_some()
+        || section.api_token_file.is_some()
+        || section.api_token_env.is_some();
     let spec = SecretSpec {
         inline: section.api_token.map(SecretString::from),
         file: section.api_token_file,
         env: section.api_token_env,
     };
-    let api_token = match spec.resolve() {
-        Ok(token) => Some(token),
-        Err(problem) => {
-            problems.add(
-                "okta.api_token",
-                SecretSpec::explain(&problem, "okta.api_token"),
-            );
-            None
+    let oauth = section
+        .oauth
+        .map(|oauth| validate_oauth(oauth, problems))
+        .unwrap_or(Some(None));
+    let api_token = if !token_given && matches!(oauth, Some(Some(_))) {
+        // OAuth alone: management calls only (no /api/v1/authn).
+        Some(SecretString::from(String::new()))
+    } else {
+        match spec.resolve() {
+            Ok(token) => Some(token),
+            Err(problem) => {
+                problems.add(
+                    "okta.api_token",
+                    SecretSpec::explain(&problem, "okta.api_token"),
+                );
+                None
+            }
         }
     };
+    if section.request_timeout_ms < 500 || section.request_timeout_ms > 60_000 {
+        problems.add(
+            "okta.request_timeout_ms",
+            "must be 500 to 60000 (10000 is the default)",
+        );
+    }
+    if let Some(proxy) = &section.proxy
+        && reqwest::Proxy::all(proxy.as_str()).is_err()
+    {
+        problems.add(
+            "okta.proxy",
+            "give the proxy as a URL, e.g. \"http://proxy.example.com:3128\"",
+        );
+    }
+    if let Some(path) = &section.ca_bundle {
+        let valid = std::fs::read(path)
+            .ok()
+            .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).ok())
+            .is_some_and(|certificates| !certificates.is_empty());
+        if !valid {
+            problems.add(
+                "okta.ca_bundle",
+                format!(
+                    "{} is not a readable PEM file with at least one certificate",
+                    path.display()
+                ),
+            );
+        }
+    }
+    if !(1..=75).contains(&section.max_concurrent) {
+        problems.add(
+            "okta.max_concurrent",
+            "must be 1 to 75 (Okta's per-org concurrency limit); 20 is the default",
+        );
+    }
+    if section.keepalive_interval_seconds == 0 || section.keepalive_interval_seconds > 20 * 86_400 {
+        problems.add(
+            "okta.keepalive_interval_seconds",
+            "must be 1 to 1728000 (20 days, well inside the token's 30); 86400 is the default",
+        );
+    }
+    if section.credential_probe_seconds == 0 || section.credential_probe_seconds > 3600 {
+        problems.add(
+            "okta.credential_probe_seconds",
+            "must be 1 to 3600 (60 is the default)",
+        );
+    }
     if section.connect_timeout_ms == 0 || section.connect_timeout_ms > 30_000 {
         problems.add(
             "okta.connect_timeout_ms",
@@ -556,10 +681,79 @@ fn validate_okta(section: Option<OktaSection>, problems: &mut Problems) -> Optio
         org_url: org_url.trim_end_matches('/').to_owned(),
         api_token: api_token?,
         connect_timeout: Duration::from_millis(section.connect_timeout_ms),
+        request_timeout: Duration::from_millis(section.request_timeout_ms),
+        proxy: section.proxy.filter(|proxy| !proxy.is_empty()),
+        ca_bundle: section.ca_bundle,
+        max_concurrent: section.max_concurrent,
+        keepalive_interval: Duration::from_secs(section.keepalive_interval_seconds),
+        credential_probe_interval: Duration::from_secs(section.credential_probe_seconds),
+        oauth: oauth?,
         forwarded_for_attribute,
         groups_cache: Duration::from_secs(section.groups_cache_seconds),
     })
     .filter(|_| org_ok)
+}
+
+/// `Some(config)` when valid, `None` (with problems added) otherwise.
+fn validate_oauth(
+    section: file::OAuthSection,
+    problems: &mut Problems,
+) -> Option<Option<OAuthConfig>> {
+    let before = problems.0.len();
+    let client_id = section.client_id.unwrap_or_default();
+    if client_id.trim().is_empty() {
+        problems.add(
+            "okta.oauth.client_id",
+            "give the API Services app's client id (Applications > the app > General)",
+        );
+    }
+    if section.scopes.is_empty() {
+        problems.add(
+            "okta.oauth.scopes",
+            "give at least one scope, e.g. [\"okta.users.read\"]",
+        );
+    }
+    if section.keys.is_empty() {
+        problems.add(
+            "okta.oauth.keys",
+            "give at least one key: keys = [{ kid = \"...\", file = \"/etc/okta-radius/oauth-key-1.pem\" }] (make one with `okta-radius keys generate`)",
+        );
+    }
+    let mut keys = Vec::new();
+    for (i, key) in section.keys.into_iter().enumerate() {
+        let name = format!("okta.oauth.keys[{i}]");
+        let (Some(kid), Some(file)) = (key.kid.filter(|kid| !kid.is_empty()), key.file) else {
+            problems.add(name, "each key needs a kid and a file");
+            continue;
+        };
+        if keys.iter().any(|other: &OAuthKeyFile| other.kid == kid) {
+            problems.add(name, format!("kid `{kid}` appears twice"));
+            continue;
+        }
+        if let Err(error) = crate::okta::oauth::SigningKey::from_pem_file(&file, Some(&kid)) {
+            problems.add(name, error.to_string());
+        }
+        keys.push(OAuthKeyFile { kid, file });
+    }
+    let active_kid = section
+        .active_kid
+        .or_else(|| keys.first().map(|key| key.kid.clone()))
+        .unwrap_or_default();
+    if !keys.is_empty() && !keys.iter().any(|key| key.kid == active_kid) {
+        problems.add(
+            "okta.oauth.active_kid",
+            format!("no key in okta.oauth.keys has kid `{active_kid}`"),
+        );
+    }
+    if problems.0.len() > before {
+        return None;
+    }
+    Some(Some(OAuthConfig {
+        client_id,
+        scopes: section.scopes,
+        keys,
+        active_kid,
+    }))
 }
 
 fn is_loopback_host(rest: &str) -> bool {

@@ -92,7 +92,6 @@ impl OktaSettings {
     }
 }
 
-
 /// The rate-limit headers of an answer (`X-Rate-Limit-*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
@@ -106,7 +105,12 @@ pub struct RateLimit {
 
 impl RateLimit {
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
-        let number = |name: &str| super::exchange::header_text(headers, name)?.trim().parse::<u64>().ok();
+        let number = |name: &str| {
+            super::exchange::header_text(headers, name)?
+                .trim()
+                .parse::<u64>()
+                .ok()
+        };
         Some(RateLimit {
             limit: number(RATE_LIMIT_LIMIT)?,
             remaining: number(RATE_LIMIT_REMAINING)?,
@@ -281,7 +285,9 @@ impl OktaClient {
     /// rollover): the next client assertion is signed with `active_kid`.
     pub fn set_oauth_keys(&self, keys: Vec<SigningKey>, active_kid: &str) -> Result<(), OktaError> {
         let Some(tokens) = &self.inner.oauth else {
-            return Err(OktaError::Config("no OAuth service app is configured".into()));
+            return Err(OktaError::Config(
+                "no OAuth service app is configured".into(),
+            ));
         };
         tokens
             .set_keys(keys, active_kid)
@@ -391,7 +397,6 @@ impl OktaClient {
             .map_err(|error| OktaError::Config(format!("cannot build an endpoint URL: {error}")))
     }
 }
-
 
 fn parse_org_url(raw: &str) -> Result<Url, OktaError> {
     let config = |message: &str| OktaError::Config(message.to_owned());
@@ -519,5 +524,4 @@ mod tests {
         headers.remove(RATE_LIMIT_RESET);
         assert_eq!(RateLimit::from_headers(&headers), None);
     }
-
 }

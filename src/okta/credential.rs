@@ -215,7 +215,9 @@ impl CredentialState {
     /// `Ok` when the credentials work and Okta answered the last call.
     pub fn health(&self) -> Result<(), String> {
         if self.is_invalid() {
-            return Err("Okta refused the API token (401 E0000011): create and load a new one".into());
+            return Err(
+                "Okta refused the API token (401 E0000011): create and load a new one".into(),
+            );
         }
         if let Some(problem) = lock(&self.oauth_problem).as_ref() {
             return Err(format!("OAuth service app: {problem}"));

@@ -115,14 +115,18 @@ pub enum OktaError {
     /// admin was deactivated or lost roles. Calls that need it are refused
     /// here, without asking Okta, until a probe succeeds or a new token is
     /// loaded.
-    #[error("the Okta API token is invalid (expired, revoked, or its admin deactivated); the call was not sent")]
+    #[error(
+        "the Okta API token is invalid (expired, revoked, or its admin deactivated); the call was not sent"
+    )]
     CredentialInvalid,
     /// The OAuth service app could not get an access token.
     #[error("the OAuth service app has no access token: {0}")]
     OAuth(String),
     /// The rate-limit budget cannot fit the call before the request's
     /// deadline, so it was not sent (or a 429 was not retried).
-    #[error("Okta's rate limit for {bucket} calls is used up for {wait_ms} ms more, past this request's deadline; the call was not sent")]
+    #[error(
+        "Okta's rate limit for {bucket} calls is used up for {wait_ms} ms more, past this request's deadline; the call was not sent"
+    )]
     RateLimited {
         /// The Okta bucket (`authn`, `users`, `api`, `token`).
         bucket: &'static str,

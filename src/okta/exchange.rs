@@ -216,7 +216,11 @@ impl OktaClient {
         let mut retry_for: Option<String> = None;
         let mut oauth_retried = false;
         loop {
-            let permit = self.inner.budget.admit(bucket, kind.class, username).await?;
+            let permit = self
+                .inner
+                .budget
+                .admit(bucket, kind.class, username)
+                .await?;
             let mut request = self
                 .inner
                 .http
@@ -224,7 +228,9 @@ impl OktaClient {
                 .header(ACCEPT, json.clone());
             request = self.authorize(&credential, request, &method, &url).await?;
             if let Some(body) = &body {
-                request = request.header(CONTENT_TYPE, json.clone()).body(body.clone());
+                request = request
+                    .header(CONTENT_TYPE, json.clone())
+                    .body(body.clone());
             }
             if let Some(ip) = forwarded_for {
                 request = request.header(FORWARDED_FOR, ip.to_string());
@@ -295,7 +301,9 @@ impl OktaClient {
             if response.status().is_success() {
                 self.inner.credential.note_answer();
                 if api_token {
-                    self.inner.credential.note_api_token_success(SystemTime::now());
+                    self.inner
+                        .credential
+                        .note_api_token_success(SystemTime::now());
                 }
                 return Ok(RawAnswer {
                     http_status,
@@ -384,7 +392,9 @@ impl OktaClient {
 }
 
 /// Decodes a 2xx answer; an empty body reads as `null`.
-pub(crate) fn decode<T: DeserializeOwned>(raw: RawAnswer) -> Result<(OktaReply<T>, HeaderMap), OktaError> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    raw: RawAnswer,
+) -> Result<(OktaReply<T>, HeaderMap), OktaError> {
     let bytes: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
@@ -450,7 +460,6 @@ async fn read_answer(response: &mut reqwest::Response) -> Result<Vec<u8>, OktaEr
     }
     Ok(answer)
 }
-
 
 pub(crate) fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name)?.to_str().ok()
@@ -529,7 +538,6 @@ mod tests {
         );
         assert_eq!(next_link(&joined).as_deref(), Some("https://a.example/2"));
     }
-
 
     #[test]
     fn json_errors_do_not_quote_the_answer() {

@@ -42,7 +42,9 @@ impl Default for KeepAliveSettings {
 /// API token (OAuth only) there is nothing to keep alive and no task starts.
 pub fn spawn(client: OktaClient, settings: KeepAliveSettings) -> Option<JoinHandle<()>> {
     if !client.has_api_token() {
-        tracing::info!("no API token configured: no keep-alive (OAuth tokens do not expire unused)");
+        tracing::info!(
+            "no API token configured: no keep-alive (OAuth tokens do not expire unused)"
+        );
         return None;
     }
     Some(tokio::spawn(run(client, settings)))
@@ -94,8 +96,9 @@ async fn run(client: OktaClient, settings: KeepAliveSettings) {
             Err(error) => tracing::debug!(%error, "API token keep-alive or probe failed"),
         }
         let now = SystemTime::now();
-        let hour_passed = last_warning
-            .is_none_or(|at| now.duration_since(at).unwrap_or_default() >= Duration::from_secs(3600));
+        let hour_passed = last_warning.is_none_or(|at| {
+            now.duration_since(at).unwrap_or_default() >= Duration::from_secs(3600)
+        });
         if hour_passed && state.warn_if_expiry_near(now) {
             last_warning = Some(now);
         }

@@ -283,8 +283,7 @@ impl OktaClient {
         push_segments(&mut url, &[user_id, "groups"])?;
         let mut groups = Vec::new();
         for _ in 0..MAX_GROUP_PAGES {
-            let (page, next): (OktaReply<Vec<Group>>, _) =
-                self.get_page(MANAGEMENT, url).await?;
+            let (page, next): (OktaReply<Vec<Group>>, _) = self.get_page(MANAGEMENT, url).await?;
             let OktaReply {
                 body,
                 request_id,

@@ -15,6 +15,7 @@ mod http;
 pub mod keepalive;
 pub mod management;
 pub mod oauth;
+pub mod preflight;
 pub mod sim;
 pub mod transaction;
 mod vocabulary;

@@ -153,8 +153,13 @@ impl OktaClient {
             state_token: state_token.expose_secret(),
         };
         let url = self.endpoint("api/v1/authn/cancel")?;
-        self.post_json(CallKind::in_transaction(CallClass::FactorStep), url, &body, None)
-            .await
+        self.post_json(
+            CallKind::in_transaction(CallClass::FactorStep),
+            url,
+            &body,
+            None,
+        )
+        .await
     }
 
     /// `POST /api/v1/authn/skip`: continues past `PASSWORD_WARN`.
@@ -166,7 +171,12 @@ impl OktaClient {
             state_token: state_token.expose_secret(),
         };
         let url = self.endpoint("api/v1/authn/skip")?;
-        self.post_json(CallKind::in_transaction(CallClass::FactorStep), url, &body, None)
-            .await
+        self.post_json(
+            CallKind::in_transaction(CallClass::FactorStep),
+            url,
+            &body,
+            None,
+        )
+        .await
     }
 }

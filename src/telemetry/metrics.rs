@@ -97,7 +97,10 @@ pub fn serve_with_health(
     });
     let app = Router::new()
         .route("/metrics", get(move || std::future::ready(handle.render())))
-        .route("/health", get(move || std::future::ready(health_answer(&health))));
+        .route(
+            "/health",
+            get(move || std::future::ready(health_answer(&health))),
+        );
     tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "the metrics listener stopped");

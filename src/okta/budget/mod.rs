@@ -275,7 +275,13 @@ impl Budget {
         Ok(())
     }
 
-    fn refuse(&self, bucket: OktaBucket, class: CallClass, wait: Duration, what: &str) -> OktaError {
+    fn refuse(
+        &self,
+        bucket: OktaBucket,
+        class: CallClass,
+        wait: Duration,
+        what: &str,
+    ) -> OktaError {
         counter!(names::OKTA_BUDGET_REJECTIONS, "class" => class.label(), "bucket" => bucket.label())
             .increment(1);
         let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
@@ -301,7 +307,10 @@ mod tests {
     fn buckets_follow_okta() {
         let get = Method::GET;
         let post = Method::POST;
-        assert_eq!(OktaBucket::for_request(&post, "/api/v1/authn"), OktaBucket::Authn);
+        assert_eq!(
+            OktaBucket::for_request(&post, "/api/v1/authn"),
+            OktaBucket::Authn
+        );
         assert_eq!(
             OktaBucket::for_request(&post, "/api/v1/authn/factors/f1/verify"),
             OktaBucket::Authn
@@ -310,12 +319,18 @@ mod tests {
             OktaBucket::for_request(&get, "/api/v1/users/alice%40example.com"),
             OktaBucket::UserById
         );
-        assert_eq!(OktaBucket::for_request(&get, "/api/v1/users/me"), OktaBucket::Api);
+        assert_eq!(
+            OktaBucket::for_request(&get, "/api/v1/users/me"),
+            OktaBucket::Api
+        );
         assert_eq!(
             OktaBucket::for_request(&get, "/api/v1/users/00u1/groups"),
             OktaBucket::Api
         );
-        assert_eq!(OktaBucket::for_request(&post, "/oauth2/v1/token"), OktaBucket::Token);
+        assert_eq!(
+            OktaBucket::for_request(&post, "/oauth2/v1/token"),
+            OktaBucket::Token
+        );
     }
 
     #[test]

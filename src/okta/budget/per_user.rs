@@ -36,7 +36,10 @@ impl PerUserLimiter {
             sent.retain(|_, times| times.back().is_some_and(|last| *last + window > now));
         }
         let times = sent.entry(username.to_lowercase()).or_default();
-        while times.front().is_some_and(|first| *first + self.window <= now) {
+        while times
+            .front()
+            .is_some_and(|first| *first + self.window <= now)
+        {
             times.pop_front();
         }
         let at = if times.len() < self.per_window {

@@ -269,11 +269,9 @@ fn routes(org: &Arc<SimOrg>) -> Router {
             (org.clone(), Bucket::UserById),
             rate_limit::enforce,
         ));
-    let token_endpoint =
-        oauth::routes(org.oauth.clone()).route_layer(middleware::from_fn_with_state(
-            (org.clone(), Bucket::Token),
-            rate_limit::enforce,
-        ));
+    let token_endpoint = oauth::routes(org.oauth.clone()).route_layer(
+        middleware::from_fn_with_state((org.clone(), Bucket::Token), rate_limit::enforce),
+    );
     Router::new()
         .merge(authn)
         .merge(management)
