@@ -259,7 +259,6 @@ impl OktaClient {
             let http_status = response.status().as_u16();
             let request_id = header_text(response.headers(), REQUEST_ID).map(str::to_owned);
             let rate_limit = RateLimit::from_headers(response.headers());
-            self.inner.budget.observe(bucket, rate_limit, http_status);
             if let (Credential::OAuth, Some(tokens)) = (&credential, &self.inner.oauth) {
                 tokens.note_response(response.headers());
             }
@@ -272,6 +271,20 @@ impl OktaClient {
                 "Okta answered"
             );
             let answer = read_answer(&mut response).await;
+            // A 429 for a code sent too soon (SMS, call, email) is about one
+            // factor, not the bucket.
+            let bucket_refused = http_status == 429
+                && answer.as_ref().map_or(true, |bytes| {
+                    serde_json::from_slice::<OktaErrorBody>(bytes).map_or(true, |body| {
+                        !matches!(
+                            body.error_code.as_str(),
+                            codes::SMS_TOO_SOON | codes::CALL_TOO_SOON | codes::EMAIL_TOO_SOON
+                        )
+                    })
+                });
+            self.inner
+                .budget
+                .observe(bucket, rate_limit, http_status, bucket_refused);
             drop(permit);
             histogram!(names::OKTA_CALL_DURATION, "endpoint" => endpoint)
                 .record(started.elapsed().as_secs_f64());

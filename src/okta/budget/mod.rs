@@ -242,10 +242,23 @@ impl Budget {
         })
     }
 
-    /// Records an answer's rate-limit headers (call before dropping its permit).
-    pub fn observe(&self, bucket: OktaBucket, rate_limit: Option<RateLimit>, http_status: u16) {
+    /// Records an answer's rate-limit headers (call before dropping its
+    /// permit). `refused` says a 429 was the bucket's (not a per-factor
+    /// resend limit).
+    pub fn observe(
+        &self,
+        bucket: OktaBucket,
+        rate_limit: Option<RateLimit>,
+        http_status: u16,
+        refused: bool,
+    ) {
         let state = &self.buckets[bucket.index()];
-        state.observe(rate_limit, http_status, SystemTime::now());
+        let status = if http_status == 429 && !refused {
+            200
+        } else {
+            http_status
+        };
+        state.observe(rate_limit, status, SystemTime::now());
         if let Some(remaining) = state.remaining() {
             gauge!(names::OKTA_RATE_LIMIT_REMAINING, "bucket" => bucket.label())
                 .set(remaining as f64);
@@ -357,6 +370,7 @@ mod tests {
                 reset: seconds,
             }),
             200,
+            false,
         );
         let deadline = Instant::now() + Duration::from_millis(200);
         let refused = with_deadline(deadline, async {
