@@ -26,10 +26,21 @@ enum Command {
         #[arg(long, short, value_name = "FILE", env = "OKTA_RADIUS_CONFIG")]
         config: PathBuf,
     },
-    /// Check a config file and report every problem by key (exit 2 on error).
+    /// Check a config file and report every problem by key (exit 2 on
+    /// error); with --online also reach the org and check the credentials
+    /// (exit 3 when that fails).
     CheckConfig {
         #[arg(long, short, value_name = "FILE", env = "OKTA_RADIUS_CONFIG")]
         config: PathBuf,
+        /// Reach the org: verify the API token (its admin, predicted expiry),
+        /// the OAuth service app, and the permissions the features need.
+        #[arg(long)]
+        online: bool,
+    },
+    /// Manage the OAuth service app's signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Run the server against a simulated Okta org with demo users.
     Demo {
@@ -45,20 +56,39 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Write a new ES256 private key (mode 0600) and print its public JWK
+    /// to add to the API Services app in Okta.
+    Generate {
+        /// The private key file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The key's `kid` (default: its RFC 7638 thumbprint).
+        #[arg(long)]
+        kid: Option<String>,
+    },
+}
+
 /// Exit status for an invalid config, as `check-config` documents.
 const EXIT_CONFIG: u8 = 2;
+/// Exit status of `check-config --online` when the org or a credential check fails.
+const EXIT_ONLINE: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::CheckConfig { config } => check_config(&config),
-        Command::Serve { config } => {
-            let config = match load(&config) {
+        Command::CheckConfig { config, online } => check_config(&config, online),
+        Command::Keys {
+            command: KeysCommand::Generate { out, kid },
+        } => generate_key(&out, kid.as_deref()),
+        Command::Serve { config: path } => {
+            let config = match load(&path) {
                 Ok(config) => config,
                 Err(code) => return code,
             };
             telemetry::logging::init(&config.log);
-            run_async(service::run(config))
+            run_async(service::run_with_reload(config, Some(path)))
         }
         Command::Demo {
             listen,
@@ -90,7 +120,61 @@ fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
     Ok(config)
 }
 
-fn check_config(path: &std::path::Path) -> ExitCode {
+fn generate_key(out: &std::path::Path, kid: Option<&str>) -> ExitCode {
+    match okta_radius::okta::oauth::generate_key_file(out, kid) {
+        Ok(jwk) => {
+            match serde_json::to_string_pretty(&jwk) {
+                Ok(json) => println!("{json}"),
+                Err(error) => {
+                    eprintln!("cannot print the public key: {error}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            eprintln!(
+                "wrote {} (mode 0600); add the public key above to the API Services app (General > Public keys), then list the file under [okta.oauth] keys",
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("okta-radius: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check_online(config: &Config) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(service::check_online(config)) {
+        Ok(report) => {
+            println!("online check of {}:", config.okta.org_url);
+            for finding in &report.findings {
+                println!(
+                    "  {} {}",
+                    if finding.ok { "ok  " } else { "FAIL" },
+                    finding.text
+                );
+            }
+            if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_ONLINE)
+            }
+        }
+        Err(error) => {
+            println!("online check of {}:\n  FAIL {error:#}", config.okta.org_url);
+            ExitCode::from(EXIT_ONLINE)
+        }
+    }
+}
+
+fn check_config(path: &std::path::Path, online: bool) -> ExitCode {
     match load(path) {
         Ok(config) => {
             for warning in &config.warnings {
@@ -108,7 +192,11 @@ fn check_config(path: &std::path::Path) -> ExitCode {
                     "s"
                 },
             );
-            ExitCode::SUCCESS
+            if online {
+                check_online(&config)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Err(code) => code,
     }

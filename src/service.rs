@@ -1,16 +1,24 @@
 //! Assembling a running service from a validated config: dictionaries, the
-//! Okta client, the login conversation, the RADIUS listeners and the metrics
-//! listener. `serve` and `demo` both start here, so they behave the same.
+//! Okta client (with its credentials, budget and keep-alive), the login
+//! conversation, the RADIUS listeners and the metrics and health listener.
+//! `serve` and `demo` both start here, so they behave the same. Also the
+//! online check of the org (`check-config --online`, and the start-up
+//! summary) and reloading credentials at run time (SIGHUP).
 
 use crate::auth::policy::CompiledPolicy;
 use crate::auth::{Authenticator, ForwardedFor, compile_policies};
+use crate::config::OktaConfig;
 use crate::config::{Config, ConfigErrors, ConfigProblem};
 use crate::okta::client::{OktaClient, OktaSettings};
+use crate::okta::oauth::OAuthCredentials;
+use crate::okta::{keepalive, preflight};
 use crate::radius::dictionary::Dictionary;
 use crate::radius::value::DataType;
 use crate::server::Server;
 use crate::telemetry::metrics;
+use secrecy::ExposeSecret;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Loads the shipped dictionaries and the operator's extra ones.
@@ -94,8 +102,87 @@ pub fn check(config: &Config) -> Result<Checked, ConfigErrors> {
     })
 }
 
+/// The Okta client settings for a config, with the OAuth keys read from
+/// their files.
+pub fn okta_settings(okta: &OktaConfig) -> anyhow::Result<OktaSettings> {
+    let mut settings = OktaSettings::new(okta.org_url.clone(), okta.api_token.clone());
+    settings.connect_timeout = okta.connect_timeout;
+    settings.request_timeout = okta.request_timeout;
+    settings.proxy = okta.proxy.clone();
+    settings.ca_bundle = okta.ca_bundle.clone();
+    settings.max_concurrent = okta.max_concurrent;
+    if let Some(oauth) = &okta.oauth {
+        let keys = oauth.load_keys().map_err(anyhow::Error::msg)?;
+        let org = reqwest::Url::parse(&okta.org_url)?;
+        let mut credentials =
+            OAuthCredentials::new(org, oauth.client_id.clone(), oauth.scopes.clone(), keys);
+        credentials.active_kid = oauth.active_kid.clone();
+        settings.oauth = Some(credentials);
+    }
+    Ok(settings)
+}
+
+/// What the configured clients need from Okta, for the online check.
+pub fn preflight_needs(config: &Config) -> preflight::Needs {
+    preflight::Needs {
+        primary_auth: config.clients.iter().any(|client| client.okta_primary_auth),
+        groups: config.clients.iter().any(|client| {
+            client
+                .policy
+                .as_ref()
+                .is_some_and(|policy| policy.needs_groups())
+        }),
+        factors: config
+            .clients
+            .iter()
+            .any(|client| !client.okta_primary_auth),
+    }
+}
+
+/// Reaches the org and checks the credentials (`check-config --online`).
+pub async fn check_online(config: &Config) -> anyhow::Result<preflight::Report> {
+    let okta = OktaClient::new(okta_settings(&config.okta)?)?;
+    Ok(preflight::check(&okta, preflight_needs(config)).await)
+}
+
+/// Loads credentials from a new config into a running client: a changed
+/// API token (token rotation) and the OAuth keys and active `kid` (key
+/// rollover). What the reload path (SIGHUP) calls.
+pub fn reload_credentials(okta: &OktaClient, config: &OktaConfig) -> anyhow::Result<()> {
+    if config.has_api_token() {
+        let current = okta.api_token_header();
+        let new = format!("SSWS {}", config.api_token.expose_secret().trim());
+        let changed = current.is_none_or(|header| header.as_bytes() != new.as_bytes());
+        if changed {
+            okta.set_api_token(&config.api_token)?;
+        }
+    }
+    if let Some(oauth) = &config.oauth {
+        let keys = oauth.load_keys().map_err(anyhow::Error::msg)?;
+        okta.set_oauth_keys(keys, &oauth.active_kid)?;
+        tracing::info!(active_kid = %oauth.active_kid, "OAuth service app keys reloaded");
+    }
+    Ok(())
+}
+
+/// Logs the online check's findings at start-up.
+fn log_report(report: &preflight::Report) {
+    for finding in &report.findings {
+        if finding.ok {
+            tracing::info!(check = %finding.text, "Okta start-up check");
+        } else {
+            tracing::error!(check = %finding.text, "Okta start-up check failed");
+        }
+    }
+}
+
 /// Starts everything and runs until the process is stopped.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    run_with_reload(config, None).await
+}
+
+/// [`run`], re-reading `config_path` on SIGHUP to load new credentials.
+pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<()> {
     let Checked {
         dictionary,
         forwarded_for,
@@ -110,22 +197,40 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    let mut settings =
-        OktaSettings::new(config.okta.org_url.clone(), config.okta.api_token.clone());
-    settings.connect_timeout = config.okta.connect_timeout;
-    let okta = OktaClient::new(settings)?;
-    let authenticator =
-        Authenticator::new(okta, &config, dictionary.clone(), forwarded_for, policies);
-
+    let mut metrics_listener = None;
     if let Some(addr) = config.metrics_listen {
         let handle = metrics::install_recorder().map_err(anyhow::Error::msg)?;
         let listener = metrics::bind(addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for metrics: {e}"))?;
         let bound = listener.local_addr()?;
-        metrics::serve(listener, handle);
+        metrics_listener = Some((listener, handle, bound));
+    }
+    let okta = OktaClient::new(okta_settings(&config.okta)?)?;
+    if let Some((listener, handle, bound)) = metrics_listener.take() {
+        let health_client = okta.clone();
+        metrics::serve_with_health(listener, handle, Arc::new(move || health_client.health()));
         tracing::info!(listen = %bound, "serving /metrics and /health");
     }
+    {
+        // The start-up summary, then the keep-alive: Okta being unreachable
+        // does not stop the server from starting (it reports unhealthy).
+        let okta = okta.clone();
+        let needs = preflight_needs(&config);
+        let keepalive = keepalive::KeepAliveSettings {
+            interval: config.okta.keepalive_interval,
+            probe_interval: config.okta.credential_probe_interval,
+        };
+        tokio::spawn(async move {
+            log_report(&preflight::check(&okta, needs).await);
+            keepalive::spawn(okta, keepalive);
+        });
+    }
+    if let Some(path) = config_path {
+        spawn_reload_on_hangup(okta.clone(), path);
+    }
+    let authenticator =
+        Authenticator::new(okta, &config, dictionary.clone(), forwarded_for, policies);
 
     let server = Server::bind(&config, authenticator, dictionary).await?;
     for addr in server.local_addrs() {
@@ -142,6 +247,37 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         () = shutdown_signal() => tracing::info!("stopping on signal"),
     }
     Ok(())
+}
+
+/// Re-reads the config on SIGHUP and loads its credentials.
+fn spawn_reload_on_hangup(okta: OktaClient, path: PathBuf) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP: credentials reload needs a restart");
+            return;
+        };
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                let result = Config::load(&path)
+                    .map_err(|errors| anyhow::anyhow!("the config is invalid: {errors}"))
+                    .and_then(|config| reload_credentials(&okta, &config.okta));
+                match result {
+                    Ok(()) => {
+                        tracing::info!(config = %path.display(), "credentials reloaded on SIGHUP")
+                    }
+                    Err(error) => {
+                        tracing::error!(config = %path.display(), "{error:#}; the previous credentials stay in use")
+                    }
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (okta, path);
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -133,6 +133,59 @@ pub struct OktaSection {
     pub forwarded_for_attribute: String,
     #[serde(default = "default_groups_cache_seconds")]
     pub groups_cache_seconds: u64,
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: u64,
+    pub proxy: Option<String>,
+    pub ca_bundle: Option<PathBuf>,
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent: usize,
+    #[serde(default = "default_keepalive_interval_seconds")]
+    pub keepalive_interval_seconds: u64,
+    #[serde(default = "default_credential_probe_seconds")]
+    pub credential_probe_seconds: u64,
+    pub oauth: Option<OAuthSection>,
+}
+
+/// `[okta.oauth]`: the OAuth 2.0 service app used for management calls.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSection {
+    pub client_id: Option<String>,
+    #[serde(default = "default_oauth_scopes")]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub keys: Vec<OAuthKeySection>,
+    pub active_kid: Option<String>,
+}
+
+/// One `keys = [{ kid = "...", file = "..." }]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthKeySection {
+    pub kid: Option<String>,
+    pub file: Option<PathBuf>,
+}
+
+fn default_oauth_scopes() -> Vec<String> {
+    ["okta.users.read", "okta.users.manage", "okta.groups.read"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+fn default_request_timeout_ms() -> u64 {
+    10_000
+}
+
+fn default_max_concurrent() -> usize {
+    20
+}
+
+fn default_keepalive_interval_seconds() -> u64 {
+    86_400
+}
+
+fn default_credential_probe_seconds() -> u64 {
+    60
 }
 
 fn default_groups_cache_seconds() -> u64 {

@@ -8,12 +8,14 @@
 
 pub mod file;
 pub mod mfa;
+mod okta;
 pub mod policy;
 pub mod secret;
 
-use file::{ClientSection, ConfigFile, OktaSection};
+use file::{ClientSection, ConfigFile};
 use ipnet::IpNet;
 pub use mfa::{MfaSettings, PushLimits, PushMode};
+use okta::validate_okta;
 pub use policy::{Policy, ReplyRule};
 use secrecy::{ExposeSecret, SecretString};
 use secret::SecretSpec;
@@ -63,12 +65,66 @@ pub struct ServerConfig {
 #[derive(Debug, Clone)]
 pub struct OktaConfig {
     pub org_url: String,
+    /// The API token (SSWS); empty when only an OAuth service app is configured.
     pub api_token: SecretString,
     pub connect_timeout: Duration,
+    /// Limit on one whole call to Okta.
+    pub request_timeout: Duration,
+    /// Outbound HTTP proxy for calls to Okta.
+    pub proxy: Option<String>,
+    /// Extra CA certificates (PEM) for a TLS-inspecting proxy.
+    pub ca_bundle: Option<PathBuf>,
+    /// Okta requests in flight at once, at most.
+    pub max_concurrent: usize,
+    /// Longest time without a successful API-token call before the keep-alive calls.
+    pub keepalive_interval: Duration,
+    /// Time between probes while the API token is refused or Okta is unreachable.
+    pub credential_probe_interval: Duration,
+    /// The OAuth service app for management calls.
+    pub oauth: Option<OAuthConfig>,
     /// The request attribute whose value becomes `X-Forwarded-For`, or `None`.
     pub forwarded_for_attribute: Option<String>,
     /// How long a user's groups are reused before asking Okta again.
     pub groups_cache: Duration,
+}
+
+/// `[okta.oauth]`: an API Services app (client credentials,
+/// `private_key_jwt`, DPoP) used for management calls.
+#[derive(Debug, Clone)]
+pub struct OAuthConfig {
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    /// The app's private keys by `kid`; several during a key rollover.
+    pub keys: Vec<OAuthKeyFile>,
+    /// The `kid` that signs client assertions.
+    pub active_kid: String,
+}
+
+/// One private key file of the service app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthKeyFile {
+    pub kid: String,
+    pub file: PathBuf,
+}
+
+impl OAuthConfig {
+    /// Reads the key files (at start-up and on reload).
+    pub fn load_keys(&self) -> Result<Vec<crate::okta::oauth::SigningKey>, String> {
+        self.keys
+            .iter()
+            .map(|key| {
+                crate::okta::oauth::SigningKey::from_pem_file(&key.file, Some(&key.kid))
+                    .map_err(|error| error.to_string())
+            })
+            .collect()
+    }
+}
+
+impl OktaConfig {
+    /// Whether an API token (SSWS) is configured.
+    pub fn has_api_token(&self) -> bool {
+        !self.api_token.expose_secret().trim().is_empty()
+    }
 }
 
 /// How a typed user name becomes an Okta login.
@@ -433,6 +489,18 @@ fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         }
     }
 
+    if let Some(okta) = &okta
+        && !okta.has_api_token()
+    {
+        for (i, client) in clients.iter().enumerate() {
+            if client.okta_primary_auth {
+                problems.add(
+                    format!("clients[{i}].okta_primary_auth"),
+                    "Okta primary authentication (/api/v1/authn, password logins and MFA through the authentication API) needs the API token (SSWS): set okta.api_token, or okta_primary_auth = false for MFA-only mode with the OAuth service app",
+                );
+            }
+        }
+    }
     if !problems.0.is_empty() {
         return Err(ConfigErrors(problems.0));
     }
@@ -501,79 +569,6 @@ fn resolve_state_key(
             None
         }
     }
-}
-
-fn validate_okta(section: Option<OktaSection>, problems: &mut Problems) -> Option<OktaConfig> {
-    let Some(section) = section else {
-        problems.add(
-            "okta",
-            "missing [okta] section: set okta.org_url and the API token",
-        );
-        return None;
-    };
-    let org_url = section.org_url.unwrap_or_default();
-    let org_ok = match org_url.split_once("://") {
-        Some(("https", rest)) => !rest.is_empty(),
-        Some(("http", rest)) => is_loopback_host(rest),
-        _ => false,
-    };
-    if !org_ok {
-        problems.add(
-            "okta.org_url",
-            "give the org's address, e.g. \"https://example.okta.com\" (plain http only for a loopback test org)",
-        );
-    }
-    let spec = SecretSpec {
-        inline: section.api_token.map(SecretString::from),
-        file: section.api_token_file,
-        env: section.api_token_env,
-    };
-    let api_token = match spec.resolve() {
-        Ok(token) => Some(token),
-        Err(problem) => {
-            problems.add(
-                "okta.api_token",
-                SecretSpec::explain(&problem, "okta.api_token"),
-            );
-            None
-        }
-    };
-    if section.connect_timeout_ms == 0 || section.connect_timeout_ms > 30_000 {
-        problems.add(
-            "okta.connect_timeout_ms",
-            "must be 1 to 30000 (2000 is the default)",
-        );
-    }
-    let forwarded_for_attribute =
-        Some(section.forwarded_for_attribute).filter(|name| !name.is_empty());
-    if section.groups_cache_seconds > 3600 {
-        problems.add(
-            "okta.groups_cache_seconds",
-            "must be at most 3600 (60 is the default)",
-        );
-    }
-    Some(OktaConfig {
-        org_url: org_url.trim_end_matches('/').to_owned(),
-        api_token: api_token?,
-        connect_timeout: Duration::from_millis(section.connect_timeout_ms),
-        forwarded_for_attribute,
-        groups_cache: Duration::from_secs(section.groups_cache_seconds),
-    })
-    .filter(|_| org_ok)
-}
-
-fn is_loopback_host(rest: &str) -> bool {
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = match authority.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
-        _ => authority,
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost"
-        || host
-            .parse::<IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
 }
 
 fn validate_client(

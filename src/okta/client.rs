@@ -1,45 +1,48 @@
-//! The HTTP client that calls Okta on the bridge's behalf.
+//! The client that calls Okta on the bridge's behalf: its settings, its
+//! public calls for primary authentication and the API token's owner, and
+//! the credentials it holds.
 //!
 //! One pooled connection set per org, shared by every login (an [`OktaClient`]
-//! is an `Arc` and cheap to clone). Every call goes through one private
-//! exchange that adds the authorization, `User-Agent` and JSON headers,
-//! captures `X-Okta-Request-Id` and the `X-Rate-Limit-*` headers, bounds the
-//! size of the answer and maps failures to [`OktaError`]. Public methods are
-//! thin: they name the endpoint and the body. Links Okta returns (`_links`)
-//! are followed with [`OktaClient::resolve_link`], which refuses any URL
-//! outside the org so the API token never leaves it.
+//! is an `Arc` and cheap to clone). Every call goes through one exchange
+//! ([`super::exchange`]) that adds the authorization, `User-Agent` and JSON
+//! headers, applies the rate-limit budget ([`super::budget`]), captures
+//! `X-Okta-Request-Id` and `X-Rate-Limit-*`, bounds the size of the answer,
+//! maps failures to [`OktaError`] and keeps the credential state
+//! ([`super::credential`]). Public methods are thin: they name the endpoint
+//! and the body. Links Okta returns (`_links`) are followed with
+//! [`OktaClient::resolve_link`], which refuses any URL outside the org so the
+//! API token never leaves it.
 //!
-//! This file holds the transport and primary authentication. The calls that
-//! continue a transaction (factor verification, cancel, skip) are in
-//! [`super::transaction`], the management calls (users, groups, factors) in
-//! [`super::management`]; each says who is calling (`Caller`) and the
-//! exchange picks the `Authorization` header for it.
+//! The calls that continue a transaction (factor verification, cancel, skip)
+//! are in [`super::transaction`], the management calls (users, groups,
+//! factors) in [`super::management`]; each says who is calling (`Caller`)
+//! and the exchange picks the `Authorization` header for it: the API token
+//! (`SSWS`) for the authentication API, the OAuth service app (DPoP) for
+//! management calls when one is configured.
 
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LINK};
-use reqwest::{Method, Url};
+use reqwest::Url;
+use reqwest::header::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use super::authn::{AuthnResponse, AuthnUser};
-use super::error::{OktaError, OktaErrorBody};
+use super::budget::{Budget, CallClass, DEFAULT_MAX_CONCURRENT};
+pub(crate) use super::call::{CallKind, Caller};
+use super::credential::CredentialState;
+use super::error::OktaError;
+use super::exchange::Request;
+use super::oauth::{AccessTokenSource, OAuthCredentials, SigningKey};
 pub use super::transaction::FactorVerify;
 
 /// The `User-Agent` of every call (Okta asks for one; push notifications show it).
 pub const USER_AGENT: &str = concat!("okta-radius/", env!("CARGO_PKG_VERSION"));
 
-/// Answers larger than this are refused: no Okta answer comes close.
-const MAX_ANSWER_BYTES: usize = 1024 * 1024;
-/// Longest `errorSummary` kept in an error message.
-const MAX_SUMMARY_CHARS: usize = 300;
-
-const REQUEST_ID: &str = "x-okta-request-id";
-const FORWARDED_FOR: &str = "x-forwarded-for";
 const RATE_LIMIT_LIMIT: &str = "x-rate-limit-limit";
 const RATE_LIMIT_REMAINING: &str = "x-rate-limit-remaining";
 const RATE_LIMIT_RESET: &str = "x-rate-limit-reset";
@@ -49,12 +52,23 @@ const RATE_LIMIT_RESET: &str = "x-rate-limit-reset";
 pub struct OktaSettings {
     /// `https://example.okta.com`, or `http://127.0.0.1:port` for the simulated org.
     pub org_url: String,
-    /// The `SSWS` API token of the service account.
+    /// The `SSWS` API token of the service account. Empty: no API token (only
+    /// allowed with `oauth`, and then `/api/v1/authn` cannot be called).
     pub api_token: SecretString,
     /// Limit on opening a connection (TCP and TLS).
     pub connect_timeout: Duration,
     /// Limit on a whole call, from sending to the last byte of the answer.
     pub request_timeout: Duration,
+    /// Outbound HTTP proxy (`http://proxy:3128`); loopback is never proxied.
+    /// `None`: the `HTTPS_PROXY`/`NO_PROXY` environment decides.
+    pub proxy: Option<String>,
+    /// Extra CA certificates (PEM bundle) trusted besides the system's, for
+    /// TLS-inspecting proxies.
+    pub ca_bundle: Option<PathBuf>,
+    /// Okta requests in flight at once, at most.
+    pub max_concurrent: usize,
+    /// The OAuth service app used for management calls instead of the token.
+    pub oauth: Option<OAuthCredentials>,
 }
 
 impl OktaSettings {
@@ -70,6 +84,10 @@ impl OktaSettings {
             api_token,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            proxy: None,
+            ca_bundle: None,
+            max_concurrent: DEFAULT_MAX_CONCURRENT,
+            oauth: None,
         }
     }
 }
@@ -86,8 +104,13 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
-        let number = |name: &str| header_text(headers, name)?.trim().parse::<u64>().ok();
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
+        let number = |name: &str| {
+            super::exchange::header_text(headers, name)?
+                .trim()
+                .parse::<u64>()
+                .ok()
+        };
         Some(RateLimit {
             limit: number(RATE_LIMIT_LIMIT)?,
             remaining: number(RATE_LIMIT_REMAINING)?,
@@ -145,85 +168,73 @@ struct AuthnOptionsBody {
     warn_before_password_expired: bool,
 }
 
-/// Who a call is made for, which decides its `Authorization` header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Caller {
-    /// An authentication transaction, as a trusted application: always the
-    /// `SSWS` token (whether `/authn` takes an OAuth token is unverified).
-    TrustedApp,
-    /// A management call of the service account (users, groups, factors):
-    /// the `SSWS` token today; an OAuth bearer may take its place.
-    ServiceAccount,
-}
-
-/// A 2xx answer before decoding, with the headers a caller may need.
-pub(crate) struct RawAnswer {
-    pub http_status: u16,
-    pub request_id: Option<String>,
-    pub rate_limit: Option<RateLimit>,
-    pub headers: HeaderMap,
-    pub body: Vec<u8>,
-}
-
 /// A client for one Okta org.
 #[derive(Clone)]
 pub struct OktaClient {
-    inner: Arc<ClientInner>,
+    pub(crate) inner: Arc<ClientInner>,
 }
 
-struct ClientInner {
-    http: reqwest::Client,
+pub(crate) struct ClientInner {
+    pub(crate) http: reqwest::Client,
     org: Url,
-    /// `SSWS <token>`, marked sensitive so it is never shown.
-    authorization: HeaderValue,
+    /// `SSWS <token>`, marked sensitive so it is never shown; `None` without a token.
+    api_token: RwLock<Option<HeaderValue>>,
+    pub(crate) budget: Budget,
+    pub(crate) credential: CredentialState,
+    pub(crate) oauth: Option<Arc<AccessTokenSource>>,
 }
 
 impl fmt::Debug for OktaClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OktaClient")
             .field("org", &self.inner.org.as_str())
+            .field("oauth", &self.inner.oauth.is_some())
             .finish_non_exhaustive()
     }
+}
+
+fn api_token_header(token: &SecretString) -> Result<Option<HeaderValue>, OktaError> {
+    let token = token.expose_secret().trim();
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let mut header = HeaderValue::from_str(&format!("SSWS {token}")).map_err(|_| {
+        OktaError::Config("the API token contains characters not allowed in an HTTP header".into())
+    })?;
+    header.set_sensitive(true);
+    Ok(Some(header))
 }
 
 impl OktaClient {
     /// Checks the settings and builds the connection pool.
     ///
     /// The org URL must be `https`, or `http` to a loopback address (the
-    /// simulated org), with no path, query or credentials.
+    /// simulated org), with no path, query or credentials. The API token may
+    /// be empty only when an OAuth service app is configured.
     pub fn new(settings: OktaSettings) -> Result<OktaClient, OktaError> {
         let org = parse_org_url(&settings.org_url)?;
-        let token = settings.api_token.expose_secret().trim();
-        if token.is_empty() {
+        let api_token = api_token_header(&settings.api_token)?;
+        if api_token.is_none() && settings.oauth.is_none() {
             return Err(OktaError::Config("the API token is empty".into()));
         }
-        let mut authorization = HeaderValue::from_str(&format!("SSWS {token}")).map_err(|_| {
-            OktaError::Config(
-                "the API token contains characters not allowed in an HTTP header".into(),
-            )
-        })?;
-        authorization.set_sensitive(true);
-
-        let mut builder = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(60));
-        if is_loopback(&org) {
-            builder = builder.no_proxy();
-        }
-        let http = builder.build().map_err(|error| {
-            OktaError::Config(format!(
-                "cannot build the HTTP client: {}",
-                describe(&error)
-            ))
-        })?;
+        let http = super::http::build(&settings, is_loopback(&org))?;
+        let oauth = match settings.oauth {
+            Some(mut credentials) => {
+                credentials.org_url = org.clone();
+                let source = AccessTokenSource::new(http.clone(), credentials)
+                    .map_err(|error| OktaError::Config(format!("OAuth service app: {error}")))?;
+                Some(Arc::new(source))
+            }
+            None => None,
+        };
         Ok(OktaClient {
             inner: Arc::new(ClientInner {
                 http,
                 org,
-                authorization,
+                api_token: RwLock::new(api_token),
+                budget: Budget::new(settings.max_concurrent, settings.request_timeout),
+                credential: CredentialState::new(),
+                oauth,
             }),
         })
     }
@@ -233,9 +244,73 @@ impl OktaClient {
         &self.inner.org
     }
 
+    /// Whether an API token (SSWS) is configured.
+    pub fn has_api_token(&self) -> bool {
+        self.api_token_header().is_some()
+    }
+
+    /// Whether management calls use an OAuth service app.
+    pub fn uses_oauth(&self) -> bool {
+        self.inner.oauth.is_some()
+    }
+
+    /// The state of the credentials (API token use and validity, OAuth).
+    pub fn credential(&self) -> &CredentialState {
+        &self.inner.credential
+    }
+
+    /// `Ok` when the credentials work and Okta answered the last call; the
+    /// reason otherwise (for `/health`).
+    pub fn health(&self) -> Result<(), String> {
+        self.inner.credential.health()
+    }
+
+    /// Loads a new API token (rotation): the old one's refusal is forgotten
+    /// and the next call uses the new one.
+    pub fn set_api_token(&self, token: &SecretString) -> Result<(), OktaError> {
+        let header = api_token_header(token)?;
+        if header.is_none() && self.inner.oauth.is_none() {
+            return Err(OktaError::Config("the API token is empty".into()));
+        }
+        *self
+            .inner
+            .api_token
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = header;
+        self.inner.credential.reset_api_token();
+        Ok(())
+    }
+
+    /// Replaces the OAuth service app's signing keys at run time (key
+    /// rollover): the next client assertion is signed with `active_kid`.
+    pub fn set_oauth_keys(&self, keys: Vec<SigningKey>, active_kid: &str) -> Result<(), OktaError> {
+        let Some(tokens) = &self.inner.oauth else {
+            return Err(OktaError::Config(
+                "no OAuth service app is configured".into(),
+            ));
+        };
+        tokens
+            .set_keys(keys, active_kid)
+            .map_err(|error| OktaError::Config(format!("OAuth service app: {error}")))
+    }
+
+    /// The `kid` the OAuth service app signs with, if one is configured.
+    pub fn oauth_active_kid(&self) -> Option<String> {
+        self.inner.oauth.as_ref().map(|tokens| tokens.active_kid())
+    }
+
+    pub(crate) fn api_token_header(&self) -> Option<HeaderValue> {
+        self.inner
+            .api_token
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// `POST /api/v1/authn` with a username and password: the first step of
     /// every login. Okta answers 200 for every transaction state; a wrong
-    /// password is `OktaError::Api` with `E0000004`.
+    /// password is `OktaError::Api` with `E0000004`. While Okta refuses the
+    /// API token the call is not sent: [`OktaError::CredentialInvalid`].
     pub async fn primary_authn(
         &self,
         request: &PrimaryAuthn<'_>,
@@ -259,16 +334,39 @@ impl OktaClient {
                 warn_before_password_expired: options.warn_before_password_expired,
             },
         };
+        let body = serde_json::to_vec(&body)
+            .map_err(|_| OktaError::Http("cannot encode the request body".into()))?;
         let url = self.endpoint("api/v1/authn")?;
-        self.post_json(Caller::TrustedApp, url, &body, request.forwarded_for)
-            .await
+        let raw = self
+            .exchange_raw(Request {
+                kind: CallKind::new(Caller::TrustedApp, CallClass::Login).secret_bearing(true),
+                method: reqwest::Method::POST,
+                url,
+                body: Some(body),
+                forwarded_for: request.forwarded_for,
+                username: Some(request.username),
+            })
+            .await?;
+        super::exchange::decode(raw).map(|(reply, _)| reply)
     }
 
     /// `GET /api/v1/users/me`: the admin that owns the API token. The cheapest
     /// call that succeeds; it checks the token and keeps it from expiring.
     pub async fn token_owner(&self) -> Result<OktaReply<AuthnUser>, OktaError> {
         let url = self.endpoint("api/v1/users/me")?;
-        self.get_json(Caller::ServiceAccount, url).await
+        self.get_json(CallKind::new(Caller::ApiToken, CallClass::KeepAlive), url)
+            .await
+    }
+
+    /// [`OktaClient::token_owner`], sent even while the token is marked
+    /// invalid: the probe that notices it works again.
+    pub async fn probe_api_token(&self) -> Result<OktaReply<AuthnUser>, OktaError> {
+        let url = self.endpoint("api/v1/users/me")?;
+        self.get_json(
+            CallKind::new(Caller::ApiToken, CallClass::KeepAlive).probing(),
+            url,
+        )
+        .await
     }
 
     /// Turns an `href` from Okta's `_links` into a URL to call, refusing any
@@ -298,209 +396,6 @@ impl OktaClient {
             .join(path)
             .map_err(|error| OktaError::Config(format!("cannot build an endpoint URL: {error}")))
     }
-
-    pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
-        &self,
-        caller: Caller,
-        url: Url,
-        body: &B,
-        forwarded_for: Option<IpAddr>,
-    ) -> Result<OktaReply<T>, OktaError> {
-        let body = serde_json::to_vec(body)
-            .map_err(|_| OktaError::Http("cannot encode the request body".into()))?;
-        self.exchange(caller, Method::POST, url, Some(body), forwarded_for)
-            .await
-    }
-
-    pub(crate) async fn get_json<T: DeserializeOwned>(
-        &self,
-        caller: Caller,
-        url: Url,
-    ) -> Result<OktaReply<T>, OktaError> {
-        self.exchange(caller, Method::GET, url, None, None).await
-    }
-
-    /// A call and its decoded answer. An empty answer (HTTP 204) reads as
-    /// JSON `null`, so `()` and `Option` answers work.
-    pub(crate) async fn exchange<T: DeserializeOwned>(
-        &self,
-        caller: Caller,
-        method: Method,
-        url: Url,
-        body: Option<Vec<u8>>,
-        forwarded_for: Option<IpAddr>,
-    ) -> Result<OktaReply<T>, OktaError> {
-        let raw = self
-            .exchange_raw(caller, method, url, body, forwarded_for)
-            .await?;
-        decode(raw).map(|(reply, _)| reply)
-    }
-
-    /// A GET whose answer may continue on another page: the decoded answer
-    /// and the `Link: <...>; rel="next"` URL, checked to be inside the org.
-    pub(crate) async fn get_page<T: DeserializeOwned>(
-        &self,
-        caller: Caller,
-        url: Url,
-    ) -> Result<(OktaReply<T>, Option<Url>), OktaError> {
-        let raw = self
-            .exchange_raw(caller, Method::GET, url, None, None)
-            .await?;
-        let (reply, headers) = decode(raw)?;
-        let next = match next_link(&headers) {
-            Some(href) => Some(self.resolve_link(&href)?),
-            None => None,
-        };
-        Ok((reply, next))
-    }
-
-    /// The `Authorization` header for a caller: the one place that decides it.
-    fn authorization(&self, caller: Caller) -> HeaderValue {
-        match caller {
-            Caller::TrustedApp | Caller::ServiceAccount => self.inner.authorization.clone(),
-        }
-    }
-
-    /// The one place that talks HTTP: headers, answer size, request id,
-    /// rate-limit headers and error mapping.
-    async fn exchange_raw(
-        &self,
-        caller: Caller,
-        method: Method,
-        url: Url,
-        body: Option<Vec<u8>>,
-        forwarded_for: Option<IpAddr>,
-    ) -> Result<RawAnswer, OktaError> {
-        let json = HeaderValue::from_static("application/json");
-        // Only the path is logged: links may carry query parameters.
-        let path = url.path().to_owned();
-        let path = path.as_str();
-        let mut request = self
-            .inner
-            .http
-            .request(method.clone(), url)
-            .header(AUTHORIZATION, self.authorization(caller))
-            .header(ACCEPT, json.clone());
-        if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, json).body(body);
-        }
-        if let Some(ip) = forwarded_for {
-            request = request.header(FORWARDED_FOR, ip.to_string());
-        }
-
-        let mut response = request.send().await.map_err(|error| {
-            let error = transport_error(error);
-            tracing::debug!(%method, path, %error, "Okta call failed");
-            error
-        })?;
-        let http_status = response.status().as_u16();
-        let request_id = header_text(response.headers(), REQUEST_ID).map(str::to_owned);
-        let rate_limit = RateLimit::from_headers(response.headers());
-        tracing::debug!(
-            %method,
-            path,
-            http_status,
-            request_id = request_id.as_deref().unwrap_or("-"),
-            rate_limit_remaining = rate_limit.map(|limit| limit.remaining),
-            "Okta answered"
-        );
-        let answer = read_answer(&mut response).await?;
-
-        if response.status().is_success() {
-            return Ok(RawAnswer {
-                http_status,
-                request_id,
-                rate_limit,
-                headers: response.headers().clone(),
-                body: answer,
-            });
-        }
-        match serde_json::from_slice::<OktaErrorBody>(&answer) {
-            Ok(error) if !error.error_code.is_empty() => Err(OktaError::Api {
-                http_status,
-                error_code: error.error_code,
-                summary: error
-                    .error_summary
-                    .chars()
-                    .take(MAX_SUMMARY_CHARS)
-                    .collect(),
-                request_id,
-                rate_limit,
-            }),
-            _ => Err(OktaError::Status {
-                http_status,
-                request_id,
-            }),
-        }
-    }
-}
-
-/// Decodes a 2xx answer; an empty body reads as `null`.
-fn decode<T: DeserializeOwned>(raw: RawAnswer) -> Result<(OktaReply<T>, HeaderMap), OktaError> {
-    let bytes: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) {
-        b"null"
-    } else {
-        &raw.body
-    };
-    let body = serde_json::from_slice(bytes).map_err(|error| {
-        OktaError::Decode(format!(
-            "{} (HTTP {}{})",
-            describe_json(&error),
-            raw.http_status,
-            raw.request_id
-                .as_deref()
-                .map(|id| format!(", request id {id}"))
-                .unwrap_or_default()
-        ))
-    })?;
-    Ok((
-        OktaReply {
-            body,
-            request_id: raw.request_id,
-            rate_limit: raw.rate_limit,
-            http_status: raw.http_status,
-        },
-        raw.headers,
-    ))
-}
-
-/// The target of the RFC 8288 `Link` with `rel="next"`, across every `Link`
-/// header and every comma-separated link in them.
-fn next_link(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(LINK)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .find_map(|link| {
-            let (target, params) = link.trim().split_once(';')?;
-            let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
-            let is_next = params.split(';').any(|param| {
-                param.trim().split_once('=').is_some_and(|(name, value)| {
-                    name.trim().eq_ignore_ascii_case("rel")
-                        && value
-                            .trim()
-                            .trim_matches('"')
-                            .split_whitespace()
-                            .any(|rel| rel.eq_ignore_ascii_case("next"))
-                })
-            });
-            is_next.then(|| target.to_owned())
-        })
-}
-
-/// Reads the answer, refusing one larger than [`MAX_ANSWER_BYTES`].
-async fn read_answer(response: &mut reqwest::Response) -> Result<Vec<u8>, OktaError> {
-    let mut answer = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-        if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(OktaError::Decode(format!(
-                "the answer is larger than {MAX_ANSWER_BYTES} bytes"
-            )));
-        }
-        answer.extend_from_slice(&chunk);
-    }
-    Ok(answer)
 }
 
 fn parse_org_url(raw: &str) -> Result<Url, OktaError> {
@@ -542,48 +437,6 @@ fn is_loopback(url: &Url) -> bool {
         .trim_end_matches(']')
         .parse::<IpAddr>()
         .is_ok_and(|ip| ip.is_loopback())
-}
-
-fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers.get(name)?.to_str().ok()
-}
-
-fn transport_error(error: reqwest::Error) -> OktaError {
-    if error.is_timeout() {
-        OktaError::Timeout
-    } else if error.is_connect() {
-        OktaError::Connect(describe(&error))
-    } else {
-        OktaError::Http(describe(&error))
-    }
-}
-
-/// The error and its causes on one line. reqwest errors name the URL (which
-/// holds no secret) and never the request body.
-fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
-/// Where JSON decoding failed, without quoting the answer (it may hold tokens).
-fn describe_json(error: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let what = match error.classify() {
-        Category::Io => "read error",
-        Category::Syntax => "not valid JSON",
-        Category::Data => "unexpected JSON content",
-        Category::Eof => "truncated JSON",
-    };
-    format!("{what} at line {}, column {}", error.line(), error.column())
 }
 
 #[cfg(test)]
@@ -655,37 +508,6 @@ mod tests {
     }
 
     #[test]
-    fn next_links_are_found_among_other_links() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(next_link(&headers), None);
-        headers.append(
-            LINK,
-            HeaderValue::from_static(
-                "<https://example.okta.com/api/v1/users/1/groups?limit=1>; rel=\"self\"",
-            ),
-        );
-        assert_eq!(next_link(&headers), None);
-        headers.append(
-            LINK,
-            HeaderValue::from_static(
-                "<https://example.okta.com/api/v1/users/1/groups?after=00g1&limit=1>; rel=\"next\"",
-            ),
-        );
-        assert_eq!(
-            next_link(&headers).as_deref(),
-            Some("https://example.okta.com/api/v1/users/1/groups?after=00g1&limit=1")
-        );
-        let mut joined = HeaderMap::new();
-        joined.insert(
-            LINK,
-            HeaderValue::from_static(
-                "<https://a.example/1>; rel=self, <https://a.example/2>; rel=next",
-            ),
-        );
-        assert_eq!(next_link(&joined).as_deref(), Some("https://a.example/2"));
-    }
-
-    #[test]
     fn rate_limit_headers() {
         let mut headers = HeaderMap::new();
         headers.insert(RATE_LIMIT_LIMIT, HeaderValue::from_static("600"));
@@ -701,15 +523,5 @@ mod tests {
         );
         headers.remove(RATE_LIMIT_RESET);
         assert_eq!(RateLimit::from_headers(&headers), None);
-    }
-
-    #[test]
-    fn json_errors_do_not_quote_the_answer() {
-        let error =
-            serde_json::from_str::<AuthnResponse>(r#"{"status": 5, "sessionToken": "tok-SECRET"}"#)
-                .expect_err("bad");
-        let text = describe_json(&error);
-        assert!(!text.contains("SECRET"));
-        assert!(text.starts_with("unexpected JSON content"));
     }
 }

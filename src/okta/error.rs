@@ -110,6 +110,29 @@ pub enum OktaError {
     /// The settings cannot work (bad org URL, unusable token).
     #[error("invalid Okta settings: {0}")]
     Config(String),
+    /// The API token was refused (401 `E0000011` on a call without a
+    /// stateToken): it expired after 30 days unused, was revoked, or its
+    /// admin was deactivated or lost roles. Calls that need it are refused
+    /// here, without asking Okta, until a probe succeeds or a new token is
+    /// loaded.
+    #[error(
+        "the Okta API token is invalid (expired, revoked, or its admin deactivated); the call was not sent"
+    )]
+    CredentialInvalid,
+    /// The OAuth service app could not get an access token.
+    #[error("the OAuth service app has no access token: {0}")]
+    OAuth(String),
+    /// The rate-limit budget cannot fit the call before the request's
+    /// deadline, so it was not sent (or a 429 was not retried).
+    #[error(
+        "Okta's rate limit for {bucket} calls is used up for {wait_ms} ms more, past this request's deadline; the call was not sent"
+    )]
+    RateLimited {
+        /// The Okta bucket (`authn`, `users`, `api`, `token`).
+        bucket: &'static str,
+        /// How long the budget would have made the call wait.
+        wait_ms: u64,
+    },
 }
 
 fn request_id_suffix(request_id: &Option<String>) -> String {
@@ -166,9 +189,22 @@ impl OktaError {
         }
     }
 
-    /// Okta refused the call for exceeding a rate limit (HTTP 429).
+    /// Okta refused the call for exceeding a rate limit (HTTP 429), or the
+    /// bridge's own budget held it back ([`OktaError::RateLimited`]).
     pub fn is_rate_limited(&self) -> bool {
-        self.http_status() == Some(429)
+        matches!(self, OktaError::RateLimited { .. }) || self.http_status() == Some(429)
+    }
+
+    /// The call was not sent because the API token is known to be invalid
+    /// ([`OktaError::CredentialInvalid`]).
+    pub fn is_credential_invalid(&self) -> bool {
+        matches!(self, OktaError::CredentialInvalid)
+    }
+
+    /// The bridge's budget held the call back without sending it (a subset of
+    /// [`OktaError::is_rate_limited`]).
+    pub fn is_budget_exhausted(&self) -> bool {
+        matches!(self, OktaError::RateLimited { .. })
     }
 }
 
@@ -211,6 +247,14 @@ mod tests {
             }
             .is_unavailable()
         );
+        let budget = OktaError::RateLimited {
+            bucket: "authn",
+            wait_ms: 30_000,
+        };
+        assert!(budget.is_rate_limited() && budget.is_budget_exhausted());
+        assert!(!budget.is_unavailable());
+        assert!(OktaError::CredentialInvalid.is_credential_invalid());
+        assert!(!api(401, codes::INVALID_TOKEN).is_credential_invalid());
         let text = api(401, codes::AUTHENTICATION_FAILED).to_string();
         assert_eq!(
             text,

@@ -4,8 +4,9 @@
 //! mode: OTP, codes sent by SMS/call/email, push with a poll transaction).
 //!
 //! Every call here is made as `Caller::ServiceAccount`, so when an OAuth
-//! bearer replaces the `SSWS` token for management calls only the client's
-//! one `Authorization` decision changes. Types follow the Okta management
+//! service app is configured (`[okta.oauth]`) these calls use its DPoP
+//! tokens instead of the `SSWS` token; only the exchange's one
+//! `Authorization` decision knows. Types follow the Okta management
 //! API; enums keep unknown values, and unknown fields are ignored.
 
 use std::net::IpAddr;
@@ -15,7 +16,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::authn::{FactorProfile, FactorProvider, FactorResult, FactorType, Link, PushChallenge};
-use super::client::{Caller, OktaClient, OktaReply};
+use super::budget::CallClass;
+use super::client::{CallKind, Caller, OktaClient, OktaReply};
+
+/// How every management call is made.
+const MANAGEMENT: CallKind = CallKind::new(Caller::ServiceAccount, CallClass::Management);
 use super::error::OktaError;
 use super::vocabulary::okta_vocabulary;
 
@@ -237,13 +242,13 @@ impl OktaClient {
         if !login.contains('/') {
             let mut url = self.endpoint("api/v1/users")?;
             push_segments(&mut url, &[login])?;
-            return self.get_json(Caller::ServiceAccount, url).await;
+            return self.get_json(MANAGEMENT, url).await;
         }
         let mut url = self.endpoint("api/v1/users")?;
         let escaped = login.replace('\\', "\\\\").replace('"', "\\\"");
         url.query_pairs_mut()
             .append_pair("search", &format!("profile.login eq \"{escaped}\""));
-        let reply: OktaReply<Vec<User>> = self.get_json(Caller::ServiceAccount, url).await?;
+        let reply: OktaReply<Vec<User>> = self.get_json(MANAGEMENT, url).await?;
         let OktaReply {
             body,
             request_id,
@@ -278,8 +283,7 @@ impl OktaClient {
         push_segments(&mut url, &[user_id, "groups"])?;
         let mut groups = Vec::new();
         for _ in 0..MAX_GROUP_PAGES {
-            let (page, next): (OktaReply<Vec<Group>>, _) =
-                self.get_page(Caller::ServiceAccount, url).await?;
+            let (page, next): (OktaReply<Vec<Group>>, _) = self.get_page(MANAGEMENT, url).await?;
             let OktaReply {
                 body,
                 request_id,
@@ -311,7 +315,7 @@ impl OktaClient {
     ) -> Result<OktaReply<Vec<UserFactor>>, OktaError> {
         let mut url = self.endpoint("api/v1/users")?;
         push_segments(&mut url, &[user_id, "factors"])?;
-        self.get_json(Caller::ServiceAccount, url).await
+        self.get_json(MANAGEMENT, url).await
     }
 
     /// `POST /api/v1/users/{uid}/factors/{fid}/verify`: an OTP or answer
@@ -331,7 +335,8 @@ impl OktaClient {
             answer: verify.answer.map(|answer| answer.expose_secret()),
             use_number_matching_challenge: verify.use_number_matching,
         };
-        self.post_json(Caller::ServiceAccount, url, &body, forwarded_for)
+        let secret = verify.pass_code.is_some() || verify.answer.is_some();
+        self.post_json(MANAGEMENT.secret_bearing(secret), url, &body, forwarded_for)
             .await
     }
 
@@ -341,13 +346,14 @@ impl OktaClient {
         href: &str,
     ) -> Result<OktaReply<FactorVerification>, OktaError> {
         let url = self.resolve_link(href)?;
-        self.get_json(Caller::ServiceAccount, url).await
+        let poll = CallKind::new(Caller::ServiceAccount, CallClass::Poll);
+        self.get_json(poll, url).await
     }
 
     /// DELETEs a push's transaction: the push can no longer be approved.
     pub async fn cancel_user_factor(&self, href: &str) -> Result<OktaReply<()>, OktaError> {
         let url = self.resolve_link(href)?;
-        self.exchange(Caller::ServiceAccount, Method::DELETE, url, None, None)
+        self.exchange(MANAGEMENT, Method::DELETE, url, None, None)
             .await
     }
 }

@@ -5,10 +5,17 @@
 //! Nothing in here knows about RADIUS.
 
 pub mod authn;
+pub mod budget;
+mod call;
 pub mod client;
+pub mod credential;
 pub mod error;
+mod exchange;
+mod http;
+pub mod keepalive;
 pub mod management;
 pub mod oauth;
+pub mod preflight;
 pub mod sim;
 pub mod transaction;
 mod vocabulary;

@@ -14,7 +14,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use super::authn::AuthnResponse;
-use super::client::{Caller, OktaClient, OktaReply};
+use super::budget::CallClass;
+use super::client::{CallKind, OktaClient, OktaReply};
 use super::error::OktaError;
 
 /// A factor verification in an authentication transaction: the same call
@@ -68,8 +69,13 @@ impl OktaClient {
             state_token: state_token.expose_secret(),
         };
         let url = self.endpoint("api/v1/authn")?;
-        self.post_json(Caller::TrustedApp, url, &body, forwarded_for)
-            .await
+        self.post_json(
+            CallKind::in_transaction(CallClass::FactorStep),
+            url,
+            &body,
+            forwarded_for,
+        )
+        .await
     }
 
     /// POSTs to a factor's verify link (`_links.verify.href` of a factor, or
@@ -81,14 +87,40 @@ impl OktaClient {
         verify: &FactorVerify<'_>,
         forwarded_for: Option<IpAddr>,
     ) -> Result<OktaReply<AuthnResponse>, OktaError> {
+        self.verify_as(CallClass::FactorStep, href, verify, forwarded_for)
+            .await
+    }
+
+    /// Polls a push: the same call as [`OktaClient::verify_factor`] with the
+    /// stateToken only (`_links.next.href`, name `poll`), budgeted as a poll,
+    /// so that polls slow down first when Okta's rate limit runs short, and
+    /// retried after a 429 when the request's deadline allows.
+    pub async fn poll_factor(
+        &self,
+        href: &str,
+        verify: &FactorVerify<'_>,
+        forwarded_for: Option<IpAddr>,
+    ) -> Result<OktaReply<AuthnResponse>, OktaError> {
+        self.verify_as(CallClass::Poll, href, verify, forwarded_for)
+            .await
+    }
+
+    async fn verify_as(
+        &self,
+        class: CallClass,
+        href: &str,
+        verify: &FactorVerify<'_>,
+        forwarded_for: Option<IpAddr>,
+    ) -> Result<OktaReply<AuthnResponse>, OktaError> {
         let body = FactorVerifyBody {
             state_token: verify.state_token.expose_secret(),
             pass_code: verify.pass_code.map(|code| code.expose_secret()),
             answer: verify.answer.map(|answer| answer.expose_secret()),
         };
+        let secret = verify.pass_code.is_some() || verify.answer.is_some();
         let url = self.resolve_link(href)?;
-        self.post_json(Caller::TrustedApp, url, &body, forwarded_for)
-            .await
+        let kind = CallKind::in_transaction(class).secret_bearing(secret);
+        self.post_json(kind, url, &body, forwarded_for).await
     }
 
     /// POSTs a `_links.resend[]` link: a new SMS/call/email code, or a new push.
@@ -102,8 +134,13 @@ impl OktaClient {
             state_token: state_token.expose_secret(),
         };
         let url = self.resolve_link(href)?;
-        self.post_json(Caller::TrustedApp, url, &body, forwarded_for)
-            .await
+        self.post_json(
+            CallKind::in_transaction(CallClass::FactorStep),
+            url,
+            &body,
+            forwarded_for,
+        )
+        .await
     }
 
     /// `POST /api/v1/authn/cancel`: ends the transaction, so that a push
@@ -116,7 +153,13 @@ impl OktaClient {
             state_token: state_token.expose_secret(),
         };
         let url = self.endpoint("api/v1/authn/cancel")?;
-        self.post_json(Caller::TrustedApp, url, &body, None).await
+        self.post_json(
+            CallKind::in_transaction(CallClass::FactorStep),
+            url,
+            &body,
+            None,
+        )
+        .await
     }
 
     /// `POST /api/v1/authn/skip`: continues past `PASSWORD_WARN`.
@@ -128,6 +171,12 @@ impl OktaClient {
             state_token: state_token.expose_secret(),
         };
         let url = self.endpoint("api/v1/authn/skip")?;
-        self.post_json(Caller::TrustedApp, url, &body, None).await
+        self.post_json(
+            CallKind::in_transaction(CallClass::FactorStep),
+            url,
+            &body,
+            None,
+        )
+        .await
     }
 }

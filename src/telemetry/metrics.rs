@@ -5,9 +5,12 @@
 //! (seconds) for durations, labels with small fixed value sets.
 
 use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Datagrams received on a RADIUS port.
@@ -29,6 +32,27 @@ pub const REQUEST_DURATION: &str = "radius_request_duration_seconds";
 /// Time spent waiting for Okta within one request.
 pub const OKTA_DURATION: &str = "okta_request_duration_seconds";
 
+/// Okta calls, by `endpoint` (authn, authn_verify, users_me, user, user_groups, ...) and HTTP `status` ("error" without an answer).
+pub const OKTA_CALLS: &str = "okta_calls_total";
+/// Time of one Okta HTTP exchange, by `endpoint`.
+pub const OKTA_CALL_DURATION: &str = "okta_call_duration_seconds";
+/// Calls left in the current rate-limit window, by `bucket` (authn, user, api, token).
+pub const OKTA_RATE_LIMIT_REMAINING: &str = "okta_rate_limit_remaining";
+/// Calls the rate-limit budget delayed, by `class` and `bucket`.
+pub const OKTA_BUDGET_WAITS: &str = "okta_budget_waits_total";
+/// Calls the rate-limit budget refused (the wait would pass the deadline), by `class` and `bucket`.
+pub const OKTA_BUDGET_REJECTIONS: &str = "okta_budget_rejections_total";
+/// Okta requests in flight (capped by `okta.max_concurrent`).
+pub const OKTA_CONCURRENT: &str = "okta_requests_in_flight";
+/// 1 while the API token works, 0 once Okta refused it (401 E0000011).
+pub const OKTA_CREDENTIAL_VALID: &str = "okta_credential_valid";
+/// Last successful call with the API token, as a Unix timestamp.
+pub const OKTA_TOKEN_LAST_USE: &str = "okta_api_token_last_use_timestamp_seconds";
+/// When the API token expires if not used again (last use + 30 days), Unix timestamp.
+pub const OKTA_TOKEN_PREDICTED_EXPIRY: &str = "okta_api_token_predicted_expiry_timestamp_seconds";
+/// Keep-alive and credential-probe calls, by `result` (ok, error).
+pub const OKTA_KEEPALIVE_CALLS: &str = "okta_keepalive_calls_total";
+
 /// Latency buckets in seconds, from sub-millisecond to past a NAS timeout.
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0,
@@ -46,8 +70,23 @@ pub fn install_recorder() -> Result<PrometheusHandle, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Serves `/metrics` and `/health` on `listener` until the process ends.
+/// What `/health` asks: `Ok` when healthy, `Err(reason)` otherwise.
+pub type HealthCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
+/// Serves `/metrics` and `/health` on `listener` until the process ends;
+/// `/health` always answers `ok`.
 pub fn serve(listener: tokio::net::TcpListener, handle: PrometheusHandle) {
+    serve_with_health(listener, handle, Arc::new(|| Ok(())));
+}
+
+/// Serves `/metrics` and `/health` on `listener` until the process ends:
+/// `/health` answers 200 `ok` when `health` says so, else 503 with a short
+/// JSON reason (`{"status":"unhealthy","reason":"..."}`).
+pub fn serve_with_health(
+    listener: tokio::net::TcpListener,
+    handle: PrometheusHandle,
+    health: HealthCheck,
+) {
     let upkeep = handle.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
@@ -58,12 +97,30 @@ pub fn serve(listener: tokio::net::TcpListener, handle: PrometheusHandle) {
     });
     let app = Router::new()
         .route("/metrics", get(move || std::future::ready(handle.render())))
-        .route("/health", get(|| std::future::ready("ok\n")));
+        .route(
+            "/health",
+            get(move || std::future::ready(health_answer(&health))),
+        );
     tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "the metrics listener stopped");
         }
     });
+}
+
+fn health_answer(health: &HealthCheck) -> Response {
+    match health() {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "application/json")],
+            format!(
+                "{}\n",
+                serde_json::json!({"status": "unhealthy", "reason": reason})
+            ),
+        )
+            .into_response(),
+    }
 }
 
 /// Binds the metrics listener.

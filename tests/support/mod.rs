@@ -446,3 +446,63 @@ pub fn radclient(
     );
     (output.status.success(), text)
 }
+
+/// `config` with `extra` lines added to its `[okta]` section.
+pub fn with_okta_keys(config: &str, extra: &str) -> String {
+    config.replace(
+        "api_token_env = \"TEST_OKTA_API_TOKEN\"\n",
+        &format!("api_token_env = \"TEST_OKTA_API_TOKEN\"\n{extra}\n"),
+    )
+}
+
+/// Starts a simulated org with the test users and a changed configuration.
+pub async fn start_org_with(change: impl FnOnce(&mut SimConfig)) -> SimHandle {
+    let mut config = SimConfig::new(test_users(), API_TOKEN);
+    change(&mut config);
+    sim::start(config, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("the simulated org starts")
+}
+
+impl TestServer {
+    /// The process id of the server (to send it SIGHUP).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The config file the server was started with.
+    pub fn config_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("okta-radius.toml")
+    }
+
+    /// `/health`: the HTTP status and the body.
+    pub async fn health(&self) -> (u16, String) {
+        let response = reqwest::get(format!("http://{}/health", self.metrics))
+            .await
+            .expect("health reachable");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// Waits until `/health` answers `status`.
+    pub async fn wait_health(&self, status: u16) -> String {
+        let start = Instant::now();
+        loop {
+            let (now, body) = self.health().await;
+            if now == status {
+                return body;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("/health stayed {now} ({body}), expected {status}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Sends one Access-Request for `user` and returns the reply's code (None: no reply).
+pub async fn login_code(server: SocketAddr, user: &str, password: &str) -> Option<Code> {
+    let mut nas = Nas::new(server).await;
+    let request = nas.login_request(user, password);
+    nas.exchange(&request).await.map(|reply| reply.code())
+}

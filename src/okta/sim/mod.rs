@@ -8,8 +8,10 @@
 //! (`users`, loaded by `directory`), primary authentication (`authn`),
 //! its transactions and states, factor verification (`factor_verify`,
 //! `factors`, `push`, [`totp`]), the management API (`management`,
-//! `user_factors`), the API-token check, rate-limit buckets, injected
-//! faults, and the record of what the org received. Every answer carries `X-Okta-Request-Id` and
+//! `user_factors`), the API tokens and their 30-day life (`api_token`), the
+//! OAuth authorization server ([`oauth`], whose DPoP-bound tokens the
+//! management endpoints accept too), rate-limit buckets and the concurrency
+//! limit, injected faults, and the record of what the org received. Every answer carries `X-Okta-Request-Id` and
 //! `Content-Type: application/json`; errors use Okta's error body.
 //!
 //! ```no_run
@@ -89,6 +91,15 @@ pub struct SimConfig {
     pub authn_rate_limit: u32,
     /// Calls per minute allowed on the rest of `/api/v1`.
     pub api_rate_limit: u32,
+    /// Calls per minute allowed on `GET /api/v1/users/{id or login}`.
+    pub user_rate_limit: u32,
+    /// Calls per minute allowed on `/oauth2/v1/token`.
+    pub token_rate_limit: u32,
+    /// Requests in flight at once before the concurrency 429 (Okta: 75, 35
+    /// on free plans); 0: no limit.
+    pub concurrency_limit: u32,
+    /// The org authorization server (OAuth service apps).
+    pub oauth: oauth::SimOAuthSettings,
     /// Wrong passwords in a row that lock a user out (password policy); 0: never.
     pub max_failed_attempts: u32,
     /// Answer `LOCKED_OUT` to a locked-out user; false hides it as `E0000004`
@@ -118,6 +129,10 @@ impl SimConfig {
             api_tokens: vec![SecretString::from(api_token.into())],
             authn_rate_limit: 600,
             api_rate_limit: 1200,
+            user_rate_limit: 2000,
+            token_rate_limit: 1200,
+            concurrency_limit: 75,
+            oauth: oauth::SimOAuthSettings::default(),
             max_failed_attempts: 10,
             show_lockout_failures: true,
             state_token_lifetime: Duration::from_secs(300),
@@ -133,7 +148,8 @@ impl SimConfig {
 /// The org's shared state, seen by every handler and middleware.
 struct SimOrg {
     base_url: String,
-    api_tokens: Vec<SecretString>,
+    api_tokens: api_token::ApiTokens,
+    oauth: oauth::SimOAuthApps,
     users: UserStore,
     transactions: Transactions,
     pushes: Pushes,
@@ -141,7 +157,10 @@ struct SimOrg {
     records: SimRecords,
     faults: SimFaults,
     authn_bucket: RateLimitBucket,
+    user_bucket: RateLimitBucket,
     api_bucket: RateLimitBucket,
+    token_bucket: RateLimitBucket,
+    concurrency: rate_limit::Concurrency,
     show_lockout_failures: bool,
     group_page_size: usize,
     factor_list_spelling: FactorListSpelling,
@@ -172,7 +191,8 @@ pub async fn start(config: SimConfig, listen: SocketAddr) -> std::io::Result<Sim
     let (stop, shutdown) = watch::channel(false);
     let org = Arc::new(SimOrg {
         base_url: format!("http://{addr}"),
-        api_tokens: config.api_tokens,
+        api_tokens: api_token::ApiTokens::new(config.api_tokens),
+        oauth: oauth::SimOAuthApps::new(&format!("http://{addr}"), config.oauth),
         users: UserStore::new(config.users, config.max_failed_attempts),
         transactions: Transactions::new(config.state_token_lifetime),
         pushes: Pushes::default(),
@@ -180,7 +200,10 @@ pub async fn start(config: SimConfig, listen: SocketAddr) -> std::io::Result<Sim
         records: SimRecords::default(),
         faults: SimFaults::default(),
         authn_bucket: RateLimitBucket::new(config.authn_rate_limit),
+        user_bucket: RateLimitBucket::new(config.user_rate_limit),
         api_bucket: RateLimitBucket::new(config.api_rate_limit),
+        token_bucket: RateLimitBucket::new(config.token_rate_limit),
+        concurrency: rate_limit::Concurrency::new(config.concurrency_limit),
         show_lockout_failures: config.show_lockout_failures,
         group_page_size: config.group_page_size.max(1),
         factor_list_spelling: config.factor_list_spelling,
@@ -226,7 +249,6 @@ fn routes(org: &Arc<SimOrg>) -> Router {
     let management = Router::new()
         .route("/api/v1/users/me", get(management::users_me))
         .route("/api/v1/users", get(management::search))
-        .route("/api/v1/users/{user}", get(management::user))
         .route("/api/v1/users/{user}/groups", get(management::groups))
         .route("/api/v1/users/{user}/factors", get(management::factors))
         .route(
@@ -241,16 +263,32 @@ fn routes(org: &Arc<SimOrg>) -> Router {
             (org.clone(), Bucket::Api),
             rate_limit::enforce,
         ));
+    let user_by_id = Router::new()
+        .route("/api/v1/users/{user}", get(management::user))
+        .route_layer(middleware::from_fn_with_state(
+            (org.clone(), Bucket::UserById),
+            rate_limit::enforce,
+        ));
+    let token_endpoint = oauth::routes(org.oauth.clone()).route_layer(
+        middleware::from_fn_with_state((org.clone(), Bucket::Token), rate_limit::enforce),
+    );
     Router::new()
         .merge(authn)
         .merge(management)
+        .merge(user_by_id)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             org.clone(),
             api_token::require,
         ))
+        // The token endpoint needs no API token.
+        .merge(token_endpoint)
         .layer(middleware::from_fn_with_state(org.clone(), faults::inject))
+        .layer(middleware::from_fn_with_state(
+            org.clone(),
+            rate_limit::limit_concurrency,
+        ))
         .layer(middleware::from_fn_with_state(org.clone(), records::record))
         .layer(middleware::from_fn(stamp))
         .with_state(org.clone())
@@ -343,6 +381,52 @@ impl SimHandle {
     /// factor: what the user would read on their phone or in their mail.
     pub fn last_code(&self, login: &str, factor_type: &FactorType) -> Option<String> {
         self.org.factors.last_code(login, factor_type)
+    }
+
+    /// The org's OAuth service apps and authorization server.
+    pub fn oauth(&self) -> &oauth::SimOAuthApps {
+        &self.org.oauth
+    }
+
+    /// Moves the API token's last use `days` back, as if it had been idle;
+    /// past 30 days it is refused (401 `E0000011`).
+    pub fn age_api_token(&self, days: u64) {
+        self.org.api_tokens.age(days);
+    }
+
+    /// Revokes the API token, as an admin would in Security > API > Tokens.
+    pub fn revoke_api_token(&self) {
+        self.org.api_tokens.revoke();
+    }
+
+    /// Deactivates the admin who created the API token: Okta deprovisions it.
+    pub fn deactivate_token_creator(&self) {
+        self.org.api_tokens.deactivate_creator();
+    }
+
+    /// Makes the API token work again (test hook), used now.
+    pub fn restore_api_token(&self) {
+        self.org.api_tokens.restore();
+    }
+
+    /// The API token's last use as the org recorded it.
+    pub fn api_token_last_use(&self) -> SystemTime {
+        self.org.api_tokens.last_use()
+    }
+
+    /// When the API token expires unless used (last use + 30 days).
+    pub fn api_token_expires_at(&self) -> SystemTime {
+        self.org.api_tokens.expires_at()
+    }
+
+    /// HTTP 429 answers sent so far (rate and concurrency limits).
+    pub fn rate_limited_responses(&self) -> u64 {
+        self.org.concurrency.rate_limited()
+    }
+
+    /// The most requests that were in flight at the org at once.
+    pub fn peak_concurrency(&self) -> u32 {
+        self.org.concurrency.peak()
     }
 
     /// Stops the org: pending calls (including hanging ones) end, and the

@@ -1,0 +1,76 @@
+//! Okta's per-user limit on primary authentication: at most four
+//! `/api/v1/authn` calls per username in any rolling second. The fifth is
+//! delayed until the oldest leaves the second, instead of being sent into a
+//! 429 (which a NAS retry storm would otherwise turn into a lockout-looking
+//! burst).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Usernames remembered before idle ones are forgotten.
+const PRUNE_ABOVE: usize = 10_000;
+
+#[derive(Debug)]
+pub struct PerUserLimiter {
+    per_window: usize,
+    window: Duration,
+    sent: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl PerUserLimiter {
+    pub fn new(per_window: usize, window: Duration) -> PerUserLimiter {
+        PerUserLimiter {
+            per_window: per_window.max(1),
+            window,
+            sent: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Reserves a slot for `username` and returns how long to wait before
+    /// sending (zero when a slot is free now).
+    pub fn reserve(&self, username: &str, now: Instant) -> Duration {
+        let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
+        if sent.len() > PRUNE_ABOVE {
+            let window = self.window;
+            sent.retain(|_, times| times.back().is_some_and(|last| *last + window > now));
+        }
+        let times = sent.entry(username.to_lowercase()).or_default();
+        while times
+            .front()
+            .is_some_and(|first| *first + self.window <= now)
+        {
+            times.pop_front();
+        }
+        let at = if times.len() < self.per_window {
+            now
+        } else {
+            // The slot frees when the call per_window places back leaves the window.
+            let index = times.len() - self.per_window;
+            (times[index] + self.window).max(now)
+        };
+        times.push_back(at);
+        at - now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fifth_call_in_a_second_waits() {
+        let limiter = PerUserLimiter::new(4, Duration::from_secs(1));
+        let now = Instant::now();
+        for _ in 0..4 {
+            assert_eq!(limiter.reserve("alice@example.com", now), Duration::ZERO);
+        }
+        assert_eq!(
+            limiter.reserve("Alice@example.com", now),
+            Duration::from_secs(1)
+        );
+        assert_eq!(limiter.reserve("bob@example.com", now), Duration::ZERO);
+        let later = now + Duration::from_millis(1500);
+        assert_eq!(limiter.reserve("alice@example.com", later), Duration::ZERO);
+    }
+}

@@ -1,0 +1,137 @@
+//! What the client needs to know about a call besides its URL and body:
+//! who makes it (which credential), its budget class, whether it carries a
+//! stateToken (then 401 `E0000011` means an expired transaction, not a dead
+//! API token), whether it carries a secret that must never be sent twice
+//! (a password or a one-time code: a 429 is not retried), and the endpoint
+//! label used in metrics and logs.
+
+use reqwest::Method;
+
+use super::budget::CallClass;
+
+/// Who a call is made for, which decides its `Authorization` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// An authentication transaction, as a trusted application: always the
+    /// `SSWS` token (whether `/authn` takes an OAuth token is unverified).
+    TrustedApp,
+    /// A management call of the service account (users, groups, factors):
+    /// the OAuth service app when configured, else the `SSWS` token.
+    ServiceAccount,
+    /// A call that checks the API token itself (`/users/me`): always `SSWS`.
+    ApiToken,
+}
+
+/// How one call is made.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallKind {
+    pub caller: Caller,
+    pub class: CallClass,
+    /// The body names a stateToken.
+    pub state_token: bool,
+    /// The body holds a password, a code or an answer: never resent.
+    pub secret: bool,
+    /// The credential probe: sent even while the API token is marked invalid.
+    pub probe: bool,
+}
+
+impl CallKind {
+    pub const fn new(caller: Caller, class: CallClass) -> CallKind {
+        CallKind {
+            caller,
+            class,
+            state_token: false,
+            secret: false,
+            probe: false,
+        }
+    }
+
+    /// A call inside an authentication transaction.
+    pub const fn in_transaction(class: CallClass) -> CallKind {
+        CallKind {
+            state_token: true,
+            ..CallKind::new(Caller::TrustedApp, class)
+        }
+    }
+
+    pub const fn secret_bearing(self, secret: bool) -> CallKind {
+        CallKind { secret, ..self }
+    }
+
+    pub const fn probing(self) -> CallKind {
+        CallKind {
+            probe: true,
+            ..self
+        }
+    }
+
+    /// Whether a 429 may be retried: polls, keep-alive and management reads,
+    /// never a call carrying a password or a code.
+    pub fn retryable(&self, method: &Method) -> bool {
+        !self.secret
+            && match self.class {
+                CallClass::Poll | CallClass::KeepAlive => true,
+                CallClass::Management => *method == Method::GET || *method == Method::DELETE,
+                CallClass::Login | CallClass::FactorStep => false,
+            }
+    }
+}
+
+/// The endpoint label of a request, for metrics and log lines (a small
+/// fixed set: never a user id or a login).
+pub fn endpoint_label(method: &Method, path: &str) -> &'static str {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["api", "v1", "authn"] => "authn",
+        ["api", "v1", "authn", "factors", _, "verify"] => "authn_verify",
+        ["api", "v1", "authn", "factors", _, "verify", "resend"] => "authn_resend",
+        ["api", "v1", "authn", "cancel"] => "authn_cancel",
+        ["api", "v1", "authn", "skip"] => "authn_skip",
+        ["api", "v1", "authn", ..] => "authn_other",
+        ["api", "v1", "users", "me"] => "users_me",
+        ["api", "v1", "users"] => "user_search",
+        ["api", "v1", "users", _] if *method == Method::GET => "user",
+        ["api", "v1", "users", _, "groups"] => "user_groups",
+        ["api", "v1", "users", _, "factors"] => "user_factors",
+        ["api", "v1", "users", _, "factors", _, "verify"] => "user_factor_verify",
+        ["api", "v1", "users", _, "factors", _, "transactions", ..] => "user_factor_poll",
+        ["oauth2", .., "token"] => "oauth_token",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_never_carry_ids() {
+        assert_eq!(endpoint_label(&Method::POST, "/api/v1/authn"), "authn");
+        assert_eq!(
+            endpoint_label(&Method::GET, "/api/v1/users/alice%40example.com"),
+            "user"
+        );
+        assert_eq!(
+            endpoint_label(&Method::GET, "/api/v1/users/00u1/groups"),
+            "user_groups"
+        );
+        assert_eq!(
+            endpoint_label(&Method::POST, "/api/v1/authn/factors/f/verify"),
+            "authn_verify"
+        );
+        assert_eq!(endpoint_label(&Method::GET, "/api/v1/users/me"), "users_me");
+    }
+
+    #[test]
+    fn passwords_and_codes_are_never_resent() {
+        let login = CallKind::new(Caller::TrustedApp, CallClass::Login).secret_bearing(true);
+        assert!(!login.retryable(&Method::POST));
+        let code = CallKind::in_transaction(CallClass::FactorStep).secret_bearing(true);
+        assert!(!code.retryable(&Method::POST));
+        let poll = CallKind::in_transaction(CallClass::Poll);
+        assert!(poll.retryable(&Method::POST));
+        let read = CallKind::new(Caller::ServiceAccount, CallClass::Management);
+        assert!(read.retryable(&Method::GET));
+        assert!(!read.retryable(&Method::POST));
+    }
+}
