@@ -39,8 +39,17 @@ fn failure_reason(error: &OktaError) -> &'static str {
     if error.is_timeout() {
         return "okta_timeout";
     }
+    if error.is_credential_invalid() {
+        return "okta_api_token_invalid";
+    }
+    if error.is_budget_exhausted() {
+        return "okta_rate_limit_budget";
+    }
     if error.is_rate_limited() {
         return "okta_rate_limited";
+    }
+    if matches!(error, OktaError::OAuth(_)) {
+        return "okta_oauth_failed";
     }
     match error.code() {
         Some("E0000011") => "okta_api_token_invalid",

@@ -430,7 +430,9 @@ pub async fn answer_push(
     };
     // The first answer stops early to show a number-matching challenge; a
     // follow-up waits for the outcome (the number is already on screen).
-    let status = watch.wait(until, first_request).await;
+    // Polls draw on the Okta budget up to this request's own answer time,
+    // which in wait mode is the push hold, not the ordinary deadline.
+    let status = crate::okta::budget::with_deadline(until, watch.wait(until, first_request)).await;
     match status {
         PushStatus::Approved(body) => {
             let reply = OktaReply {

@@ -129,7 +129,7 @@ impl PushWatch {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match self
             .okta
-            .verify_factor(&self.poll_href, &request, self.forwarded_for)
+            .poll_factor(&self.poll_href, &request, self.forwarded_for)
             .await
         {
             Ok(reply) => {

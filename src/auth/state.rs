@@ -458,7 +458,10 @@ mod tests {
                 state_token: SecretString::from("0".repeat(240)),
             },
         };
-        assert_eq!(key.seal(&too_long, &BINDING).err(), Some(StateError::TooLong));
+        assert_eq!(
+            key.seal(&too_long, &BINDING).err(),
+            Some(StateError::TooLong)
+        );
     }
 
     #[test]

@@ -502,7 +502,7 @@ impl TestServer {
 
 /// Sends one Access-Request for `user` and returns the reply's code (None: no reply).
 pub async fn login_code(server: SocketAddr, user: &str, password: &str) -> Option<Code> {
-    let mut nas = Nas::new(server).await;
+    let nas = Nas::new(server).await;
     let request = nas.login_request(user, password);
     nas.exchange(&request).await.map(|reply| reply.code())
 }
