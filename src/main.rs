@@ -52,13 +52,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::CheckConfig { config } => check_config(&config),
-        Command::Serve { config } => {
-            let config = match load(&config) {
+        Command::Serve { config: path } => {
+            let config = match load(&path) {
                 Ok(config) => config,
                 Err(code) => return code,
             };
             telemetry::logging::init(&config.log);
-            run_async(service::run(config))
+            run_async(service::serve(config, path))
         }
         Command::Demo {
             listen,

@@ -2,6 +2,9 @@
 //! Okta client, the login conversation, the RADIUS listeners and the metrics
 //! listener. `serve` and `demo` both start here, so they behave the same.
 
+mod reload;
+mod signals;
+
 use crate::auth::policy::CompiledPolicy;
 use crate::auth::{Authenticator, ForwardedFor, compile_policies};
 use crate::config::{Config, ConfigErrors, ConfigProblem};
@@ -94,8 +97,18 @@ pub fn check(config: &Config) -> Result<Checked, ConfigErrors> {
     })
 }
 
+/// Starts everything from the config file at `path`, which SIGHUP re-reads.
+pub async fn serve(config: Config, path: std::path::PathBuf) -> anyhow::Result<()> {
+    run_with(config, Some(path)).await
+}
+
 /// Starts everything and runs until the process is stopped.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    run_with(config, None).await
+}
+
+async fn run_with(config: Config, path: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let mut signals = signals::Signals::register();
     let Checked {
         dictionary,
         forwarded_for,
@@ -137,32 +150,43 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         "okta-radius {} started",
         env!("CARGO_PKG_VERSION")
     );
-    tokio::select! {
-        result = server.run() => result?,
-        () = shutdown_signal() => tracing::info!("stopping on signal"),
-    }
-    Ok(())
-}
-
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    let handle = server.handle();
+    // Boxed, so that dropping it really drops the listeners.
+    let mut running = Box::pin(server.run());
+    let mut config = config;
+    loop {
+        tokio::select! {
+            result = &mut running => return result.map_err(anyhow::Error::from),
+            request = signals.next() => match request {
+                signals::Request::Reload => match &path {
+                    Some(path) => {
+                        if let Ok(new) = reload::reload(path, &config, &handle) {
+                            config = new;
+                        }
+                    }
+                    None => tracing::warn!("SIGHUP ignored: this server was not started from a config file"),
+                },
+                signals::Request::Stop => break,
+            },
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+    // Dropping the listeners stops new requests; the ones in flight finish
+    // (up to their deadline) and send their replies.
+    drop(running);
+    let in_flight = handle.in_flight();
+    let limit = handle.longest_answer();
+    tracing::info!(
+        in_flight,
+        wait_up_to_s = limit.as_secs(),
+        "stopping on signal: no new requests; waiting for the logins in flight"
+    );
+    if handle.drain(limit).await {
+        tracing::info!("stopped: every request in flight was answered");
+    } else {
+        tracing::warn!(
+            in_flight = handle.in_flight(),
+            "stopped with requests still in flight"
+        );
     }
+    Ok(())
 }

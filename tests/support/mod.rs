@@ -4,6 +4,8 @@
 //! server's logs and metrics.
 #![allow(dead_code)]
 
+pub mod process;
+
 use okta_radius::okta::sim::{self, SimConfig, SimHandle, SimUser, SimUserStatus};
 use okta_radius::radius::attribute::{Attribute, types};
 use okta_radius::radius::packet::{Code, Packet, RequestBuilder};
