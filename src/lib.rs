@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod live;
 pub mod okta;
 pub mod radius;
 pub mod server;

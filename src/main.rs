@@ -88,7 +88,7 @@ fn main() -> ExitCode {
                 Err(code) => return code,
             };
             telemetry::logging::init(&config.log);
-            run_async(service::run_with_reload(config, Some(path)))
+            run_async(service::serve(config, path))
         }
         Command::Demo {
             listen,

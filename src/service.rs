@@ -5,6 +5,9 @@
 //! online check of the org (`check-config --online`, and the start-up
 //! summary) and reloading credentials at run time (SIGHUP).
 
+mod reload;
+mod signals;
+
 use crate::auth::policy::CompiledPolicy;
 use crate::auth::{Authenticator, ForwardedFor, compile_policies};
 use crate::config::OktaConfig;
@@ -176,13 +179,20 @@ fn log_report(report: &preflight::Report) {
     }
 }
 
+/// Starts everything from the config file at `path`, which SIGHUP re-reads.
+pub async fn serve(config: Config, path: PathBuf) -> anyhow::Result<()> {
+    run_with_reload(config, Some(path)).await
+}
+
 /// Starts everything and runs until the process is stopped.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     run_with_reload(config, None).await
 }
 
-/// [`run`], re-reading `config_path` on SIGHUP to load new credentials.
+/// [`run`], re-reading `config_path` on SIGHUP: clients, secrets, policies
+/// and MFA settings (see [`reload`]), and the Okta credentials.
 pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    let mut signals = signals::Signals::register();
     let Checked {
         dictionary,
         forwarded_for,
@@ -226,9 +236,7 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
             keepalive::spawn(okta, keepalive);
         });
     }
-    if let Some(path) = config_path {
-        spawn_reload_on_hangup(okta.clone(), path);
-    }
+    let reload_okta = okta.clone();
     let authenticator =
         Authenticator::new(okta, &config, dictionary.clone(), forwarded_for, policies);
 
@@ -242,63 +250,47 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         "okta-radius {} started",
         env!("CARGO_PKG_VERSION")
     );
-    tokio::select! {
-        result = server.run() => result?,
-        () = shutdown_signal() => tracing::info!("stopping on signal"),
-    }
-    Ok(())
-}
-
-/// Re-reads the config on SIGHUP and loads its credentials.
-fn spawn_reload_on_hangup(okta: OktaClient, path: PathBuf) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
-            tracing::warn!("cannot listen for SIGHUP: credentials reload needs a restart");
-            return;
-        };
-        tokio::spawn(async move {
-            while hangup.recv().await.is_some() {
-                let result = Config::load(&path)
-                    .map_err(|errors| anyhow::anyhow!("the config is invalid: {errors}"))
-                    .and_then(|config| reload_credentials(&okta, &config.okta));
-                match result {
-                    Ok(()) => {
-                        tracing::info!(config = %path.display(), "credentials reloaded on SIGHUP")
+    let handle = server.handle();
+    // Boxed, so that dropping it really drops the listeners.
+    let mut running = Box::pin(server.run());
+    let mut config = config;
+    loop {
+        tokio::select! {
+            result = &mut running => return result.map_err(anyhow::Error::from),
+            request = signals.next() => match request {
+                signals::Request::Reload => match &config_path {
+                    Some(path) => {
+                        if let Ok(new) = reload::reload(path, &config, &handle) {
+                            match reload_credentials(&reload_okta, &new.okta) {
+                                Ok(()) => tracing::info!("Okta credentials reloaded"),
+                                Err(error) => tracing::error!("{error:#}; the previous Okta credentials stay in use"),
+                            }
+                            config = new;
+                        }
                     }
-                    Err(error) => {
-                        tracing::error!(config = %path.display(), "{error:#}; the previous credentials stay in use")
-                    }
-                }
-            }
-        });
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (okta, path);
-    }
-}
-
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+                    None => tracing::warn!("SIGHUP ignored: this server was not started from a config file"),
+                },
+                signals::Request::Stop => break,
+            },
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+    // Dropping the listeners stops new requests; the ones in flight finish
+    // (up to their deadline) and send their replies.
+    drop(running);
+    let in_flight = handle.in_flight();
+    let limit = handle.longest_answer();
+    tracing::info!(
+        in_flight,
+        wait_up_to_s = limit.as_secs(),
+        "stopping on signal: no new requests; waiting for the logins in flight"
+    );
+    if handle.drain(limit).await {
+        tracing::info!("stopped: every request in flight was answered");
+    } else {
+        tracing::warn!(
+            in_flight = handle.in_flight(),
+            "stopped with requests still in flight"
+        );
     }
+    Ok(())
 }

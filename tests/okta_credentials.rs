@@ -194,8 +194,7 @@ async fn oauth_makes_the_management_calls_and_keys_roll_over_without_downtime() 
     server
         .logs
         .wait_for("the reload", |event| {
-            event["fields"]["message"] == "credentials reloaded on SIGHUP"
-                || event["message"] == "credentials reloaded on SIGHUP"
+            event["message"] == "Okta credentials reloaded"
         })
         .await;
     assert_eq!(

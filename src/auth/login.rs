@@ -8,7 +8,7 @@
 
 use super::access_request::{self, PapLogin};
 use super::typed::{self, InlineFactor};
-use super::{Authenticator, Decision, Request, direct, failure, messages, mfa};
+use super::{Authenticator, Decision, Request, direct, failure, messages, mfa, throttle};
 use crate::okta::authn::{AuthnResponse, AuthnStatus};
 use crate::okta::client::{AuthnOptions, OktaReply, PrimaryAuthn};
 use crate::radius::packet::Packet;
@@ -34,6 +34,10 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
     } else {
         (password, None)
     };
+    let source = throttle::source_of(packet);
+    if auth.throttle.check(&request.login, source).is_some() {
+        return Decision::reject("throttled", throttle::THROTTLED_MESSAGE);
+    }
     let primary = PrimaryAuthn {
         username: &request.login,
         password: &password,
@@ -48,9 +52,14 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
     )
     .await
     {
-        Ok(Ok(reply)) => reply,
+        Ok(Ok(reply)) => {
+            auth.throttle.succeeded(&request.login);
+            reply
+        }
         Ok(Err(error)) => {
-            if error.code() != Some("E0000004") {
+            if error.code() == Some("E0000004") {
+                auth.throttle.failed(&request.login, source);
+            } else {
                 tracing::warn!(client = %request.client.name, user = %request.login, %error, "Okta could not decide the login");
             }
             return failure::decide_failure(&error, request.client.on_okta_failure);

@@ -20,10 +20,12 @@ pub mod mfa;
 pub mod policy;
 pub mod push;
 pub mod state;
+pub mod throttle;
 pub mod typed;
 pub mod username;
 
 use crate::config::{ClientConfig, Config, ConfigErrors, ConfigProblem, UserNameRules};
+use crate::live::Live;
 use crate::okta::client::OktaClient;
 use crate::radius::attribute::types;
 use crate::radius::dictionary::Dictionary;
@@ -73,16 +75,26 @@ struct CachedGroups {
 /// Decides Access-Requests by asking Okta.
 pub struct Authenticator {
     okta: OktaClient,
-    users: UserNameRules,
+    /// What a config reload may replace.
+    rules: Live<Rules>,
     forwarded_for: Option<ForwardedFor>,
-    dictionary: Arc<Dictionary>,
     state_key: StateKey,
     /// States already answered, until they expire (single use).
     used_states: DashMap<StateId, u64>,
     pushes: Arc<Pushes>,
-    policies: HashMap<String, CompiledPolicy>,
     groups: DashMap<String, CachedGroups>,
     groups_ttl: Duration,
+    /// Failed-password counts, consulted before Okta is asked.
+    throttle: throttle::FailureThrottle,
+}
+
+/// The parts of the conversation's settings a config reload replaces
+/// together: user-name rules, and the policies with the dictionary they were
+/// compiled against.
+pub struct Rules {
+    pub users: UserNameRules,
+    pub dictionary: Arc<Dictionary>,
+    pub policies: HashMap<String, CompiledPolicy>,
 }
 
 /// Compiles every policy, reporting problems by key.
@@ -126,16 +138,25 @@ impl Authenticator {
             .unwrap_or_else(StateKey::generate);
         Authenticator {
             okta,
-            users: config.users.clone(),
+            rules: Live::new(Rules {
+                users: config.users.clone(),
+                dictionary,
+                policies,
+            }),
             forwarded_for,
-            dictionary,
             state_key,
             used_states: DashMap::new(),
             pushes: Arc::new(Pushes::new(config.push_limits.clone())),
-            policies,
             groups: DashMap::new(),
             groups_ttl: config.okta.groups_cache,
+            throttle: throttle::FailureThrottle::new(config.abuse.clone()),
         }
+    }
+
+    /// Replaces the user-name rules and policies (a config reload). Logins
+    /// in flight finish with the rules they started with.
+    pub fn replace_rules(&self, rules: Rules) {
+        self.rules.set(rules);
     }
 
     /// Pushes whose outcome is not known yet (for metrics and tests).
@@ -158,7 +179,7 @@ impl Authenticator {
         };
         let request = Request {
             client,
-            login: username::normalize(&user_name, &self.users),
+            login: username::normalize(&user_name, &self.rules.get().users),
             user_name,
             forwarded_for: self.forwarded_for(packet),
             arrived,
@@ -285,11 +306,12 @@ impl Authenticator {
         user_id: Option<&str>,
         profile: &HashMap<String, String>,
     ) -> Decision {
+        let rules = self.rules.get();
         let Some(policy) = request
             .client
             .policy
             .as_ref()
-            .and_then(|p| self.policies.get(&p.name))
+            .and_then(|p| rules.policies.get(&p.name))
         else {
             return Decision::accept(reason);
         };
@@ -321,7 +343,7 @@ impl Authenticator {
             user_name: &request.user_name,
             profile,
         };
-        match policy.apply(&self.dictionary, &subject, &groups) {
+        match policy.apply(&rules.dictionary, &subject, &groups) {
             Authorization::Allowed(attributes) => {
                 let mut decision = Decision::accept(reason);
                 decision.attributes.extend(attributes);

@@ -28,6 +28,8 @@ pub struct ConfigFile {
     pub policies: std::collections::BTreeMap<String, PolicySection>,
     #[serde(default)]
     pub clients: Vec<ClientSection>,
+    #[serde(default)]
+    pub abuse: super::abuse::AbuseSection,
 }
 
 /// `[mfa]`, and `[clients.mfa]` to override it for one client. Every key is

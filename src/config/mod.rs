@@ -6,6 +6,7 @@
 //! files or environment variables. Validation collects every problem, each
 //! naming its key and the fix, so an operator fixes a config in one pass.
 
+pub mod abuse;
 pub mod file;
 pub mod mfa;
 mod okta;
@@ -47,6 +48,8 @@ pub struct Config {
     /// generate one at start.
     pub state_key: Option<SecretString>,
     pub policies: Vec<Arc<Policy>>,
+    /// `[abuse]`: password-spraying throttles and the challenge reserve.
+    pub abuse: abuse::AbuseLimits,
     /// Things that work but deserve the operator's attention.
     pub warnings: Vec<String>,
 }
@@ -342,7 +345,13 @@ impl Problems {
 
 fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
     let mut problems = Problems(Vec::new());
-    let mut warnings = Vec::new();
+    let mut warnings = secret::loose_file_warnings(&raw);
+    let abuse = abuse::validate(&raw.abuse).unwrap_or_else(|errors| {
+        for (key, message) in errors {
+            problems.add(key, message);
+        }
+        abuse::AbuseLimits::default()
+    });
 
     let mut listen = Vec::new();
     if raw.server.listen.is_empty() {
@@ -532,6 +541,7 @@ fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
             list.sort_by(|a, b| a.name.cmp(&b.name));
             list
         },
+        abuse,
         warnings,
     })
 }

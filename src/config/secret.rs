@@ -82,6 +82,48 @@ fn read_secret_file(path: &Path) -> Result<String, SecretProblem> {
     Ok(trimmed.to_owned())
 }
 
+/// Warnings for secret files that the file's group or other users can read
+/// (mode & 0o077 != 0): a shared secret or API token readable by every
+/// account on the host is as good as published.
+pub fn loose_file_warnings(raw: &super::file::ConfigFile) -> Vec<String> {
+    let mut files: Vec<(String, &Path)> = Vec::new();
+    if let Some(path) = raw.okta.as_ref().and_then(|o| o.api_token_file.as_deref()) {
+        files.push(("okta.api_token_file".to_owned(), path));
+    }
+    if let Some(path) = raw.state.key_file.as_deref() {
+        files.push(("state.key_file".to_owned(), path));
+    }
+    for (i, client) in raw.clients.iter().enumerate() {
+        if let Some(path) = client.secret_file.as_deref() {
+            files.push((format!("clients[{i}].secret_file"), path));
+        }
+    }
+    files
+        .into_iter()
+        .filter_map(|(key, path)| {
+            let mode = file_mode(path)?;
+            (mode & 0o077 != 0).then(|| {
+                format!(
+                    "`{key}`: {} is readable by its group or by other users (mode {:o}); run `chmod 600` on it",
+                    path.display(),
+                    mode & 0o777
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+fn file_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).ok().map(|m| m.permissions().mode())
+}
+
+#[cfg(not(unix))]
+fn file_mode(_path: &Path) -> Option<u32> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +155,39 @@ mod tests {
             spec.resolve().expect("readable").expose_secret(),
             "s3cret value "
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_files_readable_by_others_are_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let open = dir.path().join("open");
+        let closed = dir.path().join("closed");
+        for (path, mode) in [(&open, 0o644), (&closed, 0o600)] {
+            std::fs::write(path, "a-shared-secret-value").expect("write");
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        }
+        let text = format!(
+            "[[clients]]\nname = \"a\"\naddress = \"10.0.0.1\"\nsecret_file = \"{}\"\n\n[[clients]]\nname = \"b\"\naddress = \"10.0.0.2\"\nsecret_file = \"{}\"\n",
+            open.display(),
+            closed.display()
+        );
+        let raw: crate::config::file::ConfigFile = toml_from(&text);
+        let warnings = loose_file_warnings(&raw);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("clients[0].secret_file"));
+        assert!(warnings[0].contains("644"));
+        assert!(!warnings[0].contains("a-shared-secret-value"));
+    }
+
+    fn toml_from(text: &str) -> crate::config::file::ConfigFile {
+        config::Config::builder()
+            .add_source(config::File::from_str(text, config::FileFormat::Toml))
+            .build()
+            .expect("builds")
+            .try_deserialize()
+            .expect("deserializes")
     }
 
     #[test]

@@ -100,6 +100,15 @@ impl ClientTable {
         ClientTable { clients }
     }
 
+    /// The longest any client's request may take to answer.
+    pub fn longest_answer(&self) -> std::time::Duration {
+        self.clients
+            .iter()
+            .map(|client| client.config.longest_answer())
+            .max()
+            .unwrap_or_default()
+    }
+
     /// The client whose network holds `source`, most specific first.
     pub fn lookup(&self, source: IpAddr) -> Option<&Arc<Client>> {
         let source = match source {

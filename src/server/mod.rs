@@ -8,11 +8,14 @@
 
 pub mod admission;
 pub mod clients;
+pub mod control;
 pub mod duplicates;
+pub mod reply;
 pub mod trace;
 
 use crate::auth::{Authenticator, Decision, Verdict};
 use crate::config::Config;
+use crate::live::Live;
 use crate::radius::attribute::types;
 use crate::radius::dictionary::Dictionary;
 use crate::radius::packet::{Code, Packet, encode_reply};
@@ -37,12 +40,17 @@ const PENDING_MARGIN: Duration = Duration::from_secs(10);
 
 /// Everything the listeners share.
 struct Shared {
-    clients: ClientTable,
+    /// Replaced by a config reload.
+    clients: Live<ClientTable>,
     duplicates: DuplicateCache,
     in_flight: Arc<Semaphore>,
     authenticator: Authenticator,
     dictionary: Arc<Dictionary>,
     reject_delay: Duration,
+    /// Permits of `in_flight` only State-bearing requests may take.
+    challenge_reserve: usize,
+    challenge_reserve_percent: u8,
+    max_in_flight: usize,
 }
 
 /// A bound server, ready to run.
@@ -66,7 +74,10 @@ impl Server {
             sockets.push(Arc::new(socket));
         }
         let shared = Shared {
-            clients: ClientTable::new(&config.clients, config.server.status_server_per_second),
+            clients: Live::new(ClientTable::new(
+                &config.clients,
+                config.server.status_server_per_second,
+            )),
             duplicates: DuplicateCache::new(
                 config.server.duplicate_cache_ttl,
                 config.server.duplicate_cache_entries,
@@ -75,6 +86,12 @@ impl Server {
             authenticator,
             dictionary,
             reject_delay: config.server.reject_delay,
+            challenge_reserve: control::reserve(
+                config.server.max_in_flight,
+                config.abuse.challenge_reserve_percent,
+            ),
+            challenge_reserve_percent: config.abuse.challenge_reserve_percent,
+            max_in_flight: config.server.max_in_flight,
         };
         Ok(Server {
             shared: Arc::new(shared),
@@ -128,7 +145,7 @@ async fn listen(shared: Arc<Shared>, index: u16, socket: Arc<UdpSocket>) -> std:
         };
         counter!(m::PACKETS_RECEIVED).increment(1);
         let received_at = Instant::now();
-        match admit(&shared.clients, &buffer[..len], source) {
+        match admit(&shared.clients.get(), &buffer[..len], source) {
             Ok(admitted) => {
                 on_request(&shared, index, &socket, admitted, source, received_at).await
             }
@@ -215,9 +232,7 @@ async fn on_request(
         }
     }
 
-    let global = shared.in_flight.clone().try_acquire_owned();
-    let local = client.in_flight.clone().try_acquire_owned();
-    let (Ok(global), Ok(local)) = (global, local) else {
+    let Some((global, local)) = control::admit_in_flight(shared, &client, &packet) else {
         shared.duplicates.forget(key, authenticator);
         dropped(DropReason::Overload, source);
         return;
@@ -265,21 +280,7 @@ async fn process(
     .await;
     histogram!(m::OKTA_DURATION).record(okta_started.elapsed().as_secs_f64());
 
-    let reply: Option<Arc<[u8]>> = match decision.verdict.code() {
-        None => None,
-        Some(code) => match encode_reply(
-            code,
-            &packet,
-            &decision.attributes,
-            client.config.secret_bytes(),
-        ) {
-            Ok(bytes) => Some(Arc::from(bytes)),
-            Err(error) => {
-                tracing::error!(request_id, client = %client.config.name, %error, "cannot encode the reply; the request goes unanswered");
-                None
-            }
-        },
-    };
+    let (decision, reply) = reply::encode(decision, &packet, client.config.secret_bytes());
 
     if decision.verdict == Verdict::Reject && !shared.reject_delay.is_zero() {
         // Rejects leave no sooner than about one reject delay after the
@@ -299,6 +300,8 @@ async fn process(
     let elapsed = received_at.elapsed();
     histogram!(m::REQUEST_DURATION).record(elapsed.as_secs_f64());
     counter!(m::REQUESTS, "client" => client.config.name.clone(), "outcome" => decision.verdict.label())
+        .increment(1);
+    counter!(m::DECISIONS, "outcome" => decision.verdict.label(), "reason" => decision.reason)
         .increment(1);
     audit(&request_id, client, &packet, &decision, elapsed);
 }

@@ -27,6 +27,16 @@ pub const DUPLICATES: &str = "radius_duplicates_total";
 pub const IN_FLIGHT: &str = "radius_requests_in_flight";
 /// Okta Verify pushes sent and not answered yet.
 pub const PENDING_PUSHES: &str = "okta_pushes_pending";
+/// Access-Requests decided, by `outcome` and `reason` (the audit log's
+/// reason label, e.g. `okta_success`, `password_malformed`, `throttled`).
+pub const DECISIONS: &str = "radius_decisions_total";
+/// Replies that would pass 4096 bytes, by `action` (minimal_reject, dropped).
+pub const OVERSIZED_REPLIES: &str = "radius_oversized_replies_total";
+/// Access-Requests refused by the password-spraying throttles without asking
+/// Okta, by `kind` (user, source).
+pub const THROTTLED: &str = "radius_throttled_total";
+/// Config reloads, by `result` (applied, rejected).
+pub const RELOADS: &str = "okta_radius_config_reloads_total";
 /// Time from receiving an Access-Request to sending its reply (reject delay included).
 pub const REQUEST_DURATION: &str = "radius_request_duration_seconds";
 /// Time spent waiting for Okta within one request.

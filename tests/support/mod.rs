@@ -4,6 +4,8 @@
 //! server's logs and metrics.
 #![allow(dead_code)]
 
+pub mod process;
+
 use okta_radius::okta::sim::{self, SimConfig, SimHandle, SimUser, SimUserStatus};
 use okta_radius::radius::attribute::{Attribute, types};
 use okta_radius::radius::packet::{Code, Packet, RequestBuilder};
@@ -465,16 +467,6 @@ pub async fn start_org_with(change: impl FnOnce(&mut SimConfig)) -> SimHandle {
 }
 
 impl TestServer {
-    /// The process id of the server (to send it SIGHUP).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// The config file the server was started with.
-    pub fn config_path(&self) -> std::path::PathBuf {
-        self._dir.path().join("okta-radius.toml")
-    }
-
     /// `/health`: the HTTP status and the body.
     pub async fn health(&self) -> (u16, String) {
         let response = reqwest::get(format!("http://{}/health", self.metrics))

@@ -83,6 +83,19 @@ impl Dictionary {
         Ok(dictionary)
     }
 
+    /// A dictionary from one file's text held in memory, for tools and the
+    /// fuzzer. `$INCLUDE` lines cannot resolve (there is no other file).
+    pub fn from_text(text: &str) -> Result<Dictionary, DictionaryError> {
+        let files = [("dictionary", text)];
+        let mut dictionary = Dictionary::new();
+        parse::load(
+            &mut dictionary,
+            &source::Source::Memory(&files),
+            Path::new("dictionary"),
+        )?;
+        Ok(dictionary)
+    }
+
     /// Read a dictionary file and the files it `$INCLUDE`s.
     pub fn load_file(path: &Path) -> Result<Dictionary, DictionaryError> {
         let mut dictionary = Dictionary::new();

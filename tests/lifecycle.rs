@@ -1,0 +1,222 @@
+//! The server as a service manager drives it: SIGTERM lets the logins in
+//! flight finish and exits 0; SIGHUP re-reads the config file without
+//! dropping a login, and refuses an invalid one; a pending challenge
+//! survives a restart of the process (sealed State, shared `[state]` key).
+
+mod support;
+
+use okta_radius::okta::authn::FactorType;
+use okta_radius::radius::packet::{Code, Packet};
+use std::time::Duration;
+use support::*;
+
+const NEW_SECRET: &str = "a-brand-new-shared-secret-after-reload";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_logins_in_flight_then_exits_zero() {
+    let org = start_org().await;
+    org.faults().set_latency(Duration::from_millis(1200));
+    let mut server = TestServer::start(&config_for(&org.base_url())).await;
+    let nas = Nas::new(server.radius).await;
+
+    let (in_flight, authenticator) = nas
+        .login_request("alice", "alice-password")
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+    nas.send_raw(&in_flight).await;
+    // Let the request reach Okta, then ask the server to stop.
+    server.wait_counter("radius_requests_in_flight", 1.0).await;
+    server.signal("TERM");
+    server
+        .logs
+        .wait_for("the stop being logged", |e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("stopping on signal"))
+        })
+        .await;
+
+    // A new request after the signal is not taken.
+    let late = Nas::new(server.radius).await;
+    let (late_bytes, _) = late
+        .login_request("bob", "bob, with a comma")
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+    late.send_raw(&late_bytes).await;
+
+    let reply = nas
+        .receive(Duration::from_secs(5))
+        .await
+        .expect("the login in flight is answered");
+    let reply = Packet::decode(&reply).expect("decodes");
+    assert!(reply.verify_reply(&authenticator, SECRET.as_bytes()));
+    assert_eq!(reply.code(), Code::AccessAccept);
+
+    let status = server
+        .wait_exit(Duration::from_secs(10))
+        .await
+        .expect("the server exits after draining");
+    assert_eq!(status.code(), Some(0), "exit status 0");
+    assert_eq!(late.receive(Duration::from_millis(200)).await, None);
+    assert_eq!(org.records().authn_calls("bob@example.com"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_applies_new_secrets_without_dropping_a_login_in_flight() {
+    let org = start_org().await;
+    let config = config_for(&org.base_url());
+    let server = TestServer::start(&config).await;
+    let nas = Nas::new(server.radius).await;
+    let reply = nas
+        .exchange(&nas.login_request("alice", "alice-password"))
+        .await
+        .expect("answered");
+    assert_eq!(reply.code(), Code::AccessAccept);
+
+    // A slow login is under way when the new config arrives.
+    org.faults().set_latency(Duration::from_millis(1000));
+    let (slow, slow_authenticator) = nas
+        .login_request("alice", "alice-password")
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+    nas.send_raw(&slow).await;
+    server.wait_counter("radius_requests_in_flight", 1.0).await;
+
+    let reloaded = config
+        .replace(
+            "secret_env = \"TEST_RADIUS_SECRET\"",
+            &format!("secret = \"{NEW_SECRET}\""),
+        )
+        .replace("deadline_ms = 2000", "deadline_ms = 3000");
+    std::fs::write(server.config_path(), reloaded).expect("rewrite the config");
+    server.signal("HUP");
+    server
+        .logs
+        .wait_for("the reload", |e| e["message"] == "config reloaded")
+        .await;
+
+    // The login in flight finishes, signed with the secret it came with.
+    let reply = nas
+        .receive(Duration::from_secs(5))
+        .await
+        .expect("the login in flight is answered");
+    let reply = Packet::decode(&reply).expect("decodes");
+    assert!(reply.verify_reply(&slow_authenticator, SECRET.as_bytes()));
+    assert_eq!(reply.code(), Code::AccessAccept);
+    org.faults().clear();
+
+    // The old secret no longer works; the new one does.
+    let before = server
+        .counter("radius_drops_total{reason=\"bad_message_authenticator\"}")
+        .await;
+    let reply = nas
+        .exchange_within(
+            &nas.login_request("alice", "alice-password"),
+            Duration::from_millis(500),
+        )
+        .await;
+    assert!(reply.is_none(), "the old secret is refused");
+    server
+        .wait_counter(
+            "radius_drops_total{reason=\"bad_message_authenticator\"}",
+            before + 1.0,
+        )
+        .await;
+    let renewed = Nas::with_secret(server.radius, NEW_SECRET).await;
+    let reply = renewed
+        .exchange(&renewed.login_request("alice", "alice-password"))
+        .await
+        .expect("the new secret works");
+    assert_eq!(reply.code(), Code::AccessAccept);
+    server
+        .wait_counter("okta_radius_config_reloads_total{result=\"applied\"}", 1.0)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_config_on_sighup_is_refused_and_the_old_one_kept() {
+    let org = start_org().await;
+    let config = config_for(&org.base_url());
+    let server = TestServer::start(&config).await;
+    let nas = Nas::new(server.radius).await;
+
+    let broken = format!(
+        "{}\n[[clients]]\nname = \"test-nas\"\naddress = \"not-an-address\"\nsecret = \"x\"\n",
+        config.replace("deadline_ms = 2000", "deadline_ms = 0")
+    );
+    std::fs::write(server.config_path(), broken).expect("rewrite the config");
+    server.signal("HUP");
+    server
+        .logs
+        .wait_for("the refusal", |e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("config reload refused"))
+        })
+        .await;
+    let problems: Vec<_> = server
+        .logs
+        .events()
+        .into_iter()
+        .filter(|e| e["message"] == "the new config is invalid")
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|e| e["key"].as_str().is_some_and(|k| k.contains("address"))),
+        "each problem is logged with its key: {problems:?}"
+    );
+    server
+        .wait_counter("okta_radius_config_reloads_total{result=\"rejected\"}", 1.0)
+        .await;
+
+    let reply = nas
+        .exchange(&nas.login_request("alice", "alice-password"))
+        .await
+        .expect("still answering with the old config");
+    assert_eq!(reply.code(), Code::AccessAccept);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_challenge_survives_a_restart_of_the_process() {
+    let org = start_mfa_org(|_| {}).await;
+    let config = config_for(&org.base_url());
+    let first = TestServer::start(&config).await;
+    let nas = Nas::new(first.radius).await;
+
+    // Erin's SMS: the code is sent, the State comes back in the challenge.
+    let reply = nas
+        .exchange(&nas.login_request("erin", "erin-password"))
+        .await
+        .expect("reply");
+    assert_eq!(
+        reply.code(),
+        Code::AccessChallenge,
+        "{}",
+        reply_message(&reply)
+    );
+    let state = state_of(&reply);
+    let code = org
+        .last_code("erin@example.com", &FactorType::Sms)
+        .expect("an SMS code was sent");
+
+    // The process dies; a new one starts with the same config.
+    let mut first = first;
+    first.signal("KILL");
+    first
+        .wait_exit(Duration::from_secs(5))
+        .await
+        .expect("killed");
+    let second = TestServer::start(&config).await;
+    let nas = Nas::new(second.radius).await;
+    let reply = nas
+        .exchange(&nas.answer("erin", &code, &state))
+        .await
+        .expect("the new process answers the State");
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+}
