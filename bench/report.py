@@ -124,14 +124,15 @@ def calls_table(rows):
 
 
 def pushes_table(rows, idle, samples):
-    out = ["| pending logins | accepted | timeouts | server socket drops (kernel) | idle RSS | peak RSS | RSS per pending login | p50 ms | p99 ms | load |",
+    out = ["| pending logins | accepted | timeouts | server socket drops (kernel) | idle RSS | peak RSS | RSS per held login (at the peak) | p50 ms | p99 ms | load |",
            "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         r = row["report"]
         peak_pending = max((s.get("in_flight", 0) for s in samples), default=0)
         idle_kb = idle.get("idle_rss_kb", 0)
         peak_kb = idle.get("peak_rss_kb", 0)
-        per = (peak_kb - idle_kb) * 1024 / r["started"] if r["started"] else 0
+        held = peak_pending or r["started"]
+        per = (peak_kb - idle_kb) * 1024 / held if held else 0
         out.append(f"| {r['started']:,} (peak in flight {peak_pending:,.0f}) | {accepted(row, 'push'):,} | {r['timeouts']} |"
                    f" {r.get('server_socket_drops')} | {idle_kb / 1024:.1f} MB | {peak_kb / 1024:.1f} MB | {per / 1024:.1f} KB |"
                    f" {r['latency_ms']['p50']:.0f} | {r['latency_ms']['p99']:.0f} | {row['load'].split()[0]} |")
@@ -181,9 +182,13 @@ def plots(offered, samples, plot_dir):
 
     if samples:
         fig, ax = plt.subplots(figsize=(7, 4.2))
+        peak = max(range(len(samples)), key=lambda i: samples[i]["in_flight"])
         xs = [s["in_flight"] for s in samples]
         ys = [s["rss_kb"] / 1024 for s in samples]
-        ax.plot(xs, ys, ".", color="tab:blue", label="okta-radius RSS (sampled every 0.5 s)")
+        ax.plot(xs[:peak + 1], ys[:peak + 1], ".-", color="tab:blue",
+                label="okta-radius RSS while logins arrive (every 0.5 s)")
+        ax.plot(xs[peak:], ys[peak:], ".", color="grey", alpha=0.5,
+                label="while they finish (freed memory stays with the allocator)")
         ax.axhline(200, color="tab:red", linestyle="--", label="target: 200 MB at 20,000")
         ax.set_xlabel("logins held (requests in flight, each waiting for its push)")
         ax.set_ylabel("resident memory (MB)")

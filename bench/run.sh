@@ -10,12 +10,15 @@
 #
 # Each comparison runs both servers in the same run, alternating round by
 # round, so machine load affects both sides alike. ROUNDS=N changes the
-# number of rounds (default 3).
+# number of rounds (default 3); SECTIONS="compare calls pushes" (default: all
+# three) re-runs only some sections and keeps the other results.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${ROUNDS:-3}
+SECTIONS=${SECTIONS:-compare calls pushes}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 RESULTS=$ROOT/bench/results
 TMP=$(mktemp -d /tmp/okta-radius-bench.XXXXXX)
 SECRET="bench-shared-secret-0123456789"
@@ -68,7 +71,9 @@ BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/okta-radius
 export OKTA_RADIUS_BENCH_SECRET=$SECRET
 
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/*.jsonl
+want compare && rm -f "$RESULTS"/{warmup,status,password,offered}.jsonl
+want calls && rm -f "$RESULTS"/calls.jsonl
+want pushes && rm -f "$RESULTS"/pushes*.json*
 {
     echo "{\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\",\"cores\":$(nproc),"
     echo "\"memory_gb\":$(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo),"
@@ -292,7 +297,7 @@ measure() {
 }
 
 # --- 1. Status-Server and password logins, both servers ----------------------
-for latency in 0 150; do
+want compare && for latency in 0 150; do
     log "password logins and Status-Server, simulated Okta latency ${latency} ms"
     start_sim --users-per-flow 5000 --latency-ms "$latency"
     start_okta_radius
@@ -330,6 +335,7 @@ for latency in 0 150; do
 done
 
 # --- 2. Okta calls per login by flow, and retransmits -------------------------
+if want calls; then
 log "Okta calls per login by flow; a retransmit storm during a 10 s push"
 start_sim --users-per-flow 2000 --push-delay-ms 10000
 start_okta_radius
@@ -349,7 +355,10 @@ measure calls.jsonl "calls-rate-limited" okta-radius "$OKTA_PID" "$OKTA_RADIUS" 
 stop "$OKTA_PID"
 stop "$SIM_PID"
 
+fi
+
 # --- 3. 20,000 pending pushes --------------------------------------------------
+if want pushes; then
 log "20,000 logins whose push is approved after 20 s, held at once"
 start_sim --users-per-flow 20000 --push-delay-ms 20000 --shards 3
 start_okta_radius
@@ -368,11 +377,12 @@ echo "{\"idle_rss_kb\":$(rss_kb "$OKTA_PID")}" >"$RESULTS/pushes-idle.json"
 ) >"$RESULTS/pushes-rss.jsonl" 2>/dev/null &
 SAMPLER=$!
 PIDS+=("$SAMPLER")
-measure pushes.jsonl "pending-pushes" okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix push --rate 2000 --count 20000 --users 20000 --timeout-ms 60000 --server-drops --okta-stats "$SIM_STATS"
+measure pushes.jsonl "pending-pushes" okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix push --rate 2000 --count 20000 --users 20000 --sockets 100 --timeout-ms 60000 --server-drops --okta-stats "$SIM_STATS"
 echo "{\"peak_rss_kb\":$(awk '/VmHWM/{print $2}' "/proc/$OKTA_PID/status")}" >>"$RESULTS/pushes-idle.json"
 stop "$SAMPLER"
 stop "$OKTA_PID"
 stop "$SIM_PID"
+fi
 
 # --- tables and plots ----------------------------------------------------------
 log "writing BENCHMARKS.md tables and bench/*.png"
