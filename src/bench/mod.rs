@@ -54,7 +54,8 @@ pub struct BenchArgs {
     #[arg(long)]
     pub count: Option<u64>,
     /// UDP sockets (source ports); default: enough that each keeps at most
-    /// 200 requests outstanding, and at least 4.
+    /// 200 requests outstanding (closed loop: the window; open loop: what
+    /// starts within one timeout), at least 4.
     #[arg(long)]
     pub sockets: Option<usize>,
     /// How long one request waits for its reply, retransmits included (ms).
@@ -118,9 +119,19 @@ pub fn parse_mix(text: &str) -> Result<Vec<(WorkKind, u32)>, String> {
 /// Runs `okta-radius bench` and prints the report.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mix = parse_mix(&args.mix).map_err(anyhow::Error::msg)?;
+    // Open loop: as many requests are outstanding as start within one
+    // timeout (at most the count); closed loop: the window.
+    let outstanding = match args.rate {
+        Some(rate) => {
+            let within_timeout = (rate * args.timeout_ms as f64 / 1000.0).ceil() as u64;
+            args.count
+                .map_or(within_timeout, |count| within_timeout.min(count)) as usize
+        }
+        None => args.in_flight,
+    };
     let sockets = args
         .sockets
-        .unwrap_or_else(|| args.in_flight.div_ceil(200).max(4));
+        .unwrap_or_else(|| outstanding.div_ceil(200).clamp(4, 1024));
     let spec = LoadSpec {
         server: args.server,
         secret: args.secret.as_bytes().to_vec(),
