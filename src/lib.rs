@@ -5,9 +5,11 @@
 //! - [`server`]: UDP sockets, the client table, the duplicate cache and the limits;
 //! - [`auth`]: the login conversation, the only place where RADIUS and Okta meet;
 //! - [`okta`]: the Okta client and the simulated Okta org used by the demo and the tests;
-//! - [`config`]: one typed, validated configuration.
+//! - [`config`]: one typed, validated configuration;
+//! - [`bench`]: the load generator and the standalone simulated org (not on the server's path).
 
 pub mod auth;
+pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod live;

@@ -54,6 +54,10 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:0")]
         okta_listen: SocketAddr,
     },
+    /// Load-test a RADIUS server (see BENCHMARKS.md).
+    Bench(okta_radius::bench::BenchArgs),
+    /// Run the simulated Okta org on its own, for benchmarks.
+    Sim(okta_radius::bench::SimArgs),
 }
 
 #[derive(Subcommand)]
@@ -105,6 +109,8 @@ fn main() -> ExitCode {
                 okta_listen,
             }))
         }
+        Command::Bench(args) => run_async(okta_radius::bench::run(args)),
+        Command::Sim(args) => run_async(okta_radius::bench::sim::run(args)),
     }
 }
 

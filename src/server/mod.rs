@@ -11,6 +11,7 @@ pub mod clients;
 pub mod control;
 pub mod duplicates;
 pub mod reply;
+pub mod socket;
 pub mod trace;
 
 use crate::auth::{Authenticator, Decision, Verdict};
@@ -56,7 +57,9 @@ struct Shared {
 /// A bound server, ready to run.
 pub struct Server {
     shared: Arc<Shared>,
-    sockets: Vec<Arc<UdpSocket>>,
+    /// Each socket with the index of its listen address (the duplicate
+    /// cache's listener): the sockets of one address share it.
+    sockets: Vec<(u16, Arc<UdpSocket>)>,
 }
 
 impl Server {
@@ -67,11 +70,13 @@ impl Server {
         dictionary: Arc<Dictionary>,
     ) -> std::io::Result<Server> {
         let mut sockets = Vec::new();
-        for addr in &config.server.listen {
-            let socket = UdpSocket::bind(addr).await.map_err(|e| {
+        let per_address = std::thread::available_parallelism().map_or(1, usize::from);
+        for (index, addr) in config.server.listen.iter().enumerate() {
+            let group = socket::bind_group(*addr, per_address).map_err(|e| {
                 std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
             })?;
-            sockets.push(Arc::new(socket));
+            let index = u16::try_from(index).unwrap_or(u16::MAX);
+            sockets.extend(group.into_iter().map(|socket| (index, Arc::new(socket))));
         }
         let shared = Shared {
             clients: Live::new(ClientTable::new(
@@ -101,10 +106,13 @@ impl Server {
 
     /// The addresses actually bound (a port of 0 in the config is resolved).
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
-        self.sockets
+        let mut addrs: Vec<SocketAddr> = self
+            .sockets
             .iter()
-            .filter_map(|socket| socket.local_addr().ok())
-            .collect()
+            .filter_map(|(_, socket)| socket.local_addr().ok())
+            .collect();
+        addrs.dedup();
+        addrs
     }
 
     /// Runs the listeners until the process ends.
@@ -119,9 +127,8 @@ impl Server {
             }
         });
         let mut listeners = tokio::task::JoinSet::new();
-        for (index, socket) in self.sockets.into_iter().enumerate() {
+        for (index, socket) in self.sockets {
             let shared = self.shared.clone();
-            let index = u16::try_from(index).unwrap_or(u16::MAX);
             listeners.spawn(async move { listen(shared, index, socket).await });
         }
         match listeners.join_next().await {

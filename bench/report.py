@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Turns bench/results/*.jsonl (written by bench/run.sh) into the tables of
+BENCHMARKS.md (between <!-- generated:NAME --> and <!-- /generated:NAME -->
+markers) and the plots bench/latency-vs-load.png and bench/rss-vs-pending.png.
+
+Usage: report.py RESULTS_DIR BENCHMARKS.md PLOT_DIR
+"""
+import json
+import os
+import re
+import statistics
+import sys
+
+
+def lines(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def by_server(rows, scenario):
+    out = {}
+    for row in rows:
+        if row["scenario"] == scenario:
+            out.setdefault(row["server"], []).append(row)
+    return out
+
+
+def cpu_us(row):
+    completed = row["report"]["completed"]
+    return row["server_cpu_s"] * 1e6 / completed if completed else float("nan")
+
+
+def fmt(x, digits=0):
+    if x is None or (isinstance(x, float) and x != x):
+        return "-"
+    return f"{x:,.{digits}f}"
+
+
+def accepted(row, work):
+    return row["report"]["outcomes"].get(f"{work} Access-Accept", 0)
+
+
+def comparison(rows, scenario, work, with_p99):
+    sides = by_server(rows, scenario)
+    okta, fr = sides.get("okta-radius", []), sides.get("freeradius", [])
+    head = "| round | load (1 min) | okta-radius /s | FreeRADIUS /s | ratio |"
+    sep = "|---|---|---|---|---|"
+    if with_p99:
+        head += " okta-radius p99 ms | FreeRADIUS p99 ms |"
+        sep += "---|---|"
+    head += " okta-radius CPU µs/req | FreeRADIUS CPU µs/req | okta-radius accepted / started | FreeRADIUS accepted / started |"
+    sep += "---|---|---|---|"
+    out = [head, sep]
+    ratios = []
+    for i, (a, b) in enumerate(zip(okta, fr), 1):
+        ta, tb = a["report"]["throughput_per_s"], b["report"]["throughput_per_s"]
+        ratio = ta / tb if tb else float("nan")
+        ratios.append(ratio)
+        row = f"| {i} | {a['load'].split()[0]} / {b['load'].split()[0]} | {fmt(ta)} | {fmt(tb)} | {ratio:.2f}x |"
+        if with_p99:
+            row += f" {fmt(a['report']['latency_ms']['p99'], 2)} | {fmt(b['report']['latency_ms']['p99'], 2)} |"
+        row += f" {fmt(cpu_us(a), 1)} | {fmt(cpu_us(b), 1)} |"
+        row += f" {accepted(a, work)} / {a['report']['started']} | {accepted(b, work)} / {b['report']['started']} |"
+        out.append(row)
+    if okta and fr:
+        ma = statistics.median(r["report"]["throughput_per_s"] for r in okta)
+        mb = statistics.median(r["report"]["throughput_per_s"] for r in fr)
+        row = f"| **median** | | **{fmt(ma)}** | **{fmt(mb)}** | **{statistics.median(ratios):.2f}x** |"
+        if with_p99:
+            row += (f" {fmt(statistics.median(r['report']['latency_ms']['p99'] for r in okta), 2)} |"
+                    f" {fmt(statistics.median(r['report']['latency_ms']['p99'] for r in fr), 2)} |")
+        row += (f" {fmt(statistics.median(cpu_us(r) for r in okta), 1)} |"
+                f" {fmt(statistics.median(cpu_us(r) for r in fr), 1)} | | |")
+        out.append(row)
+    return "\n".join(out)
+
+
+def offered_table(rows):
+    rates = sorted({int(r["scenario"].split("-")[1]) for r in rows})
+    out = ["| offered /s | server | achieved /s | p50 ms | p99 ms | p99.9 ms | timeouts | load |",
+           "|---|---|---|---|---|---|---|---|"]
+    for rate in rates:
+        for row in rows:
+            if row["scenario"] == f"offered-{rate}":
+                r = row["report"]
+                lat = r["latency_ms"]
+                out.append(f"| {fmt(rate)} | {row['server']} | {fmt(r['throughput_per_s'])} | {lat['p50']:.2f} |"
+                           f" {lat['p99']:.2f} | {lat['p99.9']:.2f} | {r['timeouts']} | {row['load'].split()[0]} |")
+    return "\n".join(out)
+
+
+def calls_table(rows):
+    names = {
+        "calls-password": ("password only", None),
+        "calls-totp": ("TOTP answered through the challenge", None),
+        "calls-push-10s": ("push approved after 10 s", 10),
+        "calls-push-10s-retransmit": ("push approved after 10 s, every request retransmitted 3 times", 10),
+        "calls-rate-limited": ("password only, org limited to 300 /authn calls per minute", None),
+        "pending-pushes": ("push approved after 20 s (the 20,000 pending pushes run)", 20),
+    }
+    out = ["| flow | logins | outcomes | retransmits sent | Okta calls | calls per login | /authn | factor verify | pushes sent | polls per push per second of waiting |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        if row["scenario"] not in names:
+            continue
+        label, wait = names[row["scenario"]]
+        r = row["report"]
+        okta = r.get("okta") or {}
+        flows = okta.get("flows", {})
+        flow = {"calls-totp": "totp", "calls-push-10s": "push", "calls-push-10s-retransmit": "push",
+                "pending-pushes": "push"}.get(row["scenario"], "password")
+        f = flows.get(flow, {})
+        outcomes = ", ".join(f"{k.split(' ', 1)[1]} {v}" for k, v in sorted(r["outcomes"].items()))
+        polls = "-"
+        if wait and r["completed"]:
+            poll_calls = f.get("factor_verifies", 0) - f.get("pushes_sent", 0)
+            polls = f"{poll_calls / r['completed'] / wait:.2f} ({poll_calls / r['completed']:.1f} polls in {wait} s)"
+        out.append(f"| {label} | {r['started']} | {outcomes} | {r['retransmits']} | {okta.get('total_calls', '-')} |"
+                   f" {okta.get('calls_per_completed', 0):.2f} | {f.get('authn_calls', '-')} | {f.get('factor_verifies', '-')} |"
+                   f" {f.get('pushes_sent', '-')} | {polls} |")
+    return "\n".join(out)
+
+
+def pushes_table(rows, idle, samples):
+    out = ["| pending logins | accepted | timeouts | server socket drops (kernel) | idle RSS | peak RSS | RSS per held login (at the peak) | p50 ms | p99 ms | load |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        r = row["report"]
+        peak_pending = max((s.get("in_flight", 0) for s in samples), default=0)
+        idle_kb = idle.get("idle_rss_kb", 0)
+        peak_kb = idle.get("peak_rss_kb", 0)
+        held = peak_pending or r["started"]
+        per = (peak_kb - idle_kb) * 1024 / held if held else 0
+        out.append(f"| {r['started']:,} (peak in flight {peak_pending:,.0f}) | {accepted(row, 'push'):,} | {r['timeouts']} |"
+                   f" {r.get('server_socket_drops')} | {idle_kb / 1024:.1f} MB | {peak_kb / 1024:.1f} MB | {per / 1024:.1f} KB |"
+                   f" {r['latency_ms']['p50']:.0f} | {r['latency_ms']['p99']:.0f} | {row['load'].split()[0]} |")
+    return "\n".join(out)
+
+
+def machine_table(machine):
+    keys = ["cpu", "cores", "memory_gb", "os", "kernel", "freeradius", "rustc", "date", "load_at_start"]
+    out = ["| | |", "|---|---|"]
+    for key in keys:
+        out.append(f"| {key} | {machine.get(key, '-')} |")
+    return "\n".join(out)
+
+
+def plots(offered, samples, plot_dir):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is missing: no plots", file=sys.stderr)
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for server, colour in (("okta-radius", "tab:blue"), ("freeradius", "tab:red")):
+        rows = sorted((r for r in offered if r["server"] == server), key=lambda r: int(r["scenario"].split("-")[1]))
+        rates = [int(r["scenario"].split("-")[1]) for r in rows]
+        for pct, style in (("p50", ":"), ("p99", "-"), ("p99.9", "--")):
+            axes[0].plot(rates, [r["report"]["latency_ms"][pct] for r in rows], style, color=colour, marker="o",
+                         markersize=3, label=f"{server} {pct}")
+        axes[1].plot(rates, [r["report"]["throughput_per_s"] for r in rows], "-", color=colour, marker="o", label=server)
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("offered password logins per second")
+    axes[0].set_ylabel("latency (ms, log scale)")
+    axes[0].set_title("Latency against offered load\n(simulated Okta, 0 ms added)")
+    axes[0].legend(fontsize=7)
+    axes[0].grid(True, which="both", alpha=0.3)
+    top = max([int(r["scenario"].split("-")[1]) for r in offered] or [1])
+    axes[1].plot([0, top], [0, top], color="grey", alpha=0.4, label="offered")
+    axes[1].set_xlabel("offered password logins per second")
+    axes[1].set_ylabel("answered per second")
+    axes[1].set_title("Throughput against offered load")
+    axes[1].legend(fontsize=8)
+    axes[1].grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(plot_dir, "latency-vs-load.png"), dpi=110)
+    plt.close(fig)
+
+    if samples:
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        peak = max(range(len(samples)), key=lambda i: samples[i]["in_flight"])
+        xs = [s["in_flight"] for s in samples]
+        ys = [s["rss_kb"] / 1024 for s in samples]
+        ax.plot(xs[:peak + 1], ys[:peak + 1], ".-", color="tab:blue",
+                label="okta-radius RSS while logins arrive (every 0.5 s)")
+        ax.plot(xs[peak:], ys[peak:], ".", color="grey", alpha=0.5,
+                label="while they finish (freed memory stays with the allocator)")
+        ax.axhline(200, color="tab:red", linestyle="--", label="target: 200 MB at 20,000")
+        ax.set_xlabel("logins held (requests in flight, each waiting for its push)")
+        ax.set_ylabel("resident memory (MB)")
+        ax.set_title("Memory against pending pushes")
+        ax.set_ylim(0, max(220, max(ys) * 1.1))
+        ax.legend(fontsize=8)
+        ax.grid(True, alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(os.path.join(plot_dir, "rss-vs-pending.png"), dpi=110)
+        plt.close(fig)
+
+
+def replace(text, name, body):
+    pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
+    if not pattern.search(text):
+        print(f"BENCHMARKS.md has no section {name}", file=sys.stderr)
+        return text
+    return pattern.sub(lambda m: m.group(1) + body.strip() + "\n" + m.group(2), text)
+
+
+def main():
+    results, doc, plot_dir = sys.argv[1:4]
+    machine = {}
+    if os.path.exists(os.path.join(results, "machine.json")):
+        with open(os.path.join(results, "machine.json")) as f:
+            machine = json.load(f)
+    status = lines(os.path.join(results, "status.jsonl"))
+    password = lines(os.path.join(results, "password.jsonl"))
+    offered = lines(os.path.join(results, "offered.jsonl"))
+    calls = lines(os.path.join(results, "calls.jsonl"))
+    pushes = lines(os.path.join(results, "pushes.jsonl"))
+    samples = lines(os.path.join(results, "pushes-rss.jsonl"))
+    idle = {}
+    for row in lines(os.path.join(results, "pushes-idle.json")):
+        idle.update(row)
+
+    sections = {
+        "machine": machine_table(machine),
+        "status": comparison(status, "status", "status", False),
+        "password-0": comparison(password, "password-0ms", "password", True),
+        "password-150": comparison(password, "password-150ms", "password", True),
+        "offered": offered_table(offered),
+        "calls": calls_table(calls + pushes),
+        "pushes": pushes_table(pushes, idle, samples),
+    }
+    with open(doc) as f:
+        text = f.read()
+    for name, body in sections.items():
+        text = replace(text, name, body)
+    with open(doc, "w") as f:
+        f.write(text)
+    plots(offered, samples, plot_dir)
+    for name, body in sections.items():
+        print(f"\n### {name}\n{body}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,390 @@
+#!/usr/bin/env bash
+# okta-radius next to FreeRADIUS 3.2, against the same simulated Okta org.
+#
+# Regenerates every table in BENCHMARKS.md and the plots in bench/*.png.
+# Unattended on a fresh Debian 12 machine with Rust stable, as root:
+#   bash bench/run.sh
+# Installs freeradius, freeradius-rest, freeradius-utils (apt) and matplotlib
+# (pip) when missing, builds --release, writes raw results to
+# bench/results/*.jsonl, and stops every process it started.
+#
+# Each comparison runs both servers in the same run, alternating round by
+# round, so machine load affects both sides alike. ROUNDS=N changes the
+# number of rounds (default 3); SECTIONS="compare calls pushes" (default: all
+# three) re-runs only some sections and keeps the other results.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+ROUNDS=${ROUNDS:-3}
+SECTIONS=${SECTIONS:-compare calls pushes}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
+RESULTS=$ROOT/bench/results
+TMP=$(mktemp -d /tmp/okta-radius-bench.XXXXXX)
+SECRET="bench-shared-secret-0123456789"
+TOKEN="bench-api-token"
+SIM=127.0.0.1:18080
+SIM_STATS=http://127.0.0.1:18081/stats
+OKTA_RADIUS=127.0.0.1:11812
+FREERADIUS=127.0.0.1:11813
+PIDS=()
+
+log() { printf '\n== %s (load: %s)\n' "$*" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2; }
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- what the benchmark needs ------------------------------------------------
+if ! command -v freeradius >/dev/null || [ ! -e /usr/lib/freeradius/rlm_rest.so ] \
+    || ! command -v radclient >/dev/null; then
+    log "installing freeradius freeradius-rest freeradius-utils"
+    was_running=$(systemctl is-active freeradius 2>/dev/null || true)
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq freeradius freeradius-rest freeradius-utils >/dev/null
+    # The package starts its own server on 1812; stop what we caused.
+    if [ "$was_running" != active ]; then
+        systemctl stop freeradius 2>/dev/null || true
+    fi
+fi
+if ! command -v curl >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+fi
+if ! python3 -c 'import matplotlib' 2>/dev/null; then
+    log "installing matplotlib"
+    python3 -m pip install -q matplotlib 2>/dev/null \
+        || python3 -m pip install -q --break-system-packages matplotlib
+fi
+
+log "building okta-radius --release"
+cargo build --release --locked -q
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/okta-radius
+export OKTA_RADIUS_BENCH_SECRET=$SECRET
+
+mkdir -p "$RESULTS"
+want compare && rm -f "$RESULTS"/{warmup,status,password,offered}.jsonl
+want calls && rm -f "$RESULTS"/calls.jsonl
+want pushes && rm -f "$RESULTS"/pushes*.json*
+{
+    echo "{\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\",\"cores\":$(nproc),"
+    echo "\"memory_gb\":$(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo),"
+    echo "\"kernel\":\"$(uname -r)\",\"os\":\"$(. /etc/os-release; echo "$PRETTY_NAME")\","
+    echo "\"freeradius\":\"$(freeradius -v 2>/dev/null | grep -m1 -o 'Version [0-9.]*' || echo unknown)\","
+    echo "\"rustc\":\"$(rustc --version)\",\"date\":\"$(date -u +%Y-%m-%dT%H:%MZ)\",\"load_at_start\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+} | tr -d '\n' >"$RESULTS/machine.json"
+
+# --- processes ---------------------------------------------------------------
+start_sim() { # extra `okta-radius sim` options
+    "$BIN" sim --listen "$SIM" --stats-listen 127.0.0.1:18081 --api-token "$TOKEN" \
+        --authn-rate-limit "${SIM_AUTHN_LIMIT:-100000000}" --api-rate-limit 100000000 "$@" >"$TMP/sim.log" 2>&1 &
+    SIM_PID=$!
+    PIDS+=("$SIM_PID")
+    for _ in $(seq 100); do
+        curl -sf "$SIM_STATS" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "the simulated org did not start:" >&2
+    cat "$TMP/sim.log" >&2
+    exit 1
+}
+
+stop() { # pid
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+okta_radius_config() { # push_delay_s
+    cat >"$TMP/okta-radius.toml" <<EOF
+[server]
+listen = ["$OKTA_RADIUS"]
+max_in_flight = 30000
+duplicate_cache_entries = 200000
+status_server_per_second = 1000000
+[okta]
+org_url = "http://$SIM"
+api_token = "$TOKEN"
+[mfa]
+push_timeout_seconds = 60
+[push_limits]
+max_per_minute = 1000
+[log]
+format = "json"
+level = "info"
+[metrics]
+listen = "127.0.0.1:19812"
+[[clients]]
+name = "bench"
+address = "127.0.0.0/8"
+secret = "$SECRET"
+max_in_flight = 30000
+EOF
+}
+
+wait_radius() { # addr
+    for _ in $(seq 100); do
+        if "$BIN" bench --server "$1" --mix status --count 1 --in-flight 1 --timeout-ms 200 --json 2>/dev/null \
+            | grep -q '"completed":1'; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "no RADIUS server answers on $1" >&2
+    exit 1
+}
+
+start_okta_radius() {
+    okta_radius_config
+    "$BIN" serve --config "$TMP/okta-radius.toml" >/dev/null 2>"$TMP/okta-radius.log" &
+    OKTA_PID=$!
+    PIDS+=("$OKTA_PID")
+    wait_radius "$OKTA_RADIUS"
+}
+
+freeradius_config() {
+    local dir=$TMP/freeradius
+    mkdir -p "$dir/log" "$dir/run"
+    : >"$dir/dictionary"
+    cat >"$dir/radiusd.conf" <<EOF
+prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = /var
+sbindir = /usr/sbin
+logdir = $dir/log
+raddbdir = $dir
+radacctdir = $dir/log
+name = freeradius
+confdir = $dir
+modconfdir = $dir
+run_dir = $dir/run
+db_dir = $dir
+libdir = /usr/lib/freeradius
+pidfile = $dir/run/freeradius.pid
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 1048576
+hostname_lookups = no
+log {
+    destination = files
+    file = $dir/log/radius.log
+    auth = no
+}
+security {
+    allow_core_dumps = no
+    max_attributes = 200
+    reject_delay = 0
+    status_server = yes
+}
+thread pool {
+    start_servers = 32
+    max_servers = 256
+    min_spare_servers = 16
+    max_spare_servers = 64
+    max_requests_per_server = 0
+    max_queue_size = 65536
+    auto_limit_acct = no
+}
+client localhost {
+    ipaddr = 127.0.0.1
+    secret = $SECRET
+    require_message_authenticator = yes
+}
+modules {
+    always ok {
+        rcode = ok
+    }
+    always reject {
+        rcode = reject
+    }
+    rest {
+        connect_uri = "http://$SIM"
+        authenticate {
+            uri = "\${..connect_uri}/api/v1/authn"
+            method = 'post'
+            body = 'json'
+            data = '{"username":"%{User-Name}","password":"%{User-Password}"}'
+            force_to = 'plain'
+            timeout = 4.0
+        }
+        pool {
+            start = 32
+            min = 32
+            max = 256
+            spare = 64
+            uses = 0
+            retry_delay = 1
+            lifetime = 0
+            idle_timeout = 60
+        }
+    }
+}
+server bench {
+    listen {
+        type = auth
+        ipaddr = 127.0.0.1
+        port = ${FREERADIUS##*:}
+        # The same receive buffer okta-radius asks for.
+        recv_buff = 8388608
+    }
+    authorize {
+        if (&User-Password) {
+            update control {
+                &Auth-Type := rest
+            }
+        }
+    }
+    authenticate {
+        Auth-Type rest {
+            update control {
+                &REST-HTTP-Header += "Authorization: SSWS $TOKEN"
+            }
+            rest
+            if ((ok || updated) && &reply:REST-HTTP-Body =~ /"status":"SUCCESS"/) {
+                update reply {
+                    &REST-HTTP-Body !* ANY
+                }
+                ok
+            }
+            else {
+                update reply {
+                    &REST-HTTP-Body !* ANY
+                }
+                reject
+            }
+        }
+    }
+    Autz-Type Status-Server {
+        ok
+    }
+}
+EOF
+}
+
+start_freeradius() {
+    freeradius_config
+    freeradius -f -d "$TMP/freeradius" >"$TMP/freeradius.out" 2>&1 &
+    FR_PID=$!
+    PIDS+=("$FR_PID")
+    wait_radius "$FREERADIUS" || { cat "$TMP/freeradius.out" "$TMP/freeradius/log/radius.log" >&2; exit 1; }
+}
+
+cpu_ticks() { # pid -> utime+stime in clock ticks
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# measure FILE SCENARIO SERVER_NAME PID ADDR -- bench options...
+# Appends one JSON line: scenario, server, load, CPU used by the server, the report.
+measure() {
+    local file=$1 scenario=$2 name=$3 pid=$4 addr=$5
+    shift 6
+    local before after load report
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    before=$(cpu_ticks "$pid")
+    report=$("$BIN" bench --server "$addr" --json "$@")
+    after=$(cpu_ticks "$pid")
+    printf '{"scenario":"%s","server":"%s","load":"%s","server_cpu_s":%s,"report":%s}\n' \
+        "$scenario" "$name" "$load" "$(awk -v a="$after" -v b="$before" -v t="$(getconf CLK_TCK)" 'BEGIN{print (a-b)/t}')" "$report" >>"$RESULTS/$file"
+    echo "$report" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("   %-12s %-11s %8.0f/s  p50 %.3f ms  p99 %.3f ms  timeouts %d  %s" % (sys.argv[1], sys.argv[2], r["throughput_per_s"], r["latency_ms"]["p50"], r["latency_ms"]["p99"], r["timeouts"], r["outcomes"]))' "$scenario" "$name" >&2
+}
+
+# --- 1. Status-Server and password logins, both servers ----------------------
+want compare && for latency in 0 150; do
+    log "password logins and Status-Server, simulated Okta latency ${latency} ms"
+    start_sim --users-per-flow 5000 --latency-ms "$latency"
+    start_okta_radius
+    start_freeradius
+    # Warm up both (connection pools, page faults).
+    measure warmup.jsonl warmup okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix password --in-flight 64 --duration 1 --users 5000
+    measure warmup.jsonl warmup freeradius "$FR_PID" "$FREERADIUS" -- --mix password --in-flight 64 --duration 1 --users 5000
+    for round in $(seq "$ROUNDS"); do
+        if [ "$latency" = 0 ]; then
+            for side in okta-radius freeradius; do
+                if [ $side = okta-radius ]; then pid=$OKTA_PID addr=$OKTA_RADIUS; else pid=$FR_PID addr=$FREERADIUS; fi
+                measure status.jsonl "status" $side "$pid" "$addr" -- --mix status --in-flight 256 --sockets 4 --duration 5
+            done
+        fi
+        for side in okta-radius freeradius; do
+            if [ $side = okta-radius ]; then pid=$OKTA_PID addr=$OKTA_RADIUS; else pid=$FR_PID addr=$FREERADIUS; fi
+            # With 150 ms at Okta, more logins must be in flight than FreeRADIUS
+            # has threads (256) to find either server's limit.
+            if [ "$latency" = 0 ]; then window=256; else window=2048; fi
+            measure password.jsonl "password-${latency}ms" $side "$pid" "$addr" -- --mix password --in-flight $window --duration 5 --users 5000
+        done
+    done
+    if [ "$latency" = 0 ]; then
+        log "latency against offered load (password logins, 0 ms Okta)"
+        for rate in 1000 2000 5000 10000 15000 20000; do
+            for side in okta-radius freeradius; do
+                if [ $side = okta-radius ]; then pid=$OKTA_PID addr=$OKTA_RADIUS; else pid=$FR_PID addr=$FREERADIUS; fi
+                measure offered.jsonl "offered-$rate" $side "$pid" "$addr" -- --mix password --rate "$rate" --duration 4 --sockets 8 --users 5000 --timeout-ms 2000
+            done
+        done
+    fi
+    stop "$FR_PID"
+    stop "$OKTA_PID"
+    stop "$SIM_PID"
+done
+
+# --- 2. Okta calls per login by flow, and retransmits -------------------------
+if want calls; then
+log "Okta calls per login by flow; a retransmit storm during a 10 s push"
+start_sim --users-per-flow 2000 --push-delay-ms 10000
+start_okta_radius
+measure calls.jsonl "calls-password" okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix password --rate 200 --count 1000 --users 2000 --okta-stats "$SIM_STATS"
+measure calls.jsonl "calls-totp" okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix totp --rate 100 --count 500 --users 2000 --okta-stats "$SIM_STATS"
+# Alternating: pushes without retransmits, then with 3 retransmits each
+# during the 10 s push (every 2.5 s, like a NAS with a short timeout).
+measure calls.jsonl "calls-push-10s" okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix push --rate 100 --count 500 --users 500 --timeout-ms 40000 --okta-stats "$SIM_STATS"
+measure calls.jsonl "calls-push-10s-retransmit" okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix push --rate 100 --count 500 --users 500 --timeout-ms 40000 --retransmit-ms 2500 --retries 3 --okta-stats "$SIM_STATS"
+stop "$OKTA_PID"
+stop "$SIM_PID"
+
+log "a rate-limited org: 300 /authn calls per minute, 50 logins/s offered for 10 s"
+SIM_AUTHN_LIMIT=300 start_sim --users-per-flow 1000
+start_okta_radius
+measure calls.jsonl "calls-rate-limited" okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix password --rate 50 --count 500 --users 1000 --okta-stats "$SIM_STATS"
+stop "$OKTA_PID"
+stop "$SIM_PID"
+
+fi
+
+# --- 3. 20,000 pending pushes --------------------------------------------------
+if want pushes; then
+log "20,000 logins whose push is approved after 20 s, held at once"
+start_sim --users-per-flow 20000 --push-delay-ms 20000 --shards 3
+start_okta_radius
+rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+echo "{\"idle_rss_kb\":$(rss_kb "$OKTA_PID")}" >"$RESULTS/pushes-idle.json"
+(
+    start=$(date +%s.%N)
+    while kill -0 "$OKTA_PID" 2>/dev/null; do
+        metrics=$(curl -sf http://127.0.0.1:19812/metrics || true)
+        in_flight=$(echo "$metrics" | awk '$1=="radius_requests_in_flight"{print $2}')
+        pending=$(echo "$metrics" | awk '$1=="okta_pushes_pending"{print $2}')
+        printf '{"t":%.2f,"rss_kb":%s,"in_flight":%s,"pending_pushes":%s}\n' "$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN{print a-b}')" \
+            "$(rss_kb "$OKTA_PID" 2>/dev/null || echo 0)" "${in_flight:-0}" "${pending:-0}"
+        sleep 0.5
+    done
+) >"$RESULTS/pushes-rss.jsonl" 2>/dev/null &
+SAMPLER=$!
+PIDS+=("$SAMPLER")
+measure pushes.jsonl "pending-pushes" okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix push --rate 2000 --count 20000 --users 20000 --sockets 100 --timeout-ms 60000 --server-drops --okta-stats "$SIM_STATS"
+echo "{\"peak_rss_kb\":$(awk '/VmHWM/{print $2}' "/proc/$OKTA_PID/status")}" >>"$RESULTS/pushes-idle.json"
+stop "$SAMPLER"
+stop "$OKTA_PID"
+stop "$SIM_PID"
+fi
+
+# --- tables and plots ----------------------------------------------------------
+log "writing BENCHMARKS.md tables and bench/*.png"
+python3 "$ROOT/bench/report.py" "$RESULTS" "$ROOT/BENCHMARKS.md" "$ROOT/bench"
+log "done"

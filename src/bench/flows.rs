@@ -1,0 +1,148 @@
+//! What the load generator sends for each kind of work, and what a reply
+//! means for it: a Status-Server probe, or one step of a login (the password
+//! Access-Request, and for TOTP users the answer to the Access-Challenge).
+//!
+//! A login ends on Access-Accept or Access-Reject; an Access-Challenge with a
+//! State continues it with the user's TOTP code, computed the way the
+//! authenticator app would ([`crate::okta::sim::totp::code`]).
+
+use super::users::{self, Flow, TOTP_SECRET};
+use crate::okta::sim::totp;
+use crate::radius::attribute::{Attribute, types};
+use crate::radius::packet::{Code, EncodeError, Packet, RequestBuilder};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// One unit of work the generator starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// A Status-Server probe (RFC 5997), answered with Access-Accept.
+    Status,
+    /// A login of user `user` of `flow`.
+    Login { flow: Flow, user: u32 },
+}
+
+impl Work {
+    /// The label used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Work::Status => "status",
+            Work::Login { flow, .. } => flow.name(),
+        }
+    }
+}
+
+/// What a reply means for the work it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// The work is over with this reply code.
+    Done(Code),
+    /// Send the next step: the answer to an Access-Challenge with its State.
+    Answer { state: Vec<u8> },
+}
+
+/// The NAS-Identifier every generated request carries.
+const NAS_IDENTIFIER: &str = "okta-radius-bench";
+
+/// The first request of a unit of work, with Message-Authenticator first.
+pub fn first_request(
+    work: Work,
+    identifier: u8,
+    secret: &[u8],
+) -> Result<RequestBuilder, EncodeError> {
+    match work {
+        Work::Status => Ok(RequestBuilder::new(Code::StatusServer, identifier)),
+        Work::Login { flow, user } => {
+            let builder = RequestBuilder::new(Code::AccessRequest, identifier)
+                .text(types::USER_NAME, &users::login(flow, user))
+                .user_password(users::password(flow, user).as_bytes(), secret)?;
+            Ok(builder
+                .text(types::NAS_IDENTIFIER, NAS_IDENTIFIER)
+                .attribute(Attribute::integer(types::NAS_PORT, user)))
+        }
+    }
+}
+
+/// The answer to an Access-Challenge: the TOTP code of the user now.
+pub fn answer_request(
+    work: Work,
+    identifier: u8,
+    secret: &[u8],
+    state: &[u8],
+) -> Result<RequestBuilder, EncodeError> {
+    let Work::Login { flow, user } = work else {
+        return first_request(work, identifier, secret);
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0);
+    let code = totp::code(TOTP_SECRET, now);
+    let builder = RequestBuilder::new(Code::AccessRequest, identifier)
+        .text(types::USER_NAME, &users::login(flow, user))
+        .user_password(code.as_bytes(), secret)?;
+    Ok(builder
+        .text(types::NAS_IDENTIFIER, NAS_IDENTIFIER)
+        .attribute(Attribute::new(types::STATE, state.to_vec())))
+}
+
+/// What `reply` means for `work`. A challenge without a State, or a second
+/// challenge after the answer, ends the work (counted by its code).
+pub fn on_reply(reply: &Packet, answered: bool) -> Next {
+    match reply.code() {
+        Code::AccessChallenge if !answered => match reply.first(types::STATE) {
+            Some(state) => Next::Answer {
+                state: state.to_vec(),
+            },
+            None => Next::Done(Code::AccessChallenge),
+        },
+        code => Next::Done(code),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_challenge_continues_once_and_other_codes_end() {
+        let secret = b"bench-secret";
+        let request = first_request(
+            Work::Login {
+                flow: Flow::Totp,
+                user: 3,
+            },
+            9,
+            secret,
+        )
+        .and_then(|builder| builder.encode(secret))
+        .map(|(bytes, _)| bytes)
+        .unwrap_or_default();
+        let request = Packet::decode(&request).ok();
+        assert_eq!(
+            request.as_ref().and_then(|p| p.text(types::USER_NAME)),
+            Some("totp-3@bench.example")
+        );
+        let Some(request) = request else { return };
+        let challenge = crate::radius::packet::encode_reply(
+            Code::AccessChallenge,
+            &request,
+            &[Attribute::new(types::STATE, b"s1".to_vec())],
+            secret,
+        )
+        .ok()
+        .and_then(|bytes| Packet::decode(&bytes).ok());
+        let Some(challenge) = challenge else {
+            panic!("the challenge encodes")
+        };
+        assert_eq!(
+            on_reply(&challenge, false),
+            Next::Answer {
+                state: b"s1".to_vec()
+            }
+        );
+        assert_eq!(
+            on_reply(&challenge, true),
+            Next::Done(Code::AccessChallenge)
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! The load generator (`okta-radius bench`) against a real server and the
+//! simulated org with the benchmark population: it must count what it sent
+//! and what came back, per flow, and count requests nobody answers as
+//! timeouts. No speed is asserted here; speed lives in BENCHMARKS.md.
+
+mod support;
+
+use okta_radius::bench::users;
+use okta_radius::okta::sim::{self, SimConfig};
+use std::process::Command;
+use std::time::Duration;
+use support::{API_TOKEN, SECRET, TestServer, binary, config_for};
+
+fn bench(server: std::net::SocketAddr, secret: &str, args: &[&str]) -> serde_json::Value {
+    let output = Command::new(binary())
+        .arg("bench")
+        .arg("--server")
+        .arg(server.to_string())
+        .arg("--json")
+        .args(args)
+        .env("OKTA_RADIUS_BENCH_SECRET", secret)
+        .output()
+        .expect("the generator runs");
+    assert!(
+        output.status.success(),
+        "bench failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the report is JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_generator_counts_replies_by_code_and_flow() {
+    let org = sim::start(
+        SimConfig::new(users::population(20, Duration::ZERO), API_TOKEN),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("the simulated org starts");
+    let server = TestServer::start(&config_for(&org.base_url())).await;
+
+    let report = bench(
+        server.radius,
+        SECRET,
+        &[
+            "--mix",
+            "password:2,totp:1,push:1,status:1",
+            "--count",
+            "20",
+            "--in-flight",
+            "5",
+            "--sockets",
+            "2",
+            "--users",
+            "20",
+        ],
+    );
+    assert_eq!(report["started"], 20);
+    assert_eq!(report["completed"], 20);
+    assert_eq!(report["timeouts"], 0);
+    assert_eq!(report["outcomes"]["password Access-Accept"], 8);
+    assert_eq!(report["outcomes"]["totp Access-Accept"], 4);
+    assert_eq!(report["outcomes"]["push Access-Accept"], 4);
+    assert_eq!(report["outcomes"]["status Access-Accept"], 4);
+    // Every TOTP login went through one Access-Challenge.
+    assert_eq!(report["replies"]["Access-Challenge"], 4);
+    assert_eq!(report["replies"]["Access-Accept"], 20);
+    assert_eq!(report["requests_sent"], 24);
+    // Each password login is one /authn call.
+    assert_eq!(
+        org.records()
+            .authn_calls(&users::login(users::Flow::Password, 0)),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unanswered_requests_are_timeouts_and_retransmits_are_counted() {
+    let org = sim::start(
+        SimConfig::new(users::population(5, Duration::ZERO), API_TOKEN),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("the simulated org starts");
+    let server = TestServer::start(&config_for(&org.base_url())).await;
+
+    // A wrong shared secret: the server drops every request silently.
+    let report = bench(
+        server.radius,
+        "not-the-shared-secret",
+        &[
+            "--mix",
+            "password",
+            "--count",
+            "6",
+            "--in-flight",
+            "6",
+            "--users",
+            "5",
+            "--timeout-ms",
+            "400",
+            "--retransmit-ms",
+            "150",
+            "--retries",
+            "1",
+        ],
+    );
+    assert_eq!(report["started"], 6);
+    assert_eq!(report["completed"], 0);
+    assert_eq!(report["timeouts"], 6);
+    assert_eq!(report["retransmits"], 6);
+    assert_eq!(report["replies"], serde_json::json!({}));
+    // Nothing reached Okta's authentication API (the start-up check's
+    // /users/me is the only call).
+    assert_eq!(org.records().calls_to_prefix("/api/v1/authn"), 0);
+}
