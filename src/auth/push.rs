@@ -230,6 +230,7 @@ impl Pushes {
     /// records it as sent.
     pub fn admit(&self, login: &str) -> Result<(), PushRefusal> {
         let now = Instant::now();
+        self.forget_quiet_users(now);
         let entry = self.ledger.entry(login.to_owned()).or_default();
         let Ok(mut ledger) = entry.lock() else {
             return Err(PushRefusal::TooMany);
@@ -251,6 +252,27 @@ impl Pushes {
         }
         ledger.sent.push_back(now);
         Ok(())
+    }
+
+    /// Keeps the ledger bounded: once it is large, users with no push and no
+    /// rejection inside the limits' windows are forgotten (they have nothing
+    /// left to limit).
+    fn forget_quiet_users(&self, now: Instant) {
+        if self.ledger.len() < 10_000 {
+            return;
+        }
+        let memory = self
+            .limits
+            .cooldown_after_reject
+            .max(Duration::from_secs(60));
+        self.ledger.retain(|_, entry| match entry.get_mut() {
+            Ok(user) => {
+                let recent = |at: &Instant| now.duration_since(*at) < memory;
+                user.sent.back().is_some_and(recent)
+                    || user.rejected_at.as_ref().is_some_and(recent)
+            }
+            Err(_) => false,
+        });
     }
 
     pub fn note_rejected(&self, login: &str) {
@@ -335,6 +357,25 @@ mod tests {
         assert_eq!(
             poll_interval(Duration::from_secs(120)),
             Duration::from_secs(5)
+        );
+    }
+
+    #[test]
+    fn the_ledger_forgets_quiet_users_once_large() {
+        let pushes = Pushes::new(PushLimits {
+            cooldown_after_reject: Duration::from_secs(60),
+            max_per_minute: 3,
+        });
+        for i in 0..10_000 {
+            pushes
+                .ledger
+                .insert(format!("user{i}"), Mutex::new(UserPushes::default()));
+        }
+        assert_eq!(pushes.admit("fresh"), Ok(()));
+        assert_eq!(
+            pushes.ledger.len(),
+            1,
+            "users with no recent push are forgotten"
         );
     }
 
