@@ -360,7 +360,7 @@ fi
 # --- 3. 20,000 pending pushes --------------------------------------------------
 if want pushes; then
 log "20,000 logins whose push is approved after 20 s, held at once"
-start_sim --users-per-flow 20000 --push-delay-ms 20000 --shards 3
+start_sim --users-per-flow 20000 --push-delay-ms 20000 --capacity 50000
 start_okta_radius
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 echo "{\"idle_rss_kb\":$(rss_kb "$OKTA_PID")}" >"$RESULTS/pushes-idle.json"

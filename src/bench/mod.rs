@@ -6,7 +6,7 @@
 //! - [`flows`]: what is sent for each kind of work and what replies mean;
 //! - [`users`]: the benchmark population both sides agree on;
 //! - [`report`]: percentiles and output (text or JSON);
-//! - [`sim`] and [`shards`]: the simulated org as a standalone process.
+//! - [`sim`]: the simulated org as a standalone process.
 //!
 //! `bench/run.sh` drives both against okta-radius and FreeRADIUS; the
 //! results are in `BENCHMARKS.md`.
@@ -14,7 +14,6 @@
 pub mod flows;
 pub mod generator;
 pub mod report;
-pub mod shards;
 pub mod sim;
 pub mod users;
 

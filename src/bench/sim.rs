@@ -5,7 +5,6 @@
 //! rate limits, and publishes the org's call counters as JSON on a separate
 //! `/stats` address so the benchmark can compute Okta calls per login.
 
-use super::shards::{self, ShardRouter};
 use super::users::{self, Flow};
 use crate::okta::sim::{self, SimConfig, SimDirectory, SimHandle};
 use serde_json::json;
@@ -44,10 +43,10 @@ pub struct SimArgs {
     /// The API token the org accepts (`Authorization: SSWS <token>`).
     #[arg(long, env = "OKTA_RADIUS_SIM_TOKEN", default_value = "bench-api-token")]
     pub api_token: String,
-    /// Run this many orgs behind one address (each keeps at most 10,000
-    /// open transactions); users are spread by login.
-    #[arg(long, default_value_t = 1)]
-    pub shards: usize,
+    /// Open transactions, and pushes in flight, the org keeps at most (the
+    /// oldest give way first); raise it to hold more logins at once.
+    #[arg(long, default_value_t = 10_000)]
+    pub capacity: usize,
 }
 
 /// Runs the org(s) until interrupted.
@@ -59,54 +58,32 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.users {
         population.extend(SimDirectory::from_toml_file(path)?.users);
     }
-    let shards = args.shards.max(1);
-    let mut orgs: Vec<SimHandle> = Vec::with_capacity(shards);
-    for shard in 0..shards {
-        let mut config = SimConfig::new(population.clone(), args.api_token.clone());
-        config.authn_rate_limit = args.authn_rate_limit.div_ceil(shards as u32);
-        config.api_rate_limit = args.api_rate_limit.div_ceil(shards as u32);
-        // Benchmark users never fail on purpose; keep lockouts out of the way.
-        config.max_failed_attempts = 0;
-        config.max_factor_attempts = 0;
-        let listen = if shards == 1 {
-            args.listen
-        } else {
-            SocketAddr::new(args.listen.ip(), 0)
-        };
-        let org = sim::start(config, listen).await?;
-        org.faults()
-            .set_latency(Duration::from_millis(args.latency_ms));
-        tracing::debug!(shard, url = %org.base_url(), "simulated org shard started");
-        orgs.push(org);
-    }
-    let orgs = Arc::new(orgs);
+    let mut config = SimConfig::new(population, args.api_token.clone());
+    config.authn_rate_limit = args.authn_rate_limit;
+    config.api_rate_limit = args.api_rate_limit;
+    config.capacity = args.capacity;
+    // Benchmark users never fail on purpose; keep lockouts out of the way.
+    config.max_failed_attempts = 0;
+    config.max_factor_attempts = 0;
+    let org = Arc::new(sim::start(config, args.listen).await?);
+    org.faults()
+        .set_latency(Duration::from_millis(args.latency_ms));
 
     let mut servers = tokio::task::JoinSet::new();
-    if shards > 1 {
-        let listener = tokio::net::TcpListener::bind(args.listen).await?;
-        let public = format!("http://{}", listener.local_addr()?);
-        let router = ShardRouter::new(orgs.iter().map(SimHandle::base_url).collect(), public)?;
-        let app = shards::app(Arc::new(router));
-        servers.spawn(async move { axum::serve(listener, app).await });
-    }
     let stats_listener = tokio::net::TcpListener::bind(args.stats_listen).await?;
-    let stats_orgs = orgs.clone();
+    let stats_org = org.clone();
     let per_flow = args.users_per_flow;
     let stats = axum::Router::new().route(
         "/stats",
         axum::routing::get(move || {
-            let orgs = stats_orgs.clone();
-            async move { axum::Json(counters(&orgs, per_flow)) }
+            let org = stats_org.clone();
+            async move { axum::Json(counters(&org, per_flow)) }
         }),
     );
     servers.spawn(async move { axum::serve(stats_listener, stats).await });
     println!(
-        "simulated Okta org at http://{} ({} shard{}), stats at http://{}/stats, {} users per flow",
-        args.listen,
-        shards,
-        if shards == 1 { "" } else { "s" },
-        args.stats_listen,
-        per_flow
+        "simulated Okta org at http://{}, stats at http://{}/stats, {} users per flow",
+        args.listen, args.stats_listen, per_flow
     );
 
     tokio::select! {
@@ -120,22 +97,17 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
 
 /// The org's call counters: every call, and per flow the calls its
 /// benchmark users caused.
-fn counters(orgs: &[SimHandle], per_flow: u32) -> serde_json::Value {
-    let mut total = 0;
+fn counters(org: &SimHandle, per_flow: u32) -> serde_json::Value {
+    let records = org.records();
+    let total = records.total_calls();
     let mut flows = serde_json::Map::new();
-    for org in orgs {
-        total += org.records().total_calls();
-    }
     for flow in Flow::ALL {
         let (mut authn, mut verifies, mut pushes) = (0, 0, 0);
         for index in 0..per_flow {
             let login = users::login(flow, index);
-            for org in orgs {
-                let records = org.records();
-                authn += records.authn_calls(&login);
-                verifies += records.factor_verifies(&login);
-                pushes += records.pushes_sent(&login);
-            }
+            authn += records.authn_calls(&login);
+            verifies += records.factor_verifies(&login);
+            pushes += records.pushes_sent(&login);
         }
         flows.insert(
             flow.name().to_owned(),

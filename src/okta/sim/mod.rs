@@ -119,6 +119,9 @@ pub struct SimConfig {
     pub factor_list_spelling: FactorListSpelling,
     /// Login of the admin that owns the API tokens (`/api/v1/users/me`).
     pub admin_login: String,
+    /// Open transactions, and pushes in flight, the org keeps at most (the
+    /// oldest give way first).
+    pub capacity: usize,
 }
 
 impl SimConfig {
@@ -141,6 +144,7 @@ impl SimConfig {
             group_page_size: 200,
             factor_list_spelling: FactorListSpelling::Factors,
             admin_login: "radius-service@example.com".to_owned(),
+            capacity: 10_000,
         }
     }
 }
@@ -194,8 +198,8 @@ pub async fn start(config: SimConfig, listen: SocketAddr) -> std::io::Result<Sim
         api_tokens: api_token::ApiTokens::new(config.api_tokens),
         oauth: oauth::SimOAuthApps::new(&format!("http://{addr}"), config.oauth),
         users: UserStore::new(config.users, config.max_failed_attempts),
-        transactions: Transactions::new(config.state_token_lifetime),
-        pushes: Pushes::default(),
+        transactions: Transactions::new(config.state_token_lifetime, config.capacity),
+        pushes: Pushes::new(config.capacity),
         factors: FactorRuntime::new(config.max_factor_attempts, config.code_resend_interval),
         records: SimRecords::default(),
         faults: SimFaults::default(),

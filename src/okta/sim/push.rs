@@ -19,8 +19,6 @@ use super::users::{SimFactor, SimPushResponse};
 
 /// Okta Verify gives up on an unanswered push after five minutes.
 const PUSH_LIFETIME: Duration = Duration::from_secs(300);
-/// Pushes kept at most; the oldest give way first.
-const MAX_PUSHES: usize = 10_000;
 
 /// Where a push stands after a poll.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,12 +76,20 @@ impl Push {
 }
 
 /// The org's pushes in flight, by a key naming the transaction and factor.
-#[derive(Default)]
 pub(crate) struct Pushes {
     pending: Mutex<HashMap<String, Push>>,
+    /// Pushes kept at most; the oldest give way first.
+    capacity: usize,
 }
 
 impl Pushes {
+    pub fn new(capacity: usize) -> Pushes {
+        Pushes {
+            pending: Mutex::default(),
+            capacity: capacity.max(1),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Push>> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -118,7 +124,7 @@ impl Pushes {
         };
         let status = push.status();
         let mut pending = self.lock();
-        if pending.len() >= MAX_PUSHES {
+        if pending.len() >= self.capacity {
             pending.retain(|_, push| push.sent.elapsed() < PUSH_LIFETIME);
             let oldest = pending
                 .iter()
@@ -182,7 +188,7 @@ mod tests {
 
     #[test]
     fn answers_after_the_configured_polls() {
-        let pushes = Pushes::default();
+        let pushes = Pushes::new(10);
         let waiting = PushStatus::Waiting {
             correct_answer: None,
         };
@@ -202,7 +208,7 @@ mod tests {
 
     #[test]
     fn tests_decide_and_cancel_pushes() {
-        let pushes = Pushes::default();
+        let pushes = Pushes::new(10);
         pushes.send("tx#1".into(), "A@x", &push(SimPushResponse::Wait, 1), false);
         assert!(matches!(
             pushes.poll("tx#1"),
@@ -219,7 +225,7 @@ mod tests {
 
     #[test]
     fn number_matching_appears_from_the_configured_poll() {
-        let pushes = Pushes::default();
+        let pushes = Pushes::new(10);
         let mut factor = push(SimPushResponse::Approve, 3);
         factor.number_challenge = true;
         factor.number_after_polls = 2;

@@ -15,9 +15,6 @@ use serde_json::Value;
 use super::ids;
 use super::time::okta_timestamp;
 
-/// Transactions kept at most; the oldest give way first.
-const MAX_TRANSACTIONS: usize = 10_000;
-
 /// What the org knows of a transaction besides its last answer.
 #[derive(Debug, Clone)]
 pub(crate) struct TxContext {
@@ -38,13 +35,16 @@ struct Transaction {
 pub(crate) struct Transactions {
     open: Mutex<HashMap<String, Transaction>>,
     lifetime: Duration,
+    /// Transactions kept at most; expired ones go first, then the oldest.
+    capacity: usize,
 }
 
 impl Transactions {
-    pub fn new(lifetime: Duration) -> Transactions {
+    pub fn new(lifetime: Duration, capacity: usize) -> Transactions {
         Transactions {
             open: Mutex::new(HashMap::new()),
             lifetime,
+            capacity: capacity.max(1),
         }
     }
 
@@ -59,8 +59,12 @@ impl Transactions {
         self.stamp(&mut answer, &token);
         let mut open = self.lock();
         let now = Instant::now();
-        open.retain(|_, transaction| transaction.expires > now);
-        if open.len() >= MAX_TRANSACTIONS {
+        // Expired transactions are refused when used; they are swept only
+        // when the org is full, so opening one stays cheap.
+        if open.len() >= self.capacity {
+            open.retain(|_, transaction| transaction.expires > now);
+        }
+        if open.len() >= self.capacity {
             let oldest = open
                 .iter()
                 .min_by_key(|(_, transaction)| transaction.expires)
@@ -107,6 +111,10 @@ impl Transactions {
     pub fn advance(&self, token: &str, mut answer: Value) -> Option<Value> {
         let mut open = self.lock();
         let transaction = open.get_mut(token)?;
+        if transaction.expires <= Instant::now() {
+            open.remove(token);
+            return None;
+        }
         self.stamp(&mut answer, token);
         transaction.state = answer.clone();
         transaction.expires = Instant::now() + self.lifetime;
@@ -140,7 +148,7 @@ mod tests {
 
     #[test]
     fn open_then_recover_then_expire() {
-        let transactions = Transactions::new(Duration::from_secs(300));
+        let transactions = Transactions::new(Duration::from_secs(300), 10);
         let answer = transactions.open(serde_json::json!({"status": "MFA_REQUIRED"}), context());
         let token = answer["stateToken"].as_str().expect("token").to_owned();
         let again = transactions.current(&token).expect("live");
@@ -158,9 +166,21 @@ mod tests {
         assert!(transactions.end(&token).is_some());
         assert!(transactions.current(&token).is_none());
 
-        let short = Transactions::new(Duration::ZERO);
+        let short = Transactions::new(Duration::ZERO, 10);
         let answer = short.open(serde_json::json!({"status": "PASSWORD_EXPIRED"}), context());
         let token = answer["stateToken"].as_str().expect("token").to_owned();
         assert!(short.current(&token).is_none());
+    }
+
+    #[test]
+    fn a_full_org_forgets_its_oldest_transaction() {
+        let transactions = Transactions::new(Duration::from_secs(300), 2);
+        let token = |answer: Value| answer["stateToken"].as_str().expect("token").to_owned();
+        let first = token(transactions.open(serde_json::json!({}), context()));
+        let second = token(transactions.open(serde_json::json!({}), context()));
+        let third = token(transactions.open(serde_json::json!({}), context()));
+        assert!(transactions.current(&first).is_none());
+        assert!(transactions.current(&second).is_some());
+        assert!(transactions.current(&third).is_some());
     }
 }
