@@ -6,6 +6,7 @@
 //! Any replica holding the same State key can continue the login: what is
 //! not in the State is asked of Okta again (the factor list, a push's status).
 
+use super::deadline;
 use super::factors::offer_for_code;
 use super::state::{Binding, StateError, Step};
 use super::typed::{self, MenuAnswer};
@@ -43,7 +44,9 @@ pub async fn answer(
         None => return Decision::reject("password_malformed", "The answer could not be read."),
     };
     match challenge.step {
-        Step::Menu { state_token } => menu_choice(auth, request, &state_token, &typed).await,
+        Step::Menu { state_token } => {
+            Box::pin(menu_choice(auth, request, &state_token, &typed)).await
+        }
         Step::Code {
             state_token,
             verify_path,
@@ -68,15 +71,20 @@ pub async fn answer(
         Step::Push {
             state_token,
             poll_path,
-        } => push_follow_up(auth, request, &state_token, &poll_path).await,
+        } => Box::pin(push_follow_up(auth, request, &state_token, &poll_path)).await,
         Step::DirectCode {
             user_id,
             factor_id,
             kind,
             tries,
-        } => direct::verify_code(auth, request, &user_id, &factor_id, kind, tries, &typed).await,
+        } => {
+            Box::pin(direct::verify_code(
+                auth, request, &user_id, &factor_id, kind, tries, &typed,
+            ))
+            .await
+        }
         Step::DirectPush { user_id, poll_path } => {
-            direct::push_follow_up(auth, request, &user_id, &poll_path).await
+            Box::pin(direct::push_follow_up(auth, request, &user_id, &poll_path)).await
         }
     }
 }
@@ -99,7 +107,7 @@ async fn menu_choice(
     typed: &str,
 ) -> Decision {
     // The factor list is not in the State: ask Okta for the transaction.
-    let current = match tokio::time::timeout_at(
+    let current = match deadline::within(
         request.deadline,
         auth.okta.authn_state(state_token, request.forwarded_for),
     )
@@ -111,10 +119,11 @@ async fn menu_choice(
         }
         Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
     };
-    let offers = mfa::offers(request, &current.body);
+    let mut offers = mfa::offers(request, &current.body);
+    drop(current);
     let chosen = match typed::menu_answer(typed) {
-        MenuAnswer::Number(n) if n >= 1 && n <= offers.len() => Some(&offers[n - 1]),
-        MenuAnswer::Kind(kind) => offers.iter().find(|offer| offer.kind == kind),
+        MenuAnswer::Number(n) if n >= 1 && n <= offers.len() => Some(n - 1),
+        MenuAnswer::Kind(kind) => offers.iter().position(|offer| offer.kind == kind),
         MenuAnswer::Code(code) => {
             return match offer_for_code(&offers, &code) {
                 Some(offer) => {
@@ -140,7 +149,11 @@ async fn menu_choice(
         _ => None,
     };
     match chosen {
-        Some(offer) => mfa::start_factor(auth, request, state_token, offer).await,
+        Some(index) => {
+            let offer = offers.swap_remove(index);
+            drop(offers);
+            Box::pin(mfa::start_factor(auth, request, state_token, offer)).await
+        }
         None => menu_again(auth, request, state_token, &offers),
     }
 }
@@ -178,7 +191,7 @@ async fn resend(
         kind,
         tries,
     };
-    match tokio::time::timeout_at(
+    match deadline::within(
         request.deadline,
         auth.okta
             .resend_factor(&href, state_token, request.forwarded_for),
@@ -210,7 +223,14 @@ async fn push_follow_up(
     if let Some(watch) = auth.pushes.pending(&request.login)
         && watch.is_transaction(state_token)
     {
-        return mfa::answer_push(auth, request, &watch, request.client.mfa.push_mode, false).await;
+        return Box::pin(mfa::answer_push(
+            auth,
+            request,
+            &watch,
+            request.client.mfa.push_mode,
+            false,
+        ))
+        .await;
     }
     let href = mfa::link_href(auth, poll_path);
     let verify = FactorVerify {
@@ -218,7 +238,7 @@ async fn push_follow_up(
         pass_code: None,
         answer: None,
     };
-    let first = match tokio::time::timeout_at(
+    let first = match deadline::within(
         request.deadline,
         auth.okta
             .verify_factor(&href, &verify, request.forwarded_for),
@@ -241,5 +261,12 @@ async fn push_follow_up(
         request.forwarded_for,
         settings.push_timeout,
     );
-    mfa::answer_push(auth, request, &watch, settings.push_mode, false).await
+    Box::pin(mfa::answer_push(
+        auth,
+        request,
+        &watch,
+        settings.push_mode,
+        false,
+    ))
+    .await
 }

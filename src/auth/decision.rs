@@ -2,8 +2,10 @@
 //! needs to explain it. The server turns a decision into reply bytes; nothing
 //! here knows about sockets.
 
+use super::push::PushWatch;
 use crate::radius::attribute::{Attribute, types};
 use crate::radius::packet::Code;
+use std::sync::Arc;
 
 /// The kind of answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,20 @@ pub struct Decision {
     pub login: Option<String>,
     /// `X-Okta-Request-Id` of the call that decided, for Okta's System Log.
     pub okta_request_id: Option<String>,
+    /// Not decided yet: a push was sent and the request waits for it. Only
+    /// the conversation's entry point waits, once every step that led to
+    /// the push has returned, so a held login keeps nothing else in memory.
+    pub push: Option<PushHold>,
+}
+
+/// The push a request waits for (see [`Decision::push`]).
+#[derive(Clone)]
+pub struct PushHold(pub Arc<PushWatch>);
+
+impl std::fmt::Debug for PushHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PushHold").field(&self.0.login).finish()
+    }
 }
 
 impl Decision {
@@ -59,6 +75,7 @@ impl Decision {
             reason,
             login: None,
             okta_request_id: None,
+            push: None,
         }
     }
 
@@ -70,6 +87,7 @@ impl Decision {
             reason,
             login: None,
             okta_request_id: None,
+            push: None,
         }
     }
 
@@ -83,6 +101,15 @@ impl Decision {
             reason,
             login: None,
             okta_request_id: None,
+            push: None,
+        }
+    }
+
+    /// The request waits for `watch`, the push it sent or joined.
+    pub fn hold_for_push(watch: Arc<PushWatch>) -> Decision {
+        Decision {
+            push: Some(PushHold(watch)),
+            ..Decision::silence("push_pending")
         }
     }
 
@@ -99,6 +126,7 @@ impl Decision {
             reason,
             login: None,
             okta_request_id: None,
+            push: None,
         }
     }
 

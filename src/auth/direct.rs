@@ -6,6 +6,7 @@
 //! is no authentication transaction, so the user is looked up and the factor
 //! verified through the management API with the service-account credentials.
 
+use super::deadline;
 use super::factors::{FactorKind, Offer, offer_for_code, render_label};
 use super::push::poll_interval;
 use super::state::Step;
@@ -20,9 +21,7 @@ use std::collections::HashMap;
 /// Starts an MFA-only login with what the user typed as the password.
 pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretString) -> Decision {
     let typed = typed.expose_secret().trim().to_owned();
-    let user = match tokio::time::timeout_at(request.deadline, auth.okta.find_user(&request.login))
-        .await
-    {
+    let user = match deadline::within(request.deadline, auth.okta.find_user(&request.login)).await {
         Ok(Ok(reply)) => reply.body,
         Ok(Err(error)) if error.code() == Some("E0000007") => {
             return Decision::reject("unknown_user", messages::WRONG_PASSWORD);
@@ -36,9 +35,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
     ) {
         return Decision::reject("user_not_active", messages::LOCKED_OUT);
     }
-    let factors = match tokio::time::timeout_at(request.deadline, auth.okta.user_factors(&user.id))
-        .await
-    {
+    let factors = match deadline::within(request.deadline, auth.okta.user_factors(&user.id)).await {
         Ok(Ok(reply)) => reply.body,
         Ok(Err(error)) => return failure::decide_failure(&error, request.client.on_okta_failure),
         Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
@@ -87,7 +84,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
         FactorKind::Push => start_push(auth, request, &user.id, &offer.factor.id, &profile).await,
         kind if kind.is_sent() => {
             let verify = UserFactorVerify::default();
-            match tokio::time::timeout_at(
+            match deadline::within(
                 request.deadline,
                 auth.okta.verify_user_factor(
                     &user.id,
@@ -186,7 +183,7 @@ async fn verify_with_profile(
             ..UserFactorVerify::default()
         }
     };
-    match tokio::time::timeout_at(
+    match deadline::within(
         request.deadline,
         auth.okta
             .verify_user_factor(user_id, factor_id, &verify, request.forwarded_for),
@@ -248,7 +245,7 @@ async fn start_push(
         };
     }
     let verify = UserFactorVerify::default();
-    let sent = match tokio::time::timeout_at(
+    let sent = match deadline::within(
         request.deadline,
         auth.okta
             .verify_user_factor(user_id, factor_id, &verify, request.forwarded_for),
@@ -313,7 +310,7 @@ async fn poll_until(
     let href = mfa::link_href(auth, poll_path);
     let started = tokio::time::Instant::now();
     loop {
-        match tokio::time::timeout_at(until, auth.okta.poll_user_factor(&href)).await {
+        match deadline::within(until, auth.okta.poll_user_factor(&href)).await {
             Ok(Ok(reply)) => match reply.body.factor_result {
                 FactorResult::Success => {
                     return auth

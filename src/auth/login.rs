@@ -7,6 +7,7 @@
 //! branches on `status` and `errorCode`, never on summary text.
 
 use super::access_request::{self, PapLogin};
+use super::deadline;
 use super::typed::{self, InlineFactor};
 use super::{Authenticator, Decision, Request, direct, failure, messages, mfa, throttle};
 use crate::okta::authn::{AuthnResponse, AuthnStatus};
@@ -23,7 +24,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
             Err(problem) => return Decision::reject(problem.reason(), problem.reply_message()),
         };
     if !request.client.okta_primary_auth {
-        return direct::start(auth, request, &password).await;
+        return Box::pin(direct::start(auth, request, &password)).await;
     }
     let mfa_settings = &request.client.mfa;
     let (password, inline) = if mfa_settings.inline {
@@ -46,7 +47,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
     let options = AuthnOptions {
         warn_before_password_expired: mfa_settings.password_warn_message,
     };
-    let reply = match tokio::time::timeout_at(
+    let reply = match deadline::within(
         request.deadline,
         auth.okta.primary_authn_with(&primary, options),
     )
@@ -84,7 +85,7 @@ pub(super) async fn route(
     let body = reply.body;
     match &body.status {
         AuthnStatus::Success => {
-            let decision = success(auth, request, &body, "okta_success").await;
+            let decision = Box::pin(success(auth, request, &body, "okta_success")).await;
             match warning {
                 Some(text) if decision.verdict == super::Verdict::Accept => {
                     decision.with_message(&text)
@@ -97,7 +98,7 @@ pub(super) async fn route(
             let Some(state_token) = body.state_token.clone() else {
                 return Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED);
             };
-            match tokio::time::timeout_at(request.deadline, auth.okta.skip(&state_token)).await {
+            match deadline::within(request.deadline, auth.okta.skip(&state_token)).await {
                 Ok(Ok(next)) => {
                     let text = messages::password_warn(days);
                     Box::pin(route(auth, request, next, inline, Some(text))).await
@@ -108,7 +109,7 @@ pub(super) async fn route(
                 Err(_) => failure::decide_timeout(request.client.on_okta_failure),
             }
         }
-        AuthnStatus::MfaRequired => mfa::begin(auth, request, &body, inline).await,
+        AuthnStatus::MfaRequired => Box::pin(mfa::begin(auth, request, body, inline)).await,
         AuthnStatus::MfaEnroll | AuthnStatus::MfaEnrollActivate => {
             if let Some(token) = &body.state_token {
                 auth.cancel(token).await;

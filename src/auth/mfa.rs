@@ -5,6 +5,7 @@
 //! Only factors RADIUS can carry are offered; a single usable factor is used
 //! without a menu; with auto-push, a push goes out right after the password.
 
+use super::deadline;
 use super::factors::{FactorKind, Offer, offer_for_code, render_label};
 use super::push::{PushRefusal, PushStatus, PushWatch};
 use super::state::Step;
@@ -72,59 +73,73 @@ pub fn link_href(auth: &Authenticator, path: &str) -> String {
 }
 
 /// Starts the second factor after MFA_REQUIRED.
+///
+/// Okta's answer (every factor, the user's profile) is let go as soon as the
+/// factor is chosen, and only that factor is kept: a login then holds little
+/// memory while its push waits.
 pub async fn begin(
     auth: &Authenticator,
     request: &Request<'_>,
-    body: &AuthnResponse,
+    body: AuthnResponse,
     inline: Option<InlineFactor>,
 ) -> Decision {
     let Some(state_token) = body.state_token.clone() else {
         return Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED);
     };
-    let offers = offers(request, body);
+    let offers = offers(request, &body);
+    drop(body);
     if offers.is_empty() {
         auth.cancel(&state_token).await;
         return Decision::reject("no_usable_factor", messages::NO_USABLE_FACTOR);
     }
     match inline {
-        Some(InlineFactor::Code(code)) => match offer_for_code(&offers, &code) {
-            Some(offer) => {
-                let verify_path = offer
-                    .factor
-                    .verify_href()
-                    .map(link_path)
-                    .unwrap_or_default();
-                verify_code(
-                    auth,
-                    request,
-                    &state_token,
-                    &verify_path,
-                    offer.kind,
-                    0,
-                    &SecretString::from(code),
-                )
-                .await
+        Some(InlineFactor::Code(code)) => {
+            let factor = offer_for_code(&offers, &code).map(|offer| {
+                let path = offer.factor.verify_href().map(link_path);
+                (path.unwrap_or_default(), offer.kind)
+            });
+            drop(offers);
+            match factor {
+                Some((verify_path, kind)) => {
+                    let code = SecretString::from(code);
+                    Box::pin(verify_code(
+                        auth,
+                        request,
+                        &state_token,
+                        &verify_path,
+                        kind,
+                        0,
+                        &code,
+                    ))
+                    .await
+                }
+                None => {
+                    auth.cancel(&state_token).await;
+                    Decision::reject("no_code_factor", messages::FACTOR_NOT_ALLOWED)
+                }
             }
-            None => {
-                auth.cancel(&state_token).await;
-                Decision::reject("no_code_factor", messages::FACTOR_NOT_ALLOWED)
+        }
+        Some(InlineFactor::Kind(kind)) => {
+            let chosen = offers.into_iter().find(|offer| offer.kind == kind);
+            match chosen {
+                Some(offer) => Box::pin(start_factor(auth, request, &state_token, offer)).await,
+                None => {
+                    auth.cancel(&state_token).await;
+                    Decision::reject("factor_not_offered", messages::FACTOR_NOT_ALLOWED)
+                }
             }
-        },
-        Some(InlineFactor::Kind(kind)) => match offers.iter().find(|offer| offer.kind == kind) {
-            Some(offer) => start_factor(auth, request, &state_token, offer).await,
-            None => {
-                auth.cancel(&state_token).await;
-                Decision::reject("factor_not_offered", messages::FACTOR_NOT_ALLOWED)
-            }
-        },
+        }
         None => {
-            if request.client.mfa.auto_push
-                && let Some(push) = offers.iter().find(|offer| offer.kind == FactorKind::Push)
-            {
-                return start_factor(auth, request, &state_token, push).await;
-            }
-            if offers.len() == 1 {
-                return start_factor(auth, request, &state_token, &offers[0]).await;
+            let auto_push = request.client.mfa.auto_push
+                && offers.iter().any(|offer| offer.kind == FactorKind::Push);
+            if auto_push || offers.len() == 1 {
+                let chosen = offers
+                    .into_iter()
+                    .find(|offer| !auto_push || offer.kind == FactorKind::Push);
+                return match chosen {
+                    Some(offer) => Box::pin(start_factor(auth, request, &state_token, offer)).await,
+                    None => Decision::reject("no_usable_factor", messages::NO_USABLE_FACTOR),
+                };
             }
             auth.challenge(
                 request,
@@ -141,7 +156,7 @@ pub async fn start_factor(
     auth: &Authenticator,
     request: &Request<'_>,
     state_token: &SecretString,
-    offer: &Offer,
+    offer: Offer,
 ) -> Decision {
     let Some(verify_href) = offer.factor.verify_href() else {
         return Decision::reject("factor_not_offered", messages::FACTOR_NOT_ALLOWED);
@@ -154,7 +169,12 @@ pub async fn start_factor(
         tries: 0,
     };
     match offer.kind {
-        FactorKind::Push => start_push(auth, request, state_token, verify_href).await,
+        FactorKind::Push => {
+            // Only the link is kept while the push waits, not the factor.
+            let href = verify_href.to_owned();
+            drop(offer);
+            Box::pin(start_push(auth, request, state_token, &href)).await
+        }
         FactorKind::YubiKey => auth.challenge(
             request,
             "challenge_code",
@@ -188,7 +208,7 @@ pub async fn start_factor(
                 pass_code: None,
                 answer: None,
             };
-            let sent = tokio::time::timeout_at(
+            let sent = deadline::within(
                 request.deadline,
                 auth.okta
                     .verify_factor(verify_href, &verify, request.forwarded_for),
@@ -285,7 +305,7 @@ pub async fn verify_code(
             },
         ))
     };
-    match tokio::time::timeout_at(
+    match deadline::within(
         request.deadline,
         auth.okta
             .verify_factor(&href, &verify, request.forwarded_for),
@@ -302,7 +322,7 @@ pub async fn verify_code(
                     }
                 };
             }
-            finish(auth, request, reply, "mfa_code_accepted").await
+            Box::pin(finish(auth, request, reply, "mfa_code_accepted")).await
         }
         Ok(Err(error)) => match error.code() {
             Some("E0000068") => match retry(tries + 1, "wrong_code", messages::WRONG_CODE_RETRY) {
@@ -360,7 +380,7 @@ pub async fn start_push(
         // A second login while a push is pending joins it: no second push.
         auth.cancel(state_token).await;
         tracing::info!(user = %request.login, "joining the push already pending for this user");
-        return answer_push(auth, request, &pending, settings.push_mode, true).await;
+        return Decision::hold_for_push(pending);
     }
     match auth.pushes.admit(&request.login) {
         Ok(()) => {}
@@ -380,7 +400,7 @@ pub async fn start_push(
         pass_code: None,
         answer: None,
     };
-    let first = match tokio::time::timeout_at(
+    let first = match deadline::within(
         request.deadline,
         auth.okta
             .verify_factor(verify_href, &verify, request.forwarded_for),
@@ -407,9 +427,7 @@ pub async fn start_push(
         request.forwarded_for,
         settings.push_timeout,
     );
-    answer_push(auth, request, &watch, settings.push_mode, true)
-        .await
-        .with_okta_request_id(first.request_id)
+    Decision::hold_for_push(watch).with_okta_request_id(first.request_id)
 }
 
 /// Answers a request about a pending push: waits for it (wait mode, or a
@@ -432,7 +450,11 @@ pub async fn answer_push(
     // follow-up waits for the outcome (the number is already on screen).
     // Polls draw on the Okta budget up to this request's own answer time,
     // which in wait mode is the push hold, not the ordinary deadline.
-    let status = crate::okta::budget::with_deadline(until, watch.wait(until, first_request)).await;
+    let status = Box::pin(crate::okta::budget::with_deadline(
+        until,
+        watch.wait(until, first_request),
+    ))
+    .await;
     match status {
         PushStatus::Approved(body) => {
             let reply = OktaReply {
@@ -441,7 +463,7 @@ pub async fn answer_push(
                 rate_limit: None,
                 http_status: 200,
             };
-            finish(auth, request, reply, "mfa_push_approved").await
+            Box::pin(finish(auth, request, reply, "mfa_push_approved")).await
         }
         PushStatus::Rejected => {
             auth.pushes.note_rejected(&request.login);

@@ -10,6 +10,7 @@
 
 pub mod access_request;
 pub mod challenge;
+pub mod deadline;
 pub mod decision;
 pub mod direct;
 pub mod factors;
@@ -31,7 +32,7 @@ use crate::radius::attribute::types;
 use crate::radius::dictionary::Dictionary;
 use crate::radius::packet::Packet;
 use dashmap::DashMap;
-pub use decision::{Decision, Verdict};
+pub use decision::{Decision, PushHold, Verdict};
 use policy::{Authorization, CompiledPolicy, Subject};
 use push::Pushes;
 use secrecy::SecretString;
@@ -188,9 +189,20 @@ impl Authenticator {
         let decision = match packet.first(types::STATE) {
             Some(state) => {
                 let state = state.to_vec();
-                challenge::answer(self, &request, packet, &state).await
+                Box::pin(challenge::answer(self, &request, packet, &state)).await
             }
-            None => login::start(self, &request, packet).await,
+            None => Box::pin(login::start(self, &request, packet)).await,
+        };
+        // A push was sent (or joined): wait for it here, where nothing of
+        // the steps that led to it is held any more.
+        let decision = match decision.push.clone() {
+            Some(PushHold(watch)) => {
+                let mode = request.client.mfa.push_mode;
+                Box::pin(mfa::answer_push(self, &request, &watch, mode, true))
+                    .await
+                    .with_okta_request_id(decision.okta_request_id)
+            }
+            None => decision,
         };
         let login = request.login.clone();
         match decision.login {
@@ -259,7 +271,7 @@ impl Authenticator {
     /// Cancels an Okta transaction that will not be finished, so nothing can
     /// complete it later. Failures are only logged: the login ends anyway.
     async fn cancel(&self, state_token: &SecretString) {
-        if let Err(error) = self.okta.cancel(state_token).await {
+        if let Err(error) = Box::pin(self.okta.cancel(state_token)).await {
             tracing::debug!(%error, "cancelling an Okta transaction failed");
         }
     }
@@ -320,7 +332,7 @@ impl Authenticator {
                 tracing::warn!(user = %request.login, "Okta's answer names no user id; groups cannot be checked");
                 return failure::decide_timeout(request.client.on_okta_failure);
             };
-            match tokio::time::timeout_at(
+            match deadline::within(
                 request
                     .deadline
                     .max(Instant::now() + Duration::from_secs(2)),

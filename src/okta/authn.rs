@@ -130,9 +130,9 @@ pub struct AuthnResponse {
     #[serde(default, deserialize_with = "optional_secret")]
     pub session_token: Option<SecretString>,
     #[serde(rename = "_embedded")]
-    pub embedded: Option<Embedded>,
+    pub embedded: Option<Box<Embedded>>,
     #[serde(rename = "_links")]
-    pub links: Option<AuthnLinks>,
+    pub links: Option<Box<AuthnLinks>>,
 }
 
 impl AuthnResponse {

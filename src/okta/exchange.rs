@@ -191,7 +191,15 @@ impl OktaClient {
     }
 
     /// The one place that talks HTTP (see the module documentation).
+    ///
+    /// The call runs in its own allocation, freed when it ends: a login
+    /// waiting between calls (a held push) then costs only its own state,
+    /// not the size of an HTTP exchange in every future that awaits one.
     pub(crate) async fn exchange_raw(&self, call: Request<'_>) -> Result<RawAnswer, OktaError> {
+        Box::pin(self.send_and_read(call)).await
+    }
+
+    async fn send_and_read(&self, call: Request<'_>) -> Result<RawAnswer, OktaError> {
         let Request {
             kind,
             method,

@@ -18,7 +18,9 @@
 //!   into a 429;
 //! - a cap on concurrent requests (`okta.max_concurrent`) and a per-user
 //!   limiter for primary authentication ([`per_user`]) delay rather than
-//!   send a call Okta would refuse.
+//!   send a call Okta would refuse;
+//! - push polls may hold at most half of the concurrent slots, so thousands
+//!   of pending pushes cannot queue ahead of a new login's `/authn`.
 
 pub mod buckets;
 pub mod per_user;
@@ -50,8 +52,10 @@ tokio::task_local! {
 /// Runs `future` with `deadline` as the time by which its Okta calls must be
 /// answered: the budget never makes a call wait past it. Nested calls
 /// replace the deadline for their inner future.
-pub async fn with_deadline<F: Future>(deadline: Instant, future: F) -> F::Output {
-    DEADLINE.scope(deadline, future).await
+pub fn with_deadline<F: Future>(deadline: Instant, future: F) -> impl Future<Output = F::Output> {
+    // Not an `async fn`: that would hold `future` twice, as its argument and
+    // inside the scope it awaits.
+    DEADLINE.scope(deadline, future)
 }
 
 /// The deadline set by [`with_deadline`] around the current task, if any.
@@ -165,6 +169,8 @@ pub struct Budget {
     default_wait: Duration,
     buckets: [BucketState; 4],
     concurrency: Arc<Semaphore>,
+    /// The share of `concurrency` push polls may hold.
+    poll_concurrency: Arc<Semaphore>,
     per_user: PerUserLimiter,
 }
 
@@ -175,6 +181,7 @@ pub struct Permit<'a> {
     budget: &'a Budget,
     bucket: OktaBucket,
     _slot: OwnedSemaphorePermit,
+    _poll_slot: Option<OwnedSemaphorePermit>,
 }
 
 impl Drop for Permit<'_> {
@@ -192,6 +199,7 @@ impl Budget {
             default_wait,
             buckets: Default::default(),
             concurrency: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            poll_concurrency: Arc::new(Semaphore::new((max_concurrent / 2).max(1))),
             per_user: PerUserLimiter::new(PER_USER_AUTHN_PER_SECOND, Duration::from_secs(1)),
         }
     }
@@ -219,18 +227,25 @@ impl Budget {
                 Err(wait) => self.wait_or_refuse(bucket, class, wait, deadline).await?,
             }
         }
-        let slot = self.concurrency.clone().acquire_owned();
-        let slot = match deadline {
-            Some(deadline) => match tokio::time::timeout_at(deadline, slot).await {
-                Ok(slot) => slot,
+        let slots = async {
+            let poll_slot = match class {
+                CallClass::Poll => Some(self.poll_concurrency.clone().acquire_owned().await?),
+                _ => None,
+            };
+            let slot = self.concurrency.clone().acquire_owned().await?;
+            Ok::<_, tokio::sync::AcquireError>((slot, poll_slot))
+        };
+        let slots = match deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, slots).await {
+                Ok(slots) => slots,
                 Err(_) => {
                     state.finished();
                     return Err(self.refuse(bucket, class, Duration::ZERO, "concurrency"));
                 }
             },
-            None => slot.await,
+            None => slots.await,
         };
-        let Ok(slot) = slot else {
+        let Ok((slot, poll_slot)) = slots else {
             state.finished();
             return Err(OktaError::Config("the request budget is closed".into()));
         };
@@ -239,6 +254,7 @@ impl Budget {
             budget: self,
             bucket,
             _slot: slot,
+            _poll_slot: poll_slot,
         })
     }
 
@@ -391,5 +407,45 @@ mod tests {
         })
         .await;
         assert!(step.is_ok());
+    }
+
+    #[tokio::test]
+    async fn polls_leave_half_the_slots_to_logins() {
+        let budget = Budget::new(4, Duration::from_secs(10));
+        // A bucket with plenty left, so only the concurrency cap decides.
+        budget.observe(
+            OktaBucket::Authn,
+            Some(RateLimit {
+                limit: 1000,
+                remaining: 1000,
+                reset: SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() + 60)
+                    .unwrap_or_default(),
+            }),
+            200,
+            false,
+        );
+        let deadline = Instant::now() + Duration::from_millis(100);
+        let first = budget.admit(OktaBucket::Authn, CallClass::Poll, None).await;
+        let second = budget.admit(OktaBucket::Authn, CallClass::Poll, None).await;
+        assert!(first.is_ok() && second.is_ok());
+        let third = with_deadline(deadline, async {
+            budget
+                .admit(OktaBucket::Authn, CallClass::Poll, None)
+                .await
+                .map(|_| ())
+        })
+        .await;
+        assert!(third.is_err(), "a third poll waits for one of the two");
+        let logins = [
+            budget
+                .admit(OktaBucket::Authn, CallClass::Login, None)
+                .await,
+            budget
+                .admit(OktaBucket::Authn, CallClass::Login, None)
+                .await,
+        ];
+        assert!(logins.iter().all(Result::is_ok), "logins keep their half");
     }
 }
