@@ -42,10 +42,16 @@ def accepted(row, work):
     return row["report"]["outcomes"].get(f"{work} Access-Accept", 0)
 
 
+def accepted_rate(row, work):
+    """Access-Accepts per second: replies that let a user in."""
+    r = row["report"]
+    return r["throughput_per_s"] * accepted(row, work) / r["completed"] if r["completed"] else 0.0
+
+
 def comparison(rows, scenario, work, with_p99):
     sides = by_server(rows, scenario)
     okta, fr = sides.get("okta-radius", []), sides.get("freeradius", [])
-    head = "| round | load (1 min) | okta-radius /s | FreeRADIUS /s | ratio |"
+    head = "| round | load (1 min) | okta-radius accepts/s | FreeRADIUS accepts/s | ratio |"
     sep = "|---|---|---|---|---|"
     if with_p99:
         head += " okta-radius p99 ms | FreeRADIUS p99 ms |"
@@ -55,7 +61,7 @@ def comparison(rows, scenario, work, with_p99):
     out = [head, sep]
     ratios = []
     for i, (a, b) in enumerate(zip(okta, fr), 1):
-        ta, tb = a["report"]["throughput_per_s"], b["report"]["throughput_per_s"]
+        ta, tb = accepted_rate(a, work), accepted_rate(b, work)
         ratio = ta / tb if tb else float("nan")
         ratios.append(ratio)
         row = f"| {i} | {a['load'].split()[0]} / {b['load'].split()[0]} | {fmt(ta)} | {fmt(tb)} | {ratio:.2f}x |"
@@ -65,8 +71,8 @@ def comparison(rows, scenario, work, with_p99):
         row += f" {accepted(a, work)} / {a['report']['started']} | {accepted(b, work)} / {b['report']['started']} |"
         out.append(row)
     if okta and fr:
-        ma = statistics.median(r["report"]["throughput_per_s"] for r in okta)
-        mb = statistics.median(r["report"]["throughput_per_s"] for r in fr)
+        ma = statistics.median(accepted_rate(r, work) for r in okta)
+        mb = statistics.median(accepted_rate(r, work) for r in fr)
         row = f"| **median** | | **{fmt(ma)}** | **{fmt(mb)}** | **{statistics.median(ratios):.2f}x** |"
         if with_p99:
             row += (f" {fmt(statistics.median(r['report']['latency_ms']['p99'] for r in okta), 2)} |"
@@ -140,7 +146,8 @@ def pushes_table(rows, idle, samples):
 
 
 def machine_table(machine):
-    keys = ["cpu", "cores", "memory_gb", "os", "kernel", "freeradius", "rustc", "date", "load_at_start"]
+    keys = ["cpu", "cores", "memory_gb", "os", "kernel", "freeradius", "rustc", "date", "load_at_start",
+            "server_cpus", "driver_cpus"]
     out = ["| | |", "|---|---|"]
     for key in keys:
         out.append(f"| {key} | {machine.get(key, '-')} |")

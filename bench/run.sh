@@ -28,6 +28,20 @@ SIM_STATS=http://127.0.0.1:18081/stats
 OKTA_RADIUS=127.0.0.1:11812
 FREERADIUS=127.0.0.1:11813
 PIDS=()
+# The server under test runs on its own half of the CPUs; the simulated org
+# and the load generator share the other half, so neither server competes
+# with them (or they with it) for a core. On one CPU, everything shares it.
+CPUS=$(nproc)
+if [ "$CPUS" -ge 2 ]; then
+    DRIVER_CPUS="0-$((CPUS / 2 - 1))"
+    SERVER_CPUS="$((CPUS / 2))-$((CPUS - 1))"
+    ON_DRIVER=(taskset -c "$DRIVER_CPUS")
+    ON_SERVER=(taskset -c "$SERVER_CPUS")
+else
+    DRIVER_CPUS=0 SERVER_CPUS=0
+    ON_DRIVER=(env)
+    ON_SERVER=(env)
+fi
 
 log() { printf '\n== %s (load: %s)\n' "$*" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2; }
 
@@ -79,12 +93,12 @@ want pushes && rm -f "$RESULTS"/pushes*.json*
     echo "\"memory_gb\":$(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo),"
     echo "\"kernel\":\"$(uname -r)\",\"os\":\"$(. /etc/os-release; echo "$PRETTY_NAME")\","
     echo "\"freeradius\":\"$(freeradius -v 2>/dev/null | grep -m1 -o 'Version [0-9.]*' || echo unknown)\","
-    echo "\"rustc\":\"$(rustc --version)\",\"date\":\"$(date -u +%Y-%m-%dT%H:%MZ)\",\"load_at_start\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
+    echo "\"rustc\":\"$(rustc --version)\",\"date\":\"$(date -u +%Y-%m-%dT%H:%MZ)\",\"load_at_start\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"server_cpus\":\"$SERVER_CPUS\",\"driver_cpus\":\"$DRIVER_CPUS\"}"
 } | tr -d '\n' >"$RESULTS/machine.json"
 
 # --- processes ---------------------------------------------------------------
 start_sim() { # extra `okta-radius sim` options
-    "$BIN" sim --listen "$SIM" --stats-listen 127.0.0.1:18081 --api-token "$TOKEN" \
+    "${ON_DRIVER[@]}" "$BIN" sim --listen "$SIM" --stats-listen 127.0.0.1:18081 --api-token "$TOKEN" \
         --authn-rate-limit "${SIM_AUTHN_LIMIT:-100000000}" --api-rate-limit 100000000 "$@" >"$TMP/sim.log" 2>&1 &
     SIM_PID=$!
     PIDS+=("$SIM_PID")
@@ -112,6 +126,8 @@ status_server_per_second = 1000000
 [okta]
 org_url = "http://$SIM"
 api_token = "$TOKEN"
+# Okta's per-org ceiling, which the simulated org enforces too.
+max_concurrent = 75
 [mfa]
 push_timeout_seconds = 60
 [push_limits]
@@ -143,7 +159,7 @@ wait_radius() { # addr
 
 start_okta_radius() {
     okta_radius_config
-    "$BIN" serve --config "$TMP/okta-radius.toml" >/dev/null 2>"$TMP/okta-radius.log" &
+    "${ON_SERVER[@]}" "$BIN" serve --config "$TMP/okta-radius.toml" >/dev/null 2>"$TMP/okta-radius.log" &
     OKTA_PID=$!
     PIDS+=("$OKTA_PID")
     wait_radius "$OKTA_RADIUS"
@@ -271,7 +287,7 @@ EOF
 
 start_freeradius() {
     freeradius_config
-    freeradius -f -d "$TMP/freeradius" >"$TMP/freeradius.out" 2>&1 &
+    "${ON_SERVER[@]}" freeradius -f -d "$TMP/freeradius" >"$TMP/freeradius.out" 2>&1 &
     FR_PID=$!
     PIDS+=("$FR_PID")
     wait_radius "$FREERADIUS" || { cat "$TMP/freeradius.out" "$TMP/freeradius/log/radius.log" >&2; exit 1; }
@@ -289,7 +305,7 @@ measure() {
     local before after load report
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     before=$(cpu_ticks "$pid")
-    report=$("$BIN" bench --server "$addr" --json "$@")
+    report=$("${ON_DRIVER[@]}" "$BIN" bench --server "$addr" --json "$@")
     after=$(cpu_ticks "$pid")
     printf '{"scenario":"%s","server":"%s","load":"%s","server_cpu_s":%s,"report":%s}\n' \
         "$scenario" "$name" "$load" "$(awk -v a="$after" -v b="$before" -v t="$(getconf CLK_TCK)" 'BEGIN{print (a-b)/t}')" "$report" >>"$RESULTS/$file"
@@ -314,9 +330,9 @@ want compare && for latency in 0 150; do
         fi
         for side in okta-radius freeradius; do
             if [ $side = okta-radius ]; then pid=$OKTA_PID addr=$OKTA_RADIUS; else pid=$FR_PID addr=$FREERADIUS; fi
-            # With 150 ms at Okta, more logins must be in flight than FreeRADIUS
-            # has threads (256) to find either server's limit.
-            if [ "$latency" = 0 ]; then window=256; else window=2048; fi
+            # With 150 ms at Okta, more logins are in flight than FreeRADIUS has
+            # threads (256) and than the org's concurrency limit (75).
+            if [ "$latency" = 0 ]; then window=256; else window=512; fi
             measure password.jsonl "password-${latency}ms" $side "$pid" "$addr" -- --mix password --in-flight $window --duration 5 --users 5000
         done
     done
