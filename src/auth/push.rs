@@ -221,8 +221,8 @@ fn sweep_due(last: &Mutex<Option<Instant>>, now: Instant) -> bool {
 
 /// Poll intervals: every 2 s for the first half minute (a person approves
 /// within seconds, and the answer is seen at most 2 s late), then every 3 s,
-/// then every 5 s. Polls come from Okta's `/authn` bucket, so a push never
-/// costs more than one call per 2 s of waiting.
+/// then every 5 s. Polls draw on Okta's `/authn` bucket; this schedule keeps
+/// a push to at most one call per 2 s of waiting.
 pub fn poll_interval(elapsed: Duration) -> Duration {
     match elapsed.as_secs() {
         0..30 => Duration::from_secs(2),
