@@ -149,17 +149,8 @@ impl OktaClient {
         &self,
         state_token: &SecretString,
     ) -> Result<OktaReply<AuthnResponse>, OktaError> {
-        let body = StateTokenBody {
-            state_token: state_token.expose_secret(),
-        };
-        let url = self.endpoint("api/v1/authn/cancel")?;
-        self.post_json(
-            CallKind::in_transaction(CallClass::FactorStep),
-            url,
-            &body,
-            None,
-        )
-        .await
+        self.transaction_step("api/v1/authn/cancel", state_token)
+            .await
     }
 
     /// `POST /api/v1/authn/skip`: continues past `PASSWORD_WARN`.
@@ -167,10 +158,20 @@ impl OktaClient {
         &self,
         state_token: &SecretString,
     ) -> Result<OktaReply<AuthnResponse>, OktaError> {
+        self.transaction_step("api/v1/authn/skip", state_token)
+            .await
+    }
+
+    /// POSTs `{stateToken}` to an `/api/v1/authn` endpoint of the org.
+    async fn transaction_step(
+        &self,
+        path: &str,
+        state_token: &SecretString,
+    ) -> Result<OktaReply<AuthnResponse>, OktaError> {
         let body = StateTokenBody {
             state_token: state_token.expose_secret(),
         };
-        let url = self.endpoint("api/v1/authn/skip")?;
+        let url = self.endpoint(path)?;
         self.post_json(
             CallKind::in_transaction(CallClass::FactorStep),
             url,
