@@ -556,6 +556,49 @@ async fn sms_with_resend() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_refused_as_too_soon_is_sent_on_resend_once_the_wait_is_over() {
+    let org = start_mfa_org(|config| config.code_resend_interval = Duration::from_secs(1)).await;
+    let server = TestServer::start(&mfa_config(&org.base_url(), "")).await;
+    let nas = Nas::new(server.radius).await;
+
+    // A first login sends a code; the user gives up on it and starts again
+    // at once, so Okta refuses to send another one yet.
+    let reply = nas
+        .exchange(&nas.login_request("erin", "erin-password"))
+        .await
+        .expect("reply");
+    assert_challenge(&reply, "Enter the code sent to");
+    let reply = nas
+        .exchange(&nas.login_request("erin", "erin-password"))
+        .await
+        .expect("reply");
+    let state = assert_challenge(&reply, "30 seconds");
+    assert_eq!(org.records().codes_sent("erin@example.com"), 1);
+
+    // Once the wait is over, `resend` sends the code of this login.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let reply = nas
+        .exchange(&nas.answer("erin", "resend", &state))
+        .await
+        .expect("reply");
+    let state = assert_challenge(&reply, "Enter the code sent to");
+    assert_eq!(org.records().codes_sent("erin@example.com"), 2);
+    let code = org
+        .last_code("erin@example.com", &FactorType::Sms)
+        .expect("a new code");
+    let reply = nas
+        .exchange(&nas.answer("erin", &code, &state))
+        .await
+        .expect("reply");
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn end_states_are_rejects_with_clear_messages() {
     let org = start_mfa_org(|_| {}).await;
     let server = TestServer::start(&mfa_config(&org.base_url(), "")).await;

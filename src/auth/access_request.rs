@@ -22,6 +22,7 @@ pub enum RequestProblem {
     MissingNasIdentification,
     MissingUserName,
     UserNameNotUtf8,
+    UserNameControlCharacters,
     NoCredentials,
     PasswordAndChap,
     Chap,
@@ -38,6 +39,7 @@ impl RequestProblem {
             RequestProblem::MissingNasIdentification => "missing_nas_identification",
             RequestProblem::MissingUserName => "missing_user_name",
             RequestProblem::UserNameNotUtf8 => "user_name_not_utf8",
+            RequestProblem::UserNameControlCharacters => "user_name_control_characters",
             RequestProblem::NoCredentials => "no_credentials",
             RequestProblem::PasswordAndChap => "password_and_chap",
             RequestProblem::Chap => "chap_unsupported",
@@ -57,6 +59,9 @@ impl RequestProblem {
             }
             RequestProblem::MissingUserName => "Access-Request without User-Name",
             RequestProblem::UserNameNotUtf8 => "User-Name is not valid UTF-8",
+            RequestProblem::UserNameControlCharacters => {
+                "User-Name contains control characters (a line break, a tab or an escape)"
+            }
             RequestProblem::NoCredentials => "Access-Request without User-Password",
             RequestProblem::PasswordAndChap => {
                 "Access-Request with both User-Password and CHAP-Password"
@@ -91,6 +96,8 @@ fn has_ms_chap(packet: &Packet) -> bool {
 }
 
 /// The User-Name as text, trimmed of trailing NULs some NAS devices add.
+/// No login holds a control character, so a name with one (a line break to
+/// forge a log line, a terminal escape) is refused before Okta is asked.
 pub fn user_name(packet: &Packet) -> Result<String, RequestProblem> {
     let raw = packet
         .first(types::USER_NAME)
@@ -99,6 +106,9 @@ pub fn user_name(packet: &Packet) -> Result<String, RequestProblem> {
     let text = text.trim_end_matches('\0');
     if text.trim().is_empty() {
         return Err(RequestProblem::MissingUserName);
+    }
+    if text.chars().any(char::is_control) {
+        return Err(RequestProblem::UserNameControlCharacters);
     }
     Ok(text.to_owned())
 }

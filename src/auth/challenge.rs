@@ -12,6 +12,7 @@ use super::state::{Binding, StateError, Step};
 use super::typed::{self, MenuAnswer};
 use super::{Authenticator, Decision, Request, direct, failure, messages, mfa};
 use crate::okta::client::FactorVerify;
+use crate::okta::error::codes;
 use crate::radius::attribute::types;
 use crate::radius::crypto::reveal_user_password;
 use crate::radius::packet::Packet;
@@ -29,7 +30,11 @@ pub async fn answer(
         client: &request.client.name,
         user_name: &request.user_name,
     };
-    let (challenge, id) = match auth.state_key.open(state, &binding, SystemTime::now()) {
+    let opened = auth
+        .state_keys
+        .get()
+        .open(state, &binding, SystemTime::now());
+    let (challenge, id) = match opened {
         Ok(opened) => opened,
         Err(StateError::Expired) => {
             return Decision::reject("state_expired", messages::SESSION_EXPIRED);
@@ -85,6 +90,37 @@ pub async fn answer(
         }
         Step::DirectPush { user_id, poll_path } => {
             Box::pin(direct::push_follow_up(auth, request, &user_id, &poll_path)).await
+        }
+        Step::SendCode {
+            state_token,
+            verify_path,
+            kind,
+            tries,
+        } => {
+            if typed::is_resend(&typed) {
+                let href = mfa::link_href(auth, &verify_path);
+                return Box::pin(mfa::send_code(
+                    auth,
+                    request,
+                    &state_token,
+                    &href,
+                    kind,
+                    tries,
+                    "you",
+                ))
+                .await;
+            }
+            let code = SecretString::from(typed.trim().to_owned());
+            mfa::verify_code(
+                auth,
+                request,
+                &state_token,
+                &verify_path,
+                kind,
+                tries,
+                &code,
+            )
+            .await
         }
     }
 }
@@ -207,6 +243,22 @@ async fn resend(
         Ok(Err(error)) if mfa::is_resend_too_soon(&error) => {
             auth.challenge(request, "resend_too_soon", messages::RESEND_TOO_SOON, step)
         }
+        // The transaction is not waiting for a code (none was sent in it,
+        // e.g. a wrong code typed after Okta refused to send one so soon):
+        // send the first one instead.
+        Ok(Err(error)) if error.code() == Some(codes::ILLEGAL_STATE) => {
+            let href = mfa::link_href(auth, verify_path);
+            Box::pin(mfa::send_code(
+                auth,
+                request,
+                state_token,
+                &href,
+                kind,
+                tries,
+                "you",
+            ))
+            .await
+        }
         Ok(Err(error)) => failure::decide_step_failure(&error, request.client.on_okta_failure),
         Err(_) => failure::decide_timeout(request.client.on_okta_failure),
     }
@@ -220,7 +272,8 @@ async fn push_follow_up(
     state_token: &SecretString,
     poll_path: &str,
 ) -> Decision {
-    if let Some(watch) = auth.pushes.pending(&request.login)
+    let user = auth.identities.key(&request.login);
+    if let Some(watch) = auth.pushes.pending(&user)
         && watch.is_transaction(state_token)
     {
         return Box::pin(mfa::answer_push(
@@ -254,6 +307,7 @@ async fn push_follow_up(
     let settings = &request.client.mfa;
     let watch = auth.pushes.start(
         auth.okta.clone(),
+        &user,
         &request.login,
         state_token.clone(),
         href,

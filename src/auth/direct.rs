@@ -234,7 +234,8 @@ async fn start_push(
     factor_id: &str,
     profile: &HashMap<String, String>,
 ) -> Decision {
-    if let Err(refusal) = auth.pushes.admit(&request.login) {
+    let user = auth.identities.learn(&request.login, user_id);
+    if let Err(refusal) = auth.pushes.admit(&user) {
         return match refusal {
             super::push::PushRefusal::Cooldown => {
                 Decision::reject("push_cooldown", messages::PUSH_COOLDOWN)
@@ -319,6 +320,8 @@ async fn poll_until(
                 }
                 FactorResult::Waiting => {}
                 FactorResult::Rejected => {
+                    auth.pushes
+                        .note_rejected(&auth.identities.learn(&request.login, user_id));
                     return Decision::reject("push_rejected", messages::PUSH_REJECTED);
                 }
                 _ => return Decision::reject("push_timeout", messages::PUSH_TIMEOUT),

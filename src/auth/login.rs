@@ -36,7 +36,8 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
         (password, None)
     };
     let source = throttle::source_of(packet);
-    if auth.throttle.check(&request.login, source).is_some() {
+    let user = auth.identities.key(&request.login);
+    if auth.throttle.check(&user, source).is_some() {
         return Decision::reject("throttled", throttle::THROTTLED_MESSAGE);
     }
     let primary = PrimaryAuthn {
@@ -54,12 +55,18 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
     .await
     {
         Ok(Ok(reply)) => {
-            auth.throttle.succeeded(&request.login);
+            // Okta names the user once the password is right: from now on
+            // every spelling of this login counts against that user.
+            if let Some(named) = reply.body.user() {
+                auth.identities.learn(&request.login, &named.id);
+            }
+            auth.throttle
+                .succeeded(&auth.identities.keys(&request.login));
             reply
         }
         Ok(Err(error)) => {
             if error.code() == Some("E0000004") {
-                auth.throttle.failed(&request.login, source);
+                auth.throttle.failed(&user, source);
             } else {
                 tracing::warn!(client = %request.client.name, user = %request.login, %error, "Okta could not decide the login");
             }

@@ -21,6 +21,7 @@ pub const FACTOR_LOCKED: &str =
     "Too many wrong codes: your account is locked. Contact your help desk.";
 pub const RESEND_TOO_SOON: &str =
     "Wait 30 seconds before asking for another code. Enter the code you received:";
+pub const SEND_TOO_SOON: &str = "Okta sends at most one code every 30 seconds, and one was sent moments ago. Enter that code, or wait, then type resend for a new one:";
 pub const PUSH_APPROVE: &str = "Approve the Okta Verify push on your phone, then press Enter.";
 pub const PUSH_STILL_WAITING: &str =
     "Still waiting for your approval in Okta Verify. Approve it, then press Enter.";

@@ -202,18 +202,6 @@ pub async fn start_factor(
             )
         }
         kind => {
-            // SMS, call, email: Okta sends the code on a verify without one.
-            let verify = FactorVerify {
-                state_token,
-                pass_code: None,
-                answer: None,
-            };
-            let sent = deadline::within(
-                request.deadline,
-                auth.okta
-                    .verify_factor(verify_href, &verify, request.forwarded_for),
-            )
-            .await;
             let destination = offer
                 .factor
                 .profile
@@ -221,39 +209,79 @@ pub async fn start_factor(
                 .clone()
                 .or_else(|| offer.factor.profile.email.clone())
                 .unwrap_or_else(|| "you".to_owned());
-            match sent {
-                Ok(Ok(reply)) => {
-                    let path = reply
-                        .body
-                        .next_link()
-                        .map(|link| link_path(&link.href))
-                        .unwrap_or(verify_path.clone());
-                    let step = Step::Code {
-                        state_token: state_token.clone(),
-                        verify_path: path,
-                        kind,
-                        tries: 0,
-                    };
-                    auth.challenge(
-                        request,
-                        "challenge_code_sent",
-                        &messages::enter_sent_code(&destination),
-                        step,
-                    )
-                    .with_okta_request_id(reply.request_id)
-                }
-                Ok(Err(error)) if is_resend_too_soon(&error) => auth.challenge(
-                    request,
-                    "resend_too_soon",
-                    messages::RESEND_TOO_SOON,
-                    code_step(kind),
-                ),
-                Ok(Err(error)) => {
-                    failure::decide_step_failure(&error, request.client.on_okta_failure)
-                }
-                Err(_) => failure::decide_timeout(request.client.on_okta_failure),
-            }
+            send_code(
+                auth,
+                request,
+                state_token,
+                verify_href,
+                kind,
+                0,
+                &destination,
+            )
+            .await
         }
+    }
+}
+
+/// Sends the first SMS, call or email code of a transaction (Okta sends it
+/// on a verify without a code) and asks for it; `tries` wrong codes so far.
+pub async fn send_code(
+    auth: &Authenticator,
+    request: &Request<'_>,
+    state_token: &SecretString,
+    verify_href: &str,
+    kind: FactorKind,
+    tries: u8,
+    destination: &str,
+) -> Decision {
+    let verify_path = link_path(verify_href);
+    let verify = FactorVerify {
+        state_token,
+        pass_code: None,
+        answer: None,
+    };
+    let sent = deadline::within(
+        request.deadline,
+        auth.okta
+            .verify_factor(verify_href, &verify, request.forwarded_for),
+    )
+    .await;
+    match sent {
+        Ok(Ok(reply)) => {
+            let path = reply
+                .body
+                .next_link()
+                .map(|link| link_path(&link.href))
+                .unwrap_or(verify_path);
+            let step = Step::Code {
+                state_token: state_token.clone(),
+                verify_path: path,
+                kind,
+                tries,
+            };
+            auth.challenge(
+                request,
+                "challenge_code_sent",
+                &messages::enter_sent_code(destination),
+                step,
+            )
+            .with_okta_request_id(reply.request_id)
+        }
+        // Nothing was sent in this transaction: `resend` must send the
+        // first code, not ask Okta to resend one it never sent.
+        Ok(Err(error)) if is_resend_too_soon(&error) => auth.challenge(
+            request,
+            "resend_too_soon",
+            messages::SEND_TOO_SOON,
+            Step::SendCode {
+                state_token: state_token.clone(),
+                verify_path,
+                kind,
+                tries,
+            },
+        ),
+        Ok(Err(error)) => failure::decide_step_failure(&error, request.client.on_okta_failure),
+        Err(_) => failure::decide_timeout(request.client.on_okta_failure),
     }
 }
 
@@ -374,7 +402,8 @@ pub async fn start_push(
     verify_href: &str,
 ) -> Decision {
     let settings = &request.client.mfa;
-    if let Some(pending) = auth.pushes.pending(&request.login)
+    let user = auth.identities.key(&request.login);
+    if let Some(pending) = auth.pushes.pending(&user)
         && !pending.status().is_done()
     {
         // A second login while a push is pending joins it: no second push.
@@ -382,7 +411,7 @@ pub async fn start_push(
         tracing::info!(user = %request.login, "joining the push already pending for this user");
         return Decision::hold_for_push(pending);
     }
-    match auth.pushes.admit(&request.login) {
+    match auth.pushes.admit(&user) {
         Ok(()) => {}
         Err(refusal) => {
             auth.cancel(state_token).await;
@@ -420,6 +449,7 @@ pub async fn start_push(
         .unwrap_or_else(|| verify_href.to_owned());
     let watch = auth.pushes.start(
         auth.okta.clone(),
+        &user,
         &request.login,
         state_token.clone(),
         poll_href,
@@ -466,7 +496,8 @@ pub async fn answer_push(
             Box::pin(finish(auth, request, reply, "mfa_push_approved")).await
         }
         PushStatus::Rejected => {
-            auth.pushes.note_rejected(&request.login);
+            auth.pushes
+                .note_rejected(&auth.identities.key(&request.login));
             Decision::reject("push_rejected", messages::PUSH_REJECTED)
         }
         PushStatus::TimedOut => Decision::reject("push_timeout", messages::PUSH_TIMEOUT),

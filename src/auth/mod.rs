@@ -15,12 +15,14 @@ pub mod decision;
 pub mod direct;
 pub mod factors;
 pub mod failure;
+pub mod identity;
 pub mod login;
 pub mod messages;
 pub mod mfa;
 pub mod policy;
 pub mod push;
 pub mod state;
+pub mod state_keys;
 pub mod throttle;
 pub mod typed;
 pub mod username;
@@ -36,7 +38,8 @@ pub use decision::{Decision, PushHold, Verdict};
 use policy::{Authorization, CompiledPolicy, Subject};
 use push::Pushes;
 use secrecy::SecretString;
-use state::{StateId, StateKey};
+use state::StateId;
+use state_keys::StateKeys;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -79,7 +82,8 @@ pub struct Authenticator {
     /// What a config reload may replace.
     rules: Live<Rules>,
     forwarded_for: Option<ForwardedFor>,
-    state_key: StateKey,
+    /// The keys sealing and opening States; a reload may rotate them.
+    state_keys: Live<StateKeys>,
     /// States already answered, until they expire (single use).
     used_states: DashMap<StateId, u64>,
     pushes: Arc<Pushes>,
@@ -87,6 +91,8 @@ pub struct Authenticator {
     groups_ttl: Duration,
     /// Failed-password counts, consulted before Okta is asked.
     throttle: throttle::FailureThrottle,
+    /// Who each login is, for the per-user limits.
+    identities: identity::Identities,
 }
 
 /// The parts of the conversation's settings a config reload replaces
@@ -132,11 +138,6 @@ impl Authenticator {
         forwarded_for: Option<ForwardedFor>,
         policies: HashMap<String, CompiledPolicy>,
     ) -> Authenticator {
-        let state_key = config
-            .state_key
-            .as_ref()
-            .and_then(|key| StateKey::from_hex(secrecy::ExposeSecret::expose_secret(key)))
-            .unwrap_or_else(StateKey::generate);
         Authenticator {
             okta,
             rules: Live::new(Rules {
@@ -145,12 +146,13 @@ impl Authenticator {
                 policies,
             }),
             forwarded_for,
-            state_key,
+            state_keys: Live::new(StateKeys::new(config.state_key.as_ref())),
             used_states: DashMap::new(),
             pushes: Arc::new(Pushes::new(config.push_limits.clone())),
             groups: DashMap::new(),
             groups_ttl: config.okta.groups_cache,
             throttle: throttle::FailureThrottle::new(config.abuse.clone()),
+            identities: identity::Identities::new(),
         }
     }
 
@@ -158,6 +160,29 @@ impl Authenticator {
     /// in flight finish with the rules they started with.
     pub fn replace_rules(&self, rules: Rules) {
         self.rules.set(rules);
+    }
+
+    /// Applies what a config reload changes in the conversation's own
+    /// settings: the push-fatigue limits, the password-spraying throttles,
+    /// and a rotated `[state]` key (the key in force until now keeps opening
+    /// the challenges it sealed for the longest challenge lifetime). Returns
+    /// whether the State key was rotated.
+    pub fn reload_limits_and_keys(&self, config: &Config) -> bool {
+        self.pushes.replace_limits(config.push_limits.clone());
+        self.throttle.replace_limits(config.abuse.clone());
+        let keys = self.state_keys.get();
+        if !keys.differs_from(config.state_key.as_ref()) {
+            return false;
+        }
+        let lifetime = config
+            .clients
+            .iter()
+            .map(|client| client.mfa.challenge_lifetime)
+            .max()
+            .unwrap_or(Duration::from_secs(300));
+        self.state_keys
+            .set(keys.rotated(config.state_key.as_ref(), lifetime.as_secs()));
+        true
     }
 
     /// Pushes whose outcome is not known yet (for metrics and tests).
@@ -245,7 +270,7 @@ impl Authenticator {
             client: &request.client.name,
             user_name: &request.user_name,
         };
-        match self.state_key.seal(&challenge, &binding) {
+        match self.state_keys.get().seal(&challenge, &binding) {
             Ok((bytes, _)) => Some(bytes),
             Err(error) => {
                 tracing::error!(user = %request.login, %error, "cannot seal the State of a challenge");

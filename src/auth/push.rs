@@ -8,7 +8,9 @@
 //! receives it) polls again. So no replica can consume Okta's SUCCESS that
 //! another replica's request is waiting for.
 
+use super::identity::UserKey;
 use crate::config::PushLimits;
+use crate::live::Live;
 use crate::okta::authn::{AuthnResponse, AuthnStatus, FactorResult};
 use crate::okta::client::{FactorVerify, OktaClient};
 use crate::okta::error::OktaError;
@@ -191,12 +193,14 @@ struct UserPushes {
     rejected_at: Option<Instant>,
 }
 
-/// All pushes in flight on this server, and the per-user limits.
+/// All pushes in flight on this server, and the per-user limits, keyed by
+/// user (every spelling of one login shares one pending push and one ledger).
 pub struct Pushes {
-    /// The push pending for each login.
-    watches: DashMap<String, Arc<PushWatch>>,
-    ledger: DashMap<String, Mutex<UserPushes>>,
-    limits: PushLimits,
+    /// The push pending for each user.
+    watches: DashMap<UserKey, Arc<PushWatch>>,
+    ledger: DashMap<UserKey, Mutex<UserPushes>>,
+    /// `[push_limits]`, replaced by a config reload.
+    limits: Live<PushLimits>,
     /// When each map was last swept: a sweep visits every entry, so it runs
     /// at most once per [`SWEEP_EVERY`], not once per push.
     watches_swept: Mutex<Option<Instant>>,
@@ -236,15 +240,15 @@ impl Pushes {
         Pushes {
             watches: DashMap::new(),
             ledger: DashMap::new(),
-            limits,
+            limits: Live::new(limits),
             watches_swept: Mutex::new(None),
             ledger_swept: Mutex::new(None),
         }
     }
 
-    /// The push pending (or recently finished) for a login.
-    pub fn pending(&self, login: &str) -> Option<Arc<PushWatch>> {
-        self.watches.get(login).map(|w| w.clone())
+    /// The push pending (or recently finished) for a user.
+    pub fn pending(&self, user: &UserKey) -> Option<Arc<PushWatch>> {
+        self.watches.get(user).map(|w| w.clone())
     }
 
     /// Number of pushes whose outcome is not known yet.
@@ -256,17 +260,18 @@ impl Pushes {
             .count()
     }
 
-    /// Checks the fatigue limits for a new push to `login` and, when allowed,
+    /// Checks the fatigue limits for a new push to `user` and, when allowed,
     /// records it as sent.
-    pub fn admit(&self, login: &str) -> Result<(), PushRefusal> {
+    pub fn admit(&self, user: &UserKey) -> Result<(), PushRefusal> {
         let now = Instant::now();
         self.forget_quiet_users(now);
-        let entry = self.ledger.entry(login.to_owned()).or_default();
+        let limits = self.limits.get();
+        let entry = self.ledger.entry(user.clone()).or_default();
         let Ok(mut ledger) = entry.lock() else {
             return Err(PushRefusal::TooMany);
         };
         if let Some(at) = ledger.rejected_at
-            && now.duration_since(at) < self.limits.cooldown_after_reject
+            && now.duration_since(at) < limits.cooldown_after_reject
         {
             return Err(PushRefusal::Cooldown);
         }
@@ -277,7 +282,7 @@ impl Pushes {
         {
             ledger.sent.pop_front();
         }
-        if ledger.sent.len() >= self.limits.max_per_minute as usize {
+        if ledger.sent.len() >= limits.max_per_minute as usize {
             return Err(PushRefusal::TooMany);
         }
         ledger.sent.push_back(now);
@@ -293,6 +298,7 @@ impl Pushes {
         }
         let memory = self
             .limits
+            .get()
             .cooldown_after_reject
             .max(Duration::from_secs(60));
         self.ledger.retain(|_, entry| match entry.get_mut() {
@@ -305,20 +311,28 @@ impl Pushes {
         });
     }
 
-    pub fn note_rejected(&self, login: &str) {
-        if let Some(entry) = self.ledger.get(login)
+    /// Replaces the fatigue limits (a config reload); what the ledger has
+    /// recorded counts against the new limits.
+    pub fn replace_limits(&self, limits: PushLimits) {
+        self.limits.set(limits);
+    }
+
+    /// The user rejected a push: no new one during the cooldown.
+    pub fn note_rejected(&self, user: &UserKey) {
+        if let Some(entry) = self.ledger.get(user)
             && let Ok(mut ledger) = entry.lock()
         {
             ledger.rejected_at = Some(Instant::now());
         }
     }
 
-    /// Registers a push that Okta has just sent (`first` is the answer to
-    /// the first verify call); waiters poll it from now on.
+    /// Registers a push that Okta has just sent to `user` (`first` is the
+    /// answer to the first verify call); waiters poll it from now on.
     #[allow(clippy::too_many_arguments)]
     pub fn start(
         &self,
         okta: OktaClient,
+        user: &UserKey,
         login: &str,
         state_token: SecretString,
         poll_href: String,
@@ -343,7 +357,7 @@ impl Pushes {
             polls: std::sync::atomic::AtomicU32::new(0),
         });
         self.sweep(now);
-        self.watches.insert(login.to_owned(), push.clone());
+        self.watches.insert(user.clone(), push.clone());
         push
     }
 
@@ -405,11 +419,12 @@ mod tests {
             max_per_minute: 3,
         });
         for i in 0..10_000 {
-            pushes
-                .ledger
-                .insert(format!("user{i}"), Mutex::new(UserPushes::default()));
+            pushes.ledger.insert(
+                UserKey::of_login(&format!("user{i}")),
+                Mutex::new(UserPushes::default()),
+            );
         }
-        assert_eq!(pushes.admit("fresh"), Ok(()));
+        assert_eq!(pushes.admit(&UserKey::of_login("fresh")), Ok(()));
         assert_eq!(
             pushes.ledger.len(),
             1,
@@ -423,11 +438,12 @@ mod tests {
             cooldown_after_reject: Duration::from_secs(60),
             max_per_minute: 2,
         });
-        assert_eq!(pushes.admit("a"), Ok(()));
-        assert_eq!(pushes.admit("a"), Ok(()));
-        assert_eq!(pushes.admit("a"), Err(PushRefusal::TooMany));
-        assert_eq!(pushes.admit("b"), Ok(()));
-        pushes.note_rejected("b");
-        assert_eq!(pushes.admit("b"), Err(PushRefusal::Cooldown));
+        let (a, b) = (UserKey::of_login("a"), UserKey::of_login("b"));
+        assert_eq!(pushes.admit(&a), Ok(()));
+        assert_eq!(pushes.admit(&UserKey::of_login("A")), Ok(()));
+        assert_eq!(pushes.admit(&a), Err(PushRefusal::TooMany));
+        assert_eq!(pushes.admit(&b), Ok(()));
+        pushes.note_rejected(&b);
+        assert_eq!(pushes.admit(&b), Err(PushRefusal::Cooldown));
     }
 }

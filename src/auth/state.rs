@@ -62,6 +62,16 @@ pub enum Step {
     },
     /// MFA-only mode: a push transaction is being polled.
     DirectPush { user_id: String, poll_path: String },
+    /// Okta refused to send an SMS, call or email code so soon after the
+    /// last one, so none was sent in this transaction: `resend` sends the
+    /// first one (a verify without a code), a typed code is verified.
+    SendCode {
+        state_token: SecretString,
+        /// Path of the factor's verify link, relative to the org.
+        verify_path: String,
+        kind: FactorKind,
+        tries: u8,
+    },
 }
 
 /// What a State carries.
@@ -80,6 +90,7 @@ impl std::fmt::Debug for Challenge {
             Step::Push { .. } => "push",
             Step::DirectCode { .. } => "direct-code",
             Step::DirectPush { .. } => "direct-push",
+            Step::SendCode { .. } => "send-code",
         };
         f.debug_struct("Challenge")
             .field("expires_at", &self.expires_at)
@@ -134,6 +145,7 @@ pub enum StateError {
 
 /// The key that seals States. Replicas that share it can continue each
 /// other's logins.
+#[derive(Clone)]
 pub struct StateKey {
     cipher: XChaCha20Poly1305,
 }
@@ -290,6 +302,18 @@ fn to_sealed(challenge: &Challenge) -> Sealed {
             sealed.token = user_id.clone();
             sealed.path = poll_path.clone();
         }
+        Step::SendCode {
+            state_token,
+            verify_path,
+            kind,
+            tries,
+        } => {
+            sealed.step = 6;
+            sealed.token = state_token.expose_secret().to_owned();
+            sealed.path = verify_path.clone();
+            sealed.kind = kind.code();
+            sealed.tries = *tries;
+        }
     }
     sealed
 }
@@ -319,6 +343,12 @@ fn from_sealed(sealed: &Sealed) -> Option<Challenge> {
         5 => Step::DirectPush {
             user_id: sealed.token.clone(),
             poll_path: sealed.path.clone(),
+        },
+        6 => Step::SendCode {
+            state_token: token(),
+            verify_path: sealed.path.clone(),
+            kind: FactorKind::from_code(sealed.kind)?,
+            tries: sealed.tries,
         },
         _ => return None,
     };

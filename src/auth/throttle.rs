@@ -1,5 +1,6 @@
 //! Password-spraying protection in front of Okta: failed passwords are
-//! counted per Okta login and per source (the end user's address, from
+//! counted per user (a [`UserKey`], so every spelling of one login counts
+//! together) and per source (the end user's address, from
 //! Calling-Station-Id) over a sliding window, and once a limit is reached the
 //! next login from that user or source is rejected at once, without calling
 //! Okta. Okta's own lockout counters (and the real user's account) are then
@@ -8,7 +9,9 @@
 //! Only requests that passed the client and Message-Authenticator checks get
 //! here, so spoofed packets cannot fill the tables; they are bounded anyway.
 
+use super::identity::UserKey;
 use crate::config::abuse::AbuseLimits;
+use crate::live::Live;
 use crate::radius::attribute::types;
 use crate::radius::packet::Packet;
 use crate::telemetry::metrics as m;
@@ -46,7 +49,8 @@ impl Throttled {
 
 /// Failure counts per user and per source.
 pub struct FailureThrottle {
-    limits: AbuseLimits,
+    /// `[abuse]`, replaced by a config reload.
+    limits: Live<AbuseLimits>,
     users: DashMap<String, VecDeque<Instant>>,
     sources: DashMap<String, VecDeque<Instant>>,
     started: Instant,
@@ -56,7 +60,7 @@ pub struct FailureThrottle {
 impl FailureThrottle {
     pub fn new(limits: AbuseLimits) -> FailureThrottle {
         FailureThrottle {
-            limits,
+            limits: Live::new(limits),
             users: DashMap::new(),
             sources: DashMap::new(),
             started: Instant::now(),
@@ -64,15 +68,16 @@ impl FailureThrottle {
         }
     }
 
-    /// Whether a new login by `login` from `source` must be refused now.
+    /// Whether a new login by `user` from `source` must be refused now.
     /// Counts and logs (rate-limited) the refusal.
-    pub fn check(&self, login: &str, source: Option<&str>) -> Option<Throttled> {
+    pub fn check(&self, user: &UserKey, source: Option<&str>) -> Option<Throttled> {
         let now = Instant::now();
+        let limits = self.limits.get();
         let refused = if over(
             &self.users,
-            login,
-            self.limits.max_failures_per_user,
-            self.limits.window,
+            user.as_str(),
+            limits.max_failures_per_user,
+            limits.window,
             now,
         ) {
             Some(Throttled::User)
@@ -80,8 +85,8 @@ impl FailureThrottle {
             && over(
                 &self.sources,
                 source,
-                self.limits.max_failures_per_source,
-                self.limits.window,
+                limits.max_failures_per_source,
+                limits.window,
                 now,
             )
         {
@@ -91,39 +96,49 @@ impl FailureThrottle {
         };
         if let Some(kind) = refused {
             counter!(m::THROTTLED, "kind" => kind.label()).increment(1);
-            self.log(kind, login, source);
+            self.log(kind, user, source);
         }
         refused
     }
 
     /// Records a wrong password.
-    pub fn failed(&self, login: &str, source: Option<&str>) {
+    pub fn failed(&self, user: &UserKey, source: Option<&str>) {
         let now = Instant::now();
+        let limits = self.limits.get();
         record(
             &self.users,
-            login,
-            self.limits.max_failures_per_user,
-            self.limits.window,
+            user.as_str(),
+            limits.max_failures_per_user,
+            limits.window,
             now,
         );
         if let Some(source) = source {
             record(
                 &self.sources,
                 source,
-                self.limits.max_failures_per_source,
-                self.limits.window,
+                limits.max_failures_per_source,
+                limits.window,
                 now,
             );
         }
     }
 
-    /// Records a correct password: the user's failures are forgiven (the
-    /// source's are not, since one source may try many users).
-    pub fn succeeded(&self, login: &str) {
-        self.users.remove(login);
+    /// Replaces the limits (a config reload); failures already counted
+    /// count against the new limits.
+    pub fn replace_limits(&self, limits: AbuseLimits) {
+        self.limits.set(limits);
     }
 
-    fn log(&self, kind: Throttled, login: &str, source: Option<&str>) {
+    /// Records a correct password: the user's failures, under every key
+    /// they were counted by, are forgiven (the source's are not, since one
+    /// source may try many users).
+    pub fn succeeded(&self, keys: &[UserKey]) {
+        for key in keys {
+            self.users.remove(key.as_str());
+        }
+    }
+
+    fn log(&self, kind: Throttled, user: &UserKey, source: Option<&str>) {
         let now = self.started.elapsed().as_secs() + LOG_EVERY_SECONDS;
         let last = self.logged_at.load(Ordering::Relaxed);
         if now >= last + LOG_EVERY_SECONDS
@@ -134,7 +149,7 @@ impl FailureThrottle {
         {
             tracing::warn!(
                 kind = kind.label(),
-                user = login,
+                user = user.as_str(),
                 source = source.unwrap_or(""),
                 "too many failed logins: refusing without asking Okta (further refusals are counted in radius_throttled_total, not logged, for {LOG_EVERY_SECONDS} s)"
             );
@@ -217,38 +232,45 @@ mod tests {
         }
     }
 
+    fn user(login: &str) -> UserKey {
+        UserKey::of_login(login)
+    }
+
     #[test]
     fn a_user_is_refused_after_the_limit_and_forgiven_by_a_success() {
         let throttle = FailureThrottle::new(limits(3, 0));
         for _ in 0..3 {
-            assert_eq!(throttle.check("alice", None), None);
-            throttle.failed("alice", None);
+            assert_eq!(throttle.check(&user("alice"), None), None);
+            throttle.failed(&user("alice"), None);
         }
-        assert_eq!(throttle.check("alice", None), Some(Throttled::User));
-        assert_eq!(throttle.check("bob", None), None);
-        throttle.succeeded("alice");
-        assert_eq!(throttle.check("alice", None), None);
+        assert_eq!(throttle.check(&user("ALICE"), None), Some(Throttled::User));
+        assert_eq!(throttle.check(&user("bob"), None), None);
+        throttle.succeeded(&[user("alice")]);
+        assert_eq!(throttle.check(&user("alice"), None), None);
     }
 
     #[test]
     fn a_source_spraying_many_users_is_refused() {
         let throttle = FailureThrottle::new(limits(5, 4));
         for i in 0..4 {
-            throttle.failed(&format!("user{i}"), Some("203.0.113.9"));
+            throttle.failed(&user(&format!("user{i}")), Some("203.0.113.9"));
         }
         assert_eq!(
-            throttle.check("someone-else", Some("203.0.113.9")),
+            throttle.check(&user("someone-else"), Some("203.0.113.9")),
             Some(Throttled::Source)
         );
-        assert_eq!(throttle.check("someone-else", Some("198.51.100.1")), None);
+        assert_eq!(
+            throttle.check(&user("someone-else"), Some("198.51.100.1")),
+            None
+        );
     }
 
     #[test]
     fn zero_switches_a_throttle_off() {
         let throttle = FailureThrottle::new(limits(0, 0));
         for _ in 0..50 {
-            throttle.failed("alice", Some("x"));
+            throttle.failed(&user("alice"), Some("x"));
         }
-        assert_eq!(throttle.check("alice", Some("x")), None);
+        assert_eq!(throttle.check(&user("alice"), Some("x")), None);
     }
 }

@@ -1,13 +1,14 @@
 //! Re-reading the config file on SIGHUP: clients, shared secrets, per-client
-//! options (MFA settings, deadlines, limits), policies and user-name rules
+//! options (MFA settings, deadlines, limits), policies, user-name rules, the
+//! push-fatigue limits, the password-spraying throttles and the State key
 //! are replaced without dropping a login in flight. A new config that does
 //! not validate is refused with every problem logged, and the running one is
-//! kept. Settings bound at start (listen addresses, the Okta org and token,
-//! the metrics listener, the State key, the global in-flight limit, the
-//! abuse throttles) need a restart; a reload that changes them says so.
+//! kept. Settings bound at start (listen addresses, the Okta org, its
+//! timeouts and HTTP client, the metrics listener, logging, the global
+//! limits) need a restart; a reload that changes one names it in a warning.
 
 use crate::auth::Rules;
-use crate::config::{Config, ConfigErrors};
+use crate::config::{Config, ConfigErrors, LogConfig, OAuthConfig, OktaConfig, ServerConfig};
 use crate::server::control::ServerHandle;
 use crate::telemetry::metrics as m;
 use metrics::counter;
@@ -49,6 +50,11 @@ pub fn reload(
             "this setting changed in the config file but only takes effect after a restart"
         );
     }
+    if server.authenticator().reload_limits_and_keys(&config) {
+        tracing::warn!(
+            "the [state] key changed: new challenges are sealed with the new key, and the previous key opens pending challenges until they expire; give every replica the new key"
+        );
+    }
     server.authenticator().replace_rules(Rules {
         users: config.users.clone(),
         dictionary: Arc::new(checked.dictionary),
@@ -64,26 +70,196 @@ pub fn reload(
     Ok(config)
 }
 
-/// The settings bound at start that differ between two configs.
+/// The settings bound at start that differ between two configs, by key.
+///
+/// Every key of the config is either applied by [`reload`] or compared here:
+/// the structs are taken apart field by field, so a new key does not compile
+/// until someone decides which it is.
 fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
     let mut changed = Vec::new();
-    if old.server.listen != new.server.listen {
-        changed.push("server.listen");
+    let mut compare = |key: &'static str, differs: bool| {
+        if differs {
+            changed.push(key);
+        }
+    };
+
+    let ServerConfig {
+        listen,
+        max_in_flight,
+        duplicate_cache_ttl,
+        duplicate_cache_entries,
+        reject_delay,
+        // Applied: the client table is rebuilt with it.
+        status_server_per_second: _,
+        // Applied: policies are compiled against the reloaded dictionaries.
+        dictionaries: _,
+    } = &old.server;
+    compare("server.listen", *listen != new.server.listen);
+    compare(
+        "server.max_in_flight",
+        *max_in_flight != new.server.max_in_flight,
+    );
+    compare(
+        "server.duplicate_cache_seconds",
+        *duplicate_cache_ttl != new.server.duplicate_cache_ttl,
+    );
+    compare(
+        "server.duplicate_cache_entries",
+        *duplicate_cache_entries != new.server.duplicate_cache_entries,
+    );
+    compare(
+        "server.reject_delay_ms",
+        *reject_delay != new.server.reject_delay,
+    );
+
+    let OktaConfig {
+        org_url,
+        // Applied: the credentials are reloaded.
+        api_token: _,
+        connect_timeout,
+        request_timeout,
+        proxy,
+        ca_bundle,
+        max_concurrent,
+        keepalive_interval,
+        credential_probe_interval,
+        oauth,
+        forwarded_for_attribute,
+        groups_cache,
+    } = &old.okta;
+    let okta = &new.okta;
+    compare("okta.org_url", *org_url != okta.org_url);
+    compare(
+        "okta.connect_timeout_ms",
+        *connect_timeout != okta.connect_timeout,
+    );
+    compare(
+        "okta.request_timeout_ms",
+        *request_timeout != okta.request_timeout,
+    );
+    compare("okta.proxy", *proxy != okta.proxy);
+    compare("okta.ca_bundle", *ca_bundle != okta.ca_bundle);
+    compare(
+        "okta.max_concurrent",
+        *max_concurrent != okta.max_concurrent,
+    );
+    compare(
+        "okta.keepalive_interval_seconds",
+        *keepalive_interval != okta.keepalive_interval,
+    );
+    compare(
+        "okta.credential_probe_seconds",
+        *credential_probe_interval != okta.credential_probe_interval,
+    );
+    compare(
+        "okta.forwarded_for_attribute",
+        *forwarded_for_attribute != okta.forwarded_for_attribute,
+    );
+    compare(
+        "okta.groups_cache_seconds",
+        *groups_cache != okta.groups_cache,
+    );
+    match (oauth, &okta.oauth) {
+        (Some(old_app), Some(new_app)) => {
+            let OAuthConfig {
+                client_id,
+                scopes,
+                // Applied: the keys and the active kid are reloaded.
+                keys: _,
+                active_kid: _,
+            } = old_app;
+            compare("okta.oauth.client_id", *client_id != new_app.client_id);
+            compare("okta.oauth.scopes", *scopes != new_app.scopes);
+        }
+        (None, None) => {}
+        _ => compare("okta.oauth", true),
     }
-    if old.server.max_in_flight != new.server.max_in_flight {
-        changed.push("server.max_in_flight");
-    }
-    if old.okta.org_url != new.okta.org_url {
-        changed.push("okta.org_url");
-    }
-    if old.metrics_listen != new.metrics_listen {
-        changed.push("metrics.listen");
-    }
-    if old.abuse != new.abuse {
-        changed.push("abuse");
-    }
-    if old.state_key.is_some() != new.state_key.is_some() {
-        changed.push("state");
-    }
+
+    let LogConfig { format, level } = &old.log;
+    compare("log.format", *format != new.log.format);
+    compare("log.level", *level != new.log.level);
+    compare("metrics.listen", old.metrics_listen != new.metrics_listen);
+    compare(
+        "abuse.challenge_reserve_percent",
+        old.abuse.challenge_reserve_percent != new.abuse.challenge_reserve_percent,
+    );
+    // Applied by the reload: users, clients (with their [mfa]), policies,
+    // push_limits, state (the key rotates), and the rest of [abuse].
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+[okta]
+org_url = "https://example.okta.com"
+api_token = "00token"
+
+[[clients]]
+name = "nas"
+address = "127.0.0.1"
+secret = "a-secret-long-enough"
+"#;
+
+    /// The base config with `line` added to `[section]`.
+    fn load(section: &str, line: &str) -> Config {
+        let header = format!("[{section}]\n");
+        let text = if BASE.contains(&header) {
+            BASE.replace(&header, &format!("{header}{line}\n"))
+        } else {
+            format!("{header}{line}\n{BASE}")
+        };
+        Config::from_toml(&text, Some(Default::default())).expect("a valid config")
+    }
+
+    #[test]
+    fn every_restart_bound_key_is_named() {
+        let old = load("server", "");
+        for (section, line, key) in [
+            ("server", "reject_delay_ms = 10", "server.reject_delay_ms"),
+            (
+                "server",
+                "duplicate_cache_seconds = 9",
+                "server.duplicate_cache_seconds",
+            ),
+            (
+                "okta",
+                "request_timeout_ms = 3000",
+                "okta.request_timeout_ms",
+            ),
+            ("okta", "max_concurrent = 3", "okta.max_concurrent"),
+            ("log", "level = \"debug\"", "log.level"),
+            ("metrics", "listen = \"127.0.0.1:9999\"", "metrics.listen"),
+            (
+                "abuse",
+                "challenge_reserve_percent = 20",
+                "abuse.challenge_reserve_percent",
+            ),
+        ] {
+            let new = load(section, line);
+            assert_eq!(needs_restart(&old, &new), vec![key], "{line}");
+        }
+    }
+
+    #[test]
+    fn what_a_reload_applies_is_not_named() {
+        let old = load("server", "");
+        for (section, line) in [
+            ("push_limits", "max_per_minute = 1"),
+            ("abuse", "max_failures_per_user = 2"),
+            ("users", "lowercase = true"),
+            ("server", "status_server_per_second = 5"),
+            (
+                "state",
+                "key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"",
+            ),
+        ] {
+            assert!(
+                needs_restart(&old, &load(section, line)).is_empty(),
+                "{line}"
+            );
+        }
+    }
 }

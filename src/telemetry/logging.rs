@@ -3,9 +3,23 @@
 //!
 //! Audit events use the target [`AUDIT_TARGET`], so they can be filtered and
 //! routed on their own. No secret is ever a field of any event.
+//!
+//! Values from a request (User-Name, NAS-Identifier, Calling-Station-Id) or
+//! from Okta (error summaries) may hold a newline, a carriage return or a
+//! terminal escape. Every event is one line in both formats whatever its
+//! values hold: JSON escapes them by its own rules, and human lines go
+//! through [`EscapedFields`], which escapes every control character in every
+//! field and message, so nobody can write a forged line (an audit
+//! `outcome="accept"`, say) into the log through a value.
 
 use crate::config::{LogConfig, LogFormat};
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use tracing::field::{Field, Visit};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::fmt::FormatFields;
+use tracing_subscriber::fmt::format::Writer;
 
 /// The `tracing` target of the one-line-per-decision audit events.
 pub const AUDIT_TARGET: &str = "okta_radius::audit";
@@ -31,6 +45,99 @@ pub fn init(config: &LogConfig) -> bool {
             .with_current_span(false)
             .try_init()
             .is_ok(),
-        LogFormat::Human => builder.try_init().is_ok(),
+        LogFormat::Human => builder.fmt_fields(EscapedFields).try_init().is_ok(),
+    }
+}
+
+/// Human-format fields (`message key=value ...`) with control characters
+/// escaped, so an event is always exactly one line.
+pub struct EscapedFields;
+
+impl<'writer> FormatFields<'writer> for EscapedFields {
+    fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
+        let mut visitor = EscapingVisitor {
+            writer,
+            empty: true,
+            result: Ok(()),
+        };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+struct EscapingVisitor<'writer> {
+    writer: Writer<'writer>,
+    empty: bool,
+    result: fmt::Result,
+}
+
+impl EscapingVisitor<'_> {
+    fn write(&mut self, field: &Field, rendered: &str) {
+        // Where a `log` record came from (a dependency's log line): the
+        // event's target already says it.
+        if self.result.is_err() || field.name().starts_with("log.") {
+            return;
+        }
+        let separator = if self.empty { "" } else { " " };
+        self.empty = false;
+        let value = escape_controls(rendered);
+        self.result = match field.name() {
+            "message" => write!(self.writer, "{separator}{value}"),
+            name => {
+                let name = name.strip_prefix("r#").unwrap_or(name);
+                write!(self.writer, "{separator}{name}={value}")
+            }
+        };
+    }
+}
+
+impl Visit for EscapingVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.write(field, value);
+        } else {
+            // Quoted, as the default human format shows text fields.
+            self.write(field, &format!("{value:?}"));
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.write(field, &format!("{value:?}"));
+    }
+}
+
+/// `text` with every control character (and the Unicode line and paragraph
+/// separators) written as an escape: `\n`, `\r`, `\t`, or `\u{1b}`.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    let needs_escape = |ch: char| ch.is_control() || matches!(ch, '\u{2028}' | '\u{2029}');
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for ch in text.chars() {
+        match ch {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            ch if needs_escape(ch) => {
+                let _ = write!(escaped, "\\u{{{:x}}}", u32::from(ch));
+            }
+            ch => escaped.push(ch),
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_controls("alice"), "alice");
+        assert_eq!(
+            escape_controls("a\nb\rc\td\u{1b}[2Je\u{2028}"),
+            "a\\nb\\rc\\td\\u{1b}[2Je\\u{2028}"
+        );
     }
 }

@@ -164,6 +164,39 @@ impl Logs {
         }
     }
 
+    /// Waits for the first event with `message` and returns its `field`, in
+    /// either log format (JSON, or human lines with `field=value`).
+    pub async fn wait_field(&self, message: &str, field: &str) -> String {
+        let start = Instant::now();
+        loop {
+            for line in self.lines() {
+                if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
+                    if event["message"]
+                        .as_str()
+                        .is_some_and(|text| text.starts_with(message))
+                        && let Some(value) = event[field].as_str()
+                    {
+                        return value.to_owned();
+                    }
+                    continue;
+                }
+                if let Some((_, rest)) = line.split_once(message)
+                    && let Some((_, value)) = rest.split_once(&format!(" {field}="))
+                {
+                    return value
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                }
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("no log line {message}; logs:\n{}", self.lines().join("\n"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits until an event satisfies `predicate`.
     pub async fn wait_for(
         &self,
@@ -239,24 +272,14 @@ impl TestServer {
                 }
             }
         });
-        let ready = logs
-            .wait_for("RADIUS listener ready", |e| {
-                e["message"] == "RADIUS authentication listener ready"
-            })
-            .await;
-        let radius = ready["listen"]
-            .as_str()
-            .expect("listen field")
+        let radius = logs
+            .wait_field("RADIUS authentication listener ready", "listen")
+            .await
             .parse()
             .expect("addr");
         let metrics = logs
-            .wait_for("metrics listener", |e| {
-                e["message"] == "serving /metrics and /health"
-            })
-            .await;
-        let metrics = metrics["listen"]
-            .as_str()
-            .expect("listen field")
+            .wait_field("serving /metrics and /health", "listen")
+            .await
             .parse()
             .expect("addr");
         TestServer {
