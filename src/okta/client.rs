@@ -27,7 +27,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::Url;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::{DATE, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
@@ -92,15 +92,20 @@ impl OktaSettings {
     }
 }
 
-/// The rate-limit headers of an answer (`X-Rate-Limit-*`).
+/// The rate-limit headers of an answer (`X-Rate-Limit-*`), and the answer's
+/// `Date`: the reset is a time on Okta's clock, so it means something only
+/// next to Okta's own idea of now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
     /// Calls allowed in the current window of this bucket.
     pub limit: u64,
     /// Calls left in the window.
     pub remaining: u64,
-    /// When the window resets, in UTC epoch seconds.
+    /// When the window resets, in UTC epoch seconds (Okta's clock).
     pub reset: u64,
+    /// When Okta answered (`Date`), in UTC epoch seconds (Okta's clock);
+    /// `None` when the header is missing or unreadable.
+    pub date: Option<u64>,
 }
 
 impl RateLimit {
@@ -115,7 +120,26 @@ impl RateLimit {
             limit: number(RATE_LIMIT_LIMIT)?,
             remaining: number(RATE_LIMIT_REMAINING)?,
             reset: number(RATE_LIMIT_RESET)?,
+            date: super::exchange::header_text(headers, DATE.as_str())
+                .and_then(|date| httpdate::parse_http_date(date.trim()).ok())
+                .and_then(|date| date.duration_since(UNIX_EPOCH).ok())
+                .map(|since_epoch| since_epoch.as_secs()),
         })
+    }
+
+    /// How long after the answer the window resets, measured on Okta's
+    /// clock (`X-Rate-Limit-Reset` minus `Date`) so that a skewed local
+    /// clock does not matter; on `now`, the local clock, when there is no
+    /// `Date`. Not bounded: the budget caps it at Okta's window.
+    pub fn resets_in(&self, now: SystemTime) -> Duration {
+        match self.date {
+            Some(date) => Duration::from_secs(self.reset.saturating_sub(date)),
+            None => UNIX_EPOCH
+                .checked_add(Duration::from_secs(self.reset))
+                .map_or(Duration::MAX, |reset| {
+                    reset.duration_since(now).unwrap_or_default()
+                }),
+        }
     }
 
     /// The reset time as a [`SystemTime`].
@@ -518,10 +542,49 @@ mod tests {
             Some(RateLimit {
                 limit: 600,
                 remaining: 598,
-                reset: 1_700_000_000
+                reset: 1_700_000_000,
+                date: None,
             })
+        );
+        headers.insert(
+            DATE,
+            HeaderValue::from_static("Tue, 14 Nov 2023 22:12:50 GMT"),
+        );
+        let seen = RateLimit::from_headers(&headers).expect("headers");
+        assert_eq!(seen.date, Some(1_699_999_970));
+        assert_eq!(seen.resets_in(UNIX_EPOCH), Duration::from_secs(30));
+        headers.insert(DATE, HeaderValue::from_static("not a date"));
+        assert_eq!(
+            RateLimit::from_headers(&headers).map(|seen| seen.date),
+            Some(None)
         );
         headers.remove(RATE_LIMIT_RESET);
         assert_eq!(RateLimit::from_headers(&headers), None);
+    }
+
+    #[test]
+    fn resets_are_read_on_okta_clock() {
+        let seen = |reset: u64, date: Option<u64>| RateLimit {
+            limit: 600,
+            remaining: 0,
+            reset,
+            date,
+        };
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        // Okta's clock an hour ahead of this one: its reset is 20 s away.
+        assert_eq!(
+            seen(1_700_003_620, Some(1_700_003_600)).resets_in(now),
+            Duration::from_secs(20)
+        );
+        // A reset before Okta's now has passed.
+        assert_eq!(seen(10, Some(20)).resets_in(now), Duration::ZERO);
+        // Without a Date, the local clock.
+        assert_eq!(
+            seen(1_700_000_020, None).resets_in(now),
+            Duration::from_secs(20)
+        );
+        // A reset no clock can represent is far away, not a panic.
+        assert_eq!(seen(u64::MAX, None).resets_in(now), Duration::MAX);
+        assert_eq!(seen(1, None).resets_in(now), Duration::ZERO);
     }
 }

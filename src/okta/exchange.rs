@@ -8,7 +8,8 @@
 //! - adds the `Authorization` header for the caller (`SSWS`, or an OAuth
 //!   DPoP token and proof, retried once on a nonce demand or a 401), the
 //!   `User-Agent`, JSON and `X-Forwarded-For` headers;
-//! - reads `X-Okta-Request-Id` and `X-Rate-Limit-*`, bounds the answer size,
+//! - reads `X-Okta-Request-Id`, `X-Rate-Limit-*` and `Date` (the clock the
+//!   reset is on), bounds the answer size,
 //!   maps failures to [`OktaError`], and reports to the credential state and
 //!   the metrics;
 //! - retries a 429 after the window's reset when the call may be repeated
@@ -280,7 +281,9 @@ impl OktaClient {
             );
             let answer = read_answer(&mut response).await;
             // A 429 for a code sent too soon (SMS, call, email) is about one
-            // factor, not the bucket.
+            // factor, not the bucket. Other 429s are the budget's to read: it
+            // empties the bucket only when the 429's headers show it empty
+            // (Okta's per-user limit answers with calls left).
             let bucket_refused = http_status == 429
                 && answer.as_ref().map_or(true, |bytes| {
                     serde_json::from_slice::<OktaErrorBody>(bytes).map_or(true, |body| {

@@ -7,7 +7,9 @@
 //! every call asks the budget first:
 //!
 //! - the bucket's remaining calls are tracked from the answers' headers
-//!   (and counted down locally between answers, see [`buckets`]);
+//!   (and counted down locally between answers, see [`buckets`]); a reset
+//!   is read on Okta's clock and never believed more than one window
+//!   ahead, and a 429 empties the bucket only when it shows it empty;
 //! - each call has a [`CallClass`]: when the budget runs short, push polls
 //!   slow down first (they stop at half the bucket), new logins and
 //!   management calls keep a small reserve for transactions already under
@@ -259,8 +261,9 @@ impl Budget {
     }
 
     /// Records an answer's rate-limit headers (call before dropping its
-    /// permit). `refused` says a 429 was the bucket's (not a per-factor
-    /// resend limit).
+    /// permit). `refused` says a 429 was for a rate limit (not a per-factor
+    /// resend limit); even then the bucket is emptied only if the 429's own
+    /// headers show it empty (see [`buckets`]).
     pub fn observe(
         &self,
         bucket: OktaBucket,
@@ -281,7 +284,8 @@ impl Budget {
         }
     }
 
-    /// How long a retry after a 429 on `bucket` should wait.
+    /// How long a retry after a 429 on `bucket` should wait: until the
+    /// window resets and a second more, never more than one Okta window.
     pub fn retry_after(&self, bucket: OktaBucket) -> Duration {
         self.buckets[bucket.index()].wait_for_reset(SystemTime::now())
     }
@@ -384,6 +388,7 @@ mod tests {
                 limit: 10,
                 remaining: 1,
                 reset: seconds,
+                date: None,
             }),
             200,
             false,
@@ -422,6 +427,7 @@ mod tests {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs() + 60)
                     .unwrap_or_default(),
+                date: None,
             }),
             200,
             false,
@@ -447,5 +453,85 @@ mod tests {
                 .await,
         ];
         assert!(logins.iter().all(Result::is_ok), "logins keep their half");
+    }
+
+    /// An authn answer's headers: `remaining` of 600, the window resetting
+    /// `resets_in` after Okta's `Date` of now.
+    fn authn_headers(remaining: u64, resets_in: Duration) -> Option<RateLimit> {
+        let now = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        Some(RateLimit {
+            limit: 600,
+            remaining,
+            reset: now + resets_in.as_secs(),
+            date: Some(now),
+        })
+    }
+
+    async fn login_within(budget: &Budget, wait: Duration) -> Result<(), OktaError> {
+        with_deadline(Instant::now() + wait, async {
+            budget
+                .admit(OktaBucket::Authn, CallClass::Login, Some("bob@example.com"))
+                .await
+                .map(|_| ())
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_a_429_waits_one_window_at_most() {
+        let budget = Budget::new(4, Duration::from_secs(10));
+        let hour = Duration::from_secs(3600);
+        budget.observe(OktaBucket::Authn, authn_headers(0, hour), 429, true);
+        let wait = budget.retry_after(OktaBucket::Authn);
+        assert!(wait <= Duration::from_secs(61), "{wait:?}");
+        assert!(wait >= Duration::from_secs(60), "{wait:?}");
+        // Logins are held for that window, as the empty bucket says.
+        let held = login_within(&budget, Duration::from_millis(100)).await;
+        assert!(held.is_err_and(|error| error.is_budget_exhausted()));
+    }
+
+    #[tokio::test]
+    async fn a_per_user_429_leaves_the_bucket_to_other_users() {
+        let budget = Budget::new(4, Duration::from_secs(10));
+        let window = Duration::from_secs(60);
+        budget.observe(OktaBucket::Authn, authn_headers(590, window), 200, false);
+        // Okta's per-user limit: a 429 E0000047 while the bucket has calls left.
+        budget.observe(OktaBucket::Authn, authn_headers(589, window), 429, true);
+        assert_eq!(
+            budget.buckets[OktaBucket::Authn.index()].remaining(),
+            Some(589)
+        );
+        assert!(
+            login_within(&budget, Duration::from_millis(100))
+                .await
+                .is_ok()
+        );
+        // A code resent too soon (E0000109) counts as any answer, as before.
+        budget.observe(OktaBucket::Authn, authn_headers(588, window), 429, false);
+        assert_eq!(
+            budget.buckets[OktaBucket::Authn.index()].remaining(),
+            Some(588)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_429_without_headers_stops_no_login() {
+        let budget = Budget::new(4, Duration::from_secs(10));
+        let window = Duration::from_secs(60);
+        budget.observe(OktaBucket::Authn, authn_headers(590, window), 200, false);
+        budget.observe(OktaBucket::Authn, None, 429, true);
+        assert_eq!(
+            budget.buckets[OktaBucket::Authn.index()].remaining(),
+            Some(590)
+        );
+        assert!(
+            login_within(&budget, Duration::from_millis(100))
+                .await
+                .is_ok()
+        );
+        assert!(budget.retry_after(OktaBucket::Authn) <= Duration::from_secs(61));
     }
 }

@@ -50,7 +50,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -62,7 +62,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use directory::{SimDirectory, SimDirectoryError};
-pub use faults::{SimFaultMode, SimFaults};
+pub use faults::{SimFaultMode, SimFaults, SimRateLimited};
 pub use records::{SimRecords, SimRequest};
 pub use users::{SimFactor, SimPushResponse, SimUser, SimUserStatus};
 
@@ -294,14 +294,19 @@ fn routes(org: &Arc<SimOrg>) -> Router {
             rate_limit::limit_concurrency,
         ))
         .layer(middleware::from_fn_with_state(org.clone(), records::record))
-        .layer(middleware::from_fn(stamp))
+        .layer(middleware::from_fn_with_state(org.clone(), stamp))
         .with_state(org.clone())
 }
 
-/// Middleware: every answer gets a fresh `X-Okta-Request-Id` and a JSON content type.
-async fn stamp(request: Request, next: Next) -> Response {
+/// Middleware: every answer gets a fresh `X-Okta-Request-Id`, a JSON
+/// content type and a `Date` on the org's clock.
+async fn stamp(State(org): State<Arc<SimOrg>>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    let date = httpdate::fmt_http_date(org.faults.org_time(SystemTime::now()));
+    if let Ok(date) = HeaderValue::from_str(&date) {
+        headers.insert(header::DATE, date);
+    }
     if let Ok(id) = HeaderValue::from_str(&ids::random_token(27)) {
         headers.insert("x-okta-request-id", id);
     }

@@ -5,7 +5,9 @@
 //! `X-Rate-Limit-Reset` on every answer, and refuses calls over the limit
 //! with HTTP 429 `E0000047`. The org-wide concurrency limit refuses a request
 //! arriving while too many are in flight with the same 429, showing Limit 0
-//! and Remaining 0. Every 429 is counted for tests.
+//! and Remaining 0. Every 429 is counted for tests. Resets are written on
+//! the org's clock, which a test may skew ([`super::SimFaults`]), and so may
+//! be the 429s of the `/api/v1/authn` bucket.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,9 +18,9 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::SimOrg;
 use super::responses;
 use super::time::epoch_seconds;
+use super::{SimOrg, SimRateLimited};
 use crate::okta::error::codes;
 
 const WINDOW: Duration = Duration::from_secs(60);
@@ -53,7 +55,8 @@ struct Admission {
     allowed: bool,
     limit: u32,
     remaining: u32,
-    reset: u64,
+    /// When the window resets, on this machine's clock.
+    resets_at: SystemTime,
 }
 
 impl RateLimitBucket {
@@ -85,24 +88,29 @@ impl RateLimitBucket {
             allowed,
             limit: self.limit,
             remaining: self.limit - window.used,
-            reset: epoch_seconds(window.resets_at),
+            resets_at: window.resets_at,
         }
     }
 }
 
-/// Middleware: charges the route's bucket and adds the rate-limit headers.
+/// Middleware: charges the route's bucket and adds the rate-limit headers,
+/// or answers the 429 a test asked for on the `/api/v1/authn` bucket.
 pub(super) async fn enforce(
     State((org, bucket)): State<(Arc<SimOrg>, Bucket)>,
     request: Request,
     next: Next,
 ) -> Response {
+    let injected = match bucket {
+        Bucket::Authn => org.faults.take_authn_rate_limited(),
+        _ => None,
+    };
     let admission = match bucket {
         Bucket::Authn => org.authn_bucket.admit(),
         Bucket::UserById => org.user_bucket.admit(),
         Bucket::Api => org.api_bucket.admit(),
         Bucket::Token => org.token_bucket.admit(),
     };
-    let mut response = if admission.allowed {
+    let mut response = if admission.allowed && injected.is_none() {
         next.run(request).await
     } else {
         org.concurrency.note_rate_limited();
@@ -112,13 +120,23 @@ pub(super) async fn enforce(
             "API call exceeded rate limit due to too many requests.",
         )
     };
+    let (remaining, resets_at) = match injected {
+        Some(SimRateLimited::NoHeaders) => return response,
+        Some(SimRateLimited::Bucket { resets_in }) => {
+            (0, org.faults.org_time(SystemTime::now()) + resets_in)
+        }
+        Some(SimRateLimited::PerUser) | None => (
+            admission.remaining,
+            org.faults.org_time(admission.resets_at),
+        ),
+    };
     let headers = response.headers_mut();
     headers.insert("x-rate-limit-limit", HeaderValue::from(admission.limit));
+    headers.insert("x-rate-limit-remaining", HeaderValue::from(remaining));
     headers.insert(
-        "x-rate-limit-remaining",
-        HeaderValue::from(admission.remaining),
+        "x-rate-limit-reset",
+        HeaderValue::from(epoch_seconds(resets_at)),
     );
-    headers.insert("x-rate-limit-reset", HeaderValue::from(admission.reset));
     response
 }
 
@@ -186,7 +204,9 @@ pub(super) async fn limit_concurrency(
         headers.insert("x-rate-limit-remaining", HeaderValue::from(0u32));
         headers.insert(
             "x-rate-limit-reset",
-            HeaderValue::from(epoch_seconds(SystemTime::now() + Duration::from_secs(1))),
+            HeaderValue::from(epoch_seconds(
+                org.faults.org_time(SystemTime::now()) + Duration::from_secs(1),
+            )),
         );
         return response;
     }
