@@ -141,11 +141,6 @@ impl RateLimit {
                 }),
         }
     }
-
-    /// The reset time as a [`SystemTime`].
-    pub fn reset_at(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.reset)
-    }
 }
 
 /// A successful answer and what Okta said about it in headers.

@@ -38,8 +38,10 @@ const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 const MAX_SUMMARY_CHARS: usize = 300;
 /// Retries of one call after a 429.
 const MAX_RATE_LIMIT_RETRIES: u32 = 2;
-/// Without a request deadline, a 429 is retried only if the reset is this close.
-const MAX_UNBOUNDED_RETRY_WAIT: Duration = Duration::from_secs(60);
+/// Without a request deadline, a 429 is retried only if the reset is this
+/// close: one Okta window and the one-second margin (the most the budget
+/// ever waits for a reset).
+const MAX_UNBOUNDED_RETRY_WAIT: Duration = Duration::from_secs(61);
 
 const REQUEST_ID: &str = "x-okta-request-id";
 const FORWARDED_FOR: &str = "x-forwarded-for";
