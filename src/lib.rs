@@ -14,7 +14,6 @@ pub mod config;
 pub mod demo;
 pub mod live;
 pub mod okta;
-pub mod radius;
 pub mod server;
 pub mod service;
 pub mod telemetry;

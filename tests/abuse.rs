@@ -5,8 +5,8 @@
 
 mod support;
 
-use okta_radius::radius::attribute::types;
-use okta_radius::radius::packet::{Code, Packet};
+use radius_proto::attribute::types;
+use radius_proto::packet::{Code, Packet};
 use std::time::Duration;
 use support::*;
 

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use okta_radius::radius::dictionary::{AttributeId, Dictionary, Encryption};
-use okta_radius::radius::value::DataType;
+use radius_proto::dictionary::{AttributeId, Dictionary, Encryption};
+use radius_proto::value::DataType;
 
 const DEBIAN_DICTIONARY: &str = "/usr/share/freeradius/dictionary";
 

@@ -6,7 +6,7 @@
 mod support;
 
 use okta_radius::okta::authn::FactorType;
-use okta_radius::radius::packet::{Code, Packet};
+use radius_proto::packet::{Code, Packet};
 use std::time::Duration;
 use support::*;
 

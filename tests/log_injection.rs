@@ -6,8 +6,8 @@
 
 mod support;
 
-use okta_radius::radius::attribute::types;
-use okta_radius::radius::packet::{Code, RequestBuilder};
+use radius_proto::attribute::types;
+use radius_proto::packet::{Code, RequestBuilder};
 use support::*;
 
 /// A line that would pass for an audit line of an accepted login.

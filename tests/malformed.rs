@@ -6,9 +6,9 @@
 
 mod support;
 
-use okta_radius::radius::attribute::types;
-use okta_radius::radius::crypto::{hide_user_password, message_authenticator};
-use okta_radius::radius::packet::{Code, Packet};
+use radius_proto::attribute::types;
+use radius_proto::crypto::{hide_user_password, message_authenticator};
+use radius_proto::packet::{Code, Packet};
 use std::time::Duration;
 use support::*;
 

@@ -5,8 +5,8 @@ mod support;
 
 use okta_radius::okta::authn::FactorType;
 use okta_radius::okta::sim::totp;
-use okta_radius::radius::attribute::{decode_vendor_specific, types};
-use okta_radius::radius::packet::{Code, Packet};
+use radius_proto::attribute::{decode_vendor_specific, types};
+use radius_proto::packet::{Code, Packet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::*;
 

@@ -9,7 +9,7 @@ mod support;
 
 use okta_radius::okta::oauth::generate_key_file;
 use okta_radius::okta::sim::oauth::{SimOAuthSettings, SimServiceApp};
-use okta_radius::radius::packet::Code;
+use radius_proto::packet::Code;
 use std::process::Command;
 use std::time::Duration;
 use support::*;

@@ -8,7 +8,7 @@
 mod support;
 
 use okta_radius::okta::sim::{self, SimConfig, SimFaultMode};
-use okta_radius::radius::packet::Code;
+use radius_proto::packet::Code;
 use std::time::Duration;
 use support::process::free_port;
 use support::*;

@@ -8,7 +8,7 @@
 mod support;
 
 use okta_radius::okta::sim::SimRateLimited;
-use okta_radius::radius::packet::Code;
+use radius_proto::packet::Code;
 use std::time::{Duration, Instant};
 use support::*;
 

@@ -5,7 +5,7 @@
 mod support;
 
 use okta_radius::okta::sim::SimFaultMode;
-use okta_radius::radius::packet::Code;
+use radius_proto::packet::Code;
 use std::time::{Duration, Instant};
 use support::*;
 

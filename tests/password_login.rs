@@ -4,8 +4,8 @@
 mod support;
 
 use okta_radius::okta::sim::SimFaultMode;
-use okta_radius::radius::attribute::types;
-use okta_radius::radius::packet::Code;
+use radius_proto::attribute::types;
+use radius_proto::packet::Code;
 use std::time::{Duration, Instant};
 use support::*;
 

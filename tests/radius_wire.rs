@@ -3,9 +3,9 @@
 
 mod support;
 
-use okta_radius::radius::attribute::{Attribute, types};
-use okta_radius::radius::crypto;
-use okta_radius::radius::packet::{Code, Packet, RequestBuilder};
+use radius_proto::attribute::{Attribute, types};
+use radius_proto::crypto;
+use radius_proto::packet::{Code, Packet, RequestBuilder};
 use std::time::Duration;
 use support::*;
 

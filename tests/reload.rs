@@ -6,7 +6,7 @@
 mod support;
 
 use okta_radius::okta::sim::totp;
-use okta_radius::radius::packet::{Code, Packet};
+use radius_proto::packet::{Code, Packet};
 use std::time::{SystemTime, UNIX_EPOCH};
 use support::*;
 

@@ -7,7 +7,7 @@ mod support;
 
 use okta_radius::okta::authn::FactorType;
 use okta_radius::okta::sim::totp;
-use okta_radius::radius::packet::Code;
+use radius_proto::packet::Code;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::*;
 

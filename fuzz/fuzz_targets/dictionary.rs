@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use okta_radius::radius::dictionary::Dictionary;
+use radius_proto::dictionary::Dictionary;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -7,10 +7,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use okta_radius::radius::attribute::{Attribute, decode_vendor_specific, types};
-use okta_radius::radius::crypto::reveal_user_password;
-use okta_radius::radius::dictionary::Dictionary;
-use okta_radius::radius::packet::{Code, Packet, encode_reply};
+use radius_proto::attribute::{Attribute, decode_vendor_specific, types};
+use radius_proto::crypto::reveal_user_password;
+use radius_proto::dictionary::Dictionary;
+use radius_proto::packet::{Code, Packet, encode_reply};
 use okta_radius::server::trace;
 use std::sync::OnceLock;
 

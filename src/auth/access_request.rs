@@ -4,9 +4,9 @@
 //! Okta needs the clear-text password, so only PAP can work: CHAP, MS-CHAP
 //! and EAP requests get a reject that tells the operator to switch the NAS to PAP.
 
-use crate::radius::attribute::{decode_vendor_specific, types, vendors};
-use crate::radius::crypto::reveal_user_password;
-use crate::radius::packet::Packet;
+use radius_proto::attribute::{decode_vendor_specific, types, vendors};
+use radius_proto::crypto::reveal_user_password;
+use radius_proto::packet::Packet;
 use secrecy::SecretString;
 
 /// The user's part of a PAP login.
@@ -146,8 +146,8 @@ pub fn read_pap_login(packet: &Packet, secret: &[u8]) -> Result<PapLogin, Reques
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::radius::attribute::Attribute;
-    use crate::radius::packet::{Code, RequestBuilder};
+    use radius_proto::attribute::Attribute;
+    use radius_proto::packet::{Code, RequestBuilder};
     use secrecy::ExposeSecret;
 
     const SECRET: &[u8] = b"a-shared-secret";

@@ -13,9 +13,9 @@ use super::typed::{self, MenuAnswer};
 use super::{Authenticator, Decision, Request, direct, failure, messages, mfa};
 use crate::okta::client::FactorVerify;
 use crate::okta::error::codes;
-use crate::radius::attribute::types;
-use crate::radius::crypto::reveal_user_password;
-use crate::radius::packet::Packet;
+use radius_proto::attribute::types;
+use radius_proto::crypto::reveal_user_password;
+use radius_proto::packet::Packet;
 use secrecy::SecretString;
 use std::time::SystemTime;
 

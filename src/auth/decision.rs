@@ -3,8 +3,8 @@
 //! here knows about sockets.
 
 use super::push::PushWatch;
-use crate::radius::attribute::{Attribute, types};
-use crate::radius::packet::Code;
+use radius_proto::attribute::{Attribute, types};
+use radius_proto::packet::Code;
 use std::sync::Arc;
 
 /// The kind of answer.

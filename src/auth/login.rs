@@ -12,7 +12,7 @@ use super::typed::{self, InlineFactor};
 use super::{Authenticator, Decision, Request, direct, failure, messages, mfa, throttle};
 use crate::okta::authn::{AuthnResponse, AuthnStatus};
 use crate::okta::client::{AuthnOptions, OktaReply, PrimaryAuthn};
-use crate::radius::packet::Packet;
+use radius_proto::packet::Packet;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 

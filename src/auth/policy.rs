@@ -6,8 +6,8 @@
 //! misspelt attribute is a config error, not a surprise at the first login.
 
 use crate::config::{Policy, ReplyRule};
-use crate::radius::attribute::{Attribute, encode_vendor_specific};
-use crate::radius::dictionary::{AttributeDef, Dictionary, Encryption};
+use radius_proto::attribute::{Attribute, encode_vendor_specific};
+use radius_proto::dictionary::{AttributeDef, Dictionary, Encryption};
 use std::collections::HashMap;
 
 /// A reply rule with its attribute resolved.
@@ -216,13 +216,13 @@ fn encode(dictionary: &Dictionary, def: &AttributeDef, text: &str) -> Option<Att
     }
     encode_vendor_specific(def.vendor, code, &value)
         .ok()
-        .map(|vsa| Attribute::new(crate::radius::attribute::types::VENDOR_SPECIFIC, vsa))
+        .map(|vsa| Attribute::new(radius_proto::attribute::types::VENDOR_SPECIFIC, vsa))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::radius::attribute::{decode_vendor_specific, types};
+    use radius_proto::attribute::{decode_vendor_specific, types};
 
     fn policy(require: &[&str], rules: &[(Option<&str>, &str, &str)]) -> Policy {
         Policy {

@@ -80,7 +80,7 @@ impl PushWatch {
 
     /// Whether this push belongs to the transaction of `state_token`.
     pub fn is_transaction(&self, state_token: &SecretString) -> bool {
-        crate::radius::crypto::constant_time_eq(
+        radius_proto::crypto::constant_time_eq(
             self.state_token.expose_secret().as_bytes(),
             state_token.expose_secret().as_bytes(),
         )

@@ -12,11 +12,11 @@
 use super::identity::UserKey;
 use crate::config::abuse::AbuseLimits;
 use crate::live::Live;
-use crate::radius::attribute::types;
-use crate::radius::packet::Packet;
 use crate::telemetry::metrics as m;
 use dashmap::DashMap;
 use metrics::counter;
+use radius_proto::attribute::types;
+use radius_proto::packet::Packet;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

@@ -8,8 +8,8 @@
 
 use super::users::{self, Flow, TOTP_SECRET};
 use crate::okta::sim::totp;
-use crate::radius::attribute::{Attribute, types};
-use crate::radius::packet::{Code, EncodeError, Packet, RequestBuilder};
+use radius_proto::attribute::{Attribute, types};
+use radius_proto::packet::{Code, EncodeError, Packet, RequestBuilder};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One unit of work the generator starts.
@@ -123,7 +123,7 @@ mod tests {
             Some("totp-3@bench.example")
         );
         let Some(request) = request else { return };
-        let challenge = crate::radius::packet::encode_reply(
+        let challenge = radius_proto::packet::encode_reply(
             Code::AccessChallenge,
             &request,
             &[Attribute::new(types::STATE, b"s1".to_vec())],

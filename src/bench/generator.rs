@@ -8,8 +8,8 @@
 use super::flows::{self, Next, Work};
 use super::report::{Latencies, Report};
 use super::users::Flow;
-use crate::radius::crypto::AUTHENTICATOR_LEN;
-use crate::radius::packet::{Code, Packet};
+use radius_proto::crypto::AUTHENTICATOR_LEN;
+use radius_proto::packet::{Code, Packet};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -4,8 +4,8 @@
 //! dropped without an answer and counted under its reason.
 
 use super::clients::{Client, ClientTable};
-use crate::radius::attribute::types;
-use crate::radius::packet::{Code, Packet};
+use radius_proto::attribute::types;
+use radius_proto::packet::{Code, Packet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 

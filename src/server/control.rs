@@ -12,8 +12,8 @@
 use super::clients::{Client, ClientTable};
 use super::{PENDING_MARGIN, Shared};
 use crate::config::Config;
-use crate::radius::attribute::types;
-use crate::radius::packet::Packet;
+use radius_proto::attribute::types;
+use radius_proto::packet::Packet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OwnedSemaphorePermit;

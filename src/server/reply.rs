@@ -11,9 +11,9 @@
 //! request goes unanswered and is counted as `reply_too_large`.
 
 use crate::auth::{Decision, Verdict};
-use crate::radius::packet::{Code, EncodeError, Packet, encode_reply};
 use crate::telemetry::metrics as m;
 use metrics::counter;
+use radius_proto::packet::{Code, EncodeError, Packet, encode_reply};
 use std::sync::Arc;
 
 /// The label under which oversized replies are counted.
@@ -66,8 +66,8 @@ fn silenced(decision: Decision, reason: &'static str) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::radius::attribute::{Attribute, types};
-    use crate::radius::packet::RequestBuilder;
+    use radius_proto::attribute::{Attribute, types};
+    use radius_proto::packet::RequestBuilder;
 
     const SECRET: &[u8] = b"a-secret-for-the-reply-tests";
 

@@ -1,9 +1,9 @@
 //! Naming a request's attributes through the dictionary for debug logs, with
 //! every value that could be a secret masked.
 
-use crate::radius::attribute::{decode_vendor_specific, types};
-use crate::radius::dictionary::{Dictionary, Encryption};
-use crate::radius::packet::Packet;
+use radius_proto::attribute::{decode_vendor_specific, types};
+use radius_proto::dictionary::{Dictionary, Encryption};
+use radius_proto::packet::Packet;
 use std::fmt::Write;
 
 /// Attributes whose values are never shown, whatever the dictionary says.

@@ -7,8 +7,8 @@
 pub mod process;
 
 use okta_radius::okta::sim::{self, SimConfig, SimHandle, SimUser, SimUserStatus};
-use okta_radius::radius::attribute::{Attribute, types};
-use okta_radius::radius::packet::{Code, Packet, RequestBuilder};
+use radius_proto::attribute::{Attribute, types};
+use radius_proto::packet::{Code, Packet, RequestBuilder};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};

@@ -6,7 +6,7 @@ pub(super) const ROOT: &str = "dictionaries/dictionary";
 
 macro_rules! embed {
     ($($name:literal),* $(,)?) => {
-        &[$((concat!("dictionaries/", $name), include_str!(concat!("../../../dictionaries/", $name)))),*]
+        &[$((concat!("dictionaries/", $name), include_str!(concat!("../../../../dictionaries/", $name)))),*]
     };
 }
 

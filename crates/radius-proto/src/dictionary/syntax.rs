@@ -2,7 +2,7 @@
 //! attribute numbers, and names.
 
 use super::parse::LineResult;
-use crate::radius::value::DataType;
+use crate::value::DataType;
 
 /// Names are what operators type in configs: no control characters, no
 /// quotes or `=`, and not a bare number (it would read as one).

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use super::source::Source;
 use super::{AttributeId, Dictionary, DictionaryError, Encryption, parse};
-use crate::radius::value::{DataType, ValueError};
+use crate::value::{DataType, ValueError};
 
 /// Load the first of `files` from memory; the others can be `$INCLUDE`d.
 fn load(files: &[(&str, &str)]) -> Result<Dictionary, DictionaryError> {

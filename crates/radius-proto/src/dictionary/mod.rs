@@ -40,7 +40,7 @@ use std::path::Path;
 pub use defs::{AttributeDef, AttributeId, Encryption, VendorDef};
 pub use error::DictionaryError;
 
-use crate::radius::value::{self, DataType, ValueError};
+use crate::value::{self, DataType, ValueError};
 
 /// Attribute, vendor and value definitions, looked up by name or number.
 #[derive(Debug, Clone, Default)]

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::radius::value::DataType;
+use crate::value::DataType;
 
 /// How the value of an attribute is hidden on the wire (the `encrypt=N` flag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

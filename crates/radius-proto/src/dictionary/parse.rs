@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::source::Source;
 use super::syntax::{check_name, parse_number, parse_value_number};
 use super::{AttributeId, Dictionary, DictionaryError, VendorDef};
-use crate::radius::value::DataType;
+use crate::value::DataType;
 
 /// How deep `$INCLUDE`s may nest. The Debian tree needs 2.
 const MAX_INCLUDE_DEPTH: usize = 32;

@@ -3,8 +3,8 @@
 //! crate, and properties over arbitrary bytes.
 
 use super::*;
-use crate::radius::attribute::{Attribute, types};
-use crate::radius::crypto;
+use crate::attribute::{Attribute, types};
+use crate::crypto;
 use proptest::prelude::*;
 
 const SECRET: &[u8] = b"xyzzy5461";
@@ -419,7 +419,7 @@ proptest! {
             let _ = packet.verify_message_authenticator(SECRET);
             for (_, value) in packet.attributes() {
                 let _ = crypto::reveal_user_password(value, SECRET, packet.authenticator());
-                let _ = crate::radius::attribute::decode_vendor_specific(value);
+                let _ = crate::attribute::decode_vendor_specific(value);
             }
             let _ = encode_reply(Code::AccessReject, &packet, &[], SECRET);
         }

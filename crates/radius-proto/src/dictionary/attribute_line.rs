@@ -5,7 +5,7 @@
 use super::parse::{FileState, LineResult, Loader};
 use super::syntax::{check_name, parse_oid};
 use super::{AttributeDef, AttributeId, Encryption, VendorDef};
-use crate::radius::value::DataType;
+use crate::value::DataType;
 
 impl Loader<'_, '_> {
     /// `ATTRIBUTE name number type [flags | vendor]`
