@@ -5,8 +5,8 @@
 //! settings from `config/demo.toml`, both embedded in the binary.
 
 use crate::config::Config;
-use crate::okta::sim::{self, SimConfig, SimDirectory, SimUser, SimUserStatus};
 use crate::service;
+use okta_sim::{self as sim, SimConfig, SimDirectory, SimUser, SimUserStatus};
 use std::fmt::Write;
 use std::net::SocketAddr;
 

@@ -13,7 +13,6 @@ pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod live;
-pub mod okta;
 pub mod server;
 pub mod service;
 pub mod telemetry;

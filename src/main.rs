@@ -127,7 +127,7 @@ fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
 }
 
 fn generate_key(out: &std::path::Path, kid: Option<&str>) -> ExitCode {
-    match okta_radius::okta::oauth::generate_key_file(out, kid) {
+    match okta_client::oauth::generate_key_file(out, kid) {
         Ok(jwk) => {
             match serde_json::to_string_pretty(&jwk) {
                 Ok(json) => println!("{json}"),

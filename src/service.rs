@@ -12,14 +12,13 @@ use crate::auth::policy::CompiledPolicy;
 use crate::auth::{Authenticator, ForwardedFor, compile_policies};
 use crate::config::OktaConfig;
 use crate::config::{Config, ConfigErrors, ConfigProblem};
-use crate::okta::client::{OktaClient, OktaSettings};
-use crate::okta::oauth::OAuthCredentials;
-use crate::okta::{keepalive, preflight};
 use crate::server::Server;
 use crate::telemetry::metrics;
+use okta_client::client::{OktaClient, OktaSettings};
+use okta_client::oauth::OAuthCredentials;
+use okta_client::{keepalive, preflight};
 use radius_proto::dictionary::Dictionary;
 use radius_proto::value::DataType;
-use secrecy::ExposeSecret;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -153,12 +152,7 @@ pub async fn check_online(config: &Config) -> anyhow::Result<preflight::Report> 
 /// rollover). What the reload path (SIGHUP) calls.
 pub fn reload_credentials(okta: &OktaClient, config: &OktaConfig) -> anyhow::Result<()> {
     if config.has_api_token() {
-        let current = okta.api_token_header();
-        let new = format!("SSWS {}", config.api_token.expose_secret().trim());
-        let changed = current.is_none_or(|header| header.as_bytes() != new.as_bytes());
-        if changed {
-            okta.set_api_token(&config.api_token)?;
-        }
+        okta.replace_api_token(&config.api_token)?;
     }
     if let Some(oauth) = &config.oauth {
         let keys = oauth.load_keys().map_err(anyhow::Error::msg)?;

@@ -6,7 +6,7 @@
 mod support;
 
 use okta_radius::bench::users;
-use okta_radius::okta::sim::{self, SimConfig};
+use okta_sim::{self as sim, SimConfig};
 use std::process::Command;
 use std::time::Duration;
 use support::{API_TOKEN, SECRET, TestServer, binary, config_for};

@@ -5,7 +5,7 @@
 
 mod support;
 
-use okta_radius::okta::authn::FactorType;
+use okta_api::authn::FactorType;
 use radius_proto::packet::{Code, Packet};
 use std::time::Duration;
 use support::*;

@@ -19,10 +19,7 @@ fn config(org_url: &str, format: &str) -> String {
 }
 
 /// Sends the hostile requests; returns how many decisions they make.
-async fn send_hostile_requests(
-    server: &TestServer,
-    org: &okta_radius::okta::sim::SimHandle,
-) -> usize {
+async fn send_hostile_requests(server: &TestServer, org: &okta_sim::SimHandle) -> usize {
     let nas = Nas::new(server.radius).await;
 
     // A User-Name carrying a forged line: refused, Okta never asked.

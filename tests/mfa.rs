@@ -3,8 +3,8 @@
 
 mod support;
 
-use okta_radius::okta::authn::FactorType;
-use okta_radius::okta::sim::totp;
+use okta_api::authn::FactorType;
+use okta_sim::totp;
 use radius_proto::attribute::{decode_vendor_specific, types};
 use radius_proto::packet::{Code, Packet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -7,8 +7,8 @@
 
 mod support;
 
-use okta_radius::okta::oauth::generate_key_file;
-use okta_radius::okta::sim::oauth::{SimOAuthSettings, SimServiceApp};
+use okta_client::oauth::generate_key_file;
+use okta_sim::oauth::{SimOAuthSettings, SimServiceApp};
 use radius_proto::packet::Code;
 use std::process::Command;
 use std::time::Duration;

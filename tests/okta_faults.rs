@@ -7,7 +7,7 @@
 
 mod support;
 
-use okta_radius::okta::sim::{self, SimConfig, SimFaultMode};
+use okta_sim::{self as sim, SimConfig, SimFaultMode};
 use radius_proto::packet::Code;
 use std::time::Duration;
 use support::process::free_port;

@@ -7,7 +7,7 @@
 
 mod support;
 
-use okta_radius::okta::sim::SimRateLimited;
+use okta_sim::SimRateLimited;
 use radius_proto::packet::Code;
 use std::time::{Duration, Instant};
 use support::*;
@@ -36,7 +36,7 @@ async fn login(server: &TestServer, nas: &Nas, user: &str, password: &str) -> (C
 
 /// A server and an org that answered one healthy login, so the bridge knows
 /// the `/api/v1/authn` bucket before the 429.
-async fn after_one_login(clock_skew: i64) -> (okta_radius::okta::sim::SimHandle, TestServer, Nas) {
+async fn after_one_login(clock_skew: i64) -> (okta_sim::SimHandle, TestServer, Nas) {
     let org = start_org().await;
     org.faults().set_clock_skew(clock_skew);
     let server = TestServer::start(&config_for(&org.base_url())).await;

@@ -4,14 +4,14 @@
 
 mod support;
 
-use okta_radius::okta::sim::SimFaultMode;
+use okta_sim::SimFaultMode;
 use radius_proto::packet::Code;
 use std::time::{Duration, Instant};
 use support::*;
 
 const USERS_ME: &str = "/api/v1/users/me";
 
-async fn wait_calls(org: &okta_radius::okta::sim::SimHandle, path: &str, at_least: usize) {
+async fn wait_calls(org: &okta_sim::SimHandle, path: &str, at_least: usize) {
     let start = Instant::now();
     while org.records().calls_to(path) < at_least {
         assert!(

@@ -3,7 +3,7 @@
 
 mod support;
 
-use okta_radius::okta::sim::SimFaultMode;
+use okta_sim::SimFaultMode;
 use radius_proto::attribute::types;
 use radius_proto::packet::Code;
 use std::time::{Duration, Instant};

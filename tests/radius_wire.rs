@@ -358,6 +358,6 @@ async fn chap_is_refused_with_a_pointer_to_pap() {
 
 /// Calls the org received apart from the server's own start-up check and
 /// keep-alive (`/api/v1/users/me`).
-fn okta_calls_for_requests(org: &okta_radius::okta::sim::SimHandle) -> usize {
+fn okta_calls_for_requests(org: &okta_sim::SimHandle) -> usize {
     org.records().total_calls() - org.records().calls_to("/api/v1/users/me")
 }

@@ -5,7 +5,7 @@
 
 mod support;
 
-use okta_radius::okta::sim::totp;
+use okta_sim::totp;
 use radius_proto::packet::{Code, Packet};
 use std::time::{SystemTime, UNIX_EPOCH};
 use support::*;

@@ -13,8 +13,8 @@ use super::state::Step;
 use super::typed;
 use super::{Authenticator, Decision, Request, failure, messages, mfa};
 use crate::config::PushMode;
-use crate::okta::authn::FactorResult;
-use crate::okta::management::{FactorStatus, UserFactorVerify, UserStatus};
+use okta_api::authn::FactorResult;
+use okta_client::management::{FactorStatus, UserFactorVerify, UserStatus};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 

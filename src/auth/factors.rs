@@ -5,7 +5,7 @@
 //! a push to a phone, a one-time code, or the answer to a question.
 //! WebAuthn, U2F and Duo's web prompt need a browser and are never offered.
 
-use crate::okta::authn::{Factor, FactorProvider, FactorType};
+use okta_api::authn::{Factor, FactorProvider, FactorType};
 
 /// A factor the bridge can serve over RADIUS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

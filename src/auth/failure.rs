@@ -7,7 +7,7 @@
 
 use super::decision::Decision;
 use crate::config::OnOktaFailure;
-use crate::okta::error::OktaError;
+use okta_client::error::OktaError;
 
 use super::messages;
 

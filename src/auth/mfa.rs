@@ -12,9 +12,9 @@ use super::state::Step;
 use super::typed::InlineFactor;
 use super::{Authenticator, Decision, Request, failure, login, messages};
 use crate::config::PushMode;
-use crate::okta::authn::{AuthnResponse, FactorResult};
-use crate::okta::client::{FactorVerify, OktaReply};
-use crate::okta::error::OktaError;
+use okta_api::authn::{AuthnResponse, FactorResult};
+use okta_client::client::{FactorVerify, OktaReply};
+use okta_client::error::OktaError;
 use secrecy::SecretString;
 use std::sync::Arc;
 
@@ -384,7 +384,7 @@ pub async fn finish(
     reason: &'static str,
 ) -> Decision {
     let request_id = reply.request_id.clone();
-    let decision = if reply.body.status == crate::okta::authn::AuthnStatus::Success {
+    let decision = if reply.body.status == okta_api::authn::AuthnStatus::Success {
         login::success(auth, request, &reply.body, reason).await
     } else {
         // Boxed: routing may lead back here (a post-MFA state with a new factor).
@@ -480,7 +480,7 @@ pub async fn answer_push(
     // follow-up waits for the outcome (the number is already on screen).
     // Polls draw on the Okta budget up to this request's own answer time,
     // which in wait mode is the push hold, not the ordinary deadline.
-    let status = Box::pin(crate::okta::budget::with_deadline(
+    let status = Box::pin(okta_client::budget::with_deadline(
         until,
         watch.wait(until, first_request),
     ))

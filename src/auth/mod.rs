@@ -29,9 +29,9 @@ pub mod username;
 
 use crate::config::{ClientConfig, Config, ConfigErrors, ConfigProblem, UserNameRules};
 use crate::live::Live;
-use crate::okta::client::OktaClient;
 use dashmap::DashMap;
 pub use decision::{Decision, PushHold, Verdict};
+use okta_client::client::OktaClient;
 use policy::{Authorization, CompiledPolicy, Subject};
 use push::Pushes;
 use radius_proto::attribute::types;
@@ -305,7 +305,7 @@ impl Authenticator {
     async fn groups_of(
         &self,
         user_id: &str,
-    ) -> Result<Arc<Vec<String>>, crate::okta::error::OktaError> {
+    ) -> Result<Arc<Vec<String>>, okta_client::error::OktaError> {
         if let Some(cached) = self.groups.get(user_id)
             && cached.fetched.elapsed() < self.groups_ttl
         {

@@ -11,10 +11,10 @@
 use super::identity::UserKey;
 use crate::config::PushLimits;
 use crate::live::Live;
-use crate::okta::authn::{AuthnResponse, AuthnStatus, FactorResult};
-use crate::okta::client::{FactorVerify, OktaClient};
-use crate::okta::error::OktaError;
 use dashmap::DashMap;
+use okta_api::authn::{AuthnResponse, AuthnStatus, FactorResult};
+use okta_client::client::{FactorVerify, OktaClient};
+use okta_client::error::OktaError;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::VecDeque;
 use std::net::IpAddr;

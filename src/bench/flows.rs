@@ -4,10 +4,10 @@
 //!
 //! A login ends on Access-Accept or Access-Reject; an Access-Challenge with a
 //! State continues it with the user's TOTP code, computed the way the
-//! authenticator app would ([`crate::okta::sim::totp::code`]).
+//! authenticator app would ([`okta_sim::totp::code`]).
 
 use super::users::{self, Flow, TOTP_SECRET};
-use crate::okta::sim::totp;
+use okta_sim::totp;
 use radius_proto::attribute::{Attribute, types};
 use radius_proto::packet::{Code, EncodeError, Packet, RequestBuilder};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -6,7 +6,7 @@
 //! `/stats` address so the benchmark can compute Okta calls per login.
 
 use super::users::{self, Flow};
-use crate::okta::sim::{self, SimConfig, SimDirectory, SimHandle};
+use okta_sim::{self as sim, SimConfig, SimDirectory, SimHandle};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::path::PathBuf;

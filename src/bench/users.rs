@@ -4,10 +4,10 @@
 //!
 //! User `i` of a flow is `<flow>-<i>@bench.example` with the password
 //! `<flow>-<i>-password`; TOTP users share one authenticator-app secret, so
-//! the generator computes their codes with [`crate::okta::sim::totp::code`].
+//! the generator computes their codes with [`okta_sim::totp::code`].
 //! These are throw-away benchmark credentials, never real ones.
 
-use crate::okta::sim::{SimFactor, SimPushResponse, SimUser};
+use okta_sim::{SimFactor, SimPushResponse, SimUser};
 use std::time::Duration;
 
 /// The Okta domain of every benchmark login.

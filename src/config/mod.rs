@@ -112,11 +112,11 @@ pub struct OAuthKeyFile {
 
 impl OAuthConfig {
     /// Reads the key files (at start-up and on reload).
-    pub fn load_keys(&self) -> Result<Vec<crate::okta::oauth::SigningKey>, String> {
+    pub fn load_keys(&self) -> Result<Vec<okta_client::oauth::SigningKey>, String> {
         self.keys
             .iter()
             .map(|key| {
-                crate::okta::oauth::SigningKey::from_pem_file(&key.file, Some(&key.kid))
+                okta_client::oauth::SigningKey::from_pem_file(&key.file, Some(&key.kid))
                     .map_err(|error| error.to_string())
             })
             .collect()

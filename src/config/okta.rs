@@ -174,7 +174,7 @@ fn validate_oauth(
             problems.add(name, format!("kid `{kid}` appears twice"));
             continue;
         }
-        if let Err(error) = crate::okta::oauth::SigningKey::from_pem_file(&file, Some(&kid)) {
+        if let Err(error) = okta_client::oauth::SigningKey::from_pem_file(&file, Some(&kid)) {
             problems.add(name, error.to_string());
         }
         keys.push(OAuthKeyFile { kid, file });

@@ -278,7 +278,7 @@ async fn process(
     let arrived = tokio::time::Instant::from_std(received_at);
     let okta_started = Instant::now();
     // Okta calls of this request never wait for rate-limit budget past its deadline.
-    let decision = crate::okta::budget::with_deadline(
+    let decision = okta_client::budget::with_deadline(
         arrived + client.config.deadline,
         shared
             .authenticator

@@ -42,26 +42,7 @@ pub const REQUEST_DURATION: &str = "radius_request_duration_seconds";
 /// Time spent waiting for Okta within one request.
 pub const OKTA_DURATION: &str = "okta_request_duration_seconds";
 
-/// Okta calls, by `endpoint` (authn, authn_verify, users_me, user, user_groups, ...) and HTTP `status` ("error" without an answer).
-pub const OKTA_CALLS: &str = "okta_calls_total";
-/// Time of one Okta HTTP exchange, by `endpoint`.
-pub const OKTA_CALL_DURATION: &str = "okta_call_duration_seconds";
-/// Calls left in the current rate-limit window, by `bucket` (authn, user, api, token).
-pub const OKTA_RATE_LIMIT_REMAINING: &str = "okta_rate_limit_remaining";
-/// Calls the rate-limit budget delayed, by `class` and `bucket`.
-pub const OKTA_BUDGET_WAITS: &str = "okta_budget_waits_total";
-/// Calls the rate-limit budget refused (the wait would pass the deadline), by `class` and `bucket`.
-pub const OKTA_BUDGET_REJECTIONS: &str = "okta_budget_rejections_total";
-/// Okta requests in flight (capped by `okta.max_concurrent`).
-pub const OKTA_CONCURRENT: &str = "okta_requests_in_flight";
-/// 1 while the API token works, 0 once Okta refused it (401 E0000011).
-pub const OKTA_CREDENTIAL_VALID: &str = "okta_credential_valid";
-/// Last successful call with the API token, as a Unix timestamp.
-pub const OKTA_TOKEN_LAST_USE: &str = "okta_api_token_last_use_timestamp_seconds";
-/// When the API token expires if not used again (last use + 30 days), Unix timestamp.
-pub const OKTA_TOKEN_PREDICTED_EXPIRY: &str = "okta_api_token_predicted_expiry_timestamp_seconds";
-/// Keep-alive and credential-probe calls, by `result` (ok, error).
-pub const OKTA_KEEPALIVE_CALLS: &str = "okta_keepalive_calls_total";
+pub use okta_client::metrics::*;
 
 /// Latency buckets in seconds, from sub-millisecond to past a NAS timeout.
 const LATENCY_BUCKETS: &[f64] = &[

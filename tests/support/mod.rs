@@ -6,7 +6,7 @@
 
 pub mod process;
 
-use okta_radius::okta::sim::{self, SimConfig, SimHandle, SimUser, SimUserStatus};
+use okta_sim::{self as sim, SimConfig, SimHandle, SimUser, SimUserStatus};
 use radius_proto::attribute::{Attribute, types};
 use radius_proto::packet::{Code, Packet, RequestBuilder};
 use std::io::{BufRead, BufReader};
@@ -36,17 +36,14 @@ pub fn test_users() -> Vec<SimUser> {
 /// demo does not need: a push nobody answers until the test says so
 /// (`pat`), and a push nobody ever answers (`ian`).
 pub fn mfa_users() -> Vec<SimUser> {
-    let mut users = okta_radius::okta::sim::SimDirectory::from_toml_str(include_str!(
-        "../../config/demo-users.toml"
-    ))
-    .expect("the demo users load")
-    .users;
+    let mut users =
+        okta_sim::SimDirectory::from_toml_str(include_str!("../../config/demo-users.toml"))
+            .expect("the demo users load")
+            .users;
     users.push(
         SimUser::new("pat@example.com", "pat-password")
             .with_groups(&["vpn-users"])
-            .with_factor(okta_radius::okta::sim::SimFactor::push(
-                okta_radius::okta::sim::SimPushResponse::Wait,
-            )),
+            .with_factor(okta_sim::SimFactor::push(okta_sim::SimPushResponse::Wait)),
     );
     users.push(SimUser::new("sam@example.com", "sam-password").with_groups(&["staff"]));
     let mut wendy = SimUser::new("wendy@example.com", "wendy-password").with_groups(&["vpn-users"]);
@@ -55,9 +52,7 @@ pub fn mfa_users() -> Vec<SimUser> {
     users.push(
         SimUser::new("ian@example.com", "ian-password")
             .with_groups(&["vpn-users"])
-            .with_factor(okta_radius::okta::sim::SimFactor::push(
-                okta_radius::okta::sim::SimPushResponse::Ignore,
-            )),
+            .with_factor(okta_sim::SimFactor::push(okta_sim::SimPushResponse::Ignore)),
     );
     users
 }

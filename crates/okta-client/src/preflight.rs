@@ -1,0 +1,152 @@
+//! Checking the org and the credentials before going live: is the org
+//! reachable, does the API token work and whose is it, when does it expire
+//! if unused, and may the credentials make the calls the configured
+//! features need. `okta-radius check-config --online` prints the result and
+//! `serve` logs it at start-up (without refusing to start).
+//!
+//! Permission checks read a real resource: the token owner's groups or
+//! factors when the API token is there, otherwise a user id that does not
+//! exist (a 404 means the call is permitted, a 403 that it is not).
+
+use std::time::SystemTime;
+
+use super::client::OktaClient;
+use super::credential::API_TOKEN_LIFETIME;
+use super::error::{OktaError, codes};
+
+/// A user id no org has, for permission checks without a known user.
+const PLACEHOLDER_USER: &str = "okta-radius-permission-check";
+
+/// What the configured features need from Okta.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Some client uses Okta primary authentication (`/api/v1/authn`).
+    pub primary_auth: bool,
+    /// Some client's policy needs the user's groups.
+    pub groups: bool,
+    /// Some client runs MFA-only mode (`okta_primary_auth = false`).
+    pub factors: bool,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub ok: bool,
+    pub text: String,
+}
+
+/// The result of the checks.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// The login of the API token's admin, when the token works.
+    pub token_owner: Option<String>,
+    pub predicted_expiry: Option<SystemTime>,
+}
+
+impl Report {
+    /// Whether every check passed.
+    pub fn ok(&self) -> bool {
+        self.findings.iter().all(|finding| finding.ok)
+    }
+
+    fn pass(&mut self, text: String) {
+        self.findings.push(Finding { ok: true, text });
+    }
+
+    fn fail(&mut self, text: String) {
+        self.findings.push(Finding { ok: false, text });
+    }
+}
+
+/// Runs the checks against the org.
+pub async fn check(client: &OktaClient, needs: Needs) -> Report {
+    let mut report = Report::default();
+    let mut user_id: Option<String> = None;
+    if client.has_api_token() {
+        match client.token_owner().await {
+            Ok(reply) => {
+                let expiry = SystemTime::now() + API_TOKEN_LIFETIME;
+                report.pass(format!(
+                    "the API token works: it belongs to {} (GET /api/v1/users/me)",
+                    reply.body.profile.login
+                ));
+                report.pass(format!(
+                    "the API token's predicted expiry is {} (30 days after its last use, now; the keep-alive keeps it fresh)",
+                    okta_api::time::utc_seconds(expiry)
+                ));
+                report.token_owner = Some(reply.body.profile.login);
+                report.predicted_expiry = Some(expiry);
+                user_id = Some(reply.body.id);
+            }
+            Err(error) => {
+                report.fail(explain_token_failure(&error));
+                return report;
+            }
+        }
+    } else {
+        let text = "no API token (SSWS): primary authentication (/api/v1/authn) is impossible, and there is no token to keep alive".to_owned();
+        if needs.primary_auth {
+            report.fail(format!(
+                "{text}; a client uses okta_primary_auth, which needs the API token"
+            ));
+        } else {
+            report.pass(text);
+        }
+    }
+    if client.uses_oauth() {
+        match client.find_user(PLACEHOLDER_USER).await {
+            Ok(_) => report
+                .pass("the OAuth service app gets DPoP access tokens and may read users".into()),
+            Err(error) if error.code() == Some(codes::NOT_FOUND) => {
+                report.pass(
+                    "the OAuth service app gets DPoP access tokens and may read users".into(),
+                );
+            }
+            Err(error) => report.fail(format!(
+                "the OAuth service app cannot read users (GET /api/v1/users/{{login}}): {error}"
+            )),
+        }
+    }
+    let id = user_id.unwrap_or_else(|| PLACEHOLDER_USER.to_owned());
+    if needs.groups {
+        let result = client.user_groups(&id).await.map(|_| ());
+        permission(
+            &mut report,
+            "GET /api/v1/users/{id}/groups (policies with groups)",
+            result,
+        );
+    }
+    if needs.factors {
+        let result = client.user_factors(&id).await.map(|_| ());
+        permission(
+            &mut report,
+            "GET /api/v1/users/{id}/factors (MFA-only mode)",
+            result,
+        );
+    }
+    report
+}
+
+fn permission(report: &mut Report, call: &str, result: Result<(), OktaError>) {
+    match result {
+        Ok(()) => report.pass(format!("permitted: {call}")),
+        Err(error) if error.code() == Some(codes::NOT_FOUND) => {
+            report.pass(format!("permitted: {call}"));
+        }
+        Err(error) if error.code() == Some(codes::FORBIDDEN) => report.fail(format!(
+            "not permitted: {call} (403 E0000006): give the token's admin role or the service app's scopes this permission"
+        )),
+        Err(error) => report.fail(format!("cannot check {call}: {error}")),
+    }
+}
+
+fn explain_token_failure(error: &OktaError) -> String {
+    if error.code() == Some(codes::INVALID_TOKEN) || error.is_credential_invalid() {
+        "Okta refuses the API token (401 E0000011): it expired after 30 days unused, was revoked, or its admin was deactivated or lost roles; create a new token as the service account".to_owned()
+    } else if error.code() == Some(codes::FORBIDDEN) {
+        "the API token may not read its own admin (403 E0000006 on /api/v1/users/me)".to_owned()
+    } else {
+        format!("cannot check the API token: {error}")
+    }
+}
