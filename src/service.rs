@@ -222,10 +222,20 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         metrics::serve_with_health(listener, handle, Arc::new(move || health_client.health()));
         tracing::info!(listen = %bound, "serving /metrics and /health");
     }
+    let reload_okta = okta.clone();
+    let authenticator = Authenticator::new(
+        okta.clone(),
+        &config,
+        dictionary.clone(),
+        forwarded_for,
+        policies,
+    );
+
+    let server = Server::bind(&config, authenticator, dictionary).await?;
     {
-        // The start-up summary, then the keep-alive: Okta being unreachable
-        // does not stop the server from starting (it reports unhealthy).
-        let okta = okta.clone();
+        // Once the listeners are bound, the start-up summary, then the
+        // keep-alive: Okta being unreachable does not stop the server from
+        // starting (it reports unhealthy).
         let needs = preflight_needs(&config);
         let keepalive = keepalive::KeepAliveSettings {
             interval: config.okta.keepalive_interval,
@@ -236,11 +246,6 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
             keepalive::spawn(okta, keepalive);
         });
     }
-    let reload_okta = okta.clone();
-    let authenticator =
-        Authenticator::new(okta, &config, dictionary.clone(), forwarded_for, policies);
-
-    let server = Server::bind(&config, authenticator, dictionary).await?;
     for addr in server.local_addrs() {
         tracing::info!(listen = %addr, "RADIUS authentication listener ready");
     }

@@ -1,13 +1,16 @@
 //! The server as a service manager drives it: SIGTERM lets the logins in
-//! flight finish and exits 0; SIGHUP re-reads the config file without
-//! dropping a login, and refuses an invalid one; a pending challenge
-//! survives a restart of the process (sealed State, shared `[state]` key).
+//! flight finish and exits 0; SIGHUP re-reads the config file without dropping a login, and refuses an
+//! invalid one; a pending challenge survives a restart of the process
+//! (sealed State, shared `[state]` key); a second server cannot start on an
+//! address the first one holds.
 
 mod support;
 
 use okta_radius::okta::authn::FactorType;
 use okta_radius::radius::packet::{Code, Packet};
+use std::net::SocketAddr;
 use std::time::Duration;
+use support::process::serve_until_exit;
 use support::*;
 
 const NEW_SECRET: &str = "a-brand-new-shared-secret-after-reload";
@@ -219,4 +222,58 @@ async fn a_pending_challenge_survives_a_restart_of_the_process() {
         "{}",
         reply_message(&reply)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_the_same_address_refuses_to_start() {
+    let org = start_org().await;
+    let config = config_for(&org.base_url());
+    let first = TestServer::start(&config).await;
+    let taken = first.radius.to_string();
+
+    let second = config.replace(
+        "listen = [\"127.0.0.1:0\"]",
+        &format!("listen = [\"{taken}\"]"),
+    );
+    let (status, stderr) = serve_until_exit(&second, &[], Duration::from_secs(10));
+    let status = status.unwrap_or_else(|| {
+        panic!("a second server started on {taken}, beside the first: {stderr}")
+    });
+    assert!(!status.success(), "{status:?}: {stderr}");
+    assert!(stderr.contains(&taken), "the error names {taken}: {stderr}");
+
+    // The first one still answers every login.
+    for _ in 0..10 {
+        assert_eq!(
+            login_code(first.radius, "alice", "alice-password").await,
+            Some(Code::AccessAccept)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv4_and_ipv6_wildcards_on_one_port_start_together() {
+    let org = start_org().await;
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|socket| socket.local_addr())
+        .expect("a free port")
+        .port();
+    let config = config_for(&org.base_url()).replace(
+        "listen = [\"127.0.0.1:0\"]",
+        &format!("listen = [\"0.0.0.0:{port}\", \"[::]:{port}\"]"),
+    );
+    let server = TestServer::start(&config).await;
+    let loopback = SocketAddr::from(([127, 0, 0, 1], port));
+    assert_eq!(
+        login_code(loopback, "alice", "alice-password").await,
+        Some(Code::AccessAccept)
+    );
+
+    // Either address is held: a second server with the same config refuses.
+    let (status, stderr) = serve_until_exit(&config, &[], Duration::from_secs(10));
+    let status =
+        status.unwrap_or_else(|| panic!("a second server started beside the first: {stderr}"));
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains(&port.to_string()), "{stderr}");
+    drop(server);
 }

@@ -69,12 +69,20 @@ impl Server {
         authenticator: Authenticator,
         dictionary: Arc<Dictionary>,
     ) -> std::io::Result<Server> {
+        let cannot_listen = |addr: &SocketAddr, e: std::io::Error| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
+        };
+        // Every address is probed before any is bound: a server must not
+        // start beside another one that holds its address.
+        let mut resolved = Vec::with_capacity(config.server.listen.len());
+        for addr in &config.server.listen {
+            resolved.push(socket::probe(*addr).map_err(|e| cannot_listen(addr, e))?);
+        }
         let mut sockets = Vec::new();
         let per_address = std::thread::available_parallelism().map_or(1, usize::from);
-        for (index, addr) in config.server.listen.iter().enumerate() {
-            let group = socket::bind_group(*addr, per_address).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
-            })?;
+        for (index, addr) in resolved.iter().enumerate() {
+            let group =
+                socket::bind_group(*addr, per_address).map_err(|e| cannot_listen(addr, e))?;
             let index = u16::try_from(index).unwrap_or(u16::MAX);
             sockets.extend(group.into_iter().map(|socket| (index, Arc::new(socket))));
         }
