@@ -2,7 +2,9 @@
 //! the client table, the duplicate cache and the in-flight limits.
 //!
 //! A datagram goes through [`admission`] (client, framing, code,
-//! Message-Authenticator), then the duplicate cache, then the limits; only
+//! Message-Authenticator); a Status-Server is then answered at once unless
+//! [`status_server`] finds it a replay or over its client's budget. Any
+//! other request goes to the duplicate cache, then the limits; only
 //! then is a task spawned that asks the [`crate::auth`] conversation for a
 //! decision, encodes it, stores the reply bytes for retransmits and sends them.
 
@@ -12,6 +14,7 @@ pub mod control;
 pub mod duplicates;
 pub mod reply;
 pub mod socket;
+pub mod status_server;
 pub mod trace;
 
 use crate::auth::{Authenticator, Decision, Verdict};
@@ -200,9 +203,16 @@ async fn on_request(
 ) {
     let Admitted { client, packet } = admitted;
     if packet.code() == Code::StatusServer {
-        if !client.allow_status_server() {
-            dropped(DropReason::StatusServerRate, source);
-            return;
+        match client.admit_status_server(packet.identifier(), packet.authenticator()) {
+            status_server::Admission::Answer => {}
+            status_server::Admission::Replay => {
+                dropped(DropReason::StatusServerReplay, source);
+                return;
+            }
+            status_server::Admission::OverRate => {
+                dropped(DropReason::StatusServerRate, source);
+                return;
+            }
         }
         match encode_reply(
             Code::AccessAccept,
