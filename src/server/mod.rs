@@ -17,7 +17,7 @@ pub mod socket;
 pub mod status_server;
 pub mod trace;
 
-use crate::auth::{Authenticator, Decision, Verdict};
+use crate::auth::{Authenticator, Decision, Verdict, failure};
 use crate::config::Config;
 use crate::live::Live;
 use crate::radius::attribute::types;
@@ -55,6 +55,8 @@ struct Shared {
     challenge_reserve: usize,
     challenge_reserve_percent: u8,
     max_in_flight: usize,
+    /// Given when the operator will not wait for the drain.
+    stop_now: control::StopNow,
 }
 
 /// A bound server, ready to run.
@@ -108,6 +110,7 @@ impl Server {
             ),
             challenge_reserve_percent: config.abuse.challenge_reserve_percent,
             max_in_flight: config.server.max_in_flight,
+            stop_now: control::StopNow::new(),
         };
         Ok(Server {
             shared: Arc::new(shared),
@@ -296,13 +299,21 @@ async fn process(
     let arrived = tokio::time::Instant::from_std(received_at);
     let okta_started = Instant::now();
     // Okta calls of this request never wait for rate-limit budget past its deadline.
-    let decision = crate::okta::budget::with_deadline(
+    let work = crate::okta::budget::with_deadline(
         arrived + client.config.deadline,
         shared
             .authenticator
             .access_request(&client.config, &packet, arrived),
-    )
-    .await;
+    );
+    // Told to stop now, the request stops waiting for Okta (dropping its
+    // calls) and answers as for an Okta outage.
+    let decision = tokio::select! {
+        decision = work => decision,
+        () = shared.stop_now.given() => {
+            shared.stop_now.note_ended();
+            failure::decide_stopping(client.config.on_okta_failure)
+        }
+    };
     histogram!(m::OKTA_DURATION).record(okta_started.elapsed().as_secs_f64());
 
     let (decision, reply) = reply::encode(decision, &packet, client.config.secret_bytes());
@@ -310,9 +321,13 @@ async fn process(
     if decision.verdict == Verdict::Reject && !shared.reject_delay.is_zero() {
         // Rejects leave no sooner than about one reject delay after the
         // request arrived, so response time tells a password guesser nothing.
+        // A server stopping now sends them at once.
         let jitter = rand::random_range(0.8..1.2);
         let until = received_at + shared.reject_delay.mul_f64(jitter);
-        tokio::time::sleep_until(tokio::time::Instant::from_std(until)).await;
+        tokio::select! {
+            () = tokio::time::sleep_until(tokio::time::Instant::from_std(until)) => {}
+            () = shared.stop_now.given() => {}
+        }
     }
 
     shared
