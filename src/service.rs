@@ -3,7 +3,8 @@
 //! conversation, the RADIUS listeners and the metrics and health listener.
 //! `serve` and `demo` both start here, so they behave the same. Also the
 //! online check of the org (`check-config --online`, and the start-up
-//! summary) and reloading credentials at run time (SIGHUP).
+//! summary), reloading credentials at run time (SIGHUP), and stopping: a
+//! drain on SIGTERM, and at once on a second SIGTERM or Ctrl-C.
 
 mod reload;
 mod signals;
@@ -216,10 +217,20 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         metrics::serve_with_health(listener, handle, Arc::new(move || health_client.health()));
         tracing::info!(listen = %bound, "serving /metrics and /health");
     }
+    let reload_okta = okta.clone();
+    let authenticator = Authenticator::new(
+        okta.clone(),
+        &config,
+        dictionary.clone(),
+        forwarded_for,
+        policies,
+    );
+
+    let server = Server::bind(&config, authenticator, dictionary).await?;
     {
-        // The start-up summary, then the keep-alive: Okta being unreachable
-        // does not stop the server from starting (it reports unhealthy).
-        let okta = okta.clone();
+        // Once the listeners are bound, the start-up summary, then the
+        // keep-alive: Okta being unreachable does not stop the server from
+        // starting (it reports unhealthy).
         let needs = preflight_needs(&config);
         let keepalive = keepalive::KeepAliveSettings {
             interval: config.okta.keepalive_interval,
@@ -230,11 +241,6 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
             keepalive::spawn(okta, keepalive);
         });
     }
-    let reload_okta = okta.clone();
-    let authenticator =
-        Authenticator::new(okta, &config, dictionary.clone(), forwarded_for, policies);
-
-    let server = Server::bind(&config, authenticator, dictionary).await?;
     for addr in server.local_addrs() {
         tracing::info!(listen = %addr, "RADIUS authentication listener ready");
     }
@@ -269,16 +275,24 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         }
     }
     // Dropping the listeners stops new requests; the ones in flight finish
-    // (up to their deadline) and send their replies.
+    // (up to their deadline) and send their replies, unless a second signal
+    // says not to wait.
     drop(running);
     let in_flight = handle.in_flight();
     let limit = handle.longest_answer();
     tracing::info!(
         in_flight,
         wait_up_to_s = limit.as_secs(),
-        "stopping on signal: no new requests; waiting for the logins in flight"
+        "stopping on signal: no new requests; waiting for the logins in flight (a second signal stops at once)"
     );
-    if handle.drain(limit).await {
+    let drained = tokio::select! {
+        drained = handle.drain(limit) => drained,
+        () = second_stop(&mut signals) => {
+            stop_now(&handle).await;
+            return Ok(());
+        }
+    };
+    if drained {
         tracing::info!("stopped: every request in flight was answered");
     } else {
         tracing::warn!(
@@ -287,4 +301,46 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         );
     }
     Ok(())
+}
+
+/// How long a forced stop waits for the requests in flight to send their
+/// answers, and then for Okta to confirm each cancel.
+const FORCED_STOP_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Waits for a second SIGTERM or Ctrl-C during the drain.
+async fn second_stop(signals: &mut signals::Signals) {
+    loop {
+        match signals.next().await {
+            signals::Request::Stop => return,
+            signals::Request::Reload => {
+                tracing::warn!("SIGHUP ignored: the server is stopping");
+            }
+        }
+    }
+}
+
+/// Stops at once: the requests in flight answer as for an Okta outage
+/// (each client's `on_okta_failure`), then the pushes still pending are
+/// cancelled at Okta so that a late approval opens nothing.
+async fn stop_now(handle: &crate::server::control::ServerHandle) {
+    handle.stop_now();
+    let answered = handle.drain(FORCED_STOP_LIMIT).await;
+    let ended = handle.ended_by_stop();
+    let cancelled = tokio::time::timeout(
+        FORCED_STOP_LIMIT,
+        handle.authenticator().cancel_pending_pushes(),
+    )
+    .await
+    .unwrap_or(0);
+    tracing::warn!(
+        answered_as_okta_failures = ended,
+        okta_transactions_cancelled = cancelled,
+        "second signal: stopping now; {ended} requests in flight answered as Okta failures (per on_okta_failure), {cancelled} Okta transactions cancelled"
+    );
+    if !answered {
+        tracing::warn!(
+            in_flight = handle.in_flight(),
+            "stopped with requests still in flight"
+        );
+    }
 }

@@ -1,13 +1,14 @@
 //! Overload and abuse: password spraying is refused before Okta is asked
 //! (per user and per source), a flood of junk from unknown or spoofed
-//! sources costs no memory, and under overload the logins already under way
-//! (requests carrying a State) are served before new ones.
+//! sources costs no memory, a replayed Status-Server cannot use up the
+//! NAS's health-check budget, and under overload the logins already under
+//! way (requests carrying a State) are served before new ones.
 
 mod support;
 
-use radius_proto::attribute::types;
-use radius_proto::packet::{Code, Packet};
-use std::time::Duration;
+use radius_proto::attribute::{Attribute, types};
+use radius_proto::packet::{Code, Packet, RequestBuilder};
+use std::time::{Duration, Instant};
 use support::*;
 
 fn abuse_config(org_url: &str, abuse: &str) -> String {
@@ -286,4 +287,82 @@ async fn under_overload_answers_to_challenges_are_served_before_new_logins() {
         answered += 1;
     }
     assert_eq!(answered, 2, "{}", server.metrics_text().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_status_server_does_not_starve_the_nas_health_checks() {
+    let org = start_org().await;
+    let server = TestServer::start(&config_for(&org.base_url())).await;
+    let nas = Nas::new(server.radius).await;
+    // Someone else on the client's network, replaying what it captured.
+    let attacker = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let probe = |id: u8| {
+        RequestBuilder::new(Code::StatusServer, id)
+            .attribute(Attribute::new(types::NAS_IDENTIFIER, b"test-vpn".to_vec()))
+    };
+
+    // One of the NAS's probes, answered, and captured on the wire.
+    let (captured, _) = probe(nas.next_identifier())
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+    nas.send_raw(&captured).await;
+    assert!(
+        nas.receive(Duration::from_secs(2)).await.is_some(),
+        "the first probe is answered"
+    );
+
+    // The default budget is 50 Status-Servers a second per client. Each
+    // round replays the captured probe 400 times, from the NAS's own
+    // address and port and from another port, then the NAS probes again.
+    let mut replays = 0u32;
+    let mut answered = 0;
+    for _ in 0..3 {
+        for _ in 0..200 {
+            nas.send_raw(&captured).await;
+            attacker
+                .send_to(&captured, server.radius)
+                .await
+                .expect("send");
+            replays += 2;
+        }
+        let (bytes, authenticator) = probe(nas.next_identifier())
+            .encode(SECRET.as_bytes())
+            .expect("encodes");
+        nas.send_raw(&bytes).await;
+        // A NAS waits a couple of seconds for the answer; replies to the
+        // replays (if any) are skipped.
+        let give_up = Instant::now() + Duration::from_secs(2);
+        while let Some(datagram) = nas
+            .receive(give_up.saturating_duration_since(Instant::now()))
+            .await
+        {
+            let reply = Packet::decode(&datagram).expect("the reply decodes");
+            if reply.identifier() == bytes[1]
+                && reply.verify_reply(&authenticator, SECRET.as_bytes())
+            {
+                assert_eq!(reply.code(), Code::AccessAccept);
+                answered += 1;
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        answered, 3,
+        "every genuine Status-Server is answered while a captured one is replayed"
+    );
+    server
+        .wait_counter(
+            "radius_drops_total{reason=\"status_server_replay\"}",
+            f64::from(replays),
+        )
+        .await;
+    assert_eq!(
+        server
+            .counter("radius_drops_total{reason=\"status_server_rate\"}")
+            .await,
+        0.0,
+        "the replays used none of the budget"
+    );
 }

@@ -1,10 +1,13 @@
 //! The command line as an operator uses it: `check-config` on good and bad
-//! files, and `demo` answered by radclient.
+//! files (a log level that would silence the log included), `RUST_LOG` set
+//! to something that is no filter, and `demo` answered by radclient.
 
 mod support;
 
+use radius_proto::packet::Code;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use support::process::serve_until_exit;
 use support::*;
 
 fn check_config(text: &str) -> (Option<i32>, String, String) {
@@ -99,6 +102,68 @@ fn serve_refuses_a_bad_config_with_exit_2() {
         stderr.contains("server.listen[0]") && stderr.contains("clients"),
         "{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misspelt_log_level_is_refused_instead_of_silencing_the_log() {
+    let org = start_org().await;
+    let text = config_for(&org.base_url()).replace("level = \"debug\"", "level = \"infoo\"");
+
+    let (code, _, stderr) = check_config(&text);
+    assert_eq!(
+        code,
+        Some(2),
+        "check-config refuses log.level = \"infoo\": {stderr}"
+    );
+    assert!(
+        stderr.contains("log.level") && stderr.contains("infoo"),
+        "{stderr}"
+    );
+    for level in ["trace", "debug", "info", "warn", "error", "off"] {
+        assert!(stderr.contains(level), "the fix names `{level}`: {stderr}");
+    }
+
+    let (status, stderr) = serve_until_exit(&text, &[], Duration::from_secs(10));
+    let status = status.unwrap_or_else(|| {
+        panic!("serve started with log.level = \"infoo\" (and logged nothing): {stderr}")
+    });
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("log.level"), "{stderr}");
+
+    // A tracing filter with targets is still a valid level.
+    let filter = config_for(&org.base_url())
+        .replace("level = \"debug\"", "level = \"warn,okta_radius=debug\"");
+    let (code, stdout, stderr) = check_config(&filter);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_log_that_is_no_filter_is_warned_about_and_the_configured_level_kept() {
+    let org = start_org().await;
+    for garbage in ["okta_radius=loud", "infoo"] {
+        let server =
+            TestServer::start_with_env(&config_for(&org.base_url()), &[("RUST_LOG", garbage)])
+                .await;
+        let warning = server
+            .logs
+            .wait_for("a warning about RUST_LOG", |e| {
+                e["level"] == "WARN"
+                    && e["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("RUST_LOG"))
+            })
+            .await;
+        assert!(
+            warning.to_string().contains(garbage),
+            "the warning shows the value: {warning}"
+        );
+        assert_eq!(
+            login_code(server.radius, "alice", "alice-password").await,
+            Some(Code::AccessAccept)
+        );
+        let audits = server.logs.wait_audits(1).await;
+        assert_eq!(audits[0]["outcome"], "accept", "audit lines still appear");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

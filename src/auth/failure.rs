@@ -35,6 +35,16 @@ pub fn decide_timeout(on_failure: OnOktaFailure) -> Decision {
     }
 }
 
+/// The server was told to stop now (a second SIGTERM or Ctrl-C during the
+/// drain) before Okta gave a verdict: answered as an Okta outage, so the
+/// NAS shows "unavailable" or, with `drop`, fails over.
+pub fn decide_stopping(on_failure: OnOktaFailure) -> Decision {
+    match on_failure {
+        OnOktaFailure::Reject => Decision::reject("server_stopping", messages::UNAVAILABLE),
+        OnOktaFailure::Drop => Decision::silence("server_stopping"),
+    }
+}
+
 fn failure_reason(error: &OktaError) -> &'static str {
     if error.is_timeout() {
         return "okta_timeout";

@@ -190,6 +190,12 @@ impl Authenticator {
         self.pushes.waiting_count()
     }
 
+    /// Cancels at Okta every push still pending (the server is stopping
+    /// now); returns how many transactions were cancelled.
+    pub async fn cancel_pending_pushes(&self) -> usize {
+        self.pushes.cancel_unfinished().await
+    }
+
     /// Decides one Access-Request (already checked for source, framing and
     /// Message-Authenticator) before `deadline`.
     pub async fn access_request(

@@ -260,6 +260,36 @@ impl Pushes {
             .count()
     }
 
+    /// Gives up every push whose outcome is not known yet and cancels its
+    /// Okta transaction, so that a late approval opens nothing (the server
+    /// is stopping now). Returns how many Okta confirmed cancelled.
+    pub async fn cancel_unfinished(&self) -> usize {
+        let open: Vec<Arc<PushWatch>> = self
+            .watches
+            .iter()
+            .filter(|entry| !entry.value().status().is_done())
+            .map(|entry| entry.value().clone())
+            .collect();
+        let mut cancels = tokio::task::JoinSet::new();
+        for push in open {
+            cancels.spawn(async move {
+                let cancelled = push.okta.cancel(&push.state_token).await;
+                if let Err(error) = &cancelled {
+                    tracing::debug!(user = %push.login, %error, "cancelling a pending push failed");
+                }
+                push.status.send_replace(PushStatus::TimedOut);
+                cancelled.is_ok()
+            });
+        }
+        let mut cancelled = 0;
+        while let Some(done) = cancels.join_next().await {
+            if matches!(done, Ok(true)) {
+                cancelled += 1;
+            }
+        }
+        cancelled
+    }
+
     /// Checks the fatigue limits for a new push to `user` and, when allowed,
     /// records it as sent.
     pub fn admit(&self, user: &UserKey) -> Result<(), PushRefusal> {

@@ -421,8 +421,8 @@ fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
             LogFormat::Human
         }
     };
-    if tracing_subscriber::EnvFilter::try_new(&raw.log.level).is_err() {
-        problems.add("log.level", "use error, warn, info, debug or trace (or a tracing filter such as \"info,okta_radius=debug\")");
+    if let Err(problem) = crate::telemetry::logging::parse_filter(&raw.log.level) {
+        problems.add("log.level", problem);
     }
 
     let metrics_listen = if raw.metrics.listen.is_empty() {

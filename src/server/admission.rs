@@ -19,6 +19,7 @@ pub enum DropReason {
     BadMessageAuthenticator,
     ProxyStateWithoutMessageAuthenticator,
     StatusServerRate,
+    StatusServerReplay,
     Duplicate,
     Overload,
 }
@@ -35,6 +36,7 @@ impl DropReason {
                 "proxy_state_without_message_authenticator"
             }
             DropReason::StatusServerRate => "status_server_rate",
+            DropReason::StatusServerReplay => "status_server_replay",
             DropReason::Duplicate => "duplicate",
             DropReason::Overload => "overload",
         }

@@ -1,10 +1,12 @@
 //! The client table: which NAS a datagram comes from, by source address, and
 //! the run-time state kept per client (its in-flight budget, its
-//! Status-Server allowance, when it was last warned about).
+//! Status-Server allowance and the probes it answered lately, when it was
+//! last warned about).
 //!
 //! A datagram from an address no client covers is dropped before any byte of
 //! it is parsed (RFC 2865 §2).
 
+use super::status_server::{Admission, StatusServerGate};
 use crate::config::ClientConfig;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -16,7 +18,7 @@ pub struct Client {
     pub config: Arc<ClientConfig>,
     /// Permits for requests in flight from this client.
     pub in_flight: Arc<Semaphore>,
-    status_server: Mutex<TokenBucket>,
+    status_server: StatusServerGate,
     warned_at: Mutex<Option<Instant>>,
 }
 
@@ -25,17 +27,17 @@ impl Client {
         Client {
             in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
             config,
-            status_server: Mutex::new(TokenBucket::new(status_server_per_second)),
+            status_server: StatusServerGate::new(status_server_per_second),
             warned_at: Mutex::new(None),
         }
     }
 
-    /// Whether a Status-Server from this client may be answered now.
-    pub fn allow_status_server(&self) -> bool {
-        match self.status_server.lock() {
-            Ok(mut bucket) => bucket.take(Instant::now()),
-            Err(_) => false,
-        }
+    /// Whether a Status-Server from this client with this Identifier and
+    /// Request Authenticator is answered now: not when it is a replay of
+    /// one answered lately, nor past the client's budget.
+    pub fn admit_status_server(&self, identifier: u8, authenticator: &[u8; 16]) -> Admission {
+        self.status_server
+            .admit(identifier, authenticator, Instant::now())
     }
 
     /// Whether a warning about this client may be logged now: at most one a
@@ -51,35 +53,6 @@ impl Client {
                 *warned_at = Some(now);
                 true
             }
-        }
-    }
-}
-
-/// A token bucket refilled at `rate` per second, holding at most `rate`.
-struct TokenBucket {
-    rate: f64,
-    tokens: f64,
-    updated: Instant,
-}
-
-impl TokenBucket {
-    fn new(rate: u32) -> TokenBucket {
-        TokenBucket {
-            rate: f64::from(rate),
-            tokens: f64::from(rate),
-            updated: Instant::now(),
-        }
-    }
-
-    fn take(&mut self, now: Instant) -> bool {
-        let elapsed = now.duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.rate);
-        self.updated = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
         }
     }
 }
@@ -161,15 +134,5 @@ mod tests {
         assert_eq!(name("10.9.9.9").as_deref(), Some("subnet"));
         assert_eq!(name("192.0.2.1"), None);
         assert_eq!(name("::ffff:10.1.2.3").as_deref(), Some("host"));
-    }
-
-    #[test]
-    fn status_server_allowance_refills() {
-        let mut bucket = TokenBucket::new(2);
-        let start = Instant::now();
-        assert!(bucket.take(start));
-        assert!(bucket.take(start));
-        assert!(!bucket.take(start));
-        assert!(bucket.take(start + Duration::from_millis(600)));
     }
 }

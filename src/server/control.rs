@@ -1,7 +1,12 @@
 //! Controlling a running server from outside the request path: replacing the
 //! client table on a config reload, admitting a request under the in-flight
-//! limits (with a slice kept for logins already under way), and draining the
-//! requests in flight before the process exits.
+//! limits (with a slice kept for logins already under way), draining the
+//! requests in flight before the process exits, and ending them at once when
+//! the operator will not wait for the drain.
+//!
+//! A request learns of that forced stop through a watch channel it selects
+//! on beside its Okta work ([`StopNow`]): nothing is checked or locked on the
+//! normal path, and the request then answers as for an Okta outage.
 //!
 //! Under overload RFC 5080 §2.2.3 asks a server to finish what it started
 //! before taking new work: a request carrying a State answers an
@@ -15,8 +20,37 @@ use crate::config::Config;
 use radius_proto::attribute::types;
 use radius_proto::packet::Packet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, watch};
+
+/// The order to end the requests in flight now, and how many it ended.
+pub(super) struct StopNow {
+    order: watch::Sender<bool>,
+    ended: AtomicUsize,
+}
+
+impl StopNow {
+    pub(super) fn new() -> StopNow {
+        StopNow {
+            order: watch::Sender::new(false),
+            ended: AtomicUsize::new(0),
+        }
+    }
+
+    /// Completes once the order is given (never, until then).
+    pub(super) async fn given(&self) {
+        let mut order = self.order.subscribe();
+        if order.wait_for(|now| *now).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Counts a request the order ended before it had its answer.
+    pub(super) fn note_ended(&self) {
+        self.ended.fetch_add(1, Ordering::Relaxed);
+    }
+}
 
 /// How many of `capacity` permits are kept for State-bearing requests.
 pub fn reserve(capacity: usize, percent: u8) -> usize {
@@ -91,6 +125,18 @@ impl ServerHandle {
             .longest_answer()
             .saturating_add(self.shared.reject_delay)
             .saturating_add(PENDING_MARGIN)
+    }
+
+    /// Ends every request in flight now: each answers as for an Okta outage,
+    /// as its client's `on_okta_failure` says, without the reject delay.
+    /// Call [`ServerHandle::drain`] then to wait for those answers.
+    pub fn stop_now(&self) {
+        self.shared.stop_now.order.send_replace(true);
+    }
+
+    /// Requests ended by [`ServerHandle::stop_now`] before they had an answer.
+    pub fn ended_by_stop(&self) -> usize {
+        self.shared.stop_now.ended.load(Ordering::Relaxed)
     }
 
     /// Waits until no request is in flight, or `limit` passed. Returns

@@ -2,7 +2,9 @@
 //! the client table, the duplicate cache and the in-flight limits.
 //!
 //! A datagram goes through [`admission`] (client, framing, code,
-//! Message-Authenticator), then the duplicate cache, then the limits; only
+//! Message-Authenticator); a Status-Server is then answered at once unless
+//! [`status_server`] finds it a replay or over its client's budget. Any
+//! other request goes to the duplicate cache, then the limits; only
 //! then is a task spawned that asks the [`crate::auth`] conversation for a
 //! decision, encodes it, stores the reply bytes for retransmits and sends them.
 
@@ -12,9 +14,10 @@ pub mod control;
 pub mod duplicates;
 pub mod reply;
 pub mod socket;
+pub mod status_server;
 pub mod trace;
 
-use crate::auth::{Authenticator, Decision, Verdict};
+use crate::auth::{Authenticator, Decision, Verdict, failure};
 use crate::config::Config;
 use crate::live::Live;
 use crate::telemetry::logging::AUDIT_TARGET;
@@ -52,6 +55,8 @@ struct Shared {
     challenge_reserve: usize,
     challenge_reserve_percent: u8,
     max_in_flight: usize,
+    /// Given when the operator will not wait for the drain.
+    stop_now: control::StopNow,
 }
 
 /// A bound server, ready to run.
@@ -69,12 +74,20 @@ impl Server {
         authenticator: Authenticator,
         dictionary: Arc<Dictionary>,
     ) -> std::io::Result<Server> {
+        let cannot_listen = |addr: &SocketAddr, e: std::io::Error| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
+        };
+        // Every address is probed before any is bound: a server must not
+        // start beside another one that holds its address.
+        let mut resolved = Vec::with_capacity(config.server.listen.len());
+        for addr in &config.server.listen {
+            resolved.push(socket::probe(*addr).map_err(|e| cannot_listen(addr, e))?);
+        }
         let mut sockets = Vec::new();
         let per_address = std::thread::available_parallelism().map_or(1, usize::from);
-        for (index, addr) in config.server.listen.iter().enumerate() {
-            let group = socket::bind_group(*addr, per_address).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
-            })?;
+        for (index, addr) in resolved.iter().enumerate() {
+            let group =
+                socket::bind_group(*addr, per_address).map_err(|e| cannot_listen(addr, e))?;
             let index = u16::try_from(index).unwrap_or(u16::MAX);
             sockets.extend(group.into_iter().map(|socket| (index, Arc::new(socket))));
         }
@@ -97,6 +110,7 @@ impl Server {
             ),
             challenge_reserve_percent: config.abuse.challenge_reserve_percent,
             max_in_flight: config.server.max_in_flight,
+            stop_now: control::StopNow::new(),
         };
         Ok(Server {
             shared: Arc::new(shared),
@@ -192,9 +206,16 @@ async fn on_request(
 ) {
     let Admitted { client, packet } = admitted;
     if packet.code() == Code::StatusServer {
-        if !client.allow_status_server() {
-            dropped(DropReason::StatusServerRate, source);
-            return;
+        match client.admit_status_server(packet.identifier(), packet.authenticator()) {
+            status_server::Admission::Answer => {}
+            status_server::Admission::Replay => {
+                dropped(DropReason::StatusServerReplay, source);
+                return;
+            }
+            status_server::Admission::OverRate => {
+                dropped(DropReason::StatusServerRate, source);
+                return;
+            }
         }
         match encode_reply(
             Code::AccessAccept,
@@ -278,13 +299,21 @@ async fn process(
     let arrived = tokio::time::Instant::from_std(received_at);
     let okta_started = Instant::now();
     // Okta calls of this request never wait for rate-limit budget past its deadline.
-    let decision = okta_client::budget::with_deadline(
+    let work = okta_client::budget::with_deadline(
         arrived + client.config.deadline,
         shared
             .authenticator
             .access_request(&client.config, &packet, arrived),
-    )
-    .await;
+    );
+    // Told to stop now, the request stops waiting for Okta (dropping its
+    // calls) and answers as for an Okta outage.
+    let decision = tokio::select! {
+        decision = work => decision,
+        () = shared.stop_now.given() => {
+            shared.stop_now.note_ended();
+            failure::decide_stopping(client.config.on_okta_failure)
+        }
+    };
     histogram!(m::OKTA_DURATION).record(okta_started.elapsed().as_secs_f64());
 
     let (decision, reply) = reply::encode(decision, &packet, client.config.secret_bytes());
@@ -292,9 +321,13 @@ async fn process(
     if decision.verdict == Verdict::Reject && !shared.reject_delay.is_zero() {
         // Rejects leave no sooner than about one reject delay after the
         // request arrived, so response time tells a password guesser nothing.
+        // A server stopping now sends them at once.
         let jitter = rand::random_range(0.8..1.2);
         let until = received_at + shared.reject_delay.mul_f64(jitter);
-        tokio::time::sleep_until(tokio::time::Instant::from_std(until)).await;
+        tokio::select! {
+            () = tokio::time::sleep_until(tokio::time::Instant::from_std(until)) => {}
+            () = shared.stop_now.given() => {}
+        }
     }
 
     shared

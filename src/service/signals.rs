@@ -1,5 +1,6 @@
-//! The signals a service manager sends: SIGTERM (and Ctrl-C) to stop, SIGHUP
-//! to re-read the config file (systemd's `ExecReload=/bin/kill -HUP $MAINPID`).
+//! The signals a service manager sends: SIGTERM (and Ctrl-C, SIGINT) to
+//! stop, a second one to stop at once, and SIGHUP to re-read the config
+//! file (systemd's `ExecReload=/bin/kill -HUP $MAINPID`).
 
 /// What the operator asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -8,10 +9,13 @@ pub enum Request {
     Reload,
 }
 
-/// The signal streams, registered once at start so none is missed.
+/// The signal streams, registered once at start so none is missed, not even
+/// one that arrives while the previous one is being acted on.
 pub struct Signals {
     #[cfg(unix)]
     terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
     hangup: Option<tokio::signal::unix::Signal>,
 }
@@ -22,11 +26,16 @@ impl Signals {
         {
             use tokio::signal::unix::{SignalKind, signal};
             let terminate = signal(SignalKind::terminate()).ok();
+            let interrupt = signal(SignalKind::interrupt()).ok();
             let hangup = signal(SignalKind::hangup()).ok();
             if terminate.is_none() || hangup.is_none() {
                 tracing::warn!("cannot listen for SIGTERM or SIGHUP; only Ctrl-C stops the server");
             }
-            Signals { terminate, hangup }
+            Signals {
+                terminate,
+                interrupt,
+                hangup,
+            }
         }
         #[cfg(not(unix))]
         {
@@ -38,26 +47,22 @@ impl Signals {
     pub async fn next(&mut self) -> Request {
         #[cfg(unix)]
         {
-            let terminate = async {
-                match self.terminate.as_mut() {
+            let terminate = next_of(self.terminate.as_mut());
+            let hangup = next_of(self.hangup.as_mut());
+            let interrupt = async {
+                match self.interrupt.as_mut() {
                     Some(stream) => {
                         stream.recv().await;
                     }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            let hangup = async {
-                match self.hangup.as_mut() {
-                    Some(stream) => {
-                        stream.recv().await;
+                    None => {
+                        let _ = tokio::signal::ctrl_c().await;
                     }
-                    None => std::future::pending::<()>().await,
                 }
             };
             tokio::select! {
                 () = terminate => Request::Stop,
+                () = interrupt => Request::Stop,
                 () = hangup => Request::Reload,
-                _ = tokio::signal::ctrl_c() => Request::Stop,
             }
         }
         #[cfg(not(unix))]
@@ -65,5 +70,16 @@ impl Signals {
             let _ = tokio::signal::ctrl_c().await;
             Request::Stop
         }
+    }
+}
+
+/// The next signal of a stream; never, when the stream could not be had.
+#[cfg(unix)]
+async fn next_of(stream: Option<&mut tokio::signal::unix::Signal>) {
+    match stream {
+        Some(stream) => {
+            stream.recv().await;
+        }
+        None => std::future::pending::<()>().await,
     }
 }

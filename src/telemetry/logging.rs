@@ -1,6 +1,11 @@
 //! Log output. Human-readable lines by default, JSON lines for log shippers;
 //! `RUST_LOG` overrides the configured level for a debugging session.
 //!
+//! A level is checked before it is used: `tracing`'s filter syntax reads a
+//! bare word as a target name, so a misspelt level such as "infoo" parses
+//! and switches every other line off, audit lines included. Here a bare
+//! word must be a level name; a target takes its level after `=`.
+//!
 //! Audit events use the target [`AUDIT_TARGET`], so they can be filtered and
 //! routed on their own. No secret is ever a field of any event.
 //!
@@ -18,27 +23,75 @@ use std::fmt::{self, Write as _};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::filter::{Directive, LevelFilter};
 use tracing_subscriber::fmt::FormatFields;
 use tracing_subscriber::fmt::format::Writer;
 
 /// The `tracing` target of the one-line-per-decision audit events.
 pub const AUDIT_TARGET: &str = "okta_radius::audit";
 
+/// The level names a filter may hold on their own.
+pub const LEVEL_NAMES: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+
+/// What an operator is told when a level is refused.
+const VALID_LEVELS: &str = "use trace, debug, info, warn, error or off, or a tracing filter that gives each target its level, such as \"info,okta_radius=debug\"";
+
+/// Reads a log level: a level name, or comma-separated `tracing`
+/// directives in which every bare word is a level name
+/// (`"info,okta_radius::audit=off"`). The error says what is wrong and what
+/// to write instead.
+pub fn parse_filter(text: &str) -> Result<EnvFilter, String> {
+    let directives: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    if directives.is_empty() {
+        return Err(format!("no level given: {VALID_LEVELS}"));
+    }
+    for directive in directives {
+        let names_a_target = directive.contains('=') || directive.contains('[');
+        if !names_a_target {
+            if directive.parse::<LevelFilter>().is_err()
+                || directive.chars().any(|c| c.is_ascii_digit())
+            {
+                return Err(format!("`{directive}` is not a log level: {VALID_LEVELS}"));
+            }
+        } else if directive.parse::<Directive>().is_err() {
+            return Err(format!("`{directive}` is not a log filter: {VALID_LEVELS}"));
+        }
+    }
+    EnvFilter::try_new(text).map_err(|error| format!("`{text}`: {error}; {VALID_LEVELS}"))
+}
+
 /// Installs the global subscriber, writing to standard error. Returns false
 /// when one was already installed (tests that start several servers).
 pub fn init(config: &LogConfig) -> bool {
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|value| EnvFilter::try_new(value).ok())
-        .or_else(|| EnvFilter::try_new(&config.level).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+    let configured = || parse_filter(&config.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    // RUST_LOG wins when it is a filter; otherwise it is reported once the
+    // subscriber is there to report it, and the configured level is used.
+    let (filter, refused) = match std::env::var("RUST_LOG") {
+        Ok(value) if value.trim().is_empty() => (configured(), None),
+        Ok(value) => match parse_filter(&value) {
+            Ok(filter) => (filter, None),
+            Err(problem) => (configured(), Some((value, problem))),
+        },
+        Err(std::env::VarError::NotPresent) => (configured(), None),
+        Err(std::env::VarError::NotUnicode(value)) => (
+            configured(),
+            Some((
+                value.to_string_lossy().into_owned(),
+                "not valid UTF-8".to_owned(),
+            )),
+        ),
+    };
     // Colours only on a terminal: journald and log files get plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
         .with_writer(std::io::stderr);
-    match config.format {
+    let installed = match config.format {
         LogFormat::Json => builder
             .json()
             .flatten_event(true)
@@ -46,7 +99,16 @@ pub fn init(config: &LogConfig) -> bool {
             .try_init()
             .is_ok(),
         LogFormat::Human => builder.fmt_fields(EscapedFields).try_init().is_ok(),
+    };
+    if installed && let Some((value, problem)) = refused {
+        tracing::warn!(
+            rust_log = %value,
+            problem,
+            configured_level = %config.level,
+            "RUST_LOG is not a log filter and is ignored; log.level from the config is used"
+        );
     }
+    installed
 }
 
 /// Human-format fields (`message key=value ...`) with control characters
@@ -139,5 +201,38 @@ mod tests {
             escape_controls("a\nb\rc\td\u{1b}[2Je\u{2028}"),
             "a\\nb\\rc\\td\\u{1b}[2Je\\u{2028}"
         );
+    }
+
+    #[test]
+    fn level_names_and_target_filters_are_levels() {
+        for good in [
+            "info",
+            "INFO",
+            "off",
+            " warn ",
+            "info,okta_radius=debug",
+            "warn,okta_radius::audit=info",
+            "okta_radius=trace",
+        ] {
+            assert!(parse_filter(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn a_bare_word_that_is_no_level_is_refused() {
+        for bad in [
+            "infoo",
+            "",
+            " , ",
+            "info,okta_radius",
+            "okta_radius=loud",
+            "3",
+        ] {
+            let problem = parse_filter(bad).err().unwrap_or_default();
+            assert!(
+                LEVEL_NAMES.iter().all(|name| problem.contains(name)),
+                "{bad}: {problem}"
+            );
+        }
     }
 }

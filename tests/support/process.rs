@@ -1,9 +1,9 @@
 //! Driving the server process from outside, as a service manager does:
 //! signals, the config file it re-reads, its exit status and its memory.
 
-use super::TestServer;
+use super::{API_TOKEN, SECRET, STATE_KEY, TestServer, binary};
 use std::path::PathBuf;
-use std::process::ExitStatus;
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 impl TestServer {
@@ -71,4 +71,50 @@ impl TestServer {
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
+}
+
+/// Runs `okta-radius serve` with `config` (and `env`) for a server that is
+/// expected to refuse to start: waits up to `wait` for it to exit, and
+/// returns its exit status (`None` when it was still running, and was
+/// killed) and what it wrote to standard error.
+pub fn serve_until_exit(
+    config: &str,
+    env: &[(&str, &str)],
+    wait: Duration,
+) -> (Option<ExitStatus>, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("okta-radius.toml");
+    std::fs::write(&path, config).expect("write config");
+    let stderr_path = dir.path().join("stderr");
+    let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
+    let mut command = Command::new(binary());
+    command
+        .arg("serve")
+        .arg("--config")
+        .arg(&path)
+        .env("TEST_OKTA_API_TOKEN", API_TOKEN)
+        .env("TEST_RADIUS_SECRET", SECRET)
+        .env("TEST_STATE_KEY", STATE_KEY)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("the server starts");
+    let start = Instant::now();
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break Some(status);
+        }
+        if start.elapsed() > wait {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let text = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    (status, text)
 }
