@@ -9,7 +9,6 @@
 //! - [`bench`]: the load generator and the standalone simulated org (not on the server's path).
 
 pub mod auth;
-pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod live;

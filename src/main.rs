@@ -55,9 +55,9 @@ enum Command {
         okta_listen: SocketAddr,
     },
     /// Load-test a RADIUS server (see BENCHMARKS.md).
-    Bench(okta_radius::bench::BenchArgs),
+    Bench(radius_bench::BenchArgs),
     /// Run the simulated Okta org on its own, for benchmarks.
-    Sim(okta_radius::bench::SimArgs),
+    Sim(radius_bench::SimArgs),
 }
 
 #[derive(Subcommand)]
@@ -109,8 +109,8 @@ fn main() -> ExitCode {
                 okta_listen,
             }))
         }
-        Command::Bench(args) => run_async(okta_radius::bench::run(args)),
-        Command::Sim(args) => run_async(okta_radius::bench::sim::run(args)),
+        Command::Bench(args) => run_async(radius_bench::run(args)),
+        Command::Sim(args) => run_async(radius_bench::sim::run(args)),
     }
 }
 

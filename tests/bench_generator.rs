@@ -5,8 +5,8 @@
 
 mod support;
 
-use okta_radius::bench::users;
 use okta_sim::{self as sim, SimConfig};
+use radius_bench::users;
 use std::process::Command;
 use std::time::Duration;
 use support::{API_TOKEN, SECRET, TestServer, binary, config_for};

@@ -11,7 +11,7 @@ use radius_proto::attribute::{Attribute, decode_vendor_specific, types};
 use radius_proto::crypto::reveal_user_password;
 use radius_proto::dictionary::Dictionary;
 use radius_proto::packet::{Code, Packet, encode_reply};
-use okta_radius::server::trace;
+use radius_proto::describe;
 use std::sync::OnceLock;
 
 /// The secret of the test vectors in the protocol notes, so seeds verify.
@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = packet.text(types::USER_NAME);
     let _ = packet.integer(types::NAS_PORT);
-    let _ = trace::describe(dictionary(), &packet);
+    let _ = describe::describe(dictionary(), &packet);
 
     let echoed = packet
         .text(types::USER_NAME)

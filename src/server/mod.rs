@@ -15,7 +15,6 @@ pub mod duplicates;
 pub mod reply;
 pub mod socket;
 pub mod status_server;
-pub mod trace;
 
 use crate::auth::{Authenticator, Decision, Verdict, failure};
 use crate::config::Config;
@@ -292,7 +291,7 @@ async fn process(
             request_id,
             client = %client.config.name,
             %source,
-            attributes = %trace::describe(&shared.dictionary, &packet),
+            attributes = %radius_proto::describe::describe(&shared.dictionary, &packet),
             "Access-Request"
         );
     }

@@ -6,6 +6,7 @@
 
 pub mod attribute;
 pub mod crypto;
+pub mod describe;
 pub mod dictionary;
 pub mod packet;
 pub mod value;

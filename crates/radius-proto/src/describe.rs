@@ -1,9 +1,9 @@
-//! Naming a request's attributes through the dictionary for debug logs, with
-//! every value that could be a secret masked.
+//! Naming a packet's attributes through the dictionary, for a person
+//! reading a debug log, with every value that could be a secret masked.
 
-use radius_proto::attribute::{decode_vendor_specific, types};
-use radius_proto::dictionary::{Dictionary, Encryption};
-use radius_proto::packet::Packet;
+use crate::attribute::{decode_vendor_specific, types};
+use crate::dictionary::{Dictionary, Encryption};
+use crate::packet::Packet;
 use std::fmt::Write;
 
 /// Attributes whose values are never shown, whatever the dictionary says.
