@@ -322,7 +322,7 @@ async fn second_stop(signals: &mut signals::Signals) {
 /// Stops at once: the requests in flight answer as for an Okta outage
 /// (each client's `on_okta_failure`), then the pushes still pending are
 /// cancelled at Okta so that a late approval opens nothing.
-async fn stop_now(handle: &crate::server::control::ServerHandle) {
+async fn stop_now(handle: &crate::server::ServerHandle) {
     handle.stop_now();
     let answered = handle.drain(FORCED_STOP_LIMIT).await;
     let ended = handle.ended_by_stop();

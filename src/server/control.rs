@@ -1,86 +1,14 @@
 //! Controlling a running server from outside the request path: replacing the
-//! client table on a config reload, admitting a request under the in-flight
-//! limits (with a slice kept for logins already under way), draining the
-//! requests in flight before the process exits, and ending them at once when
-//! the operator will not wait for the drain.
-//!
-//! A request learns of that forced stop through a watch channel it selects
-//! on beside its Okta work ([`StopNow`]): nothing is checked or locked on the
-//! normal path, and the request then answers as for an Okta outage.
-//!
-//! Under overload RFC 5080 §2.2.3 asks a server to finish what it started
-//! before taking new work: a request carrying a State answers an
-//! Access-Challenge this server sent, so a share of the capacity
-//! (`abuse.challenge_reserve_percent`) is kept for those; new logins are
-//! shed first.
+//! client table on a config reload, draining the requests in flight before
+//! the process exits, and ending them at once when the operator will not
+//! wait for the drain.
 
-use super::clients::{Client, ClientTable};
-use super::{PENDING_MARGIN, Shared};
+use super::clients::ClientTable;
+use super::shared::{PENDING_MARGIN, Shared};
 use crate::config::Config;
-use radius_proto::attribute::types;
-use radius_proto::packet::Packet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, watch};
-
-/// The order to end the requests in flight now, and how many it ended.
-pub(super) struct StopNow {
-    order: watch::Sender<bool>,
-    ended: AtomicUsize,
-}
-
-impl StopNow {
-    pub(super) fn new() -> StopNow {
-        StopNow {
-            order: watch::Sender::new(false),
-            ended: AtomicUsize::new(0),
-        }
-    }
-
-    /// Completes once the order is given (never, until then).
-    pub(super) async fn given(&self) {
-        let mut order = self.order.subscribe();
-        if order.wait_for(|now| *now).await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
-
-    /// Counts a request the order ended before it had its answer.
-    pub(super) fn note_ended(&self) {
-        self.ended.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// How many of `capacity` permits are kept for State-bearing requests.
-pub fn reserve(capacity: usize, percent: u8) -> usize {
-    let reserved = capacity.saturating_mul(usize::from(percent)) / 100;
-    // A new login must always be possible when nothing else runs.
-    reserved.min(capacity.saturating_sub(1))
-}
-
-/// Takes the global and the client's in-flight permits for `packet`, or
-/// `None` when the request must be shed.
-pub(super) fn admit_in_flight(
-    shared: &Shared,
-    client: &Client,
-    packet: &Packet,
-) -> Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
-    if !packet.has(types::STATE) {
-        let client_reserve = reserve(
-            client.config.max_in_flight,
-            shared.challenge_reserve_percent,
-        );
-        if shared.in_flight.available_permits() <= shared.challenge_reserve
-            || client.in_flight.available_permits() <= client_reserve
-        {
-            return None;
-        }
-    }
-    let global = shared.in_flight.clone().try_acquire_owned().ok()?;
-    let local = client.in_flight.clone().try_acquire_owned().ok()?;
-    Some((global, local))
-}
 
 /// A handle on a running server for reloads and shutdown.
 #[derive(Clone)]
@@ -88,16 +16,11 @@ pub struct ServerHandle {
     shared: Arc<Shared>,
 }
 
-impl super::Server {
-    /// A handle that outlives [`super::Server::run`]'s future.
-    pub fn handle(&self) -> ServerHandle {
-        ServerHandle {
-            shared: self.shared.clone(),
-        }
-    }
-}
-
 impl ServerHandle {
+    pub(super) fn new(shared: Arc<Shared>) -> ServerHandle {
+        ServerHandle { shared }
+    }
+
     /// Replaces the client table (addresses, secrets, per-client options,
     /// MFA settings, policies named by clients). Requests in flight finish
     /// with the client they started with.

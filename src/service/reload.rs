@@ -9,7 +9,7 @@
 
 use crate::auth::Rules;
 use crate::config::{Config, ConfigErrors, LogConfig, OAuthConfig, OktaConfig, ServerConfig};
-use crate::server::control::ServerHandle;
+use crate::server::ServerHandle;
 use crate::telemetry::metrics as m;
 use metrics::counter;
 use std::path::Path;

@@ -1,0 +1,230 @@
+//! What happens to one admitted request, whatever carried it: a
+//! Status-Server is answered at once unless it is a replay or over its
+//! client's budget; any other request goes through the duplicate cache and
+//! the in-flight limits, then to the conversation for a decision, which is
+//! encoded (Message-Authenticator first), delayed when it is a reject,
+//! cached for retransmits, sent and audited.
+
+use super::admission::{Admitted, DropReason};
+use super::clients::Client;
+use super::duplicates::{RequestKey, Seen};
+use super::shared::{PENDING_MARGIN, Shared};
+use super::{limits, reply, status_server};
+use crate::auth::{Decision, Verdict, failure};
+use crate::telemetry::logging::AUDIT_TARGET;
+use crate::telemetry::metrics as m;
+use metrics::{counter, gauge, histogram};
+use radius_proto::attribute::types;
+use radius_proto::packet::{Code, Packet, encode_reply};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+
+/// Counts a drop. Per-packet detail stays at debug level.
+pub(super) fn dropped(reason: DropReason, source: SocketAddr) {
+    counter!(m::DROPS, "reason" => reason.label()).increment(1);
+    match reason {
+        DropReason::Malformed(detail) => {
+            tracing::debug!(%source, reason = reason.label(), detail, "dropped a datagram");
+        }
+        _ => tracing::debug!(%source, reason = reason.label(), "dropped a datagram"),
+    }
+}
+
+pub(super) async fn on_request(
+    shared: &Arc<Shared>,
+    index: u16,
+    socket: &Arc<UdpSocket>,
+    admitted: Admitted,
+    source: SocketAddr,
+    received_at: Instant,
+) {
+    let Admitted { client, packet } = admitted;
+    if packet.code() == Code::StatusServer {
+        match client.admit_status_server(packet.identifier(), packet.authenticator()) {
+            status_server::Admission::Answer => {}
+            status_server::Admission::Replay => {
+                dropped(DropReason::StatusServerReplay, source);
+                return;
+            }
+            status_server::Admission::OverRate => {
+                dropped(DropReason::StatusServerRate, source);
+                return;
+            }
+        }
+        match encode_reply(
+            Code::AccessAccept,
+            &packet,
+            &[],
+            client.config.secret_bytes(),
+        ) {
+            Ok(reply) => send(socket, &reply, source, Code::AccessAccept).await,
+            Err(error) => tracing::debug!(%source, %error, "cannot encode a Status-Server reply"),
+        }
+        return;
+    }
+
+    let key = RequestKey {
+        listener: index,
+        source,
+        identifier: packet.identifier(),
+    };
+    let authenticator = *packet.authenticator();
+    let pending_for = client.config.longest_answer() + shared.reject_delay + PENDING_MARGIN;
+    match shared
+        .duplicates
+        .begin(key, authenticator, received_at, pending_for)
+    {
+        Seen::New => {}
+        Seen::InProgress => {
+            counter!(m::DUPLICATES, "kind" => "in_progress").increment(1);
+            dropped(DropReason::Duplicate, source);
+            return;
+        }
+        Seen::Answered(reply) => {
+            counter!(m::DUPLICATES, "kind" => "resent").increment(1);
+            if let Some(reply) = reply {
+                let code = Code::from_u8(reply[0]).unwrap_or(Code::AccessReject);
+                send(socket, &reply, source, code).await;
+            }
+            return;
+        }
+        Seen::Full => {
+            dropped(DropReason::Overload, source);
+            return;
+        }
+    }
+
+    let Some((global, local)) = limits::admit_in_flight(shared, &client, &packet) else {
+        shared.duplicates.forget(key, authenticator);
+        dropped(DropReason::Overload, source);
+        return;
+    };
+
+    let shared = shared.clone();
+    let socket = socket.clone();
+    tokio::spawn(async move {
+        let _permits = (global, local);
+        gauge!(m::IN_FLIGHT).increment(1.0);
+        process(&shared, &socket, &client, packet, key, source, received_at).await;
+        gauge!(m::IN_FLIGHT).decrement(1.0);
+    });
+}
+
+/// Decides one Access-Request and sends (and caches) the reply.
+async fn process(
+    shared: &Shared,
+    socket: &UdpSocket,
+    client: &Client,
+    packet: Packet,
+    key: RequestKey,
+    source: SocketAddr,
+    received_at: Instant,
+) {
+    let request_id = format!("{:016x}", rand::random::<u64>());
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        tracing::debug!(
+            request_id,
+            client = %client.config.name,
+            %source,
+            attributes = %radius_proto::describe::describe(&shared.dictionary, &packet),
+            "Access-Request"
+        );
+    }
+    let arrived = tokio::time::Instant::from_std(received_at);
+    let okta_started = Instant::now();
+    // Okta calls of this request never wait for rate-limit budget past its deadline.
+    let work = okta_client::budget::with_deadline(
+        arrived + client.config.deadline,
+        shared
+            .authenticator
+            .access_request(&client.config, &packet, arrived),
+    );
+    // Told to stop now, the request stops waiting for Okta (dropping its
+    // calls) and answers as for an Okta outage.
+    let decision = tokio::select! {
+        decision = work => decision,
+        () = shared.stop_now.given() => {
+            shared.stop_now.note_ended();
+            failure::decide_stopping(client.config.on_okta_failure)
+        }
+    };
+    histogram!(m::OKTA_DURATION).record(okta_started.elapsed().as_secs_f64());
+
+    let (decision, reply) = reply::encode(decision, &packet, client.config.secret_bytes());
+
+    if decision.verdict == Verdict::Reject && !shared.reject_delay.is_zero() {
+        // Rejects leave no sooner than about one reject delay after the
+        // request arrived, so response time tells a password guesser nothing.
+        // A server stopping now sends them at once.
+        let jitter = rand::random_range(0.8..1.2);
+        let until = received_at + shared.reject_delay.mul_f64(jitter);
+        tokio::select! {
+            () = tokio::time::sleep_until(tokio::time::Instant::from_std(until)) => {}
+            () = shared.stop_now.given() => {}
+        }
+    }
+
+    shared
+        .duplicates
+        .finish(key, *packet.authenticator(), reply.clone(), Instant::now());
+    if let Some(bytes) = &reply {
+        let code = decision.verdict.code().unwrap_or(Code::AccessReject);
+        send(socket, bytes, source, code).await;
+    }
+    let elapsed = received_at.elapsed();
+    histogram!(m::REQUEST_DURATION).record(elapsed.as_secs_f64());
+    counter!(m::REQUESTS, "client" => client.config.name.clone(), "outcome" => decision.verdict.label())
+        .increment(1);
+    counter!(m::DECISIONS, "outcome" => decision.verdict.label(), "reason" => decision.reason)
+        .increment(1);
+    audit(&request_id, client, &packet, &decision, elapsed);
+}
+
+async fn send(socket: &UdpSocket, bytes: &[u8], destination: SocketAddr, code: Code) {
+    match socket.send_to(bytes, destination).await {
+        Ok(_) => counter!(m::REPLIES, "code" => code.name()).increment(1),
+        Err(error) => tracing::debug!(%destination, %error, "cannot send a reply"),
+    }
+}
+
+/// The NAS as it names itself: NAS-Identifier, else NAS-IP-Address.
+fn nas_name(packet: &Packet) -> String {
+    if let Some(identifier) = packet.text(types::NAS_IDENTIFIER) {
+        return identifier.to_owned();
+    }
+    if let Some(bytes) = packet.first(types::NAS_IP_ADDRESS)
+        && let Ok(octets) = <[u8; 4]>::try_from(bytes)
+    {
+        return std::net::Ipv4Addr::from(octets).to_string();
+    }
+    if let Some(bytes) = packet.first(types::NAS_IPV6_ADDRESS)
+        && let Ok(octets) = <[u8; 16]>::try_from(bytes)
+    {
+        return std::net::Ipv6Addr::from(octets).to_string();
+    }
+    String::new()
+}
+
+/// One audit line per decision.
+fn audit(
+    request_id: &str,
+    client: &Client,
+    packet: &Packet,
+    decision: &Decision,
+    elapsed: Duration,
+) {
+    tracing::info!(
+        target: AUDIT_TARGET,
+        request_id,
+        client = %client.config.name,
+        nas = %nas_name(packet),
+        user = decision.login.as_deref().unwrap_or(""),
+        outcome = decision.verdict.label(),
+        reason = decision.reason,
+        okta_request_id = decision.okta_request_id.as_deref().unwrap_or(""),
+        duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        "decision"
+    );
+}
