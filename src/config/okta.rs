@@ -4,8 +4,9 @@
 //! `[okta.oauth]` with its key files.
 
 use super::file::{self, OktaSection};
+use super::model::{OAuthConfig, OAuthKeyFile, OktaConfig};
+use super::problem::Problems;
 use super::secret::SecretSpec;
-use super::{OAuthConfig, OAuthKeyFile, OktaConfig, Problems};
 use secrecy::SecretString;
 use std::net::IpAddr;
 use std::time::Duration;

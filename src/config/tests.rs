@@ -2,6 +2,8 @@
 //! reported by key.
 
 use super::*;
+use std::collections::HashMap;
+use std::time::Duration;
 
 const MINIMAL: &str = r#"
 [okta]
