@@ -1,17 +1,19 @@
-//! okta-radius: a RADIUS authentication server that asks Okta whether a user may log in.
+//! okta-radius: a RADIUS authentication server that asks Okta whether a user
+//! may log in. The product's own code; the protocol, Okta's vocabulary, the
+//! Okta client, the simulated org and the bench are crates of the workspace
+//! (see `ARCHITECTURE.md`).
 //!
-//! The crate is split the way a request flows through it (see `README.md`):
-//! - [`radius`]: the wire protocol, pure functions on bytes (no sockets, no Okta);
-//! - [`server`]: UDP sockets, the client table, the duplicate cache and the limits;
-//! - [`auth`]: the login conversation, the only place where RADIUS and Okta meet;
-//! - [`okta`]: the Okta client and the simulated Okta org used by the demo and the tests;
 //! - [`config`]: one typed, validated configuration;
-//! - [`bench`]: the load generator and the standalone simulated org (not on the server's path).
+//! - `server`: the UDP transport, admission, duplicates, limits, replies;
+//! - [`auth`]: the login conversation, the only place where RADIUS and Okta meet;
+//! - [`service`]: assembling a running server from a config, signals, reload;
+//! - [`telemetry`]: logs (one audit line per decision) and metrics;
+//! - [`demo`]: the server on the embedded simulated org.
 
 pub mod auth;
 pub mod config;
 pub mod demo;
-pub mod live;
-pub mod server;
+mod live;
+mod server;
 pub mod service;
 pub mod telemetry;
