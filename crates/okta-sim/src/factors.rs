@@ -21,7 +21,8 @@ use subtle::ConstantTimeEq;
 
 use super::responses;
 use super::totp;
-use super::users::{SimFactor, SimUserStatus, UserStore, UserView};
+use super::user_store::{UserStore, UserView};
+use super::users::{SimFactor, SimUserStatus};
 use okta_api::authn::FactorType;
 use okta_api::error::codes;
 use okta_api::time::epoch_seconds;

@@ -10,8 +10,11 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
-use super::users::{SimFactor, UserView};
-use super::{FactorListSpelling, SimOrg, ids};
+use super::config::FactorListSpelling;
+use super::ids;
+use super::org::SimOrg;
+use super::user_store::UserView;
+use super::users::SimFactor;
 use okta_api::authn::FactorType;
 
 /// How long a sessionToken may be exchanged for a session.
