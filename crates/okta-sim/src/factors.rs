@@ -315,7 +315,7 @@ fn missing(field: &str) -> Response {
     )
 }
 
-pub(crate) fn locked() -> Response {
+fn locked() -> Response {
     responses::okta_error(
         StatusCode::FORBIDDEN,
         codes::FACTOR_LOCKED_OUT,

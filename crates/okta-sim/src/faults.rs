@@ -76,7 +76,8 @@ impl SimFaults {
         self.latency_ms.store(millis, Ordering::Relaxed);
     }
 
-    pub fn latency(&self) -> Duration {
+    /// The delay added before every answer.
+    pub(crate) fn latency(&self) -> Duration {
         Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))
     }
 
@@ -84,7 +85,8 @@ impl SimFaults {
         self.mode.store(mode.to_u8(), Ordering::Relaxed);
     }
 
-    pub fn mode(&self) -> SimFaultMode {
+    /// How the org answers every call now.
+    pub(crate) fn mode(&self) -> SimFaultMode {
         SimFaultMode::from_u8(self.mode.load(Ordering::Relaxed))
     }
 
