@@ -6,25 +6,18 @@
 //!
 //! Management calls may carry an OAuth access token instead
 //! (`Authorization: DPoP ...` or `Bearer ...`); those are checked by the
-//! org's authorization server ([`super::oauth`]). Test hooks move a token's
-//! last use back in time, revoke it, deactivate its creator and restore it.
+//! org's authorization server ([`super::oauth`]). The check on each call is
+//! a middleware ([`super::middleware`]). Test hooks move a token's last use
+//! back in time, revoke it, deactivate its creator and restore it.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
-use super::SimOrg;
-use super::responses;
-use okta_api::error::codes;
-
 /// Okta expires a token this long after its last use.
-pub const TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+const TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The registered tokens and their shared life cycle.
 pub(crate) struct ApiTokens {
@@ -56,7 +49,7 @@ impl ApiTokens {
     }
 
     /// Whether `presented` is a live token; a live token's use is recorded.
-    fn accept(&self, presented: &str) -> bool {
+    pub fn accept(&self, presented: &str) -> bool {
         let known = self
             .tokens
             .iter()
@@ -103,39 +96,5 @@ impl ApiTokens {
     /// When the token expires unless used again.
     pub fn expires_at(&self) -> SystemTime {
         self.lock().last_use + TOKEN_LIFETIME
-    }
-}
-
-/// Middleware: refuses calls without a live API token or a valid OAuth token.
-pub(super) async fn require(
-    State(org): State<Arc<SimOrg>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let authorization = request
-        .headers()
-        .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("");
-    let scheme = authorization.split(' ').next().unwrap_or("");
-    if scheme.eq_ignore_ascii_case("dpop") || scheme.eq_ignore_ascii_case("bearer") {
-        return match org.oauth.check_resource_request(
-            request.method(),
-            request.uri(),
-            request.headers(),
-        ) {
-            Ok(_) => next.run(request).await,
-            Err(rejection) => rejection.into_response(),
-        };
-    }
-    let presented = authorization.strip_prefix("SSWS ").map(str::trim);
-    if presented.is_some_and(|presented| org.api_tokens.accept(presented)) {
-        next.run(request).await
-    } else {
-        responses::okta_error(
-            StatusCode::UNAUTHORIZED,
-            codes::INVALID_TOKEN,
-            "Invalid token provided",
-        )
     }
 }

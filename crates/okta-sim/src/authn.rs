@@ -24,15 +24,17 @@ use axum::response::Response;
 use secrecy::SecretString;
 use serde_json::Value;
 
+use super::org::SimOrg;
 use super::transactions::TxContext;
-use super::users::{SimUserStatus, UserView, Verdict};
-use super::{SimOrg, responses, states};
+use super::user_store::{UserView, Verdict};
+use super::users::SimUserStatus;
+use super::{responses, states};
 use okta_api::error::codes;
 
 /// `POST /api/v1/authn`.
 pub(super) async fn primary_authn(State(org): State<Arc<SimOrg>>, body: Bytes) -> Response {
     let Ok(Value::Object(request)) = serde_json::from_slice::<Value>(&body) else {
-        return malformed();
+        return responses::malformed();
     };
     let text = |field: &str| request.get(field).and_then(Value::as_str);
     let warn = request
@@ -47,7 +49,7 @@ pub(super) async fn primary_authn(State(org): State<Arc<SimOrg>>, body: Bytes) -
         }
         (None, None, Some(state_token)) => match org.transactions.current(state_token) {
             Some(state) => responses::json(StatusCode::OK, state),
-            None => invalid_state_token(),
+            None => responses::invalid_token(),
         },
         _ => responses::okta_error_with_causes(
             StatusCode::BAD_REQUEST,
@@ -109,7 +111,7 @@ pub(super) fn after_factor(
     match password_state(org, user, context.warn_before_password_expired) {
         Some(state) => match org.transactions.advance(state_token, state) {
             Some(state) => responses::json(StatusCode::OK, state),
-            None => invalid_state_token(),
+            None => responses::invalid_token(),
         },
         None => {
             org.transactions.end(state_token);
@@ -118,27 +120,10 @@ pub(super) fn after_factor(
     }
 }
 
-/// 401 `E0000011`: the stateToken is unknown, expired or its transaction ended.
-pub(super) fn invalid_state_token() -> Response {
-    responses::okta_error(
-        StatusCode::UNAUTHORIZED,
-        codes::INVALID_TOKEN,
-        "Invalid token provided",
-    )
-}
-
 fn authentication_failed() -> Response {
     responses::okta_error(
         StatusCode::UNAUTHORIZED,
         codes::AUTHENTICATION_FAILED,
         "Authentication failed",
-    )
-}
-
-pub(super) fn malformed() -> Response {
-    responses::okta_error(
-        StatusCode::BAD_REQUEST,
-        codes::MALFORMED_REQUEST,
-        "The request body was not well-formed.",
     )
 }

@@ -252,7 +252,7 @@ fn check_factor(login: &str, factor: &SimFactor) -> Result<(), SimDirectoryError
 }
 
 /// A YubiKey OTP: 12 characters of public id and 32 of ciphertext, in modhex.
-pub(crate) fn is_yubikey_otp(otp: &str) -> bool {
+fn is_yubikey_otp(otp: &str) -> bool {
     otp.len() == 44 && otp.chars().all(|c| "cbdefghijklnrtuv".contains(c))
 }
 

@@ -21,14 +21,16 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::authn::{after_factor, invalid_state_token, malformed};
+use super::authn::after_factor;
 use super::factors::{Outcome, Proof};
+use super::org::SimOrg;
 use super::push::PushStatus;
 use super::records::SimEvent;
+use super::responses;
 use super::states::{self, Challenge};
 use super::transactions::TxContext;
-use super::users::{SimFactor, UserView};
-use super::{SimOrg, responses};
+use super::user_store::UserView;
+use super::users::SimFactor;
 use okta_api::authn::FactorType;
 use okta_api::error::codes;
 
@@ -62,7 +64,7 @@ impl Call {
                 &["stateToken: The field cannot be left blank"],
             ))
         })?;
-        let refused = || Box::new(invalid_state_token());
+        let refused = || Box::new(responses::invalid_token());
         let (state, context) = org.transactions.touch(token).ok_or_else(refused)?;
         let user = org.users.by_login(&context.login).ok_or_else(refused)?;
         Ok(Call {
@@ -82,13 +84,10 @@ impl Call {
     }
 
     fn factor(&self, factor_id: &str) -> Result<SimFactor, Refusal> {
-        self.user.factor(factor_id).cloned().ok_or_else(|| {
-            Box::new(responses::okta_error(
-                StatusCode::NOT_FOUND,
-                codes::NOT_FOUND,
-                &format!("Not found: Resource not found: {factor_id} (UserFactor)"),
-            ))
-        })
+        self.user
+            .factor(factor_id)
+            .cloned()
+            .ok_or_else(|| Box::new(responses::not_found(factor_id, "UserFactor")))
     }
 
     fn push_key(&self, factor_id: &str) -> String {
@@ -103,7 +102,7 @@ pub(super) async fn verify(
     body: Bytes,
 ) -> Response {
     let Ok(body) = serde_json::from_slice::<VerifyBody>(&body) else {
-        return malformed();
+        return responses::malformed();
     };
     verify_factor(&org, &factor_id, &body).unwrap_or_else(|refusal| *refusal)
 }
@@ -140,7 +139,7 @@ pub(super) async fn resend(
     body: Bytes,
 ) -> Response {
     let Ok(body) = serde_json::from_slice::<VerifyBody>(&body) else {
-        return malformed();
+        return responses::malformed();
     };
     resend_factor(&org, &factor_id, &body).unwrap_or_else(|refusal| *refusal)
 }
@@ -168,15 +167,15 @@ fn resend_factor(org: &SimOrg, factor_id: &str, body: &VerifyBody) -> Result<Res
 /// `POST /api/v1/authn/cancel`.
 pub(super) async fn cancel(State(org): State<Arc<SimOrg>>, body: Bytes) -> Response {
     let Ok(body) = serde_json::from_slice::<VerifyBody>(&body) else {
-        return malformed();
+        return responses::malformed();
     };
     let token = body.state_token.unwrap_or_default();
     // An expired transaction cannot be cancelled either.
     if org.transactions.touch(&token).is_none() {
-        return invalid_state_token();
+        return responses::invalid_token();
     }
     let Some(context) = org.transactions.end(&token) else {
-        return invalid_state_token();
+        return responses::invalid_token();
     };
     org.pushes.cancel_prefix(&format!("{token}#"));
     org.records.note(SimEvent::Cancel, &context.login);
@@ -186,7 +185,7 @@ pub(super) async fn cancel(State(org): State<Arc<SimOrg>>, body: Bytes) -> Respo
 /// `POST /api/v1/authn/skip`.
 pub(super) async fn skip(State(org): State<Arc<SimOrg>>, body: Bytes) -> Response {
     let Ok(body) = serde_json::from_slice::<VerifyBody>(&body) else {
-        return malformed();
+        return responses::malformed();
     };
     let call = match Call::open(&org, body.state_token.as_deref()) {
         Ok(call) => call,
@@ -261,7 +260,7 @@ fn challenge(org: &SimOrg, call: &Call, challenge: &Challenge<'_>) -> Response {
     let answer: Value = states::mfa_challenge(org, &call.user, challenge);
     match org.transactions.advance(&call.token, answer) {
         Some(state) => responses::json(StatusCode::OK, state),
-        None => invalid_state_token(),
+        None => responses::invalid_token(),
     }
 }
 

@@ -21,7 +21,8 @@ use subtle::ConstantTimeEq;
 
 use super::responses;
 use super::totp;
-use super::users::{SimFactor, SimUserStatus, UserStore, UserView};
+use super::user_store::{UserStore, UserView};
+use super::users::{SimFactor, SimUserStatus};
 use okta_api::authn::FactorType;
 use okta_api::error::codes;
 use okta_api::time::epoch_seconds;
@@ -314,7 +315,7 @@ fn missing(field: &str) -> Response {
     )
 }
 
-pub(crate) fn locked() -> Response {
+fn locked() -> Response {
     responses::okta_error(
         StatusCode::FORBIDDEN,
         codes::FACTOR_LOCKED_OUT,

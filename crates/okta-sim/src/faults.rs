@@ -2,19 +2,13 @@
 //! org misbehaves (internal errors, read-only mode, a call that never
 //! answers, 429s the bridge must not over-read, a clock that is not the
 //! bridge's), switchable while the org runs so a test can break Okta mid-flow.
+//!
+//! These are the switches; the middleware ([`super::middleware`]) reads them
+//! on every request.
 
 use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
-
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::Response;
-
-use super::SimOrg;
-use super::responses;
-use okta_api::error::codes;
 
 /// How the org answers every call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -82,7 +76,8 @@ impl SimFaults {
         self.latency_ms.store(millis, Ordering::Relaxed);
     }
 
-    pub fn latency(&self) -> Duration {
+    /// The delay added before every answer.
+    pub(crate) fn latency(&self) -> Duration {
         Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))
     }
 
@@ -90,7 +85,8 @@ impl SimFaults {
         self.mode.store(mode.to_u8(), Ordering::Relaxed);
     }
 
-    pub fn mode(&self) -> SimFaultMode {
+    /// How the org answers every call now.
+    pub(crate) fn mode(&self) -> SimFaultMode {
         SimFaultMode::from_u8(self.mode.load(Ordering::Relaxed))
     }
 
@@ -141,44 +137,4 @@ impl SimFaults {
         self.rate_limit_authn(0, SimRateLimited::NoHeaders);
         self.set_clock_skew(0);
     }
-}
-
-/// Middleware: applies the latency, then the fault mode.
-pub(super) async fn inject(
-    State(org): State<Arc<SimOrg>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let latency = org.faults.latency();
-    if !latency.is_zero() {
-        tokio::select! {
-            () = tokio::time::sleep(latency) => {}
-            () = org.stopped() => return shutting_down(),
-        }
-    }
-    match org.faults.mode() {
-        SimFaultMode::Normal => next.run(request).await,
-        SimFaultMode::InternalError => responses::okta_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            codes::INTERNAL_ERROR,
-            "Internal Server Error",
-        ),
-        SimFaultMode::ReadOnly => responses::okta_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            codes::READ_ONLY,
-            "Service is in read only mode",
-        ),
-        SimFaultMode::Hang => {
-            org.stopped().await;
-            shutting_down()
-        }
-    }
-}
-
-fn shutting_down() -> Response {
-    responses::okta_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        codes::INTERNAL_ERROR,
-        "The simulated org is shutting down",
-    )
 }

@@ -6,7 +6,7 @@
 //! - `GET /api/v1/users/{id or login}` and `GET /api/v1/users?search=...`
 //!   (`profile.login eq "..."`, `profile.email eq "..."`);
 //! - `GET /api/v1/users/{id}/groups`, paginated with a `limit` (default
-//!   [`super::SimConfig::group_page_size`]) and RFC 8288
+//!   [`super::config::SimConfig::group_page_size`]) and RFC 8288
 //!   `Link` headers (`rel="self"`, `rel="next"`), every user in `Everyone`;
 //! - `GET /api/v1/users/{id}/factors`, phone numbers and emails unmasked.
 //!
@@ -20,8 +20,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::users::UserView;
-use super::{SimOrg, ids, responses, states};
+use super::org::SimOrg;
+use super::user_store::UserView;
+use super::{ids, responses, states};
 use okta_api::error::codes;
 use okta_api::time::okta_timestamp;
 
@@ -59,7 +60,7 @@ pub(super) async fn users_me(State(org): State<Arc<SimOrg>>) -> Response {
 pub(super) async fn user(State(org): State<Arc<SimOrg>>, Path(key): Path<String>) -> Response {
     match org.users.by_id_or_login(&key) {
         Some(user) => responses::json(StatusCode::OK, user_json(&org, &user)),
-        None => user_not_found(&key),
+        None => responses::not_found(&key, "User"),
     }
 }
 
@@ -113,7 +114,7 @@ pub(super) async fn groups(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let Some(user) = org.users.by_id_or_login(&key) else {
-        return user_not_found(&key);
+        return responses::not_found(&key, "User");
     };
     let limit = match query.get("limit").map(|limit| limit.parse::<usize>()) {
         None => org.group_page_size,
@@ -159,7 +160,7 @@ pub(super) async fn groups(
 /// `GET /api/v1/users/{id}/factors`.
 pub(super) async fn factors(State(org): State<Arc<SimOrg>>, Path(key): Path<String>) -> Response {
     let Some(user) = org.users.by_id_or_login(&key) else {
-        return user_not_found(&key);
+        return responses::not_found(&key, "User");
     };
     let started = okta_timestamp(org.started);
     let factors: Vec<Value> = user
@@ -247,14 +248,6 @@ fn group_json(org: &SimOrg, name: &str, group_type: &str, started: &str) -> Valu
         },
         "_links": {"users": {"href": format!("{}/api/v1/groups/{id}/users", org.base_url)}}
     })
-}
-
-pub(super) fn user_not_found(key: &str) -> Response {
-    responses::okta_error(
-        StatusCode::NOT_FOUND,
-        codes::NOT_FOUND,
-        &format!("Not found: Resource not found: {key} (User)"),
-    )
 }
 
 #[cfg(test)]

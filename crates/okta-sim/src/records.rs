@@ -7,27 +7,19 @@
 //! per login.
 //!
 //! Passwords, answers and tokens are never recorded: only the `username`
-//! field is read from a request body.
+//! field is read from a request body. Every request is recorded by a
+//! middleware ([`super::middleware`]); events by the handlers that cause them.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
-use axum::middleware::Next;
-use axum::response::Response;
 use serde::Deserialize;
-
-use super::SimOrg;
-use super::responses;
-use okta_api::error::codes;
 
 /// How many requests are kept in detail; counters cover all of them.
 const KEPT_REQUESTS: usize = 10_000;
-/// Largest request body the org accepts.
-const MAX_REQUEST_BYTES: usize = 64 * 1024;
 const PRIMARY_AUTHN_PATH: &str = "/api/v1/authn";
 
 /// Something a request caused, counted per login.
@@ -57,6 +49,25 @@ pub struct SimRequest {
 }
 
 impl SimRequest {
+    /// The request made of `parts` and `body`, received now.
+    pub(crate) fn received(parts: &Parts, body: &[u8]) -> SimRequest {
+        let login = if parts.method == Method::POST {
+            serde_json::from_slice::<NamedUser>(body)
+                .ok()
+                .and_then(|named| named.username)
+        } else {
+            None
+        };
+        SimRequest {
+            at: SystemTime::now(),
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            login,
+            forwarded_for: header(&parts.headers, "x-forwarded-for"),
+            user_agent: header(&parts.headers, "user-agent"),
+        }
+    }
+
     fn is_primary_authn_for(&self, login: &str) -> bool {
         self.method == "POST"
             && self.path == PRIMARY_AUTHN_PATH
@@ -88,7 +99,8 @@ impl SimRecords {
         self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn record(&self, request: SimRequest) {
+    /// Adds a request to the log.
+    pub(crate) fn record(&self, request: SimRequest) {
         let mut log = self.lock();
         log.total += 1;
         if request.method == "POST"
@@ -201,42 +213,10 @@ impl SimRecords {
     }
 }
 
+/// The only field of a request body the org reads for its records.
 #[derive(Deserialize)]
 struct NamedUser {
     username: Option<String>,
-}
-
-/// Middleware: records the request, then passes it on with its body intact.
-pub(super) async fn record(
-    State(org): State<Arc<SimOrg>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
-        return responses::okta_error(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            codes::MALFORMED_REQUEST,
-            "The request body was not well-formed.",
-        );
-    };
-    let login = if parts.method == Method::POST {
-        serde_json::from_slice::<NamedUser>(&bytes)
-            .ok()
-            .and_then(|named| named.username)
-    } else {
-        None
-    };
-    org.records.record(SimRequest {
-        at: SystemTime::now(),
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        login,
-        forwarded_for: header(&parts.headers, "x-forwarded-for"),
-        user_agent: header(&parts.headers, "user-agent"),
-    });
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {

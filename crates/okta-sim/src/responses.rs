@@ -1,12 +1,14 @@
 //! Answers in Okta's shapes: JSON bodies, and error bodies with `errorCode`,
 //! `errorSummary`, `errorLink`, `errorId` and `errorCauses` exactly as Okta
-//! writes them.
+//! writes them, including the errors many endpoints share (a body that is
+//! not JSON, a token that is not valid, a resource that does not exist).
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::ids;
+use okta_api::error::codes;
 use okta_api::error::{OktaErrorBody, OktaErrorCause};
 
 /// A JSON answer.
@@ -39,4 +41,33 @@ pub(crate) fn okta_error_with_causes(
             .collect(),
     };
     (status, Json(body)).into_response()
+}
+
+/// 400 `E0000003`: the request body is not the JSON the endpoint reads.
+pub(crate) fn malformed() -> Response {
+    okta_error(
+        StatusCode::BAD_REQUEST,
+        codes::MALFORMED_REQUEST,
+        "The request body was not well-formed.",
+    )
+}
+
+/// 401 `E0000011`: an API token, or a stateToken, that is unknown, expired,
+/// revoked or whose transaction ended.
+pub(crate) fn invalid_token() -> Response {
+    okta_error(
+        StatusCode::UNAUTHORIZED,
+        codes::INVALID_TOKEN,
+        "Invalid token provided",
+    )
+}
+
+/// 404 `E0000007` for `key`, a resource of this `kind` (`User`,
+/// `UserFactor`, `Transaction`, `Endpoint`).
+pub(crate) fn not_found(key: &str, kind: &str) -> Response {
+    okta_error(
+        StatusCode::NOT_FOUND,
+        codes::NOT_FOUND,
+        &format!("Not found: Resource not found: {key} ({kind})"),
+    )
 }

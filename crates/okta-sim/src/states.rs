@@ -10,8 +10,11 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
-use super::users::{SimFactor, UserView};
-use super::{FactorListSpelling, SimOrg, ids};
+use super::config::FactorListSpelling;
+use super::ids;
+use super::org::SimOrg;
+use super::user_store::UserView;
+use super::users::SimFactor;
 use okta_api::authn::FactorType;
 
 /// How long a sessionToken may be exchanged for a session.
@@ -197,7 +200,7 @@ fn embedded_user(org: &SimOrg, user: &UserView) -> Value {
 }
 
 /// A factor as `MFA_REQUIRED` lists it: enrolment details masked.
-pub(crate) fn factor_json(org: &SimOrg, id: &str, login: &str, factor: &SimFactor) -> Value {
+fn factor_json(org: &SimOrg, id: &str, login: &str, factor: &SimFactor) -> Value {
     let profile = factor_profile(login, factor, true);
     json!({
         "id": id,
@@ -238,7 +241,7 @@ pub(crate) fn factor_profile(login: &str, factor: &SimFactor, masked: bool) -> V
     }
 }
 
-pub(crate) fn link(org: &SimOrg, name: &str, path: &str) -> Value {
+fn link(org: &SimOrg, name: &str, path: &str) -> Value {
     json!({
         "name": name,
         "href": format!("{}{path}", org.base_url),

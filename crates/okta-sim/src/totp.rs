@@ -10,9 +10,9 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 
 /// Seconds per TOTP step.
-pub const STEP_SECONDS: u64 = 30;
+pub(crate) const STEP_SECONDS: u64 = 30;
 /// Digits of the codes Okta's OTP factors use.
-pub const DIGITS: u32 = 6;
+pub(crate) const DIGITS: u32 = 6;
 
 const BASE32_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -26,7 +26,7 @@ pub fn code(secret_base32: &str, unix_time: u64) -> String {
 }
 
 /// The RFC 6238 code (HMAC-SHA1, 30-second steps from the epoch) of `key` at `unix_time`.
-pub fn totp(key: &[u8], unix_time: u64, digits: u32) -> String {
+pub(crate) fn totp(key: &[u8], unix_time: u64, digits: u32) -> String {
     hotp(key, unix_time / STEP_SECONDS, digits)
 }
 
@@ -52,7 +52,7 @@ pub fn hotp(key: &[u8], counter: u64, digits: u32) -> String {
 
 /// Decodes RFC 4648 base32, ignoring case, spaces and `=` padding; `None`
 /// for any other character or an empty secret.
-pub fn decode_base32(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base32(text: &str) -> Option<Vec<u8>> {
     let mut bits: u32 = 0;
     let mut count = 0u32;
     let mut out = Vec::new();

@@ -20,13 +20,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::factors::{Outcome, Proof};
-use super::management::user_not_found;
+use super::org::SimOrg;
 use super::push::PushStatus;
 use super::records::SimEvent;
-use super::users::UserView;
-use super::{SimOrg, ids, responses, states};
+use super::user_store::UserView;
+use super::{ids, responses, states};
 use okta_api::authn::FactorType;
-use okta_api::error::codes;
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -48,14 +47,14 @@ pub(super) async fn verify(
     } else {
         match serde_json::from_slice::<VerifyBody>(&body) {
             Ok(body) => body,
-            Err(_) => return super::authn::malformed(),
+            Err(_) => return responses::malformed(),
         }
     };
     let Some(user) = org.users.by_id_or_login(&user_key) else {
-        return user_not_found(&user_key);
+        return responses::not_found(&user_key, "User");
     };
     let Some(factor) = user.factor(&factor_id).cloned() else {
-        return factor_not_found(&factor_id);
+        return responses::not_found(&factor_id, "UserFactor");
     };
     org.records.note(SimEvent::FactorVerify, user.login());
     if factor.factor_type == FactorType::Push {
@@ -115,14 +114,14 @@ pub(super) async fn poll(
     Path((user_key, factor_id, transaction)): Path<(String, String, String)>,
 ) -> Response {
     let Some(user) = org.users.by_id_or_login(&user_key) else {
-        return user_not_found(&user_key);
+        return responses::not_found(&user_key, "User");
     };
     match org.pushes.poll(&push_key(&user, &factor_id, &transaction)) {
         Some(status) => {
             let href = poll_href(&org, &user, &factor_id, &transaction);
             responses::json(StatusCode::OK, push_json(status, &href))
         }
-        None => transaction_not_found(&transaction),
+        None => responses::not_found(&transaction, "Transaction"),
     }
 }
 
@@ -132,7 +131,7 @@ pub(super) async fn cancel(
     Path((user_key, factor_id, transaction)): Path<(String, String, String)>,
 ) -> Response {
     let Some(user) = org.users.by_id_or_login(&user_key) else {
-        return user_not_found(&user_key);
+        return responses::not_found(&user_key, "User");
     };
     if org
         .pushes
@@ -141,7 +140,7 @@ pub(super) async fn cancel(
         org.records.note(SimEvent::Cancel, user.login());
         StatusCode::NO_CONTENT.into_response()
     } else {
-        transaction_not_found(&transaction)
+        responses::not_found(&transaction, "Transaction")
     }
 }
 
@@ -178,20 +177,4 @@ fn push_json(status: PushStatus, poll: &str) -> Value {
         PushStatus::Rejected => json!({"factorResult": "REJECTED"}),
         PushStatus::TimedOut => json!({"factorResult": "TIMEOUT"}),
     }
-}
-
-fn factor_not_found(factor_id: &str) -> Response {
-    responses::okta_error(
-        StatusCode::NOT_FOUND,
-        codes::NOT_FOUND,
-        &format!("Not found: Resource not found: {factor_id} (UserFactor)"),
-    )
-}
-
-fn transaction_not_found(transaction: &str) -> Response {
-    responses::okta_error(
-        StatusCode::NOT_FOUND,
-        codes::NOT_FOUND,
-        &format!("Not found: Resource not found: {transaction} (Transaction)"),
-    )
 }

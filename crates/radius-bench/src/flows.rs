@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One unit of work the generator starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Work {
+pub(crate) enum Work {
     /// A Status-Server probe (RFC 5997), answered with Access-Accept.
     Status,
     /// A login of user `user` of `flow`.
@@ -33,7 +33,7 @@ impl Work {
 
 /// What a reply means for the work it answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Next {
+pub(crate) enum Next {
     /// The work is over with this reply code.
     Done(Code),
     /// Send the next step: the answer to an Access-Challenge with its State.
@@ -44,7 +44,7 @@ pub enum Next {
 const NAS_IDENTIFIER: &str = "okta-radius-bench";
 
 /// The first request of a unit of work, with Message-Authenticator first.
-pub fn first_request(
+pub(crate) fn first_request(
     work: Work,
     identifier: u8,
     secret: &[u8],
@@ -63,7 +63,7 @@ pub fn first_request(
 }
 
 /// The answer to an Access-Challenge: the TOTP code of the user now.
-pub fn answer_request(
+pub(crate) fn answer_request(
     work: Work,
     identifier: u8,
     secret: &[u8],
@@ -87,7 +87,7 @@ pub fn answer_request(
 
 /// What `reply` means for `work`. A challenge without a State, or a second
 /// challenge after the answer, ends the work (counted by its code).
-pub fn on_reply(reply: &Packet, answered: bool) -> Next {
+pub(crate) fn on_reply(reply: &Packet, answered: bool) -> Next {
     match reply.code() {
         Code::AccessChallenge if !answered => match reply.first(types::STATE) {
             Some(state) => Next::Answer {

@@ -6,6 +6,7 @@
 //! like a NAS when asked to, and counts everything for the [`Report`].
 
 use super::flows::{self, Next, Work};
+use super::mix::WorkKind;
 use super::report::{Latencies, Report};
 use super::users::Flow;
 use radius_proto::crypto::AUTHENTICATOR_LEN;
@@ -23,7 +24,7 @@ const SOCKET_BUFFER: usize = 4 << 20;
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone)]
-pub struct LoadSpec {
+pub(crate) struct LoadSpec {
     pub server: SocketAddr,
     pub secret: Vec<u8>,
     /// Units of work started per second (open loop); `None`: closed loop.
@@ -44,13 +45,6 @@ pub struct LoadSpec {
     pub mix: Vec<(WorkKind, u32)>,
     /// Distinct users per flow, used round robin.
     pub users: u32,
-}
-
-/// A kind of work in the mix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkKind {
-    Status,
-    Login(Flow),
 }
 
 /// One request waiting for its reply.
@@ -127,7 +121,7 @@ impl Picker {
 }
 
 /// Runs the load and returns what was measured.
-pub async fn run(spec: LoadSpec) -> std::io::Result<Report> {
+pub(crate) async fn run(spec: LoadSpec) -> std::io::Result<Report> {
     let sockets = spec.sockets.max(1);
     let start = Instant::now() + Duration::from_millis(20);
     let mut tasks = tokio::task::JoinSet::new();

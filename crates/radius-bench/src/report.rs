@@ -11,7 +11,7 @@ use std::time::Duration;
 
 /// Latencies in microseconds, from first send to the final reply.
 #[derive(Debug, Default, Clone)]
-pub struct Latencies {
+pub(crate) struct Latencies {
     micros: Vec<u32>,
 }
 
@@ -23,14 +23,6 @@ impl Latencies {
 
     pub fn merge(&mut self, other: Latencies) {
         self.micros.extend(other.micros);
-    }
-
-    pub fn len(&self) -> usize {
-        self.micros.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.micros.is_empty()
     }
 
     /// Sorts once; the summary reads from the sorted samples.
@@ -67,7 +59,7 @@ impl Latencies {
 
 /// Latency percentiles in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct LatencySummary {
+pub(crate) struct LatencySummary {
     pub samples: usize,
     pub mean_ms: f64,
     pub p50_ms: f64,
@@ -79,7 +71,7 @@ pub struct LatencySummary {
 
 /// The outcome of one run.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+pub(crate) struct Report {
     /// What was asked: mode, rate, in flight, sockets, mix.
     pub settings: BTreeMap<&'static str, Value>,
     /// Units of work started (logins or Status-Server probes).

@@ -3,11 +3,11 @@
 //! over HTTP. It serves the benchmark population ([`super::users`]) plus
 //! any users from a file, with configurable added latency, push delay and
 //! rate limits, and publishes the org's call counters as JSON on a separate
-//! `/stats` address so the benchmark can compute Okta calls per login.
+//! `/stats` address (see `stats`) so the benchmark can compute Okta
+//! calls per login.
 
-use super::users::{self, Flow};
-use okta_sim::{self as sim, SimConfig, SimDirectory, SimHandle};
-use serde_json::json;
+use super::{stats, users};
+use okta_sim::{self as sim, SimConfig, SimDirectory};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -77,7 +77,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         "/stats",
         axum::routing::get(move || {
             let org = stats_org.clone();
-            async move { axum::Json(counters(&org, per_flow)) }
+            async move { axum::Json(stats::counters(&org, per_flow)) }
         }),
     );
     servers.spawn(async move { axum::serve(stats_listener, stats).await });
@@ -93,26 +93,4 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The org's call counters: every call, and per flow the calls its
-/// benchmark users caused.
-fn counters(org: &SimHandle, per_flow: u32) -> serde_json::Value {
-    let records = org.records();
-    let total = records.total_calls();
-    let mut flows = serde_json::Map::new();
-    for flow in Flow::ALL {
-        let (mut authn, mut verifies, mut pushes) = (0, 0, 0);
-        for index in 0..per_flow {
-            let login = users::login(flow, index);
-            authn += records.authn_calls(&login);
-            verifies += records.factor_verifies(&login);
-            pushes += records.pushes_sent(&login);
-        }
-        flows.insert(
-            flow.name().to_owned(),
-            json!({"authn_calls": authn, "factor_verifies": verifies, "pushes_sent": pushes}),
-        );
-    }
-    json!({"total_calls": total, "flows": flows})
 }

@@ -11,10 +11,10 @@ use okta_sim::{SimFactor, SimPushResponse, SimUser};
 use std::time::Duration;
 
 /// The Okta domain of every benchmark login.
-pub const DOMAIN: &str = "bench.example";
+const DOMAIN: &str = "bench.example";
 
 /// The base32 secret of every TOTP user's authenticator app.
-pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
+pub(crate) const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 
 /// What a simulated user has to do to log in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -55,7 +55,7 @@ pub fn login(flow: Flow, index: u32) -> String {
 }
 
 /// The password of user `index` of `flow`.
-pub fn password(flow: Flow, index: u32) -> String {
+pub(crate) fn password(flow: Flow, index: u32) -> String {
     format!("{}-{index}-password", flow.prefix())
 }
 

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use url::Url;
 
-use super::SimOAuthApps;
+use super::apps::SimOAuthApps;
 use okta_api::error::codes;
 use okta_api::oauth::{DPOP_NONCE_HEADER, USE_DPOP_NONCE, access_token_hash};
 use okta_api::oauth::{TOKEN_PATH, TokenType};
@@ -163,13 +163,9 @@ impl SimOAuthApps {
                 "The request URL is not valid.",
             )
         })?;
-        let checked = super::proofs::check_proof(
-            proof,
-            method.as_str(),
-            &url,
-            self.inner.settings.proof_max_age,
-        )
-        .map_err(|description| Rejection::new("DPoP", "invalid_dpop_proof", description))?;
+        let checked =
+            super::proofs::check_proof(proof, method.as_str(), &url, self.settings().proof_max_age)
+                .map_err(|description| Rejection::new("DPoP", "invalid_dpop_proof", description))?;
         if checked.jkt != jkt {
             return Err(Rejection::new(
                 "DPoP",
@@ -210,11 +206,8 @@ impl SimOAuthApps {
             return Url::parse(&uri.to_string()).ok();
         }
         let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let org = self
-            .inner
-            .token_url
-            .strip_suffix(TOKEN_PATH)
-            .unwrap_or(&self.inner.token_url);
+        let token_url = self.token_url();
+        let org = token_url.strip_suffix(TOKEN_PATH).unwrap_or(token_url);
         Url::parse(&format!("{org}{path}")).ok()
     }
 }

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use url::Url;
 
-use super::{IssuedToken, SimOAuthApps};
+use super::apps::{IssuedToken, SimOAuthApps};
 use crate::ids;
 use okta_api::jose::jws::CompactJws;
 use okta_api::oauth::CLIENT_ASSERTION_TYPE;
@@ -129,7 +129,7 @@ fn grant(
     let jkt = check_token_request_proof(apps, &client_id, headers)?;
 
     let access_token = ids::random_token(48);
-    let lifetime = apps.inner.settings.token_lifetime;
+    let lifetime = apps.settings().token_lifetime;
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
     apps.store_token(
         access_token.clone(),
@@ -187,7 +187,7 @@ fn authenticate(
             "The client_assertion sub must equal its iss (the client_id).",
         ));
     }
-    if jws.claim_str("aud") != Some(apps.inner.token_url.as_str()) {
+    if jws.claim_str("aud") != Some(apps.token_url()) {
         return Err(OAuthRefusal::invalid_client(
             "The audience (aud) claim of the client_assertion is not this token endpoint.",
         ));
@@ -276,10 +276,10 @@ fn check_token_request_proof(
         }
         (Some(proof), None) => proof.to_str().unwrap_or(""),
     };
-    let token_url = Url::parse(&apps.inner.token_url)
+    let token_url = Url::parse(apps.token_url())
         .map_err(|_| OAuthRefusal::bad_request("invalid_request", "Bad token URL."))?;
     let checked =
-        super::proofs::check_proof(proof, "POST", &token_url, apps.inner.settings.proof_max_age)
+        super::proofs::check_proof(proof, "POST", &token_url, apps.settings().proof_max_age)
             .map_err(|description| OAuthRefusal::bad_request("invalid_dpop_proof", description))?;
     if checked.ath.is_some() {
         return Err(OAuthRefusal::bad_request(

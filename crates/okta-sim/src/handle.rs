@@ -1,0 +1,156 @@
+//! The handle of a running simulated org: its address, and the hooks a
+//! test or a demo uses to look at what the org received and to change it
+//! while it runs (faults, user status, pushes, codes, API tokens, OAuth
+//! apps). Dropping the handle stops the org.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::faults::SimFaults;
+use super::oauth::SimOAuthApps;
+use super::org::SimOrg;
+use super::records::SimRecords;
+use super::users::SimUserStatus;
+use okta_api::authn::FactorType;
+
+/// A running simulated org. Dropping it stops the org.
+pub struct SimHandle {
+    pub addr: SocketAddr,
+    org: Arc<SimOrg>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimHandle {
+    /// The handle of the org `org`, served on `addr` by `task` until `stop`
+    /// says so.
+    pub(crate) fn new(
+        addr: SocketAddr,
+        org: Arc<SimOrg>,
+        stop: watch::Sender<bool>,
+        task: JoinHandle<std::io::Result<()>>,
+    ) -> SimHandle {
+        SimHandle {
+            addr,
+            org,
+            stop,
+            task: Some(task),
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`: the org URL to give the client.
+    pub fn base_url(&self) -> String {
+        self.org.base_url.clone()
+    }
+
+    /// What the org has received.
+    pub fn records(&self) -> &SimRecords {
+        &self.org.records
+    }
+
+    /// The org's fault switches.
+    pub fn faults(&self) -> &SimFaults {
+        &self.org.faults
+    }
+
+    /// A user's current status (it changes when failed attempts lock them out).
+    pub fn user_status(&self, login: &str) -> Option<SimUserStatus> {
+        self.org.users.status(login)
+    }
+
+    /// Changes a user's status, like an admin unlocking them; false if unknown.
+    pub fn set_user_status(&self, login: &str, status: SimUserStatus) -> bool {
+        self.org.users.set_status(login, status)
+    }
+
+    /// The names of a user's groups.
+    pub fn user_groups(&self, login: &str) -> Option<Vec<String>> {
+        self.org.users.groups(login)
+    }
+
+    /// The user answers every push pending for them, as if tapping Approve
+    /// (or Deny) in Okta Verify; the next poll sees it. Returns how many
+    /// pushes were pending (a cancelled push is no longer pending).
+    pub fn resolve_push(&self, login: &str, approve: bool) -> usize {
+        self.org.pushes.resolve(login, approve)
+    }
+
+    /// The last code "sent" to this user for an `sms`, `call` or `email`
+    /// factor: what the user would read on their phone or in their mail.
+    pub fn last_code(&self, login: &str, factor_type: &FactorType) -> Option<String> {
+        self.org.factors.last_code(login, factor_type)
+    }
+
+    /// The org's OAuth service apps and authorization server.
+    pub fn oauth(&self) -> &SimOAuthApps {
+        &self.org.oauth
+    }
+
+    /// Moves the API token's last use `days` back, as if it had been idle;
+    /// past 30 days it is refused (401 `E0000011`).
+    pub fn age_api_token(&self, days: u64) {
+        self.org.api_tokens.age(days);
+    }
+
+    /// Revokes the API token, as an admin would in Security > API > Tokens.
+    pub fn revoke_api_token(&self) {
+        self.org.api_tokens.revoke();
+    }
+
+    /// Deactivates the admin who created the API token: Okta deprovisions it.
+    pub fn deactivate_token_creator(&self) {
+        self.org.api_tokens.deactivate_creator();
+    }
+
+    /// Makes the API token work again (test hook), used now.
+    pub fn restore_api_token(&self) {
+        self.org.api_tokens.restore();
+    }
+
+    /// The API token's last use as the org recorded it.
+    pub fn api_token_last_use(&self) -> SystemTime {
+        self.org.api_tokens.last_use()
+    }
+
+    /// When the API token expires unless used (last use + 30 days).
+    pub fn api_token_expires_at(&self) -> SystemTime {
+        self.org.api_tokens.expires_at()
+    }
+
+    /// HTTP 429 answers sent so far (rate and concurrency limits).
+    pub fn rate_limited_responses(&self) -> u64 {
+        self.org.concurrency.rate_limited()
+    }
+
+    /// The most requests that were in flight at the org at once.
+    pub fn peak_concurrency(&self) -> u32 {
+        self.org.concurrency.peak()
+    }
+
+    /// Stops the org: pending calls (including hanging ones) end, and the
+    /// listener closes.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
