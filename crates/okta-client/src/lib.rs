@@ -11,13 +11,14 @@
 pub mod budget;
 mod call;
 pub mod client;
-pub mod credential;
+mod credential;
 pub mod error;
 mod exchange;
-mod http;
 pub mod keepalive;
 pub mod management;
 pub mod metrics;
 pub mod oauth;
+mod org;
 pub mod preflight;
+mod settings;
 pub mod transaction;

@@ -58,13 +58,13 @@ impl OktaClient {
         if !login.contains('/') {
             let mut url = self.endpoint("api/v1/users")?;
             push_segments(&mut url, &[login])?;
-            return self.get_json(MANAGEMENT, url).await;
+            return self.call(MANAGEMENT, Method::GET, url).await;
         }
         let mut url = self.endpoint("api/v1/users")?;
         let escaped = login.replace('\\', "\\\\").replace('"', "\\\"");
         url.query_pairs_mut()
             .append_pair("search", &format!("profile.login eq \"{escaped}\""));
-        let reply: OktaReply<Vec<User>> = self.get_json(MANAGEMENT, url).await?;
+        let reply: OktaReply<Vec<User>> = self.call(MANAGEMENT, Method::GET, url).await?;
         let OktaReply {
             body,
             request_id,
@@ -131,7 +131,7 @@ impl OktaClient {
     ) -> Result<OktaReply<Vec<UserFactor>>, OktaError> {
         let mut url = self.endpoint("api/v1/users")?;
         push_segments(&mut url, &[user_id, "factors"])?;
-        self.get_json(MANAGEMENT, url).await
+        self.call(MANAGEMENT, Method::GET, url).await
     }
 
     /// `POST /api/v1/users/{uid}/factors/{fid}/verify`: an OTP or answer
@@ -163,14 +163,13 @@ impl OktaClient {
     ) -> Result<OktaReply<FactorVerification>, OktaError> {
         let url = self.resolve_link(href)?;
         let poll = CallKind::new(Caller::ServiceAccount, CallClass::Poll);
-        self.get_json(poll, url).await
+        self.call(poll, Method::GET, url).await
     }
 
     /// DELETEs a push's transaction: the push can no longer be approved.
     pub async fn cancel_user_factor(&self, href: &str) -> Result<OktaReply<()>, OktaError> {
         let url = self.resolve_link(href)?;
-        self.exchange(MANAGEMENT, Method::DELETE, url, None, None)
-            .await
+        self.call(MANAGEMENT, Method::DELETE, url).await
     }
 }
 
