@@ -1,70 +1,33 @@
-//! The client that calls Okta on the bridge's behalf: its public calls for
-//! primary authentication and the API token's owner, the credentials it
-//! lets the service change at run time, and the plumbing the calls of
-//! [`super::transaction`] and [`super::management`] share.
+//! The client that calls Okta on the bridge's behalf: the org and the one
+//! exchange every call goes through, the APIs it hands out, the API token's
+//! own checks, and the credentials it lets the service change at run time.
 //!
 //! One pooled connection set per org, shared by every login (an
-//! [`OktaClient`] is an `Arc` and cheap to clone). Every call goes through
-//! the one exchange, which adds the authorization and the headers, applies
-//! the rate-limit budget, bounds the answer and maps failures to
-//! [`OktaError`]. Links Okta returns (`_links`) are followed with
-//! [`OktaClient::resolve_link`], which refuses any URL outside the org so the
-//! API token never leaves it.
+//! [`OktaClient`] is an `Arc` and cheap to clone). The calls are grouped by
+//! Okta API, each a small type borrowing the client: [`OktaClient::authn`]
+//! (primary authentication and the transaction's steps, with the API token)
+//! and [`OktaClient::users`] (the service account's management calls, with
+//! the OAuth service app when one is configured). The exchange adds the
+//! authorization and the headers, applies the rate-limit budget, bounds the
+//! answer and maps failures to [`OktaError`].
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::Arc;
 
-use reqwest::{Method, Url};
-use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use reqwest::Url;
+use secrecy::SecretString;
 
+use super::authn::Authn;
 use super::budget::CallClass;
-pub(crate) use super::call::{CallKind, Caller};
+use super::call::{CallKind, Caller};
 use super::credential::CredentialState;
 use super::error::OktaError;
-pub use super::exchange::OktaReply;
-use super::exchange::{Exchange, Request};
+use super::exchange::{Exchange, OktaReply, Request};
 use super::oauth::SigningKey;
 use super::org::Org;
-pub use super::settings::{OktaSettings, USER_AGENT};
-pub use super::transaction::FactorVerify;
-use okta_api::authn::{AuthnResponse, AuthnUser};
-
-/// Options of primary authentication (`options` in the request body).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AuthnOptions {
-    /// Ask for `PASSWORD_WARN` when the password is about to expire
-    /// (continue with [`OktaClient::skip`]).
-    pub warn_before_password_expired: bool,
-}
-
-/// Primary authentication: a username and a password.
-#[derive(Debug)]
-pub struct PrimaryAuthn<'a> {
-    /// The full Okta login (`alice@example.com`).
-    pub username: &'a str,
-    pub password: &'a SecretString,
-    /// The end user's IP, sent as `X-Forwarded-For` (honoured when the bridge
-    /// is a trusted proxy in the org's network settings).
-    pub forwarded_for: Option<IpAddr>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PrimaryAuthnBody<'a> {
-    username: &'a str,
-    password: &'a str,
-    options: AuthnOptionsBody,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AuthnOptionsBody {
-    multi_optional_factor_enroll: bool,
-    warn_before_password_expired: bool,
-}
+use super::settings::OktaSettings;
+use super::users::Users;
+use okta_api::authn::AuthnUser;
 
 /// A client for one Okta org.
 #[derive(Clone)]
@@ -99,6 +62,17 @@ impl OktaClient {
         Ok(OktaClient {
             inner: Arc::new(Shared { org, exchange }),
         })
+    }
+
+    /// The Authentication API (`/api/v1/authn`): primary authentication and
+    /// the calls that continue a transaction.
+    pub fn authn(&self) -> Authn<'_> {
+        Authn::new(&self.inner.org, &self.inner.exchange)
+    }
+
+    /// The Users API: the service account's management calls.
+    pub fn users(&self) -> Users<'_> {
+        Users::new(&self.inner.org, &self.inner.exchange)
     }
 
     /// The org's base URL (`https://example.okta.com/`).
@@ -141,40 +115,6 @@ impl OktaClient {
         self.inner.exchange.set_oauth_keys(keys, active_kid)
     }
 
-    /// `POST /api/v1/authn` with a username and password: the first step of
-    /// every login. Okta answers 200 for every transaction state; a wrong
-    /// password is `OktaError::Api` with `E0000004`. While Okta refuses the
-    /// API token the call is not sent: [`OktaError::CredentialInvalid`].
-    pub async fn primary_authn(
-        &self,
-        request: &PrimaryAuthn<'_>,
-    ) -> Result<OktaReply<AuthnResponse>, OktaError> {
-        self.primary_authn_with(request, AuthnOptions::default())
-            .await
-    }
-
-    /// [`OktaClient::primary_authn`] with options, such as asking for
-    /// `PASSWORD_WARN`.
-    pub async fn primary_authn_with(
-        &self,
-        request: &PrimaryAuthn<'_>,
-        options: AuthnOptions,
-    ) -> Result<OktaReply<AuthnResponse>, OktaError> {
-        let body = PrimaryAuthnBody {
-            username: request.username,
-            password: request.password.expose_secret(),
-            options: AuthnOptionsBody {
-                multi_optional_factor_enroll: false,
-                warn_before_password_expired: options.warn_before_password_expired,
-            },
-        };
-        let url = self.inner.org.endpoint("api/v1/authn")?;
-        let kind = CallKind::new(Caller::TrustedApp, CallClass::Login).secret_bearing(true);
-        let call =
-            Request::post_json(kind, url, &body, request.forwarded_for)?.for_user(request.username);
-        self.inner.exchange.send(call).await?.decode()
-    }
-
     /// `GET /api/v1/users/me`: the admin that owns the API token. The cheapest
     /// call that succeeds; it checks the token and keeps it from expiring.
     pub async fn token_owner(&self) -> Result<OktaReply<AuthnUser>, OktaError> {
@@ -191,7 +131,7 @@ impl OktaClient {
 
     async fn users_me(&self, kind: CallKind) -> Result<OktaReply<AuthnUser>, OktaError> {
         let url = self.inner.org.endpoint("api/v1/users/me")?;
-        let call = Request::new(kind, Method::GET, url);
+        let call = Request::new(kind, reqwest::Method::GET, url);
         self.inner.exchange.send(call).await?.decode()
     }
 
@@ -199,48 +139,6 @@ impl OktaClient {
     /// that points outside the org (the API token must never leave it).
     pub fn resolve_link(&self, href: &str) -> Result<Url, OktaError> {
         self.inner.org.resolve_link(href)
-    }
-
-    pub(crate) fn endpoint(&self, path: &str) -> Result<Url, OktaError> {
-        self.inner.org.endpoint(path)
-    }
-
-    pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
-        &self,
-        kind: CallKind,
-        url: Url,
-        body: &B,
-        forwarded_for: Option<IpAddr>,
-    ) -> Result<OktaReply<T>, OktaError> {
-        let call = Request::post_json(kind, url, body, forwarded_for)?;
-        self.inner.exchange.send(call).await?.decode()
-    }
-
-    /// A call without a body (`GET`, `DELETE`) and its decoded answer.
-    pub(crate) async fn call<T: DeserializeOwned>(
-        &self,
-        kind: CallKind,
-        method: Method,
-        url: Url,
-    ) -> Result<OktaReply<T>, OktaError> {
-        let call = Request::new(kind, method, url);
-        self.inner.exchange.send(call).await?.decode()
-    }
-
-    /// A GET whose answer may continue on another page: the decoded answer
-    /// and the `Link: <...>; rel="next"` URL, checked to be inside the org.
-    pub(crate) async fn get_page<T: DeserializeOwned>(
-        &self,
-        kind: CallKind,
-        url: Url,
-    ) -> Result<(OktaReply<T>, Option<Url>), OktaError> {
-        let call = Request::new(kind, Method::GET, url);
-        let (reply, next) = self.inner.exchange.send(call).await?.decode_page()?;
-        let next = match next {
-            Some(href) => Some(self.resolve_link(&href)?),
-            None => None,
-        };
-        Ok((reply, next))
     }
 }
 
