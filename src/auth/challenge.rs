@@ -11,7 +11,7 @@ use super::factors::offer_for_code;
 use super::state::{Binding, StateError, Step};
 use super::typed::{self, MenuAnswer};
 use super::{Authenticator, Decision, Request, direct, failure, messages, mfa};
-use okta_client::client::FactorVerify;
+use okta_client::FactorVerify;
 use okta_client::error::codes;
 use radius_proto::attribute::types;
 use radius_proto::crypto::reveal_user_password;
@@ -145,7 +145,7 @@ async fn menu_choice(
     // The factor list is not in the State: ask Okta for the transaction.
     let current = match deadline::within(
         request.deadline,
-        auth.okta.authn_state(state_token, request.forwarded_for),
+        auth.okta.authn().state(state_token, request.forwarded_for),
     )
     .await
     {
@@ -230,6 +230,7 @@ async fn resend(
     match deadline::within(
         request.deadline,
         auth.okta
+            .authn()
             .resend_factor(&href, state_token, request.forwarded_for),
     )
     .await
@@ -294,6 +295,7 @@ async fn push_follow_up(
     let first = match deadline::within(
         request.deadline,
         auth.okta
+            .authn()
             .verify_factor(&href, &verify, request.forwarded_for),
     )
     .await

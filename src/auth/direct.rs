@@ -14,14 +14,17 @@ use super::typed;
 use super::{Authenticator, Decision, Request, failure, messages, mfa};
 use crate::config::PushMode;
 use okta_api::authn::FactorResult;
-use okta_client::management::{FactorStatus, UserFactorVerify, UserStatus};
+use okta_api::users::{FactorStatus, UserStatus};
+use okta_client::UserFactorVerify;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 
 /// Starts an MFA-only login with what the user typed as the password.
 pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretString) -> Decision {
     let typed = typed.expose_secret().trim().to_owned();
-    let user = match deadline::within(request.deadline, auth.okta.find_user(&request.login)).await {
+    let user = match deadline::within(request.deadline, auth.okta.users().find(&request.login))
+        .await
+    {
         Ok(Ok(reply)) => reply.body,
         Ok(Err(error)) if error.code() == Some("E0000007") => {
             return Decision::reject("unknown_user", messages::WRONG_PASSWORD);
@@ -35,7 +38,9 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
     ) {
         return Decision::reject("user_not_active", messages::LOCKED_OUT);
     }
-    let factors = match deadline::within(request.deadline, auth.okta.user_factors(&user.id)).await {
+    let factors = match deadline::within(request.deadline, auth.okta.users().factors(&user.id))
+        .await
+    {
         Ok(Ok(reply)) => reply.body,
         Ok(Err(error)) => return failure::decide_failure(&error, request.client.on_okta_failure),
         Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
@@ -86,7 +91,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
             let verify = UserFactorVerify::default();
             match deadline::within(
                 request.deadline,
-                auth.okta.verify_user_factor(
+                auth.okta.users().verify_factor(
                     &user.id,
                     &offer.factor.id,
                     &verify,
@@ -186,7 +191,8 @@ async fn verify_with_profile(
     match deadline::within(
         request.deadline,
         auth.okta
-            .verify_user_factor(user_id, factor_id, &verify, request.forwarded_for),
+            .users()
+            .verify_factor(user_id, factor_id, &verify, request.forwarded_for),
     )
     .await
     {
@@ -249,7 +255,8 @@ async fn start_push(
     let sent = match deadline::within(
         request.deadline,
         auth.okta
-            .verify_user_factor(user_id, factor_id, &verify, request.forwarded_for),
+            .users()
+            .verify_factor(user_id, factor_id, &verify, request.forwarded_for),
     )
     .await
     {
@@ -311,7 +318,7 @@ async fn poll_until(
     let href = mfa::link_href(auth, poll_path);
     let started = tokio::time::Instant::now();
     loop {
-        match deadline::within(until, auth.okta.poll_user_factor(&href)).await {
+        match deadline::within(until, auth.okta.users().poll_factor(&href)).await {
             Ok(Ok(reply)) => match reply.body.factor_result {
                 FactorResult::Success => {
                     return auth
@@ -338,7 +345,7 @@ async fn poll_until(
         tokio::time::sleep(pause).await;
     }
     if give_up_at_end {
-        let _ = auth.okta.cancel_user_factor(&href).await;
+        let _ = auth.okta.users().cancel_factor(&href).await;
         return Decision::reject("push_timeout", messages::PUSH_TIMEOUT);
     }
     auth.challenge(

@@ -11,7 +11,7 @@ use super::deadline;
 use super::typed::{self, InlineFactor};
 use super::{Authenticator, Decision, Request, direct, failure, messages, mfa, throttle};
 use okta_api::authn::{AuthnResponse, AuthnStatus};
-use okta_client::client::{AuthnOptions, OktaReply, PrimaryAuthn};
+use okta_client::{AuthnOptions, OktaReply, PrimaryAuthn};
 use radius_proto::packet::Packet;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
@@ -50,7 +50,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
     };
     let reply = match deadline::within(
         request.deadline,
-        auth.okta.primary_authn_with(&primary, options),
+        auth.okta.authn().primary_with(&primary, options),
     )
     .await
     {
@@ -105,7 +105,7 @@ pub(super) async fn route(
             let Some(state_token) = body.state_token.clone() else {
                 return Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED);
             };
-            match deadline::within(request.deadline, auth.okta.skip(&state_token)).await {
+            match deadline::within(request.deadline, auth.okta.authn().skip(&state_token)).await {
                 Ok(Ok(next)) => {
                     let text = messages::password_warn(days);
                     Box::pin(route(auth, request, next, inline, Some(text))).await

@@ -13,8 +13,8 @@ use super::typed::InlineFactor;
 use super::{Authenticator, Decision, Request, failure, login, messages};
 use crate::config::PushMode;
 use okta_api::authn::{AuthnResponse, FactorResult};
-use okta_client::client::{FactorVerify, OktaReply};
 use okta_client::error::OktaError;
+use okta_client::{FactorVerify, OktaReply};
 use secrecy::SecretString;
 use std::sync::Arc;
 
@@ -243,6 +243,7 @@ pub async fn send_code(
     let sent = deadline::within(
         request.deadline,
         auth.okta
+            .authn()
             .verify_factor(verify_href, &verify, request.forwarded_for),
     )
     .await;
@@ -336,6 +337,7 @@ pub async fn verify_code(
     match deadline::within(
         request.deadline,
         auth.okta
+            .authn()
             .verify_factor(&href, &verify, request.forwarded_for),
     )
     .await
@@ -432,6 +434,7 @@ pub async fn start_push(
     let first = match deadline::within(
         request.deadline,
         auth.okta
+            .authn()
             .verify_factor(verify_href, &verify, request.forwarded_for),
     )
     .await

@@ -31,7 +31,7 @@ use crate::config::{ClientConfig, Config, ConfigErrors, ConfigProblem, UserNameR
 use crate::live::Live;
 use dashmap::DashMap;
 pub use decision::{Decision, PushHold, Verdict};
-use okta_client::client::OktaClient;
+use okta_client::OktaClient;
 use policy::{Authorization, CompiledPolicy, Subject};
 use push::Pushes;
 use radius_proto::attribute::types;
@@ -302,7 +302,7 @@ impl Authenticator {
     /// Cancels an Okta transaction that will not be finished, so nothing can
     /// complete it later. Failures are only logged: the login ends anyway.
     async fn cancel(&self, state_token: &SecretString) {
-        if let Err(error) = Box::pin(self.okta.cancel(state_token)).await {
+        if let Err(error) = Box::pin(self.okta.authn().cancel(state_token)).await {
             tracing::debug!(%error, "cancelling an Okta transaction failed");
         }
     }
@@ -317,7 +317,7 @@ impl Authenticator {
         {
             return Ok(cached.groups.clone());
         }
-        let reply = self.okta.user_groups(user_id).await?;
+        let reply = self.okta.users().groups(user_id).await?;
         let groups: Arc<Vec<String>> = Arc::new(
             reply
                 .body

@@ -13,8 +13,8 @@ use crate::config::PushLimits;
 use crate::live::Live;
 use dashmap::DashMap;
 use okta_api::authn::{AuthnResponse, AuthnStatus, FactorResult};
-use okta_client::client::{FactorVerify, OktaClient};
 use okta_client::error::OktaError;
+use okta_client::{FactorVerify, OktaClient};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -136,10 +136,11 @@ impl PushWatch {
         self.polls
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Boxed: the poll's size is not carried while the push waits.
-        let poll = Box::pin(
-            self.okta
-                .poll_factor(&self.poll_href, &request, self.forwarded_for),
-        );
+        let poll = Box::pin(self.okta.authn().poll_factor(
+            &self.poll_href,
+            &request,
+            self.forwarded_for,
+        ));
         match poll.await {
             Ok(reply) => {
                 if let Some(status) = classify(&reply.body) {
@@ -169,7 +170,7 @@ impl PushWatch {
     async fn finish(&self, outcome: PushStatus) {
         if matches!(outcome, PushStatus::TimedOut) {
             // Give up for good: a late approval must not open a session.
-            if let Err(error) = self.okta.cancel(&self.state_token).await {
+            if let Err(error) = self.okta.authn().cancel(&self.state_token).await {
                 tracing::debug!(%error, "cancelling a timed-out push failed");
             }
         }
@@ -273,7 +274,7 @@ impl Pushes {
         let mut cancels = tokio::task::JoinSet::new();
         for push in open {
             cancels.spawn(async move {
-                let cancelled = push.okta.cancel(&push.state_token).await;
+                let cancelled = push.okta.authn().cancel(&push.state_token).await;
                 if let Err(error) = &cancelled {
                     tracing::debug!(user = %push.login, %error, "cancelling a pending push failed");
                 }

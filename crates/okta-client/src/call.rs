@@ -25,18 +25,18 @@ pub(crate) enum Caller {
 /// How one call is made.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CallKind {
-    pub caller: Caller,
-    pub class: CallClass,
+    pub(crate) caller: Caller,
+    pub(crate) class: CallClass,
     /// The body names a stateToken.
-    pub state_token: bool,
+    pub(crate) state_token: bool,
     /// The body holds a password, a code or an answer: never resent.
-    pub secret: bool,
+    pub(crate) secret: bool,
     /// The credential probe: sent even while the API token is marked invalid.
-    pub probe: bool,
+    pub(crate) probe: bool,
 }
 
 impl CallKind {
-    pub const fn new(caller: Caller, class: CallClass) -> CallKind {
+    pub(crate) const fn new(caller: Caller, class: CallClass) -> CallKind {
         CallKind {
             caller,
             class,
@@ -47,18 +47,18 @@ impl CallKind {
     }
 
     /// A call inside an authentication transaction.
-    pub const fn in_transaction(class: CallClass) -> CallKind {
+    pub(crate) const fn in_transaction(class: CallClass) -> CallKind {
         CallKind {
             state_token: true,
             ..CallKind::new(Caller::TrustedApp, class)
         }
     }
 
-    pub const fn secret_bearing(self, secret: bool) -> CallKind {
+    pub(crate) const fn secret_bearing(self, secret: bool) -> CallKind {
         CallKind { secret, ..self }
     }
 
-    pub const fn probing(self) -> CallKind {
+    pub(crate) const fn probing(self) -> CallKind {
         CallKind {
             probe: true,
             ..self
@@ -67,7 +67,7 @@ impl CallKind {
 
     /// Whether a 429 may be retried: polls, keep-alive and management reads,
     /// never a call carrying a password or a code.
-    pub fn retryable(&self, method: &Method) -> bool {
+    pub(crate) fn retryable(&self, method: &Method) -> bool {
         !self.secret
             && match self.class {
                 CallClass::Poll | CallClass::KeepAlive => true,
@@ -79,7 +79,7 @@ impl CallKind {
 
 /// The endpoint label of a request, for metrics and log lines (a small
 /// fixed set: never a user id or a login).
-pub fn endpoint_label(method: &Method, path: &str) -> &'static str {
+pub(crate) fn endpoint_label(method: &Method, path: &str) -> &'static str {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
         ["api", "v1", "authn"] => "authn",

@@ -22,15 +22,15 @@ use tokio::sync::Notify;
 use crate::metrics as names;
 
 /// Okta expires an API token this long after its last use.
-pub const API_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+pub(crate) const API_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The log warns when the predicted expiry is closer than this.
-pub const EXPIRY_WARNING: Duration = Duration::from_secs(7 * 24 * 3600);
+const EXPIRY_WARNING: Duration = Duration::from_secs(7 * 24 * 3600);
 /// A missing permission is logged at most once per call kind in this time.
 const FORBIDDEN_LOG_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// What every call reports to, and `/health` reads from.
 #[derive(Debug)]
-pub struct CredentialState {
+pub(crate) struct CredentialState {
     invalid: AtomicBool,
     last_use: Mutex<Option<SystemTime>>,
     /// `None`: Okta answered the last call; `Some(reason)`: it did not.
@@ -45,10 +45,10 @@ pub struct CredentialState {
 
 /// The API token's state for a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TokenSnapshot {
-    pub valid: bool,
-    pub last_use: Option<SystemTime>,
-    pub predicted_expiry: Option<SystemTime>,
+pub(crate) struct TokenSnapshot {
+    pub(crate) valid: bool,
+    pub(crate) last_use: Option<SystemTime>,
+    pub(crate) predicted_expiry: Option<SystemTime>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -61,14 +61,8 @@ fn epoch(time: SystemTime) -> f64 {
         .unwrap_or_default()
 }
 
-impl Default for CredentialState {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl CredentialState {
-    pub fn new() -> CredentialState {
+    pub(crate) fn new() -> CredentialState {
         gauge!(names::OKTA_CREDENTIAL_VALID).set(1.0);
         CredentialState {
             invalid: AtomicBool::new(false),
@@ -82,16 +76,16 @@ impl CredentialState {
     }
 
     /// Whether Okta refused the API token and no probe has succeeded since.
-    pub fn is_invalid(&self) -> bool {
+    pub(crate) fn is_invalid(&self) -> bool {
         self.invalid.load(Ordering::Relaxed)
     }
 
     /// When the API token was last used successfully (by this process).
-    pub fn last_use(&self) -> Option<SystemTime> {
+    pub(crate) fn last_use(&self) -> Option<SystemTime> {
         *lock(&self.last_use)
     }
 
-    pub fn snapshot(&self) -> TokenSnapshot {
+    pub(crate) fn snapshot(&self) -> TokenSnapshot {
         let last_use = self.last_use();
         TokenSnapshot {
             valid: !self.is_invalid(),
@@ -197,7 +191,7 @@ impl CredentialState {
 
     /// Logs a warning when the API token's predicted expiry is near (the
     /// keep-alive is failing). Returns whether it warned.
-    pub fn warn_if_expiry_near(&self, now: SystemTime) -> bool {
+    pub(crate) fn warn_if_expiry_near(&self, now: SystemTime) -> bool {
         let Some(expiry) = self.snapshot().predicted_expiry else {
             return false;
         };
@@ -213,7 +207,7 @@ impl CredentialState {
     }
 
     /// `Ok` when the credentials work and Okta answered the last call.
-    pub fn health(&self) -> Result<(), String> {
+    pub(crate) fn health(&self) -> Result<(), String> {
         if self.is_invalid() {
             return Err(
                 "Okta refused the API token (401 E0000011): create and load a new one".into(),
@@ -229,7 +223,7 @@ impl CredentialState {
     }
 
     /// Whether Okta answered the last call.
-    pub fn reachable(&self) -> bool {
+    pub(crate) fn reachable(&self) -> bool {
         lock(&self.unreachable).is_none()
     }
 }

@@ -6,7 +6,7 @@
 //! request body, a password, an API token, a stateToken or a sessionToken.
 
 use okta_api::RateLimit;
-pub use okta_api::error::{OktaErrorBody, OktaErrorCause, codes};
+pub use okta_api::error::codes;
 
 /// A failed call to Okta.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -143,6 +143,8 @@ impl OktaError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use okta_api::error::OktaErrorBody;
 
     #[test]
     fn error_body_parses_okta_shape() {

@@ -1,23 +1,39 @@
 //! The bridge's Okta client: one pooled HTTP client per org that makes
-//! every call the login conversation needs (primary authentication, the
-//! transaction's factor steps, management calls), through one exchange that
+//! every call the login conversation needs, through one exchange that
 //! applies the rate-limit budget, the credentials (API token, or an OAuth
 //! service app with DPoP) and the deadline of the request it serves. It also
 //! keeps the API token alive and checks the org before going live.
 //!
+//! [`OktaClient`] hands out one type per Okta API: [`OktaClient::authn`]
+//! for the Authentication API (primary authentication, then the
+//! transaction's factor steps), [`OktaClient::users`] for the management
+//! calls (users, groups, factors).
+//!
 //! It speaks Okta's vocabulary ([`okta_api`]) and nothing else: it knows no
 //! RADIUS, no config file and no login conversation.
+//!
+//! Inside, dependencies run one way: the API types (`authn`, `users`) and
+//! the client describe each call as a request; the exchange sends it, using
+//! the budget, the credential state and the OAuth token source, and knows
+//! nothing of the APIs above it.
 
+mod authn;
 pub mod budget;
 mod call;
-pub mod client;
-pub mod credential;
+mod client;
+mod credential;
 pub mod error;
 mod exchange;
-mod http;
 pub mod keepalive;
-pub mod management;
 pub mod metrics;
 pub mod oauth;
+mod org;
 pub mod preflight;
-pub mod transaction;
+mod settings;
+mod users;
+
+pub use authn::{Authn, AuthnOptions, FactorVerify, PrimaryAuthn};
+pub use client::OktaClient;
+pub use exchange::OktaReply;
+pub use settings::{OktaSettings, USER_AGENT};
+pub use users::{UserFactorVerify, Users};

@@ -95,7 +95,7 @@ pub async fn check(client: &OktaClient, needs: Needs) -> Report {
         }
     }
     if client.uses_oauth() {
-        match client.find_user(PLACEHOLDER_USER).await {
+        match client.users().find(PLACEHOLDER_USER).await {
             Ok(_) => report
                 .pass("the OAuth service app gets DPoP access tokens and may read users".into()),
             Err(error) if error.code() == Some(codes::NOT_FOUND) => {
@@ -110,7 +110,7 @@ pub async fn check(client: &OktaClient, needs: Needs) -> Report {
     }
     let id = user_id.unwrap_or_else(|| PLACEHOLDER_USER.to_owned());
     if needs.groups {
-        let result = client.user_groups(&id).await.map(|_| ());
+        let result = client.users().groups(&id).await.map(|_| ());
         permission(
             &mut report,
             "GET /api/v1/users/{id}/groups (policies with groups)",
@@ -118,7 +118,7 @@ pub async fn check(client: &OktaClient, needs: Needs) -> Report {
         );
     }
     if needs.factors {
-        let result = client.user_factors(&id).await.map(|_| ());
+        let result = client.users().factors(&id).await.map(|_| ());
         permission(
             &mut report,
             "GET /api/v1/users/{id}/factors (MFA-only mode)",

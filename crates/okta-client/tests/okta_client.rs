@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use okta_api::authn::AuthnResponse;
 use okta_api::authn::{AuthnStatus, FactorProvider, FactorResult, FactorType};
-use okta_client::client::{OktaClient, OktaReply, OktaSettings, PrimaryAuthn, USER_AGENT};
 use okta_client::error::{OktaError, codes};
+use okta_client::{OktaClient, OktaReply, OktaSettings, PrimaryAuthn, USER_AGENT};
 use okta_sim::{
     self as sim, FactorListSpelling, SimConfig, SimDirectory, SimFaultMode, SimHandle,
     SimUserStatus,
@@ -53,7 +53,8 @@ async fn login(
 ) -> Result<OktaReply<AuthnResponse>, OktaError> {
     let password = SecretString::from(password);
     client
-        .primary_authn(&PrimaryAuthn {
+        .authn()
+        .primary(&PrimaryAuthn {
             username,
             password: &password,
             forwarded_for: Some(IpAddr::from([203, 0, 113, 7])),
@@ -286,7 +287,8 @@ async fn the_org_sees_forwarded_for_and_user_agent_but_no_password() {
 
     let password = SecretString::from("alice-password");
     client(&org)
-        .primary_authn(&PrimaryAuthn {
+        .authn()
+        .primary(&PrimaryAuthn {
             username: "alice@example.com",
             password: &password,
             forwarded_for: None,

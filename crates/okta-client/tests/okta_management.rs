@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use okta_api::authn::{FactorResult, FactorType};
-use okta_client::client::{OktaClient, OktaSettings};
+use okta_api::users::{FactorStatus, GroupType, UserStatus};
 use okta_client::error::{OktaError, codes};
-use okta_client::management::{FactorStatus, GroupType, UserFactorVerify, UserStatus};
+use okta_client::{OktaClient, OktaReply, OktaSettings, UserFactorVerify};
 use okta_sim::{
     self as sim, SimConfig, SimDirectory, SimFactor, SimHandle, SimPushResponse, SimUser, totp,
 };
@@ -44,9 +44,7 @@ fn now() -> u64 {
         .as_secs()
 }
 
-fn refusal<T: std::fmt::Debug>(
-    result: Result<okta_client::client::OktaReply<T>, OktaError>,
-) -> OktaError {
+fn refusal<T: std::fmt::Debug>(result: Result<OktaReply<T>, OktaError>) -> OktaError {
     match result {
         Ok(reply) => panic!("expected a refusal, got {:?}", reply.body),
         Err(error) => error,
@@ -55,7 +53,8 @@ fn refusal<T: std::fmt::Debug>(
 
 async fn factor_id(client: &OktaClient, user_id: &str, factor_type: FactorType) -> String {
     client
-        .user_factors(user_id)
+        .users()
+        .factors(user_id)
         .await
         .expect("factors")
         .body
@@ -74,7 +73,8 @@ async fn users_are_found_by_login() {
     let (org, client) = start(config_with(vec![odd, plus])).await;
 
     let alice = client
-        .find_user("Alice@Example.com")
+        .users()
+        .find("Alice@Example.com")
         .await
         .expect("alice")
         .body;
@@ -85,11 +85,16 @@ async fn users_are_found_by_login() {
     assert_eq!(alice.profile.first_name.as_deref(), Some("Alice"));
     assert_eq!(alice.profile.other["displayName"], "Alice Example");
 
-    let locked = client.find_user("locked@example.com").await.expect("found");
+    let locked = client
+        .users()
+        .find("locked@example.com")
+        .await
+        .expect("found");
     assert_eq!(locked.body.status, UserStatus::LockedOut);
 
     let odd = client
-        .find_user("ops/a+b@example.com")
+        .users()
+        .find("ops/a+b@example.com")
         .await
         .expect("found");
     assert_eq!(odd.body.profile.login, "ops/a+b@example.com");
@@ -98,13 +103,14 @@ async fn users_are_found_by_login() {
     assert_eq!(last.path, "/api/v1/users", "a login with / is searched");
 
     let plus = client
-        .find_user("first+tag@example.com")
+        .users()
+        .find("first+tag@example.com")
         .await
         .expect("found");
     assert_eq!(plus.body.profile.login, "first+tag@example.com");
 
     for missing in ["nobody@example.com", "no/body@example.com"] {
-        let error = refusal(client.find_user(missing).await);
+        let error = refusal(client.users().find(missing).await);
         assert_eq!(error.code(), Some(codes::NOT_FOUND), "{missing}");
         assert_eq!(error.http_status(), Some(404));
     }
@@ -117,12 +123,13 @@ async fn groups_are_read_across_pages() {
     config.group_page_size = 1;
     let (org, client) = start(config).await;
     let alice = client
-        .find_user("alice@example.com")
+        .users()
+        .find("alice@example.com")
         .await
         .expect("alice")
         .body;
     org.records().clear();
-    let groups = client.user_groups(&alice.id).await.expect("groups").body;
+    let groups = client.users().groups(&alice.id).await.expect("groups").body;
     let names: Vec<_> = groups.iter().map(|g| g.profile.name.as_str()).collect();
     assert_eq!(names, ["Everyone", "vpn-users", "staff"]);
     assert_eq!(groups[0].group_type, GroupType::BuiltIn);
@@ -131,7 +138,7 @@ async fn groups_are_read_across_pages() {
     assert!(groups[1].profile.description.is_some());
     assert_eq!(org.records().calls_to_prefix("/api/v1/users/"), 3);
 
-    let error = refusal(client.user_groups("00uNOSUCHUSER0000000").await);
+    let error = refusal(client.users().groups("00uNOSUCHUSER0000000").await);
     assert_eq!(error.code(), Some(codes::NOT_FOUND));
 }
 
@@ -139,11 +146,17 @@ async fn groups_are_read_across_pages() {
 async fn factors_are_listed_unmasked() {
     let (_org, client) = start(config_with(vec![])).await;
     let grace = client
-        .find_user("grace@example.com")
+        .users()
+        .find("grace@example.com")
         .await
         .expect("grace")
         .body;
-    let factors = client.user_factors(&grace.id).await.expect("factors").body;
+    let factors = client
+        .users()
+        .factors(&grace.id)
+        .await
+        .expect("factors")
+        .body;
     let types: Vec<_> = factors.iter().map(|f| f.factor_type.clone()).collect();
     assert_eq!(
         types,
@@ -173,7 +186,8 @@ async fn factors_are_listed_unmasked() {
 async fn otp_and_sms_verify_without_a_password_step() {
     let (org, client) = start(config_with(vec![])).await;
     let dave = client
-        .find_user("dave@example.com")
+        .users()
+        .find("dave@example.com")
         .await
         .expect("dave")
         .body;
@@ -182,7 +196,8 @@ async fn otp_and_sms_verify_without_a_password_step() {
     let wrong = SecretString::from(totp::code("JBSWY3DPEHPK3PXP", now() + 3600));
     let error = refusal(
         client
-            .verify_user_factor(
+            .users()
+            .verify_factor(
                 &dave.id,
                 &totp_id,
                 &UserFactorVerify {
@@ -200,26 +215,30 @@ async fn otp_and_sms_verify_without_a_password_step() {
         ..UserFactorVerify::default()
     };
     let ok = client
-        .verify_user_factor(&dave.id, &totp_id, &verify, Some(USER_IP))
+        .users()
+        .verify_factor(&dave.id, &totp_id, &verify, Some(USER_IP))
         .await
         .expect("verified");
     assert_eq!(ok.http_status, 200);
     assert_eq!(ok.body.factor_result, FactorResult::Success);
     let replayed = refusal(
         client
-            .verify_user_factor(&dave.id, &totp_id, &verify, Some(USER_IP))
+            .users()
+            .verify_factor(&dave.id, &totp_id, &verify, Some(USER_IP))
             .await,
     );
     assert_eq!(replayed.code(), Some(codes::PASSCODE_REPLAYED));
 
     let erin = client
-        .find_user("erin@example.com")
+        .users()
+        .find("erin@example.com")
         .await
         .expect("erin")
         .body;
     let sms_id = factor_id(&client, &erin.id, FactorType::Sms).await;
     let sent = client
-        .verify_user_factor(&erin.id, &sms_id, &UserFactorVerify::default(), None)
+        .users()
+        .verify_factor(&erin.id, &sms_id, &UserFactorVerify::default(), None)
         .await
         .expect("code sent");
     assert_eq!(sent.body.factor_result, FactorResult::Challenge);
@@ -228,7 +247,8 @@ async fn otp_and_sms_verify_without_a_password_step() {
             .expect("code"),
     );
     let done = client
-        .verify_user_factor(
+        .users()
+        .verify_factor(
             &erin.id,
             &sms_id,
             &UserFactorVerify {
@@ -243,7 +263,8 @@ async fn otp_and_sms_verify_without_a_password_step() {
 
     let error = refusal(
         client
-            .verify_user_factor(&erin.id, "mblNOSUCHFACTOR00000", &verify, None)
+            .users()
+            .verify_factor(&erin.id, "mblNOSUCHFACTOR00000", &verify, None)
             .await,
     );
     assert_eq!(error.code(), Some(codes::NOT_FOUND));
@@ -253,13 +274,15 @@ async fn otp_and_sms_verify_without_a_password_step() {
 async fn push_is_polled_until_approved() {
     let (org, client) = start(config_with(vec![])).await;
     let carol = client
-        .find_user("carol@example.com")
+        .users()
+        .find("carol@example.com")
         .await
         .expect("carol")
         .body;
     let push_id = factor_id(&client, &carol.id, FactorType::Push).await;
     let started = client
-        .verify_user_factor(
+        .users()
+        .verify_factor(
             &carol.id,
             &push_id,
             &UserFactorVerify::default(),
@@ -272,9 +295,19 @@ async fn push_is_polled_until_approved() {
     assert_eq!(started.body.correct_answer(), None);
     let poll = started.body.poll_href().expect("poll link").to_owned();
     assert!(poll.contains("/transactions/"));
-    let first = client.poll_user_factor(&poll).await.expect("polled").body;
+    let first = client
+        .users()
+        .poll_factor(&poll)
+        .await
+        .expect("polled")
+        .body;
     assert_eq!(first.factor_result, FactorResult::Waiting);
-    let second = client.poll_user_factor(&poll).await.expect("polled").body;
+    let second = client
+        .users()
+        .poll_factor(&poll)
+        .await
+        .expect("polled")
+        .body;
     assert_eq!(second.factor_result, FactorResult::Success);
     assert_eq!(org.records().pushes_sent("carol@example.com"), 1);
     let verify = org
@@ -292,7 +325,8 @@ async fn push_is_polled_until_approved() {
 
     // Number matching on request.
     let matched = client
-        .verify_user_factor(
+        .users()
+        .verify_factor(
             &carol.id,
             &push_id,
             &UserFactorVerify {
@@ -316,38 +350,47 @@ async fn cancelled_push_is_gone() {
     let (org, client) = start(config_with(vec![waiting, rejecting])).await;
 
     let wendy = client
-        .find_user("wendy@example.com")
+        .users()
+        .find("wendy@example.com")
         .await
         .expect("wendy")
         .body;
     let push_id = factor_id(&client, &wendy.id, FactorType::Push).await;
     let started = client
-        .verify_user_factor(&wendy.id, &push_id, &UserFactorVerify::default(), None)
+        .users()
+        .verify_factor(&wendy.id, &push_id, &UserFactorVerify::default(), None)
         .await
         .expect("push sent");
     let cancel = started.body.cancel_href().expect("cancel link").to_owned();
-    let cancelled = client.cancel_user_factor(&cancel).await.expect("cancelled");
+    let cancelled = client
+        .users()
+        .cancel_factor(&cancel)
+        .await
+        .expect("cancelled");
     assert_eq!(cancelled.http_status, 204);
     assert_eq!(org.resolve_push("wendy@example.com", true), 0);
     let poll = started.body.poll_href().expect("poll").to_owned();
-    let error = refusal(client.poll_user_factor(&poll).await);
+    let error = refusal(client.users().poll_factor(&poll).await);
     assert_eq!(error.code(), Some(codes::NOT_FOUND));
 
     let rita = client
-        .find_user("rita@example.com")
+        .users()
+        .find("rita@example.com")
         .await
         .expect("rita")
         .body;
     let push_id = factor_id(&client, &rita.id, FactorType::Push).await;
     let started = client
-        .verify_user_factor(&rita.id, &push_id, &UserFactorVerify::default(), None)
+        .users()
+        .verify_factor(&rita.id, &push_id, &UserFactorVerify::default(), None)
         .await
         .expect("push sent");
     let poll = started.body.poll_href().expect("poll").to_owned();
     let mut result = FactorResult::Waiting;
     for _ in 0..5 {
         result = client
-            .poll_user_factor(&poll)
+            .users()
+            .poll_factor(&poll)
             .await
             .expect("polled")
             .body

@@ -10,10 +10,8 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use okta_api::authn::{AuthnResponse, AuthnStatus, FactorResult, FactorType};
-use okta_client::client::{
-    AuthnOptions, FactorVerify, OktaClient, OktaReply, OktaSettings, PrimaryAuthn,
-};
 use okta_client::error::{OktaError, codes};
+use okta_client::{AuthnOptions, FactorVerify, OktaClient, OktaReply, OktaSettings, PrimaryAuthn};
 use okta_sim::{
     self as sim, SimConfig, SimDirectory, SimFactor, SimHandle, SimPushResponse, SimUser,
     SimUserStatus, totp,
@@ -54,7 +52,8 @@ async fn login_with(
 ) -> AuthnResponse {
     let password = SecretString::from(password);
     client
-        .primary_authn_with(
+        .authn()
+        .primary_with(
             &PrimaryAuthn {
                 username,
                 password: &password,
@@ -103,6 +102,7 @@ async fn verify(
     let pass_code = pass_code.map(SecretString::from);
     let answer = answer.map(SecretString::from);
     client
+        .authn()
         .verify_factor(
             href,
             &FactorVerify {
@@ -117,6 +117,7 @@ async fn verify(
 
 async fn poll(client: &OktaClient, href: &str, state: &SecretString) -> AuthnResponse {
     client
+        .authn()
         .verify_factor(href, &FactorVerify::state_only(state), Some(USER_IP))
         .await
         .expect("verify answered")
@@ -165,7 +166,8 @@ async fn push_is_approved_after_two_polls() {
 
     // Another replica can pick the transaction up from its stateToken.
     let current = client
-        .authn_state(&state, Some(USER_IP))
+        .authn()
+        .state(&state, Some(USER_IP))
         .await
         .expect("state");
     assert_eq!(current.body.status, AuthnStatus::MfaChallenge);
@@ -189,7 +191,7 @@ async fn push_is_approved_after_two_polls() {
             .all(|r| r.forwarded_for.as_deref() == Some("203.0.113.9"))
     );
     // The transaction ended with SUCCESS.
-    let error = refusal(client.authn_state(&state, None).await);
+    let error = refusal(client.authn().state(&state, None).await);
     assert_eq!(error.code(), Some(codes::INVALID_TOKEN));
 }
 
@@ -282,7 +284,7 @@ async fn push_decided_at_run_time_and_cancel_stops_it_for_good() {
     .await;
     let state = state_token(&required);
     let sent = poll(&client, &verify_href(&required, FactorType::Push), &state).await;
-    let cancelled = client.cancel(&state).await.expect("cancelled");
+    let cancelled = client.authn().cancel(&state).await.expect("cancelled");
     assert_eq!(cancelled.body.status, AuthnStatus::Unauthenticated);
     assert_eq!(org.resolve_push("wendy@example.com", true), 0);
     let error = refusal(verify(&client, &next_href(&sent), &state, None, None).await);
@@ -290,7 +292,7 @@ async fn push_decided_at_run_time_and_cancel_stops_it_for_good() {
     assert_eq!(error.http_status(), Some(401));
     assert_eq!(org.records().cancels("wendy@example.com"), 1);
     assert_eq!(org.records().pushes_sent("wendy@example.com"), 2);
-    let again = refusal(client.cancel(&state).await);
+    let again = refusal(client.authn().cancel(&state).await);
     assert_eq!(again.code(), Some(codes::INVALID_TOKEN));
 }
 
@@ -444,6 +446,7 @@ async fn sms_code_is_sent_resent_too_soon_refused_and_verified() {
 
     let too_soon = refusal(
         client
+            .authn()
             .resend_factor(&resend[0].href, &state, Some(USER_IP))
             .await,
     );
@@ -469,6 +472,7 @@ async fn resend_after_the_interval_sends_a_new_code() {
     let state = state_token(&required);
     let sent = poll(&client, &verify_href(&required, FactorType::Sms), &state).await;
     let resent = client
+        .authn()
         .resend_factor(&sent.resend_links()[0].href, &state, Some(USER_IP))
         .await
         .expect("resent");
@@ -505,6 +509,7 @@ async fn call_and_email_have_their_own_too_soon_codes() {
         assert!(org.last_code("grace@example.com", &factor_type).is_some());
         let error = refusal(
             client
+                .authn()
                 .resend_factor(&sent.resend_links()[0].href, &state, None)
                 .await,
         );
@@ -569,7 +574,7 @@ async fn password_warn_only_when_asked_and_skip_continues() {
     let required = login_with(&client, "warned@example.com", "warned-password", warn).await;
     let state = state_token(&required);
     let href = verify_href(&required, FactorType::TokenSoftwareTotp);
-    let skip_too_early = refusal(client.skip(&state).await);
+    let skip_too_early = refusal(client.authn().skip(&state).await);
     assert_eq!(skip_too_early.code(), Some(codes::ILLEGAL_STATE));
     let code = totp::code("JBSWY3DPEHPK3PXP", now());
     let warning = verify(&client, &href, &state, Some(&code), None)
@@ -578,7 +583,7 @@ async fn password_warn_only_when_asked_and_skip_continues() {
         .body;
     assert_eq!(warning.status, AuthnStatus::PasswordWarn);
     assert!(warning.skip_link().is_some());
-    let done = client.skip(&state).await.expect("skipped").body;
+    let done = client.authn().skip(&state).await.expect("skipped").body;
     assert_success(&done, "warned@example.com");
 
     let direct = login_with(&client, "plainwarn@example.com", "plainwarn-password", warn).await;
@@ -596,7 +601,13 @@ async fn enrol_first_and_browser_only_factors() {
     assert!(enroll.factors().iter().all(|f| f.id.is_empty()));
     let state = state_token(&enroll);
     assert_eq!(
-        client.cancel(&state).await.expect("cancelled").body.status,
+        client
+            .authn()
+            .cancel(&state)
+            .await
+            .expect("cancelled")
+            .body
+            .status,
         AuthnStatus::Unauthenticated
     );
 
@@ -623,7 +634,11 @@ async fn state_token_expires_without_use() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     let _ = poll(&client, &next_href(&sent), &state).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let alive = client.authn_state(&state, None).await.expect("still alive");
+    let alive = client
+        .authn()
+        .state(&state, None)
+        .await
+        .expect("still alive");
     assert_eq!(alive.body.status, AuthnStatus::MfaChallenge);
     // ... silence ends it.
     tokio::time::sleep(Duration::from_millis(2000)).await;

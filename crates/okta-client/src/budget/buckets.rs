@@ -17,7 +17,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use super::CallClass;
+use super::class::CallClass;
 use okta_api::RateLimit;
 
 /// Okta's rate-limit window (documented: ~60 s). It is assumed when Okta did
@@ -31,7 +31,7 @@ const UNKNOWN_RECHECK: Duration = Duration::from_millis(10);
 const RESET_MARGIN: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default)]
-pub struct BucketState {
+pub(crate) struct BucketState {
     inner: Mutex<Inner>,
 }
 
@@ -83,7 +83,7 @@ impl BucketState {
     }
 
     /// Takes one call from the budget, or says how long to wait before asking again.
-    pub fn try_take(&self, class: CallClass, now: SystemTime) -> Result<(), Duration> {
+    pub(crate) fn try_take(&self, class: CallClass, now: SystemTime) -> Result<(), Duration> {
         let mut inner = self.lock();
         match &mut inner.known {
             Known::Nothing => {
@@ -117,7 +117,7 @@ impl BucketState {
     }
 
     /// A call taken with [`BucketState::try_take`] is over.
-    pub fn finished(&self) {
+    pub(crate) fn finished(&self) {
         let mut inner = self.lock();
         inner.in_flight = inner.in_flight.saturating_sub(1);
     }
@@ -125,7 +125,7 @@ impl BucketState {
     /// Learns from an answer (before its call is marked finished).
     /// `http_status` 429 means the call was refused for a rate limit (a 429
     /// about one factor's resend comes here as 200).
-    pub fn observe(&self, rate_limit: Option<RateLimit>, http_status: u16, now: SystemTime) {
+    pub(crate) fn observe(&self, rate_limit: Option<RateLimit>, http_status: u16, now: SystemTime) {
         let mut inner = self.lock();
         let others = inner.in_flight.saturating_sub(1);
         let previous = inner.known;
@@ -179,7 +179,7 @@ impl BucketState {
     }
 
     /// Calls left as far as the bridge knows.
-    pub fn remaining(&self) -> Option<u64> {
+    pub(crate) fn remaining(&self) -> Option<u64> {
         match self.lock().known {
             Known::Window { remaining, .. } => Some(remaining),
             _ => None,
@@ -188,7 +188,7 @@ impl BucketState {
 
     /// How long until the window resets (plus Okta's one-second margin),
     /// never more than one window.
-    pub fn wait_for_reset(&self, now: SystemTime) -> Duration {
+    pub(crate) fn wait_for_reset(&self, now: SystemTime) -> Duration {
         match self.lock().known {
             Known::Window { reset, .. } => wait_until(reset, now),
             _ => RESET_MARGIN,

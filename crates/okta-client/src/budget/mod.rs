@@ -7,11 +7,11 @@
 //! every call asks the budget first:
 //!
 //! - the bucket's remaining calls are tracked from the answers' headers
-//!   (and counted down locally between answers, see [`buckets`]); a reset
+//!   (and counted down locally between answers, see `buckets.rs`); a reset
 //!   is read on Okta's clock and never believed more than one window
 //!   ahead, and a 429 empties the bucket only when it shows it empty;
-//! - each call has a [`CallClass`]: when the budget runs short, push polls
-//!   slow down first (they stop at half the bucket), new logins and
+//! - each call has a class (`CallClass`): when the budget runs short, push
+//!   polls slow down first (they stop at half the bucket), new logins and
 //!   management calls keep a small reserve for transactions already under
 //!   way, factor steps and keep-alive may use the last call;
 //! - a call that would have to wait past its request's deadline (the
@@ -19,13 +19,14 @@
 //!   [`OktaError::RateLimited`] and a log line, instead of being sent late or
 //!   into a 429;
 //! - a cap on concurrent requests (`okta.max_concurrent`) and a per-user
-//!   limiter for primary authentication ([`per_user`]) delay rather than
+//!   limiter for primary authentication (`per_user.rs`) delay rather than
 //!   send a call Okta would refuse;
 //! - push polls may hold at most half of the concurrent slots, so thousands
 //!   of pending pushes cannot queue ahead of a new login's `/authn`.
 
-pub mod buckets;
-pub mod per_user;
+mod buckets;
+mod class;
+mod per_user;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,16 +37,17 @@ use reqwest::Method;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use super::error::OktaError;
+use crate::error::OktaError;
 use crate::metrics as names;
 use buckets::BucketState;
+pub(crate) use class::CallClass;
 use okta_api::RateLimit;
 use per_user::PerUserLimiter;
 
 /// Default cap on concurrent Okta requests (`okta.max_concurrent`).
-pub const DEFAULT_MAX_CONCURRENT: usize = 20;
+pub(crate) const DEFAULT_MAX_CONCURRENT: usize = 20;
 /// Okta's per-user limit on `/api/v1/authn`: calls per rolling second.
-pub const PER_USER_AUTHN_PER_SECOND: usize = 4;
+const PER_USER_AUTHN_PER_SECOND: usize = 4;
 
 tokio::task_local! {
     static DEADLINE: Instant;
@@ -61,52 +63,13 @@ pub fn with_deadline<F: Future>(deadline: Instant, future: F) -> impl Future<Out
 }
 
 /// The deadline set by [`with_deadline`] around the current task, if any.
-pub fn current_deadline() -> Option<Instant> {
+pub(crate) fn current_deadline() -> Option<Instant> {
     DEADLINE.try_with(|deadline| *deadline).ok()
-}
-
-/// What a call is for, which decides how much of a short budget it may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CallClass {
-    /// Primary authentication: a new login (password-bearing, never retried).
-    Login,
-    /// A step of a transaction under way: a factor, a code, cancel, skip.
-    FactorStep,
-    /// Asking whether a push was answered.
-    Poll,
-    /// User look-up, groups, factors, MFA-only verification.
-    Management,
-    /// The call that keeps the API token alive, and the credential probe.
-    KeepAlive,
-}
-
-impl CallClass {
-    /// The label in metrics and logs.
-    pub fn label(self) -> &'static str {
-        match self {
-            CallClass::Login => "login",
-            CallClass::FactorStep => "factor_step",
-            CallClass::Poll => "poll",
-            CallClass::Management => "management",
-            CallClass::KeepAlive => "keep_alive",
-        }
-    }
-
-    /// Calls of this class are sent only while the bucket has more than this
-    /// many left: polls stop at half, logins keep a tenth for transactions
-    /// under way.
-    pub fn floor(self, limit: u64) -> u64 {
-        match self {
-            CallClass::Poll => limit / 2,
-            CallClass::Login | CallClass::Management => (limit / 10).max(u64::from(limit > 1)),
-            CallClass::FactorStep | CallClass::KeepAlive => 0,
-        }
-    }
 }
 
 /// Okta's rate-limit buckets, as the bridge uses them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OktaBucket {
+pub(crate) enum OktaBucket {
     /// `/api/v1/authn` and its factor calls (push polls included).
     Authn,
     /// `GET /api/v1/users/{id or login}`.
@@ -118,15 +81,8 @@ pub enum OktaBucket {
 }
 
 impl OktaBucket {
-    pub const ALL: [OktaBucket; 4] = [
-        OktaBucket::Authn,
-        OktaBucket::UserById,
-        OktaBucket::Api,
-        OktaBucket::Token,
-    ];
-
     /// The bucket a request draws on.
-    pub fn for_request(method: &Method, path: &str) -> OktaBucket {
+    pub(crate) fn for_request(method: &Method, path: &str) -> OktaBucket {
         if path == "/api/v1/authn" || path.starts_with("/api/v1/authn/") {
             return OktaBucket::Authn;
         }
@@ -145,7 +101,7 @@ impl OktaBucket {
     }
 
     /// The label in metrics and logs.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             OktaBucket::Authn => "authn",
             OktaBucket::UserById => "user",
@@ -166,7 +122,7 @@ impl OktaBucket {
 
 /// The budget shared by every call of one client.
 #[derive(Debug)]
-pub struct Budget {
+pub(crate) struct Budget {
     /// The longest wait for a call made outside any request deadline.
     default_wait: Duration,
     buckets: [BucketState; 4],
@@ -179,7 +135,7 @@ pub struct Budget {
 /// Held while a call is in flight: a concurrency slot and the bucket's
 /// in-flight count.
 #[derive(Debug)]
-pub struct Permit<'a> {
+pub(crate) struct Permit<'a> {
     budget: &'a Budget,
     bucket: OktaBucket,
     _slot: OwnedSemaphorePermit,
@@ -196,7 +152,7 @@ impl Drop for Permit<'_> {
 impl Budget {
     /// A budget allowing `max_concurrent` requests in flight at once. Calls
     /// made outside [`with_deadline`] wait at most `default_wait`.
-    pub fn new(max_concurrent: usize, default_wait: Duration) -> Budget {
+    pub(crate) fn new(max_concurrent: usize, default_wait: Duration) -> Budget {
         Budget {
             default_wait,
             buckets: Default::default(),
@@ -209,7 +165,7 @@ impl Budget {
     /// Waits until the call may be sent (never past the task's deadline), or
     /// refuses it with [`OktaError::RateLimited`]. `username` is given for
     /// primary authentication (Okta's per-user limit).
-    pub async fn admit(
+    pub(crate) async fn admit(
         &self,
         bucket: OktaBucket,
         class: CallClass,
@@ -263,8 +219,8 @@ impl Budget {
     /// Records an answer's rate-limit headers (call before dropping its
     /// permit). `refused` says a 429 was for a rate limit (not a per-factor
     /// resend limit); even then the bucket is emptied only if the 429's own
-    /// headers show it empty (see [`buckets`]).
-    pub fn observe(
+    /// headers show it empty (see `buckets.rs`).
+    pub(crate) fn observe(
         &self,
         bucket: OktaBucket,
         rate_limit: Option<RateLimit>,
@@ -286,7 +242,7 @@ impl Budget {
 
     /// How long a retry after a 429 on `bucket` should wait: until the
     /// window resets and a second more, never more than one Okta window.
-    pub fn retry_after(&self, bucket: OktaBucket) -> Duration {
+    pub(crate) fn retry_after(&self, bucket: OktaBucket) -> Duration {
         self.buckets[bucket.index()].wait_for_reset(SystemTime::now())
     }
 
@@ -364,14 +320,6 @@ mod tests {
             OktaBucket::for_request(&post, "/oauth2/v1/token"),
             OktaBucket::Token
         );
-    }
-
-    #[test]
-    fn polls_give_way_first() {
-        assert_eq!(CallClass::Poll.floor(600), 300);
-        assert_eq!(CallClass::Login.floor(600), 60);
-        assert_eq!(CallClass::Login.floor(5), 1);
-        assert_eq!(CallClass::FactorStep.floor(600), 0);
     }
 
     #[tokio::test]

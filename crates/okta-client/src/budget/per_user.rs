@@ -12,14 +12,14 @@ use std::time::{Duration, Instant};
 const PRUNE_ABOVE: usize = 10_000;
 
 #[derive(Debug)]
-pub struct PerUserLimiter {
+pub(crate) struct PerUserLimiter {
     per_window: usize,
     window: Duration,
     sent: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 impl PerUserLimiter {
-    pub fn new(per_window: usize, window: Duration) -> PerUserLimiter {
+    pub(crate) fn new(per_window: usize, window: Duration) -> PerUserLimiter {
         PerUserLimiter {
             per_window: per_window.max(1),
             window,
@@ -29,7 +29,7 @@ impl PerUserLimiter {
 
     /// Reserves a slot for `username` and returns how long to wait before
     /// sending (zero when a slot is free now).
-    pub fn reserve(&self, username: &str, now: Instant) -> Duration {
+    pub(crate) fn reserve(&self, username: &str, now: Instant) -> Duration {
         let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
         if sent.len() > PRUNE_ABOVE {
             let window = self.window;

@@ -65,12 +65,8 @@ impl AccessToken {
         &self.scope
     }
 
-    pub fn expires_at(&self) -> Instant {
-        self.expires_at
-    }
-
     /// Whether it is time to get a new one.
-    pub fn needs_refresh(&self, now: Instant) -> bool {
+    pub(crate) fn needs_refresh(&self, now: Instant) -> bool {
         now >= self.refresh_at
     }
 
@@ -121,11 +117,6 @@ impl AuthorizationHeaders {
             authorization,
             dpop,
         })
-    }
-
-    /// How the token is presented.
-    pub fn token_type(&self) -> TokenType {
-        self.token_type
     }
 
     /// The `Authorization` header value (`DPoP <token>` or `Bearer <token>`).

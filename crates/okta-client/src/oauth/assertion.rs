@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::keys::SigningKey;
 
 /// How long an assertion is valid (Okta allows at most one hour).
-pub const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
+const ASSERTION_LIFETIME: Duration = Duration::from_secs(300);
 
 /// The claims of a client assertion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -47,13 +47,8 @@ impl DpopKey {
         DpopKey { key, jwk }
     }
 
-    /// The public key proofs embed.
-    pub fn public_jwk(&self) -> &PublicJwk {
-        &self.jwk
-    }
-
     /// The key's RFC 7638 thumbprint: the `jkt` tokens are bound to.
-    pub fn thumbprint(&self) -> String {
+    pub(crate) fn thumbprint(&self) -> String {
         self.jwk.thumbprint()
     }
 
@@ -110,7 +105,7 @@ impl DpopProof {
 }
 
 /// The nonce a response hands out in its `dpop-nonce` header, if any.
-pub fn nonce_from(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn nonce_from(headers: &HeaderMap) -> Option<String> {
     headers
         .get(DPOP_NONCE_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -172,7 +167,7 @@ mod tests {
         assert_eq!(jws.header_str("alg"), Some("ES256"));
         let jwk: PublicJwk =
             serde_json::from_value(jws.header.get("jwk").unwrap().clone()).unwrap();
-        assert_eq!(&jwk, key.public_jwk());
+        assert_eq!(jwk, key.jwk);
         assert!(jws.verify_es256(&jwk.verifying_key().unwrap()).is_ok());
         assert_eq!(jws.claim_str("htm"), Some("GET"));
         assert_eq!(

@@ -25,7 +25,7 @@ use okta_api::jose::jwk::PublicJwk;
 use okta_api::jose::jws;
 
 /// The JWS algorithm every signing key of the bridge uses.
-pub const SIGNING_ALGORITHM: &str = "ES256";
+const SIGNING_ALGORITHM: &str = "ES256";
 
 /// A private ES256 key with the `kid` it is registered under in Okta.
 #[derive(Clone)]
@@ -69,14 +69,9 @@ pub enum KeyError {
 }
 
 impl SigningKey {
-    /// Reads a PEM private key. `kid` is the id the public key has in Okta;
-    /// `None` uses the key's RFC 7638 thumbprint (what [`generate_key_file`]
-    /// uses too).
-    pub fn from_pem(pem: &str, kid: Option<&str>) -> Result<SigningKey, KeyError> {
-        Self::parse(pem, kid, "the given text")
-    }
-
-    /// Reads a PEM private key file; see [`SigningKey::from_pem`].
+    /// Reads a PEM private key file. `kid` is the id the public key has in
+    /// Okta; `None` uses the key's RFC 7638 thumbprint (what
+    /// [`generate_key_file`] uses too).
     pub fn from_pem_file(path: &Path, kid: Option<&str>) -> Result<SigningKey, KeyError> {
         let pem = std::fs::read_to_string(path)
             .map(Zeroizing::new)
@@ -116,13 +111,8 @@ impl SigningKey {
     }
 
     /// The key id assertions name in their header.
-    pub fn kid(&self) -> &str {
+    pub(crate) fn kid(&self) -> &str {
         &self.kid
-    }
-
-    /// `"ES256"`.
-    pub fn algorithm(&self) -> &'static str {
-        SIGNING_ALGORITHM
     }
 
     /// The public key as Okta wants it:
@@ -132,7 +122,7 @@ impl SigningKey {
     }
 
     /// The RFC 7638 thumbprint of the public key.
-    pub fn thumbprint(&self) -> String {
+    pub(crate) fn thumbprint(&self) -> String {
         PublicJwk::from_verifying_key(self.key.verifying_key()).thumbprint()
     }
 
@@ -230,9 +220,13 @@ mod tests {
 
     #[test]
     fn refuses_garbage_without_echoing_it() {
-        let error = SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n", None)
-            .unwrap_err()
-            .to_string();
+        let error = SigningKey::parse(
+            "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n",
+            None,
+            "the given text",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(!error.contains("c2VjcmV0"), "{error}");
         assert!(matches!(
             SigningKey::generate(Some("")),

@@ -6,14 +6,14 @@
 //! without downtime.
 //!
 //! The pieces, one file each:
-//! - [`keys`]: the app's ES256 signing keys (PKCS#8 PEM), their public JWKs,
+//! - `keys`: the app's ES256 signing keys (PKCS#8 PEM), their public JWKs,
 //!   [`generate_key_file`];
-//! - [`assertion`]: the client assertion JWT;
-//! - [`dpop`]: the in-memory DPoP key and its proofs, nonce handling helpers;
-//! - [`token`]: [`AccessTokenSource`], which gets, caches and refreshes tokens;
-//! - [`access_token`]: the token and the request headers made from it;
-//! - [`jwk`] and [`jws`]: the JOSE formats underneath (also used by the
-//!   simulated org to verify what the bridge sends).
+//! - `assertion`: the client assertion JWT;
+//! - `dpop`: the in-memory DPoP key and its proofs, nonce handling helpers;
+//! - `token`: [`AccessTokenSource`], which gets, caches and refreshes tokens;
+//! - `access_token`: the token and the request headers made from it;
+//! - `okta_api::jose`: the JOSE formats underneath (shared with the
+//!   simulated org, which verifies what the bridge sends).
 //!
 //! The API a management call needs is small:
 //! - [`AccessTokenSource::new`]`(reqwest::Client, OAuthCredentials)`;
@@ -65,18 +65,17 @@
 //! tokens, assertions, DPoP proofs) never appear in `Debug` output, error
 //! messages or logs.
 
-pub mod access_token;
-pub mod assertion;
-pub mod dpop;
-pub mod error;
-pub mod keys;
-pub mod token;
+mod access_token;
+mod assertion;
+mod dpop;
+mod error;
+mod keys;
+mod token;
 
 pub use access_token::{AccessToken, AuthorizationHeaders};
 pub use assertion::{ClientAssertion, ClientAssertionClaims};
 pub use dpop::{DpopKey, DpopProof, demands_new_nonce};
 pub use error::OAuthError;
 pub use keys::{KeyError, SigningKey, generate_key_file};
-pub use okta_api::jose::jwk::PublicJwk;
-pub use okta_api::oauth::{DpopProofClaims, TokenType};
-pub use token::{AccessTokenSource, DEFAULT_REFRESH_MARGIN, OAuthCredentials};
+pub use okta_api::oauth::TokenType;
+pub use token::{AccessTokenSource, OAuthCredentials};

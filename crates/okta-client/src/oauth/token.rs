@@ -21,7 +21,7 @@ use super::keys::SigningKey;
 use okta_api::oauth::{CLIENT_ASSERTION_TYPE, TOKEN_PATH, TokenType, USE_DPOP_NONCE};
 
 /// Default time before expiry at which a token is replaced.
-pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
 /// What identifies the service app to Okta.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ pub struct OAuthCredentials {
     pub keys: Vec<SigningKey>,
     /// The `kid` of the key that signs assertions.
     pub active_kid: String,
-    /// How long before expiry a token is replaced ([`DEFAULT_REFRESH_MARGIN`]).
+    /// How long before expiry a token is replaced (five minutes by default).
     pub refresh_margin: Duration,
 }
 
@@ -191,11 +191,6 @@ impl AccessTokenSource {
             .active()
             .kid()
             .to_owned()
-    }
-
-    /// The thumbprint (`jkt`) of the DPoP key tokens are bound to.
-    pub fn dpop_thumbprint(&self) -> String {
-        self.dpop.thumbprint()
     }
 
     /// Replaces the signing keys at run time: the next assertion is signed

@@ -6,15 +6,19 @@
 
 use std::time::Duration;
 
-use super::client::{OktaSettings, USER_AGENT};
-use super::error::OktaError;
+use super::failure::describe;
+use crate::error::OktaError;
+use crate::settings::{OktaSettings, USER_AGENT};
 
 /// Hosts never sent through the configured proxy.
 const NEVER_PROXIED: &str = "localhost,127.0.0.1,::1";
 
 /// Builds the pool for `settings`; `loopback_org` (the simulated org) never
 /// uses a proxy.
-pub fn build(settings: &OktaSettings, loopback_org: bool) -> Result<reqwest::Client, OktaError> {
+pub(crate) fn build(
+    settings: &OktaSettings,
+    loopback_org: bool,
+) -> Result<reqwest::Client, OktaError> {
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(settings.connect_timeout)
@@ -58,7 +62,7 @@ pub fn build(settings: &OktaSettings, loopback_org: bool) -> Result<reqwest::Cli
     builder.build().map_err(|error| {
         OktaError::Config(format!(
             "cannot build the HTTP client: {}",
-            super::exchange::describe(&error)
+            describe(&error)
         ))
     })
 }

@@ -1,31 +1,51 @@
-//! The management calls the bridge makes with its service account: find a
-//! user by login, read their groups (for reply attributes) and factors, and
-//! verify a factor without a password step (the factors API's "MFA only"
-//! mode: OTP, codes sent by SMS/call/email, push with a poll transaction).
+//! The management calls the bridge makes with its service account, on
+//! Okta's Users API: find a user by login, read their groups (for reply
+//! attributes) and factors, and verify a factor without a password step
+//! (the factors API's "MFA only" mode: OTP, codes sent by SMS/call/email,
+//! push with a poll transaction).
 //!
 //! Every call here is made as `Caller::ServiceAccount`, so when an OAuth
 //! service app is configured (`[okta.oauth]`) these calls use its DPoP
 //! tokens instead of the `SSWS` token; only the exchange's one
-//! `Authorization` decision knows. Types follow the Okta management
-//! API; enums keep unknown values, and unknown fields are ignored.
+//! `Authorization` decision knows. The answers are `okta_api::users` types:
+//! enums keep unknown values, and unknown fields are ignored.
 
+use std::fmt;
 use std::net::IpAddr;
 
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::budget::CallClass;
-use super::client::{CallKind, Caller, OktaClient, OktaReply};
+use super::call::{CallKind, Caller};
+use super::error::{OktaError, codes};
+use super::exchange::{Exchange, OktaReply, Request};
+use super::org::Org;
+use okta_api::users::{FactorVerification, Group, User, UserFactor};
 
 /// How every management call is made.
 const MANAGEMENT: CallKind = CallKind::new(Caller::ServiceAccount, CallClass::Management);
-use super::error::OktaError;
-pub use okta_api::users::*;
 
 /// Pages of groups read at most for one user; more is an error, so that a
 /// decision is never made on a partial list.
-pub const MAX_GROUP_PAGES: usize = 20;
+const MAX_GROUP_PAGES: usize = 20;
+
+/// The Users API of one org: [`crate::OktaClient::users`].
+#[derive(Clone, Copy)]
+pub struct Users<'a> {
+    org: &'a Org,
+    exchange: &'a Exchange,
+}
+
+impl fmt::Debug for Users<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Users")
+            .field("org", &self.org.url().as_str())
+            .finish_non_exhaustive()
+    }
+}
 
 /// What to send to `POST /api/v1/users/{uid}/factors/{fid}/verify`: a code
 /// or an answer, nothing (send an SMS/call/email code, or a push), and for a
@@ -49,22 +69,26 @@ struct UserFactorVerifyBody<'a> {
     use_number_matching_challenge: bool,
 }
 
-impl OktaClient {
+impl<'a> Users<'a> {
+    pub(crate) fn new(org: &'a Org, exchange: &'a Exchange) -> Users<'a> {
+        Users { org, exchange }
+    }
+
     /// `GET /api/v1/users/{login}` (percent-encoded); a login containing `/`
     /// cannot be a path segment, so it is looked up with
     /// `GET /api/v1/users?search=profile.login eq "..."`. An unknown user is
     /// `OktaError::Api` with `E0000007`, either way.
-    pub async fn find_user(&self, login: &str) -> Result<OktaReply<User>, OktaError> {
+    pub async fn find(self, login: &str) -> Result<OktaReply<User>, OktaError> {
         if !login.contains('/') {
-            let mut url = self.endpoint("api/v1/users")?;
+            let mut url = self.org.endpoint("api/v1/users")?;
             push_segments(&mut url, &[login])?;
-            return self.get_json(MANAGEMENT, url).await;
+            return self.get(MANAGEMENT, url).await;
         }
-        let mut url = self.endpoint("api/v1/users")?;
+        let mut url = self.org.endpoint("api/v1/users")?;
         let escaped = login.replace('\\', "\\\\").replace('"', "\\\"");
         url.query_pairs_mut()
             .append_pair("search", &format!("profile.login eq \"{escaped}\""));
-        let reply: OktaReply<Vec<User>> = self.get_json(MANAGEMENT, url).await?;
+        let reply: OktaReply<Vec<User>> = self.get(MANAGEMENT, url).await?;
         let OktaReply {
             body,
             request_id,
@@ -83,7 +107,7 @@ impl OktaClient {
             }),
             None => Err(OktaError::Api {
                 http_status: 404,
-                error_code: super::error::codes::NOT_FOUND.to_owned(),
+                error_code: codes::NOT_FOUND.to_owned(),
                 summary: "Not found: no user has this login".to_owned(),
                 request_id,
                 rate_limit,
@@ -92,14 +116,20 @@ impl OktaClient {
     }
 
     /// `GET /api/v1/users/{id}/groups`, following `Link: rel="next"` pages
-    /// (at most [`MAX_GROUP_PAGES`]). The reply's request id and rate limit
-    /// are those of the last page.
-    pub async fn user_groups(&self, user_id: &str) -> Result<OktaReply<Vec<Group>>, OktaError> {
-        let mut url = self.endpoint("api/v1/users")?;
+    /// (at most `MAX_GROUP_PAGES`, 20), each checked to stay in the org. The
+    /// reply's request id and rate limit are those of the last page.
+    pub async fn groups(self, user_id: &str) -> Result<OktaReply<Vec<Group>>, OktaError> {
+        let mut url = self.org.endpoint("api/v1/users")?;
         push_segments(&mut url, &[user_id, "groups"])?;
         let mut groups = Vec::new();
         for _ in 0..MAX_GROUP_PAGES {
-            let (page, next): (OktaReply<Vec<Group>>, _) = self.get_page(MANAGEMENT, url).await?;
+            let call = Request::new(MANAGEMENT, Method::GET, url);
+            let (page, next): (OktaReply<Vec<Group>>, _) =
+                self.exchange.send(call).await?.decode_page()?;
+            let next = match next {
+                Some(href) => Some(self.org.resolve_link(&href)?),
+                None => None,
+            };
             let OktaReply {
                 body,
                 request_id,
@@ -125,26 +155,23 @@ impl OktaClient {
     }
 
     /// `GET /api/v1/users/{id}/factors`: the user's enrolled factors.
-    pub async fn user_factors(
-        &self,
-        user_id: &str,
-    ) -> Result<OktaReply<Vec<UserFactor>>, OktaError> {
-        let mut url = self.endpoint("api/v1/users")?;
+    pub async fn factors(self, user_id: &str) -> Result<OktaReply<Vec<UserFactor>>, OktaError> {
+        let mut url = self.org.endpoint("api/v1/users")?;
         push_segments(&mut url, &[user_id, "factors"])?;
-        self.get_json(MANAGEMENT, url).await
+        self.get(MANAGEMENT, url).await
     }
 
     /// `POST /api/v1/users/{uid}/factors/{fid}/verify`: an OTP or answer
     /// (`SUCCESS`, or 403 `E0000068`), nothing to send an SMS/call/email code
     /// (`CHALLENGE`), or a push (HTTP 201 `WAITING` with a poll link).
-    pub async fn verify_user_factor(
-        &self,
+    pub async fn verify_factor(
+        self,
         user_id: &str,
         factor_id: &str,
         verify: &UserFactorVerify<'_>,
         forwarded_for: Option<IpAddr>,
     ) -> Result<OktaReply<FactorVerification>, OktaError> {
-        let mut url = self.endpoint("api/v1/users")?;
+        let mut url = self.org.endpoint("api/v1/users")?;
         push_segments(&mut url, &[user_id, "factors", factor_id, "verify"])?;
         let body = UserFactorVerifyBody {
             pass_code: verify.pass_code.map(|code| code.expose_secret()),
@@ -152,25 +179,32 @@ impl OktaClient {
             use_number_matching_challenge: verify.use_number_matching,
         };
         let secret = verify.pass_code.is_some() || verify.answer.is_some();
-        self.post_json(MANAGEMENT.secret_bearing(secret), url, &body, forwarded_for)
-            .await
+        let kind = MANAGEMENT.secret_bearing(secret);
+        let call = Request::post_json(kind, url, &body, forwarded_for)?;
+        self.exchange.send(call).await?.decode()
     }
 
     /// GETs a push's poll link: `WAITING`, `SUCCESS`, `REJECTED` or `TIMEOUT`.
-    pub async fn poll_user_factor(
-        &self,
-        href: &str,
-    ) -> Result<OktaReply<FactorVerification>, OktaError> {
-        let url = self.resolve_link(href)?;
+    pub async fn poll_factor(self, href: &str) -> Result<OktaReply<FactorVerification>, OktaError> {
+        let url = self.org.resolve_link(href)?;
         let poll = CallKind::new(Caller::ServiceAccount, CallClass::Poll);
-        self.get_json(poll, url).await
+        self.get(poll, url).await
     }
 
     /// DELETEs a push's transaction: the push can no longer be approved.
-    pub async fn cancel_user_factor(&self, href: &str) -> Result<OktaReply<()>, OktaError> {
-        let url = self.resolve_link(href)?;
-        self.exchange(MANAGEMENT, Method::DELETE, url, None, None)
-            .await
+    pub async fn cancel_factor(self, href: &str) -> Result<OktaReply<()>, OktaError> {
+        let url = self.org.resolve_link(href)?;
+        let call = Request::new(MANAGEMENT, Method::DELETE, url);
+        self.exchange.send(call).await?.decode()
+    }
+
+    async fn get<T: DeserializeOwned>(
+        self,
+        kind: CallKind,
+        url: Url,
+    ) -> Result<OktaReply<T>, OktaError> {
+        let call = Request::new(kind, Method::GET, url);
+        self.exchange.send(call).await?.decode()
     }
 }
 
@@ -210,6 +244,16 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&push).expect("json"),
             r#"{"useNumberMatchingChallenge":true}"#
+        );
+    }
+
+    #[test]
+    fn logins_are_one_path_segment() {
+        let mut url = Url::parse("https://example.okta.com/api/v1/users").expect("url");
+        push_segments(&mut url, &["a/b@example.com", "groups"]).expect("segments");
+        assert_eq!(
+            url.as_str(),
+            "https://example.okta.com/api/v1/users/a%2Fb@example.com/groups"
         );
     }
 }

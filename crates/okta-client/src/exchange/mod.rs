@@ -1,0 +1,367 @@
+//! The one place that talks HTTP to Okta. It owns the connection pool, the
+//! rate-limit budget, the credentials (API token, OAuth service app) and
+//! their state, and knows nothing of the calls it carries: every call
+//! arrives as a [`Request`] and leaves as a [`RawAnswer`] or an
+//! [`OktaError`]. Each call goes through these steps:
+//!
+//! - refused without being sent when it needs the API token and Okta is
+//!   known to refuse it ([`OktaError::CredentialInvalid`]);
+//! - admitted by the budget (class, bucket, per-user limit, concurrency
+//!   cap, the request's deadline);
+//! - authorized for its caller (`SSWS`, or an OAuth DPoP token and proof,
+//!   retried once on a nonce demand or a 401), with the `User-Agent`, JSON
+//!   and `X-Forwarded-For` headers;
+//! - its answer read: `X-Okta-Request-Id`, `X-Rate-Limit-*` and `Date` (the
+//!   clock the reset is on), the body within its size bound; the budget,
+//!   the credential state and the metrics told;
+//! - a refusal classified into [`OktaError`];
+//! - a 429 retried after the window's reset when the call may be repeated
+//!   (never a password or a code) and the deadline allows, with
+//!   `X-Okta-Retry-For` and `X-Okta-Retry-Count` ([`retry`]).
+
+mod answer;
+mod authorization;
+mod failure;
+mod pool;
+mod request;
+mod retry;
+
+use std::time::{Instant, SystemTime};
+
+use metrics::{counter, histogram};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, RequestBuilder, Url};
+use secrecy::SecretString;
+
+pub use answer::OktaReply;
+pub(crate) use answer::RawAnswer;
+use answer::{Head, read_body};
+use authorization::{Authorization, Credential, api_token_header};
+pub(crate) use request::Request;
+use retry::Attempt;
+
+use crate::budget::{Budget, OktaBucket, Permit};
+use crate::call::{CallKind, endpoint_label};
+use crate::credential::CredentialState;
+use crate::error::{OktaError, codes};
+use crate::metrics as names;
+use crate::oauth::{AccessTokenSource, SigningKey};
+use crate::settings::OktaSettings;
+
+/// The HTTP exchange with one org.
+pub(crate) struct Exchange {
+    http: reqwest::Client,
+    budget: Budget,
+    credential: CredentialState,
+    authorization: Authorization,
+}
+
+/// What the steps of one call share.
+struct Target<'c> {
+    /// The URL's path, for logs: links may carry query parameters.
+    path: &'c str,
+    /// The endpoint label of metrics and logs.
+    endpoint: &'static str,
+    bucket: OktaBucket,
+    credential: Credential,
+}
+
+impl Exchange {
+    /// Checks the credentials in `settings` and builds the connection pool;
+    /// the OAuth service app's token endpoint is at `org`. The API token may
+    /// be empty only when an OAuth service app is configured.
+    pub(crate) fn new(
+        settings: OktaSettings,
+        org: &Url,
+        loopback_org: bool,
+    ) -> Result<Exchange, OktaError> {
+        let api_token = api_token_header(&settings.api_token)?;
+        if api_token.is_none() && settings.oauth.is_none() {
+            return Err(OktaError::Config("the API token is empty".into()));
+        }
+        let http = pool::build(&settings, loopback_org)?;
+        let oauth = match settings.oauth {
+            Some(mut credentials) => {
+                credentials.org_url = org.clone();
+                let source = AccessTokenSource::new(http.clone(), credentials)
+                    .map_err(|error| OktaError::Config(format!("OAuth service app: {error}")))?;
+                Some(source)
+            }
+            None => None,
+        };
+        Ok(Exchange {
+            http,
+            budget: Budget::new(settings.max_concurrent, settings.request_timeout),
+            credential: CredentialState::new(),
+            authorization: Authorization::new(api_token, oauth),
+        })
+    }
+
+    /// The state of the credentials, as every call reports it.
+    pub(crate) fn credential(&self) -> &CredentialState {
+        &self.credential
+    }
+
+    /// Whether an API token (SSWS) is configured.
+    pub(crate) fn has_api_token(&self) -> bool {
+        self.authorization.has_api_token()
+    }
+
+    /// Whether management calls use an OAuth service app.
+    pub(crate) fn uses_oauth(&self) -> bool {
+        self.authorization.uses_oauth()
+    }
+
+    /// Puts `token` in use when it differs from the one in use; the old
+    /// one's refusal is then forgotten. Returns whether it did.
+    pub(crate) fn replace_api_token(&self, token: &SecretString) -> Result<bool, OktaError> {
+        let replaced = self.authorization.replace_api_token(token)?;
+        if replaced {
+            self.credential.reset_api_token();
+        }
+        Ok(replaced)
+    }
+
+    /// Replaces the OAuth service app's signing keys (key rollover).
+    pub(crate) fn set_oauth_keys(
+        &self,
+        keys: Vec<SigningKey>,
+        active_kid: &str,
+    ) -> Result<(), OktaError> {
+        self.authorization.set_oauth_keys(keys, active_kid)
+    }
+
+    /// Sends `call` and reads its answer (see the module documentation).
+    ///
+    /// The call runs in its own allocation, freed when it ends: a login
+    /// waiting between calls (a held push) then costs only its own state,
+    /// not the size of an HTTP exchange in every future that awaits one.
+    pub(crate) async fn send(&self, call: Request<'_>) -> Result<RawAnswer, OktaError> {
+        Box::pin(self.send_and_read(call)).await
+    }
+
+    async fn send_and_read(&self, call: Request<'_>) -> Result<RawAnswer, OktaError> {
+        let path = call.url.path();
+        let target = Target {
+            path,
+            endpoint: endpoint_label(&call.method, path),
+            bucket: OktaBucket::for_request(&call.method, path),
+            credential: self.authorization.credential_for(call.kind.caller),
+        };
+        self.refuse_with_invalid_token(&call.kind, &target)?;
+        let mut attempt = Attempt::default();
+        loop {
+            let permit = self
+                .budget
+                .admit(target.bucket, call.kind.class, call.username)
+                .await?;
+            let request = self.authorize(&call, &target, &attempt).await?;
+            let started = Instant::now();
+            let mut response = match request.send().await {
+                Ok(response) => response,
+                Err(error) => return Err(self.unanswered(error, permit, &call.method, &target)),
+            };
+            let head = self.read_head(&response, &call.method, &target);
+            let body = read_body(&mut response).await;
+            self.settle(permit, &head, &body, &target, started);
+            let body = match body {
+                Ok(body) => body,
+                Err(error) => {
+                    self.credential.note_unreachable(error.to_string());
+                    return Err(error);
+                }
+            };
+            if target.credential == Credential::OAuth
+                && head.http_status == 401
+                && attempt.retry_oauth_once()
+            {
+                // A stale DPoP nonce, or an access token expired or revoked
+                // early: once more with fresh headers.
+                self.authorization
+                    .after_unauthorized(response.status(), response.headers());
+                continue;
+            }
+            if response.status().is_success() {
+                return Ok(self.accepted(head, response.headers(), body, &target));
+            }
+            let error = self.classify(&head, &body, &call.kind, &target);
+            if head.http_status == 429
+                && let Some(wait) = attempt.rate_limit_wait(
+                    &call.kind,
+                    &call.method,
+                    &self.budget,
+                    target.bucket,
+                    target.endpoint,
+                    head.request_id.as_deref(),
+                )
+            {
+                tokio::time::sleep(wait).await;
+                attempt.after_rate_limit(head.request_id);
+                continue;
+            }
+            return Err(error);
+        }
+    }
+
+    /// A call that needs the API token is not sent while Okta refuses the
+    /// token, except the probe that notices it works again and calls in a
+    /// transaction (their 401 is about the stateToken).
+    fn refuse_with_invalid_token(&self, kind: &CallKind, target: &Target) -> Result<(), OktaError> {
+        if target.credential == Credential::ApiToken
+            && self.credential.is_invalid()
+            && !kind.probe
+            && !kind.state_token
+        {
+            tracing::debug!(
+                endpoint = target.endpoint,
+                "the API token is invalid: the call is not sent"
+            );
+            return Err(OktaError::CredentialInvalid);
+        }
+        Ok(())
+    }
+
+    /// Builds one attempt of the call: `Accept`, the credential's
+    /// `Authorization` (and `DPoP`), the body, `X-Forwarded-For` and, on a
+    /// retry, `X-Okta-Retry-For` and `X-Okta-Retry-Count`.
+    async fn authorize(
+        &self,
+        call: &Request<'_>,
+        target: &Target<'_>,
+        attempt: &Attempt,
+    ) -> Result<RequestBuilder, OktaError> {
+        let request = call.start(&self.http);
+        let request = self
+            .authorization
+            .authorize(
+                target.credential,
+                request,
+                &call.method,
+                &call.url,
+                &self.credential,
+            )
+            .await?;
+        Ok(attempt.mark(call.finish(request)))
+    }
+
+    /// The call got no answer: its slot is freed, the failure counted,
+    /// logged and reported to the credential state.
+    fn unanswered(
+        &self,
+        error: reqwest::Error,
+        permit: Permit<'_>,
+        method: &Method,
+        target: &Target,
+    ) -> OktaError {
+        drop(permit);
+        let error = failure::transport_error(error);
+        counter!(names::OKTA_CALLS, "endpoint" => target.endpoint, "status" => "error")
+            .increment(1);
+        tracing::debug!(%method, path = target.path, %error, "Okta call failed");
+        self.credential.note_unreachable(error.to_string());
+        error
+    }
+
+    /// Reads the answer's status and headers, and hands a new DPoP nonce to
+    /// the OAuth service app.
+    fn read_head(&self, response: &reqwest::Response, method: &Method, target: &Target) -> Head {
+        let head = Head::of(response);
+        self.authorization
+            .note_answer(target.credential, response.headers());
+        tracing::debug!(
+            %method,
+            path = target.path,
+            http_status = head.http_status,
+            request_id = head.request_id.as_deref().unwrap_or("-"),
+            rate_limit_remaining = head.rate_limit.map(|limit| limit.remaining),
+            "Okta answered"
+        );
+        head
+    }
+
+    /// Tells the budget what the answer's headers say, frees the call's
+    /// slot and records its metrics.
+    fn settle(
+        &self,
+        permit: Permit<'_>,
+        head: &Head,
+        body: &Result<Vec<u8>, OktaError>,
+        target: &Target,
+        started: Instant,
+    ) {
+        // A 429 for a code sent too soon (SMS, call, email) is about one
+        // factor, not the bucket. Other 429s are the budget's to read: it
+        // empties the bucket only when the 429's headers show it empty
+        // (Okta's per-user limit answers with calls left).
+        let bucket_refused = failure::bucket_refused(head.http_status, body);
+        self.budget.observe(
+            target.bucket,
+            head.rate_limit,
+            head.http_status,
+            bucket_refused,
+        );
+        drop(permit);
+        histogram!(names::OKTA_CALL_DURATION, "endpoint" => target.endpoint)
+            .record(started.elapsed().as_secs_f64());
+        counter!(
+            names::OKTA_CALLS,
+            "endpoint" => target.endpoint,
+            "status" => head.http_status.to_string()
+        )
+        .increment(1);
+    }
+
+    /// A 2xx answer: Okta answers, and a call with the API token is a use
+    /// that keeps it alive.
+    fn accepted(
+        &self,
+        head: Head,
+        headers: &HeaderMap,
+        body: Vec<u8>,
+        target: &Target,
+    ) -> RawAnswer {
+        self.credential.note_answer();
+        if target.credential == Credential::ApiToken {
+            self.credential.note_api_token_success(SystemTime::now());
+        }
+        RawAnswer::new(head, headers, body)
+    }
+
+    /// The error a 4xx/5xx answer means, reported to the credential state:
+    /// Okta unavailable or answering, the API token refused (401 `E0000011`
+    /// on a call without a stateToken), the service app's token refused,
+    /// a permission missing (403 `E0000006`).
+    fn classify(&self, head: &Head, body: &[u8], kind: &CallKind, target: &Target) -> OktaError {
+        let error = failure::refusal(head.http_status, &head.request_id, head.rate_limit, body);
+        if error.is_unavailable() {
+            self.credential.note_unreachable(error.to_string());
+        } else {
+            self.credential.note_answer();
+        }
+        let api_token = target.credential == Credential::ApiToken;
+        let request_id = head.request_id.as_deref();
+        match (head.http_status, error.code()) {
+            (401, Some(codes::INVALID_TOKEN)) if api_token && !kind.state_token => {
+                self.credential
+                    .note_api_token_refused(target.endpoint, request_id);
+            }
+            (401, _) if !api_token => {
+                self.credential.note_oauth(Some(
+                    "the management API refused the service app's access token (HTTP 401)"
+                        .to_owned(),
+                ));
+            }
+            (403, Some(codes::FORBIDDEN)) => {
+                let which = if api_token {
+                    "API token (SSWS)"
+                } else {
+                    "OAuth service app"
+                };
+                self.credential
+                    .note_forbidden(target.endpoint, which, request_id);
+            }
+            _ => {}
+        }
+        error
+    }
+}

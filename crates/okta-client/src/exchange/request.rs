@@ -1,0 +1,91 @@
+//! One call as the exchange sends it: who makes it and how ([`CallKind`]),
+//! the method and URL, the encoded body, the end user's IP for
+//! `X-Forwarded-For`, and for primary authentication the username Okta's
+//! per-user limit counts. It writes the headers that do not depend on the
+//! credential; the exchange adds `Authorization` between them.
+
+use std::net::IpAddr;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, RequestBuilder, Url};
+use serde::Serialize;
+
+use crate::call::CallKind;
+use crate::error::OktaError;
+
+const FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// One call to Okta, before it is sent.
+pub(crate) struct Request<'a> {
+    pub(crate) kind: CallKind,
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    body: Option<Vec<u8>>,
+    forwarded_for: Option<IpAddr>,
+    /// Primary authentication: Okta's per-user limit applies.
+    pub(crate) username: Option<&'a str>,
+}
+
+impl<'a> Request<'a> {
+    /// A call without a body (`GET`, `DELETE`).
+    pub(crate) fn new(kind: CallKind, method: Method, url: Url) -> Request<'a> {
+        Request {
+            kind,
+            method,
+            url,
+            body: None,
+            forwarded_for: None,
+            username: None,
+        }
+    }
+
+    /// A `POST` of `body` as JSON, with the end user's IP when known.
+    pub(crate) fn post_json<B: Serialize>(
+        kind: CallKind,
+        url: Url,
+        body: &B,
+        forwarded_for: Option<IpAddr>,
+    ) -> Result<Request<'a>, OktaError> {
+        let body = serde_json::to_vec(body)
+            .map_err(|_| OktaError::Http("cannot encode the request body".into()))?;
+        Ok(Request {
+            kind,
+            method: Method::POST,
+            url,
+            body: Some(body),
+            forwarded_for,
+            username: None,
+        })
+    }
+
+    /// The call counts against Okta's per-user limit for `username`.
+    pub(crate) fn for_user(self, username: &'a str) -> Request<'a> {
+        Request {
+            username: Some(username),
+            ..self
+        }
+    }
+
+    /// The request to build on: method, URL and `Accept`.
+    pub(crate) fn start(&self, http: &reqwest::Client) -> RequestBuilder {
+        http.request(self.method.clone(), self.url.clone())
+            .header(ACCEPT, json())
+    }
+
+    /// Adds the body with its `Content-Type`, and `X-Forwarded-For`.
+    pub(crate) fn finish(&self, mut request: RequestBuilder) -> RequestBuilder {
+        if let Some(body) = &self.body {
+            request = request.header(CONTENT_TYPE, json()).body(body.clone());
+        }
+        if let Some(ip) = self.forwarded_for {
+            request = request.header(FORWARDED_FOR, ip.to_string());
+        }
+        request
+    }
+}
+
+/// `application/json`, for `Accept` and `Content-Type` (a static value: no
+/// allocation).
+fn json() -> HeaderValue {
+    HeaderValue::from_static("application/json")
+}
