@@ -217,7 +217,7 @@ async fn resend(
     request: &Request<'_>,
     state_token: &SecretString,
     verify_path: &str,
-    kind: super::factors::FactorKind,
+    kind: crate::config::FactorKind,
     tries: u8,
 ) -> Decision {
     let href = format!("{}/resend", mfa::link_href(auth, verify_path));

@@ -7,11 +7,12 @@
 //! verified through the management API with the service-account credentials.
 
 use super::deadline;
-use super::factors::{FactorKind, Offer, offer_for_code, render_label};
+use super::factors::{Offer, kind_of, offer_for_code, render_label};
 use super::push::poll_interval;
 use super::state::Step;
 use super::typed;
 use super::{Authenticator, Decision, Request, failure, messages, mfa};
+use crate::config::FactorKind;
 use crate::config::PushMode;
 use okta_api::authn::FactorResult;
 use okta_client::management::{FactorStatus, UserFactorVerify, UserStatus};
@@ -45,7 +46,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
         .iter()
         .filter(|factor| factor.status == FactorStatus::Active)
         .filter_map(|factor| {
-            let kind = FactorKind::of(&factor.factor_type)?;
+            let kind = kind_of(&factor.factor_type)?;
             if !settings.allowed.contains(&kind) {
                 return None;
             }
@@ -68,8 +69,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
     let offer = if typed::is_code(&typed) {
         offer_for_code(&offers, &typed)
     } else {
-        FactorKind::from_keyword(&typed)
-            .and_then(|kind| offers.iter().find(|offer| offer.kind == kind))
+        typed::keyword(&typed).and_then(|kind| offers.iter().find(|offer| offer.kind == kind))
     };
     let Some(offer) = offer else {
         let kinds: Vec<&str> = offers.iter().map(|o| o.kind.config_name()).collect();

@@ -6,11 +6,12 @@
 //! without a menu; with auto-push, a push goes out right after the password.
 
 use super::deadline;
-use super::factors::{FactorKind, Offer, offer_for_code, render_label};
+use super::factors::{Offer, kind_of, offer_for_code, render_label};
 use super::push::{PushRefusal, PushStatus, PushWatch};
 use super::state::Step;
 use super::typed::InlineFactor;
 use super::{Authenticator, Decision, Request, failure, login, messages};
+use crate::config::FactorKind;
 use crate::config::PushMode;
 use okta_api::authn::{AuthnResponse, FactorResult};
 use okta_client::client::{FactorVerify, OktaReply};
@@ -25,7 +26,7 @@ pub fn offers(request: &Request<'_>, body: &AuthnResponse) -> Vec<Offer> {
         .factors()
         .iter()
         .filter_map(|factor| {
-            let kind = FactorKind::of(&factor.factor_type)?;
+            let kind = kind_of(&factor.factor_type)?;
             if !settings.allowed.contains(&kind) || factor.verify_href().is_none() {
                 return None;
             }

@@ -7,12 +7,14 @@
 //! naming its key and the fix, so an operator fixes a config in one pass.
 
 pub mod abuse;
+mod factor_kind;
 pub mod file;
 pub mod mfa;
 mod okta;
 pub mod policy;
 pub mod secret;
 
+pub use factor_kind::FactorKind;
 use file::{ClientSection, ConfigFile};
 use ipnet::IpNet;
 pub use mfa::{MfaSettings, PushLimits, PushMode};
