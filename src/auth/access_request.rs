@@ -34,7 +34,7 @@ pub enum RequestProblem {
 
 impl RequestProblem {
     /// A stable label for the audit log and metrics.
-    pub fn reason(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             RequestProblem::MissingNasIdentification => "missing_nas_identification",
             RequestProblem::MissingUserName => "missing_user_name",

@@ -6,8 +6,10 @@
 //! Any replica holding the same State key can continue the login: what is
 //! not in the State is asked of Okta again (the factor list, a push's status).
 
+use super::access_request::RequestProblem;
 use super::deadline;
 use super::factors::offer_for_code;
+use super::reason::Reason;
 use super::state::{Binding, StateError, Step};
 use super::typed::{self, MenuAnswer};
 use super::{Authenticator, Decision, Request, direct, failure, messages, mfa};
@@ -37,16 +39,21 @@ pub async fn answer(
     let (challenge, id) = match opened {
         Ok(opened) => opened,
         Err(StateError::Expired) => {
-            return Decision::reject("state_expired", messages::SESSION_EXPIRED);
+            return Decision::reject(Reason::StateExpired, messages::SESSION_EXPIRED);
         }
-        Err(_) => return Decision::reject("state_invalid", messages::SESSION_EXPIRED),
+        Err(_) => return Decision::reject(Reason::StateInvalid, messages::SESSION_EXPIRED),
     };
     if !auth.use_state(id, challenge.expires_at) {
-        return Decision::reject("state_reused", messages::STATE_REUSED);
+        return Decision::reject(Reason::StateReused, messages::STATE_REUSED);
     }
     let typed = match typed_answer(packet, request.client.secret_bytes()) {
         Some(typed) => typed,
-        None => return Decision::reject("password_malformed", "The answer could not be read."),
+        None => {
+            return Decision::reject(
+                Reason::Request(RequestProblem::PasswordMalformed),
+                "The answer could not be read.",
+            );
+        }
     };
     match challenge.step {
         Step::Menu { state_token } => {
@@ -203,7 +210,7 @@ fn menu_again(
     let text = format!("{}\n{}", messages::MENU_UNKNOWN, mfa::menu(request, offers));
     auth.challenge(
         request,
-        "challenge_menu",
+        Reason::ChallengeMenu,
         &text,
         Step::Menu {
             state_token: state_token.clone(),
@@ -236,13 +243,16 @@ async fn resend(
     {
         Ok(Ok(_)) => auth.challenge(
             request,
-            "challenge_code_resent",
+            Reason::ChallengeCodeResent,
             &messages::enter_sent_code("you again"),
             step,
         ),
-        Ok(Err(error)) if mfa::is_resend_too_soon(&error) => {
-            auth.challenge(request, "resend_too_soon", messages::RESEND_TOO_SOON, step)
-        }
+        Ok(Err(error)) if mfa::is_resend_too_soon(&error) => auth.challenge(
+            request,
+            Reason::ResendTooSoon,
+            messages::RESEND_TOO_SOON,
+            step,
+        ),
         // The transaction is not waiting for a code (none was sent in it,
         // e.g. a wrong code typed after Okta refused to send one so soon):
         // send the first one instead.

@@ -3,6 +3,7 @@
 //! here knows about sockets.
 
 use super::push::PushWatch;
+use super::reason::Reason;
 use radius_proto::attribute::{Attribute, types};
 use radius_proto::packet::Code;
 use std::sync::Arc;
@@ -45,8 +46,8 @@ pub struct Decision {
     pub verdict: Verdict,
     /// Reply attributes (Reply-Message, State, Class, vendor attributes...).
     pub attributes: Vec<Attribute>,
-    /// A stable reason label for the audit log, e.g. `okta_success`.
-    pub reason: &'static str,
+    /// Why, for the audit log and metrics (`okta_success`, ...).
+    pub reason: Reason,
     /// The Okta login the request was checked as, once known.
     pub login: Option<String>,
     /// `X-Okta-Request-Id` of the call that decided, for Okta's System Log.
@@ -68,7 +69,7 @@ impl std::fmt::Debug for PushHold {
 }
 
 impl Decision {
-    pub fn accept(reason: &'static str) -> Decision {
+    pub fn accept(reason: Reason) -> Decision {
         Decision {
             verdict: Verdict::Accept,
             attributes: Vec::new(),
@@ -80,7 +81,7 @@ impl Decision {
     }
 
     /// An Access-Reject whose Reply-Message tells the user why.
-    pub fn reject(reason: &'static str, message: &str) -> Decision {
+    pub fn reject(reason: Reason, message: &str) -> Decision {
         Decision {
             verdict: Verdict::Reject,
             attributes: Attribute::reply_messages(message),
@@ -92,7 +93,7 @@ impl Decision {
     }
 
     /// An Access-Challenge with a prompt and a sealed State.
-    pub fn challenge(reason: &'static str, prompt: &str, state: Vec<u8>) -> Decision {
+    pub fn challenge(reason: Reason, prompt: &str, state: Vec<u8>) -> Decision {
         let mut attributes = Attribute::reply_messages(prompt);
         attributes.push(Attribute::new(types::STATE, state));
         Decision {
@@ -109,7 +110,7 @@ impl Decision {
     pub fn hold_for_push(watch: Arc<PushWatch>) -> Decision {
         Decision {
             push: Some(PushHold(watch)),
-            ..Decision::silence("push_pending")
+            ..Decision::silence(Reason::PushPending)
         }
     }
 
@@ -119,7 +120,7 @@ impl Decision {
         self
     }
 
-    pub fn silence(reason: &'static str) -> Decision {
+    pub fn silence(reason: Reason) -> Decision {
         Decision {
             verdict: Verdict::Silence,
             attributes: Vec::new(),

@@ -9,6 +9,7 @@
 use super::deadline;
 use super::factors::{Offer, kind_of, offer_for_code, render_label};
 use super::push::poll_interval;
+use super::reason::Reason;
 use super::state::Step;
 use super::typed;
 use super::{Authenticator, Decision, Request, failure, messages, mfa};
@@ -25,7 +26,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
     let user = match deadline::within(request.deadline, auth.okta.find_user(&request.login)).await {
         Ok(Ok(reply)) => reply.body,
         Ok(Err(error)) if error.code() == Some("E0000007") => {
-            return Decision::reject("unknown_user", messages::WRONG_PASSWORD);
+            return Decision::reject(Reason::UnknownUser, messages::WRONG_PASSWORD);
         }
         Ok(Err(error)) => return failure::decide_failure(&error, request.client.on_okta_failure),
         Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
@@ -34,7 +35,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
         user.status,
         UserStatus::Active | UserStatus::PasswordExpired
     ) {
-        return Decision::reject("user_not_active", messages::LOCKED_OUT);
+        return Decision::reject(Reason::UserNotActive, messages::LOCKED_OUT);
     }
     let factors = match deadline::within(request.deadline, auth.okta.user_factors(&user.id)).await {
         Ok(Ok(reply)) => reply.body,
@@ -64,7 +65,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
         })
         .collect();
     if offers.is_empty() {
-        return Decision::reject("no_usable_factor", messages::NO_USABLE_FACTOR);
+        return Decision::reject(Reason::NoUsableFactor, messages::NO_USABLE_FACTOR);
     }
     let offer = if typed::is_code(&typed) {
         offer_for_code(&offers, &typed)
@@ -77,7 +78,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
             "Type a code from your authenticator, or one of: {}.",
             kinds.join(", ")
         );
-        return Decision::reject("mfa_only_unknown_input", &text);
+        return Decision::reject(Reason::MfaOnlyUnknownInput, &text);
     };
     let profile = user.profile_strings();
     match offer.kind {
@@ -105,7 +106,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
                         .unwrap_or_else(|| "you".to_owned());
                     auth.challenge(
                         request,
-                        "challenge_code_sent",
+                        Reason::ChallengeCodeSent,
                         &messages::enter_sent_code(&destination),
                         Step::DirectCode {
                             user_id: user.id.clone(),
@@ -191,10 +192,10 @@ async fn verify_with_profile(
     .await
     {
         Ok(Ok(reply)) if reply.body.factor_result == FactorResult::Success => auth
-            .authorize(request, "mfa_only_code_accepted", Some(user_id), profile)
+            .authorize(request, Reason::MfaOnlyCodeAccepted, Some(user_id), profile)
             .await
             .with_okta_request_id(reply.request_id),
-        Ok(Ok(_)) => Decision::reject("wrong_code", messages::WRONG_CODE_FINAL),
+        Ok(Ok(_)) => Decision::reject(Reason::WrongCode, messages::WRONG_CODE_FINAL),
         Ok(Err(error))
             if matches!(
                 error.code(),
@@ -203,7 +204,7 @@ async fn verify_with_profile(
         {
             let tries = tries + 1;
             if tries >= request.client.mfa.max_code_attempts {
-                return Decision::reject("wrong_code", messages::WRONG_CODE_FINAL);
+                return Decision::reject(Reason::WrongCode, messages::WRONG_CODE_FINAL);
             }
             let prompt = if error.code() == Some("E0000068") {
                 messages::WRONG_CODE_RETRY
@@ -212,7 +213,7 @@ async fn verify_with_profile(
             };
             auth.challenge(
                 request,
-                "wrong_code",
+                Reason::WrongCode,
                 prompt,
                 Step::DirectCode {
                     user_id: user_id.to_owned(),
@@ -238,10 +239,10 @@ async fn start_push(
     if let Err(refusal) = auth.pushes.admit(&user) {
         return match refusal {
             super::push::PushRefusal::Cooldown => {
-                Decision::reject("push_cooldown", messages::PUSH_COOLDOWN)
+                Decision::reject(Reason::PushCooldown, messages::PUSH_COOLDOWN)
             }
             super::push::PushRefusal::TooMany => {
-                Decision::reject("push_rate_limited", messages::PUSH_TOO_MANY)
+                Decision::reject(Reason::PushRateLimited, messages::PUSH_TOO_MANY)
             }
         };
     }
@@ -260,7 +261,7 @@ async fn start_push(
         Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
     };
     let Some(poll_href) = sent.body.poll_href() else {
-        return Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED);
+        return Decision::reject(Reason::OktaStatusUnexpected, messages::NOT_ALLOWED);
     };
     let poll_path = mfa::link_path(poll_href);
     match request.client.mfa.push_mode {
@@ -270,7 +271,7 @@ async fn start_push(
         }
         PushMode::Challenge => auth.challenge(
             request,
-            "challenge_push",
+            Reason::ChallengePush,
             messages::PUSH_APPROVE,
             Step::DirectPush {
                 user_id: user_id.to_owned(),
@@ -315,16 +316,16 @@ async fn poll_until(
             Ok(Ok(reply)) => match reply.body.factor_result {
                 FactorResult::Success => {
                     return auth
-                        .authorize(request, "mfa_only_push_approved", Some(user_id), profile)
+                        .authorize(request, Reason::MfaOnlyPushApproved, Some(user_id), profile)
                         .await;
                 }
                 FactorResult::Waiting => {}
                 FactorResult::Rejected => {
                     auth.pushes
                         .note_rejected(&auth.identities.learn(&request.login, user_id));
-                    return Decision::reject("push_rejected", messages::PUSH_REJECTED);
+                    return Decision::reject(Reason::PushRejected, messages::PUSH_REJECTED);
                 }
-                _ => return Decision::reject("push_timeout", messages::PUSH_TIMEOUT),
+                _ => return Decision::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT),
             },
             Ok(Err(error)) => {
                 return failure::decide_step_failure(&error, request.client.on_okta_failure);
@@ -339,11 +340,11 @@ async fn poll_until(
     }
     if give_up_at_end {
         let _ = auth.okta.cancel_user_factor(&href).await;
-        return Decision::reject("push_timeout", messages::PUSH_TIMEOUT);
+        return Decision::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT);
     }
     auth.challenge(
         request,
-        "challenge_push",
+        Reason::ChallengePush,
         messages::PUSH_STILL_WAITING,
         Step::DirectPush {
             user_id: user_id.to_owned(),

@@ -6,6 +6,7 @@
 //! means "Okta could not decide" follows the client's `on_okta_failure`.
 
 use super::decision::Decision;
+use super::reason::Reason;
 use crate::config::OnOktaFailure;
 use okta_client::error::OktaError;
 
@@ -16,7 +17,7 @@ use super::messages;
 /// `on_okta_failure` decides between a reject and silence.
 pub fn decide_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision {
     if error.code() == Some("E0000004") {
-        return Decision::reject("okta_authentication_failed", messages::WRONG_PASSWORD)
+        return Decision::reject(Reason::OktaAuthenticationFailed, messages::WRONG_PASSWORD)
             .with_okta_request_id(error.request_id().map(str::to_owned));
     }
     let reason = failure_reason(error);
@@ -30,8 +31,8 @@ pub fn decide_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision 
 /// The deadline passed before Okta answered.
 pub fn decide_timeout(on_failure: OnOktaFailure) -> Decision {
     match on_failure {
-        OnOktaFailure::Reject => Decision::reject("okta_timeout", messages::UNAVAILABLE),
-        OnOktaFailure::Drop => Decision::silence("okta_timeout"),
+        OnOktaFailure::Reject => Decision::reject(Reason::OktaTimeout, messages::UNAVAILABLE),
+        OnOktaFailure::Drop => Decision::silence(Reason::OktaTimeout),
     }
 }
 
@@ -40,32 +41,32 @@ pub fn decide_timeout(on_failure: OnOktaFailure) -> Decision {
 /// NAS shows "unavailable" or, with `drop`, fails over.
 pub fn decide_stopping(on_failure: OnOktaFailure) -> Decision {
     match on_failure {
-        OnOktaFailure::Reject => Decision::reject("server_stopping", messages::UNAVAILABLE),
-        OnOktaFailure::Drop => Decision::silence("server_stopping"),
+        OnOktaFailure::Reject => Decision::reject(Reason::ServerStopping, messages::UNAVAILABLE),
+        OnOktaFailure::Drop => Decision::silence(Reason::ServerStopping),
     }
 }
 
-fn failure_reason(error: &OktaError) -> &'static str {
+fn failure_reason(error: &OktaError) -> Reason {
     if error.is_timeout() {
-        return "okta_timeout";
+        return Reason::OktaTimeout;
     }
     if error.is_credential_invalid() {
-        return "okta_api_token_invalid";
+        return Reason::OktaApiTokenInvalid;
     }
     if error.is_budget_exhausted() {
-        return "okta_rate_limit_budget";
+        return Reason::OktaRateLimitBudget;
     }
     if error.is_rate_limited() {
-        return "okta_rate_limited";
+        return Reason::OktaRateLimited;
     }
     if matches!(error, OktaError::OAuth(_)) {
-        return "okta_oauth_failed";
+        return Reason::OktaOauthFailed;
     }
     match error.code() {
-        Some("E0000011") => "okta_api_token_invalid",
-        Some("E0000006") => "okta_permission_denied",
-        _ if error.is_unavailable() => "okta_unavailable",
-        _ => "okta_error",
+        Some("E0000011") => Reason::OktaApiTokenInvalid,
+        Some("E0000006") => Reason::OktaPermissionDenied,
+        _ if error.is_unavailable() => Reason::OktaUnavailable,
+        _ => Reason::OktaError,
     }
 }
 
@@ -77,11 +78,11 @@ pub fn decide_step_failure(error: &OktaError, on_failure: OnOktaFailure) -> Deci
     let request_id = error.request_id().map(str::to_owned);
     let decision = match error.code() {
         Some("E0000011") | Some("E0000079") => {
-            Decision::reject("session_expired", messages::SESSION_EXPIRED)
+            Decision::reject(Reason::SessionExpired, messages::SESSION_EXPIRED)
         }
-        Some("E0000069") => Decision::reject("factor_locked", messages::FACTOR_LOCKED),
+        Some("E0000069") => Decision::reject(Reason::FactorLocked, messages::FACTOR_LOCKED),
         Some("E0000154") | Some("E0000180") => {
-            Decision::reject("factor_unavailable", messages::NO_USABLE_FACTOR)
+            Decision::reject(Reason::FactorUnavailable, messages::NO_USABLE_FACTOR)
         }
         _ => return decide_failure(error, on_failure),
     };

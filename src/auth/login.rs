@@ -8,6 +8,7 @@
 
 use super::access_request::{self, PapLogin};
 use super::deadline;
+use super::reason::Reason;
 use super::typed::{self, InlineFactor};
 use super::{Authenticator, Decision, Request, direct, failure, messages, mfa, throttle};
 use okta_api::authn::{AuthnResponse, AuthnStatus};
@@ -21,7 +22,9 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
     let PapLogin { password, .. } =
         match access_request::read_pap_login(packet, request.client.secret_bytes()) {
             Ok(login) => login,
-            Err(problem) => return Decision::reject(problem.reason(), problem.reply_message()),
+            Err(problem) => {
+                return Decision::reject(Reason::Request(problem), problem.reply_message());
+            }
         };
     if !request.client.okta_primary_auth {
         return Box::pin(direct::start(auth, request, &password)).await;
@@ -38,7 +41,7 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
     let source = throttle::source_of(packet);
     let user = auth.identities.key(&request.login);
     if auth.throttle.check(&user, source).is_some() {
-        return Decision::reject("throttled", throttle::THROTTLED_MESSAGE);
+        return Decision::reject(Reason::Throttled, throttle::THROTTLED_MESSAGE);
     }
     let primary = PrimaryAuthn {
         username: &request.login,
@@ -92,7 +95,7 @@ pub(super) async fn route(
     let body = reply.body;
     match &body.status {
         AuthnStatus::Success => {
-            let decision = Box::pin(success(auth, request, &body, "okta_success")).await;
+            let decision = Box::pin(success(auth, request, &body, Reason::OktaSuccess)).await;
             match warning {
                 Some(text) if decision.verdict == super::Verdict::Accept => {
                     decision.with_message(&text)
@@ -103,7 +106,7 @@ pub(super) async fn route(
         AuthnStatus::PasswordWarn => {
             let days = password_expire_days(&body);
             let Some(state_token) = body.state_token.clone() else {
-                return Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED);
+                return Decision::reject(Reason::OktaStatusUnexpected, messages::NOT_ALLOWED);
             };
             match deadline::within(request.deadline, auth.okta.skip(&state_token)).await {
                 Ok(Ok(next)) => {
@@ -121,21 +124,21 @@ pub(super) async fn route(
             if let Some(token) = &body.state_token {
                 auth.cancel(token).await;
             }
-            Decision::reject("mfa_enroll_required", messages::ENROLL_FIRST)
+            Decision::reject(Reason::MfaEnrollRequired, messages::ENROLL_FIRST)
         }
-        AuthnStatus::LockedOut => Decision::reject("locked_out", messages::LOCKED_OUT),
+        AuthnStatus::LockedOut => Decision::reject(Reason::LockedOut, messages::LOCKED_OUT),
         AuthnStatus::PasswordExpired => {
             if let Some(token) = &body.state_token {
                 auth.cancel(token).await;
             }
-            Decision::reject("password_expired", messages::PASSWORD_EXPIRED)
+            Decision::reject(Reason::PasswordExpired, messages::PASSWORD_EXPIRED)
         }
         other => {
             tracing::warn!(user = %request.login, status = %other, "Okta answered with a state this server does not handle");
             if let Some(token) = &body.state_token {
                 auth.cancel(token).await;
             }
-            Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED)
+            Decision::reject(Reason::OktaStatusUnexpected, messages::NOT_ALLOWED)
         }
     }
 }
@@ -155,7 +158,7 @@ pub(super) async fn success(
     auth: &Authenticator,
     request: &Request<'_>,
     body: &AuthnResponse,
-    reason: &'static str,
+    reason: Reason,
 ) -> Decision {
     let user = body.user();
     let user_id = user.map(|u| u.id.as_str());

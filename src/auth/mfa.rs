@@ -8,6 +8,7 @@
 use super::deadline;
 use super::factors::{Offer, kind_of, offer_for_code, render_label};
 use super::push::{PushRefusal, PushStatus, PushWatch};
+use super::reason::Reason;
 use super::state::Step;
 use super::typed::InlineFactor;
 use super::{Authenticator, Decision, Request, failure, login, messages};
@@ -85,13 +86,13 @@ pub async fn begin(
     inline: Option<InlineFactor>,
 ) -> Decision {
     let Some(state_token) = body.state_token.clone() else {
-        return Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED);
+        return Decision::reject(Reason::OktaStatusUnexpected, messages::NOT_ALLOWED);
     };
     let offers = offers(request, &body);
     drop(body);
     if offers.is_empty() {
         auth.cancel(&state_token).await;
-        return Decision::reject("no_usable_factor", messages::NO_USABLE_FACTOR);
+        return Decision::reject(Reason::NoUsableFactor, messages::NO_USABLE_FACTOR);
     }
     match inline {
         Some(InlineFactor::Code(code)) => {
@@ -116,7 +117,7 @@ pub async fn begin(
                 }
                 None => {
                     auth.cancel(&state_token).await;
-                    Decision::reject("no_code_factor", messages::FACTOR_NOT_ALLOWED)
+                    Decision::reject(Reason::NoCodeFactor, messages::FACTOR_NOT_ALLOWED)
                 }
             }
         }
@@ -126,7 +127,7 @@ pub async fn begin(
                 Some(offer) => Box::pin(start_factor(auth, request, &state_token, offer)).await,
                 None => {
                     auth.cancel(&state_token).await;
-                    Decision::reject("factor_not_offered", messages::FACTOR_NOT_ALLOWED)
+                    Decision::reject(Reason::FactorNotOffered, messages::FACTOR_NOT_ALLOWED)
                 }
             }
         }
@@ -139,12 +140,12 @@ pub async fn begin(
                     .find(|offer| !auto_push || offer.kind == FactorKind::Push);
                 return match chosen {
                     Some(offer) => Box::pin(start_factor(auth, request, &state_token, offer)).await,
-                    None => Decision::reject("no_usable_factor", messages::NO_USABLE_FACTOR),
+                    None => Decision::reject(Reason::NoUsableFactor, messages::NO_USABLE_FACTOR),
                 };
             }
             auth.challenge(
                 request,
-                "challenge_menu",
+                Reason::ChallengeMenu,
                 &menu(request, &offers),
                 Step::Menu { state_token },
             )
@@ -160,7 +161,7 @@ pub async fn start_factor(
     offer: Offer,
 ) -> Decision {
     let Some(verify_href) = offer.factor.verify_href() else {
-        return Decision::reject("factor_not_offered", messages::FACTOR_NOT_ALLOWED);
+        return Decision::reject(Reason::FactorNotOffered, messages::FACTOR_NOT_ALLOWED);
     };
     let verify_path = link_path(verify_href);
     let code_step = |kind| Step::Code {
@@ -178,13 +179,13 @@ pub async fn start_factor(
         }
         FactorKind::YubiKey => auth.challenge(
             request,
-            "challenge_code",
+            Reason::ChallengeCode,
             messages::ENTER_YUBIKEY,
             code_step(FactorKind::YubiKey),
         ),
         kind if kind.is_passcode() => auth.challenge(
             request,
-            "challenge_code",
+            Reason::ChallengeCode,
             messages::ENTER_CODE,
             code_step(kind),
         ),
@@ -197,7 +198,7 @@ pub async fn start_factor(
                 .unwrap_or_else(|| "your security question".to_owned());
             auth.challenge(
                 request,
-                "challenge_question",
+                Reason::ChallengeQuestion,
                 &messages::question(&text),
                 code_step(FactorKind::Question),
             )
@@ -262,7 +263,7 @@ pub async fn send_code(
             };
             auth.challenge(
                 request,
-                "challenge_code_sent",
+                Reason::ChallengeCodeSent,
                 &messages::enter_sent_code(destination),
                 step,
             )
@@ -272,7 +273,7 @@ pub async fn send_code(
         // first code, not ask Okta to resend one it never sent.
         Ok(Err(error)) if is_resend_too_soon(&error) => auth.challenge(
             request,
-            "resend_too_soon",
+            Reason::ResendTooSoon,
             messages::SEND_TOO_SOON,
             Step::SendCode {
                 state_token: state_token.clone(),
@@ -318,7 +319,7 @@ pub async fn verify_code(
             answer: None,
         }
     };
-    let retry = |tries: u8, reason: &'static str, prompt: &str| {
+    let retry = |tries: u8, reason: Reason, prompt: &str| {
         if tries >= request.client.mfa.max_code_attempts {
             return None;
         }
@@ -343,30 +344,32 @@ pub async fn verify_code(
     {
         Ok(Ok(reply)) => {
             if reply.body.factor_result == Some(FactorResult::PasscodeReplayed) {
-                return match retry(tries + 1, "code_replayed", messages::CODE_REPLAYED) {
+                return match retry(tries + 1, Reason::CodeReplayed, messages::CODE_REPLAYED) {
                     Some(decision) => decision,
                     None => {
                         auth.cancel(state_token).await;
-                        Decision::reject("code_replayed", messages::WRONG_CODE_FINAL)
+                        Decision::reject(Reason::CodeReplayed, messages::WRONG_CODE_FINAL)
                     }
                 };
             }
-            Box::pin(finish(auth, request, reply, "mfa_code_accepted")).await
+            Box::pin(finish(auth, request, reply, Reason::MfaCodeAccepted)).await
         }
         Ok(Err(error)) => match error.code() {
-            Some("E0000068") => match retry(tries + 1, "wrong_code", messages::WRONG_CODE_RETRY) {
-                Some(decision) => decision,
-                None => {
-                    auth.cancel(state_token).await;
-                    Decision::reject("wrong_code", messages::WRONG_CODE_FINAL)
-                }
-            },
-            Some("E0000082") | Some("E0000083") => {
-                match retry(tries + 1, "code_replayed", messages::CODE_REPLAYED) {
+            Some("E0000068") => {
+                match retry(tries + 1, Reason::WrongCode, messages::WRONG_CODE_RETRY) {
                     Some(decision) => decision,
                     None => {
                         auth.cancel(state_token).await;
-                        Decision::reject("code_replayed", messages::WRONG_CODE_FINAL)
+                        Decision::reject(Reason::WrongCode, messages::WRONG_CODE_FINAL)
+                    }
+                }
+            }
+            Some("E0000082") | Some("E0000083") => {
+                match retry(tries + 1, Reason::CodeReplayed, messages::CODE_REPLAYED) {
+                    Some(decision) => decision,
+                    None => {
+                        auth.cancel(state_token).await;
+                        Decision::reject(Reason::CodeReplayed, messages::WRONG_CODE_FINAL)
                     }
                 }
             }
@@ -382,7 +385,7 @@ pub async fn finish(
     auth: &Authenticator,
     request: &Request<'_>,
     reply: OktaReply<AuthnResponse>,
-    reason: &'static str,
+    reason: Reason,
 ) -> Decision {
     let request_id = reply.request_id.clone();
     let decision = if reply.body.status == okta_api::authn::AuthnStatus::Success {
@@ -418,9 +421,11 @@ pub async fn start_push(
             auth.cancel(state_token).await;
             tracing::info!(user = %request.login, refusal = ?refusal, "push refused by the push-fatigue limits");
             return match refusal {
-                PushRefusal::Cooldown => Decision::reject("push_cooldown", messages::PUSH_COOLDOWN),
+                PushRefusal::Cooldown => {
+                    Decision::reject(Reason::PushCooldown, messages::PUSH_COOLDOWN)
+                }
                 PushRefusal::TooMany => {
-                    Decision::reject("push_rate_limited", messages::PUSH_TOO_MANY)
+                    Decision::reject(Reason::PushRateLimited, messages::PUSH_TOO_MANY)
                 }
             };
         }
@@ -494,14 +499,14 @@ pub async fn answer_push(
                 rate_limit: None,
                 http_status: 200,
             };
-            Box::pin(finish(auth, request, reply, "mfa_push_approved")).await
+            Box::pin(finish(auth, request, reply, Reason::MfaPushApproved)).await
         }
         PushStatus::Rejected => {
             auth.pushes
                 .note_rejected(&auth.identities.key(&request.login));
-            Decision::reject("push_rejected", messages::PUSH_REJECTED)
+            Decision::reject(Reason::PushRejected, messages::PUSH_REJECTED)
         }
-        PushStatus::TimedOut => Decision::reject("push_timeout", messages::PUSH_TIMEOUT),
+        PushStatus::TimedOut => Decision::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT),
         PushStatus::Failed(error) => {
             failure::decide_step_failure(&error, request.client.on_okta_failure)
         }
@@ -511,7 +516,7 @@ pub async fn answer_push(
                 // so that a late approval opens nothing.
                 let (state_token, _) = watch.transaction();
                 auth.cancel(&state_token).await;
-                return Decision::reject("push_timeout", messages::PUSH_TIMEOUT);
+                return Decision::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT);
             }
             let prompt = match &number {
                 Some(number) => messages::number_challenge(number),
@@ -522,9 +527,9 @@ pub async fn answer_push(
             auth.challenge(
                 request,
                 if number.is_some() {
-                    "challenge_number"
+                    Reason::ChallengeNumber
                 } else {
-                    "challenge_push"
+                    Reason::ChallengePush
                 },
                 &prompt,
                 Step::Push {

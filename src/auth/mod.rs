@@ -21,6 +21,7 @@ pub mod messages;
 pub mod mfa;
 pub mod policy;
 pub mod push;
+pub mod reason;
 pub mod state;
 pub mod state_keys;
 pub mod throttle;
@@ -37,6 +38,7 @@ use push::Pushes;
 use radius_proto::attribute::types;
 use radius_proto::dictionary::Dictionary;
 use radius_proto::packet::Packet;
+pub use reason::Reason;
 use secrecy::SecretString;
 use state::StateId;
 use state_keys::StateKeys;
@@ -207,7 +209,9 @@ impl Authenticator {
         let deadline = arrived + client.deadline;
         let user_name = match access_request::user_name(packet) {
             Ok(name) => name,
-            Err(problem) => return Decision::reject(problem.reason(), problem.reply_message()),
+            Err(problem) => {
+                return Decision::reject(Reason::Request(problem), problem.reply_message());
+            }
         };
         let request = Request {
             client,
@@ -289,13 +293,13 @@ impl Authenticator {
     fn challenge(
         &self,
         request: &Request<'_>,
-        reason: &'static str,
+        reason: Reason,
         prompt: &str,
         step: state::Step,
     ) -> Decision {
         match self.seal(request, step) {
             Some(state) => Decision::challenge(reason, prompt, state),
-            None => Decision::reject("state_too_long", messages::NOT_ALLOWED),
+            None => Decision::reject(Reason::StateTooLong, messages::NOT_ALLOWED),
         }
     }
 
@@ -345,7 +349,7 @@ impl Authenticator {
     async fn authorize(
         &self,
         request: &Request<'_>,
-        reason: &'static str,
+        reason: Reason,
         user_id: Option<&str>,
         profile: &HashMap<String, String>,
     ) -> Decision {
@@ -393,7 +397,7 @@ impl Authenticator {
                 decision
             }
             Authorization::NotInGroup => {
-                Decision::reject("group_required", messages::GROUP_REQUIRED)
+                Decision::reject(Reason::GroupRequired, messages::GROUP_REQUIRED)
             }
         }
     }

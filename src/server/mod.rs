@@ -340,7 +340,7 @@ async fn process(
     histogram!(m::REQUEST_DURATION).record(elapsed.as_secs_f64());
     counter!(m::REQUESTS, "client" => client.config.name.clone(), "outcome" => decision.verdict.label())
         .increment(1);
-    counter!(m::DECISIONS, "outcome" => decision.verdict.label(), "reason" => decision.reason)
+    counter!(m::DECISIONS, "outcome" => decision.verdict.label(), "reason" => decision.reason.label())
         .increment(1);
     audit(&request_id, client, &packet, &decision, elapsed);
 }
@@ -385,7 +385,7 @@ fn audit(
         nas = %nas_name(packet),
         user = decision.login.as_deref().unwrap_or(""),
         outcome = decision.verdict.label(),
-        reason = decision.reason,
+        reason = decision.reason.label(),
         okta_request_id = decision.okta_request_id.as_deref().unwrap_or(""),
         duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         "decision"
