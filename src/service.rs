@@ -9,8 +9,7 @@
 mod reload;
 mod signals;
 
-use crate::auth::policy::CompiledPolicy;
-use crate::auth::{Authenticator, ForwardedFor, compile_policies};
+use crate::auth::{Authenticator, CompiledPolicy, ForwardedFor, compile_policies};
 use crate::config::{Config, ConfigErrors, ConfigProblem, OAuthConfig, OktaConfig};
 use crate::server::Server;
 use crate::telemetry::metrics;

@@ -8,7 +8,7 @@ use crate::config::FactorKind;
 use okta_api::authn::{Factor, FactorProvider, FactorType};
 
 /// The kind of an Okta factor, or `None` when RADIUS cannot serve it.
-pub fn kind_of(factor_type: &FactorType) -> Option<FactorKind> {
+pub(super) fn kind_of(factor_type: &FactorType) -> Option<FactorKind> {
     Some(match factor_type {
         FactorType::Push => FactorKind::Push,
         FactorType::TokenSoftwareTotp => FactorKind::Totp,
@@ -25,14 +25,14 @@ pub fn kind_of(factor_type: &FactorType) -> Option<FactorKind> {
 
 /// A factor of the user that the bridge may offer, with its menu label.
 #[derive(Debug, Clone)]
-pub struct Offer {
-    pub kind: FactorKind,
-    pub factor: Factor,
-    pub label: String,
+pub(super) struct Offer {
+    pub(super) kind: FactorKind,
+    pub(super) factor: Factor,
+    pub(super) label: String,
 }
 
 /// Fills a label template from the factor's profile.
-pub fn render_label(template: &str, factor: &Factor) -> String {
+pub(super) fn render_label(template: &str, factor: &Factor) -> String {
     let provider = match &factor.provider {
         FactorProvider::Google => "Google Authenticator",
         FactorProvider::Okta => "Okta Verify",
@@ -59,7 +59,7 @@ pub fn render_label(template: &str, factor: &Factor) -> String {
 
 /// Picks, among the offers, the one a bare one-time code is meant for:
 /// a YubiKey OTP by its shape, otherwise the first code factor in menu order.
-pub fn offer_for_code<'a>(offers: &'a [Offer], code: &str) -> Option<&'a Offer> {
+pub(super) fn offer_for_code<'a>(offers: &'a [Offer], code: &str) -> Option<&'a Offer> {
     if is_yubikey_otp(code) {
         return offers
             .iter()

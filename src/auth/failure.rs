@@ -6,17 +6,17 @@
 //! means "Okta could not decide" follows the client's `on_okta_failure`.
 
 use super::decision::Decision;
+use super::messages;
 use super::reason::Reason;
 use crate::config::OnOktaFailure;
+use okta_api::error::codes;
 use okta_client::error::OktaError;
-
-use super::messages;
 
 /// Maps a failed call to a decision: E0000004 is a plain wrong password; every
 /// other failure means Okta could not give a verdict, and the client's
 /// `on_okta_failure` decides between a reject and silence.
-pub fn decide_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision {
-    if error.code() == Some("E0000004") {
+pub(super) fn decide_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision {
+    if error.code() == Some(codes::AUTHENTICATION_FAILED) {
         return Decision::reject(Reason::OktaAuthenticationFailed, messages::WRONG_PASSWORD)
             .with_okta_request_id(error.request_id().map(str::to_owned));
     }
@@ -29,7 +29,7 @@ pub fn decide_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision 
 }
 
 /// The deadline passed before Okta answered.
-pub fn decide_timeout(on_failure: OnOktaFailure) -> Decision {
+pub(super) fn decide_timeout(on_failure: OnOktaFailure) -> Decision {
     match on_failure {
         OnOktaFailure::Reject => Decision::reject(Reason::OktaTimeout, messages::UNAVAILABLE),
         OnOktaFailure::Drop => Decision::silence(Reason::OktaTimeout),
@@ -39,7 +39,7 @@ pub fn decide_timeout(on_failure: OnOktaFailure) -> Decision {
 /// The server was told to stop now (a second SIGTERM or Ctrl-C during the
 /// drain) before Okta gave a verdict: answered as an Okta outage, so the
 /// NAS shows "unavailable" or, with `drop`, fails over.
-pub fn decide_stopping(on_failure: OnOktaFailure) -> Decision {
+pub(crate) fn decide_stopping(on_failure: OnOktaFailure) -> Decision {
     match on_failure {
         OnOktaFailure::Reject => Decision::reject(Reason::ServerStopping, messages::UNAVAILABLE),
         OnOktaFailure::Drop => Decision::silence(Reason::ServerStopping),
@@ -63,8 +63,8 @@ fn failure_reason(error: &OktaError) -> Reason {
         return Reason::OktaOauthFailed;
     }
     match error.code() {
-        Some("E0000011") => Reason::OktaApiTokenInvalid,
-        Some("E0000006") => Reason::OktaPermissionDenied,
+        Some(codes::INVALID_TOKEN) => Reason::OktaApiTokenInvalid,
+        Some(codes::FORBIDDEN) => Reason::OktaPermissionDenied,
         _ if error.is_unavailable() => Reason::OktaUnavailable,
         _ => Reason::OktaError,
     }
@@ -74,14 +74,16 @@ fn failure_reason(error: &OktaError) -> Reason {
 /// answers an expired stateToken with E0000011, the same code as a dead API
 /// token; inside a transaction it means the session expired (a dead API
 /// token shows itself on the next primary call).
-pub fn decide_step_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision {
+pub(super) fn decide_step_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision {
     let request_id = error.request_id().map(str::to_owned);
     let decision = match error.code() {
-        Some("E0000011") | Some("E0000079") => {
+        Some(codes::INVALID_TOKEN | codes::ILLEGAL_STATE) => {
             Decision::reject(Reason::SessionExpired, messages::SESSION_EXPIRED)
         }
-        Some("E0000069") => Decision::reject(Reason::FactorLocked, messages::FACTOR_LOCKED),
-        Some("E0000154") | Some("E0000180") => {
+        Some(codes::FACTOR_LOCKED_OUT) => {
+            Decision::reject(Reason::FactorLocked, messages::FACTOR_LOCKED)
+        }
+        Some(codes::FACTOR_NOT_ACTIVE | codes::FACTOR_SUSPENDED) => {
             Decision::reject(Reason::FactorUnavailable, messages::NO_USABLE_FACTOR)
         }
         _ => return decide_failure(error, on_failure),

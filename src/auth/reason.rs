@@ -109,13 +109,11 @@ pub enum Reason {
     ReplyTooLarge,
     /// The reply could not be encoded.
     ReplyUnencodable,
-    /// Not decided yet: the request waits for a push (never audited).
-    PushPending,
 }
 
 impl Reason {
     /// The label in the audit log and in metrics.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Reason::Request(problem) => problem.label(),
             Reason::OktaSuccess => "okta_success",
@@ -168,7 +166,6 @@ impl Reason {
             Reason::ServerStopping => "server_stopping",
             Reason::ReplyTooLarge => "reply_too_large",
             Reason::ReplyUnencodable => "reply_unencodable",
-            Reason::PushPending => "push_pending",
         }
     }
 }

@@ -24,7 +24,7 @@ use crate::config::FactorKind;
 /// Format version carried in the first byte.
 const VERSION: u8 = 1;
 /// Length of the XChaCha20 nonce.
-pub const NONCE_LEN: usize = 24;
+const NONCE_LEN: usize = 24;
 /// The largest State RADIUS can carry in one attribute.
 const MAX_STATE_LEN: usize = 253;
 /// Associated-data prefix, so a sealed value from another purpose never opens here.
@@ -159,7 +159,7 @@ impl StateKey {
     }
 
     /// A key from 64 hexadecimal digits (as written in a key file).
-    pub fn from_hex(text: &str) -> Option<StateKey> {
+    pub(super) fn from_hex(text: &str) -> Option<StateKey> {
         let mut bytes = hex::decode(text.trim()).ok()?;
         let key: [u8; 32] = bytes.as_slice().try_into().ok()?;
         bytes.zeroize();
@@ -167,7 +167,7 @@ impl StateKey {
     }
 
     /// A fresh random key (States then do not survive a restart).
-    pub fn generate() -> StateKey {
+    pub(super) fn generate() -> StateKey {
         let mut bytes = [0u8; 32];
         rand::fill(&mut bytes[..]);
         let key = StateKey::from_bytes(&bytes);
@@ -244,7 +244,7 @@ impl StateKey {
 }
 
 /// Seconds since the Unix epoch.
-pub fn unix_seconds(time: SystemTime) -> u64 {
+pub(super) fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
         .as_secs()

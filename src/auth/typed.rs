@@ -18,7 +18,7 @@ pub enum InlineFactor {
 }
 
 /// The factor a word names, as typed at a menu or after the password.
-pub fn keyword(word: &str) -> Option<FactorKind> {
+pub(super) fn keyword(word: &str) -> Option<FactorKind> {
     Some(match word.trim().to_ascii_lowercase().as_str() {
         "push" => FactorKind::Push,
         "code" | "totp" | "otp" => FactorKind::Totp,
@@ -34,12 +34,12 @@ pub fn keyword(word: &str) -> Option<FactorKind> {
 }
 
 /// Whether `text` looks like a numeric one-time code (6 to 10 digits).
-pub fn is_numeric_code(text: &str) -> bool {
+pub(super) fn is_numeric_code(text: &str) -> bool {
     (6..=10).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Whether `text` is a YubiKey OTP: 32 to 48 modhex characters (Okta's are 44).
-pub fn is_yubikey_otp(text: &str) -> bool {
+pub(super) fn is_yubikey_otp(text: &str) -> bool {
     (32..=48).contains(&text.len()) && text.bytes().all(|b| b"cbdefghijklnrtuv".contains(&b))
 }
 
