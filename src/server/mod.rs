@@ -297,13 +297,9 @@ async fn process(
     }
     let arrived = tokio::time::Instant::from_std(received_at);
     let okta_started = Instant::now();
-    // Okta calls of this request never wait for rate-limit budget past its deadline.
-    let work = okta_client::budget::with_deadline(
-        arrived + client.config.deadline,
-        shared
-            .authenticator
-            .access_request(&client.config, &packet, arrived),
-    );
+    let work = shared
+        .authenticator
+        .access_request(&client.config, &packet, arrived);
     // Told to stop now, the request stops waiting for Okta (dropping its
     // calls) and answers as for an Okta outage.
     let decision = tokio::select! {
