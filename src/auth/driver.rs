@@ -297,8 +297,7 @@ impl Driver<'_> {
         // follow-up waits for the outcome (the number is already on screen).
         // Polls draw on the Okta budget up to this request's own answer time,
         // which in wait mode is the push hold, not the ordinary deadline.
-        let waiting = okta_client::budget::with_deadline(until, watch.wait(until, first));
-        let status = Box::pin(waiting).await;
+        let status = okta_client::budget::with_deadline(until, watch.wait(until, first)).await;
         push_factor::outcome(self.context, request, &watch, status, first)
     }
 
