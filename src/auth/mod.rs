@@ -2,13 +2,13 @@
 //!
 //! [`Authenticator`] takes a checked Access-Request from the server and
 //! returns a [`Decision`]. It sets the request's deadline once, for every
-//! Okta call the request makes, and hands the request to the [`driver`],
+//! Okta call the request makes, and hands the request to the `driver`,
 //! which runs the conversation as a state machine: each step (the password
-//! in [`login`], the factor menu in [`mfa`], codes in [`code`], pushes in
-//! [`push_factor`], MFA-only clients in [`direct`], answers to a challenge
-//! in [`challenge`]) returns what happens [`next`], and the driver alone
-//! acts on it, sealing challenges ([`sealing`]), waiting for pushes and
-//! applying the policy ([`authorize`]). Nothing here touches a socket, and
+//! in `login`, the factor menu in `mfa`, codes in `code`, pushes in
+//! `push_factor`, MFA-only clients in `direct`, answers to a challenge
+//! in `challenge`) returns what happens `next`, and the driver alone
+//! acts on it, sealing challenges (`sealing`), waiting for pushes and
+//! applying the policy (`authorize`). Nothing here touches a socket, and
 //! the Okta client never sees a RADIUS packet.
 
 mod access_request;

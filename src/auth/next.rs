@@ -4,7 +4,8 @@
 //! [`Context`](super::context::Context); it asks Okta at most a few things
 //! and says what follows, as a [`Next`]. Only the driver acts on it: it runs
 //! the next [`Stage`], routes Okta's answer, seals a challenge, waits for a
-//! push or applies the policy. So no step calls another, or the driver.
+//! push or applies the policy. So no step reaches into another step's file,
+//! or back into the driver: one step leads to the next only through `Next`.
 
 use super::decision::Decision;
 use super::factors::Offer;
