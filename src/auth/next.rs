@@ -9,6 +9,7 @@
 
 use super::decision::Decision;
 use super::factors::Offer;
+use super::okta_call::Failed;
 use super::push::PushWatch;
 use super::reason::Reason;
 use super::state::Step;
@@ -60,6 +61,13 @@ impl Next {
     /// An Access-Reject whose Reply-Message tells the user why.
     pub(super) fn reject(reason: Reason, message: &str) -> Next {
         Next::Decided(Decision::reject(reason, message))
+    }
+}
+
+impl From<Failed> for Next {
+    /// An Okta call failed: its decision ends the conversation.
+    fn from(failed: Failed) -> Next {
+        Next::Decided(failed.decision)
     }
 }
 

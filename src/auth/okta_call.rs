@@ -9,7 +9,6 @@
 use super::context::Request;
 use super::decision::Decision;
 use super::failure::{decide_failure, decide_step_failure, decide_timeout};
-use super::next::Next;
 use okta_client::client::OktaClient;
 use okta_client::error::OktaError;
 use secrecy::SecretString;
@@ -66,12 +65,6 @@ impl Failed {
     /// Whether the time ran out before Okta answered.
     pub(super) fn is_late(&self) -> bool {
         self.error.is_none()
-    }
-}
-
-impl From<Failed> for Next {
-    fn from(failed: Failed) -> Next {
-        Next::Decided(failed.decision)
     }
 }
 
