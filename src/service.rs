@@ -9,13 +9,11 @@
 mod reload;
 mod signals;
 
-use crate::auth::policy::CompiledPolicy;
-use crate::auth::{Authenticator, ForwardedFor, compile_policies};
-use crate::config::OktaConfig;
-use crate::config::{Config, ConfigErrors, ConfigProblem};
+use crate::auth::{Authenticator, CompiledPolicy, ForwardedFor, compile_policies};
+use crate::config::{Config, ConfigErrors, ConfigProblem, OAuthConfig, OktaConfig};
 use crate::server::Server;
 use crate::telemetry::metrics;
-use okta_client::oauth::OAuthCredentials;
+use okta_client::oauth::{OAuthCredentials, SigningKey};
 use okta_client::{OktaClient, OktaSettings, keepalive, preflight};
 use radius_proto::dictionary::Dictionary;
 use radius_proto::value::DataType;
@@ -85,6 +83,28 @@ pub fn resolve_forwarded_for(
     }
 }
 
+/// Reads the OAuth service app's private keys (at start-up, on reload, and
+/// when a config is checked); a key file that does not load is reported by
+/// its key, `okta.oauth.keys[i]`.
+pub fn load_oauth_keys(oauth: &OAuthConfig) -> Result<Vec<SigningKey>, ConfigErrors> {
+    let mut keys = Vec::with_capacity(oauth.keys.len());
+    let mut problems = Vec::new();
+    for (i, key) in oauth.keys.iter().enumerate() {
+        match SigningKey::from_pem_file(&key.file, Some(&key.kid)) {
+            Ok(loaded) => keys.push(loaded),
+            Err(error) => problems.push(ConfigProblem {
+                key: format!("okta.oauth.keys[{i}]"),
+                message: error.to_string(),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(keys)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
 /// What start-up derives from the config and the dictionaries.
 pub struct Checked {
     pub dictionary: Dictionary,
@@ -94,6 +114,9 @@ pub struct Checked {
 
 /// Validates everything that needs more than the config file itself.
 pub fn check(config: &Config) -> Result<Checked, ConfigErrors> {
+    if let Some(oauth) = &config.okta.oauth {
+        load_oauth_keys(oauth)?;
+    }
     let dictionary = load_dictionary(config)?;
     let forwarded_for = resolve_forwarded_for(config, &dictionary)?;
     let policies = compile_policies(config, &dictionary)?;
@@ -114,7 +137,7 @@ pub fn okta_settings(okta: &OktaConfig) -> anyhow::Result<OktaSettings> {
     settings.ca_bundle = okta.ca_bundle.clone();
     settings.max_concurrent = okta.max_concurrent;
     if let Some(oauth) = &okta.oauth {
-        let keys = oauth.load_keys().map_err(anyhow::Error::msg)?;
+        let keys = load_oauth_keys(oauth)?;
         let org = reqwest::Url::parse(&okta.org_url)?;
         let mut credentials =
             OAuthCredentials::new(org, oauth.client_id.clone(), oauth.scopes.clone(), keys);
@@ -155,7 +178,7 @@ pub fn reload_credentials(okta: &OktaClient, config: &OktaConfig) -> anyhow::Res
         okta.replace_api_token(&config.api_token)?;
     }
     if let Some(oauth) = &config.oauth {
-        let keys = oauth.load_keys().map_err(anyhow::Error::msg)?;
+        let keys = load_oauth_keys(oauth)?;
         okta.set_oauth_keys(keys, &oauth.active_kid)?;
         tracing::info!(active_kid = %oauth.active_kid, "OAuth service app keys reloaded");
     }

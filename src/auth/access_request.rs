@@ -9,11 +9,10 @@ use radius_proto::crypto::reveal_user_password;
 use radius_proto::packet::Packet;
 use secrecy::SecretString;
 
-/// The user's part of a PAP login.
-pub struct PapLogin {
-    /// User-Name as typed at the NAS (not yet normalised).
-    pub user_name: String,
-    pub password: SecretString,
+/// The user's part of a PAP login (the User-Name is read on its own,
+/// [`user_name`]).
+pub(super) struct PapLogin {
+    pub(super) password: SecretString,
 }
 
 /// Why an Access-Request cannot be sent to Okta.
@@ -34,7 +33,7 @@ pub enum RequestProblem {
 
 impl RequestProblem {
     /// A stable label for the audit log and metrics.
-    pub fn reason(self) -> &'static str {
+    pub(super) fn label(self) -> &'static str {
         match self {
             RequestProblem::MissingNasIdentification => "missing_nas_identification",
             RequestProblem::MissingUserName => "missing_user_name",
@@ -52,7 +51,7 @@ impl RequestProblem {
 
     /// What the Reply-Message says. Written for the person at the NAS and for
     /// the administrator reading a radclient trace.
-    pub fn reply_message(self) -> &'static str {
+    pub(super) fn reply_message(self) -> &'static str {
         match self {
             RequestProblem::MissingNasIdentification => {
                 "Access-Request without NAS-IP-Address, NAS-IPv6-Address or NAS-Identifier"
@@ -76,7 +75,7 @@ impl RequestProblem {
 }
 
 /// Whether the request names its NAS, as RFC 2865 §4.1 requires.
-pub fn has_nas_identification(packet: &Packet) -> bool {
+pub(super) fn has_nas_identification(packet: &Packet) -> bool {
     packet.has(types::NAS_IP_ADDRESS)
         || packet.has(types::NAS_IPV6_ADDRESS)
         || packet.has(types::NAS_IDENTIFIER)
@@ -98,7 +97,7 @@ fn has_ms_chap(packet: &Packet) -> bool {
 /// The User-Name as text, trimmed of trailing NULs some NAS devices add.
 /// No login holds a control character, so a name with one (a line break to
 /// forge a log line, a terminal escape) is refused before Okta is asked.
-pub fn user_name(packet: &Packet) -> Result<String, RequestProblem> {
+pub(super) fn user_name(packet: &Packet) -> Result<String, RequestProblem> {
     let raw = packet
         .first(types::USER_NAME)
         .ok_or(RequestProblem::MissingUserName)?;
@@ -114,7 +113,7 @@ pub fn user_name(packet: &Packet) -> Result<String, RequestProblem> {
 }
 
 /// Checks the request and reveals its PAP credentials.
-pub fn read_pap_login(packet: &Packet, secret: &[u8]) -> Result<PapLogin, RequestProblem> {
+pub(super) fn read_pap_login(packet: &Packet, secret: &[u8]) -> Result<PapLogin, RequestProblem> {
     if !has_nas_identification(packet) {
         return Err(RequestProblem::MissingNasIdentification);
     }
@@ -132,13 +131,12 @@ pub fn read_pap_login(packet: &Packet, secret: &[u8]) -> Result<PapLogin, Reques
     if hidden.is_none() && has_ms_chap(packet) {
         return Err(RequestProblem::MsChap);
     }
-    let user_name = user_name(packet)?;
+    user_name(packet)?;
     let hidden = hidden.ok_or(RequestProblem::NoCredentials)?;
     let revealed = reveal_user_password(hidden, secret, packet.authenticator())
         .map_err(|_| RequestProblem::PasswordMalformed)?;
     let password = std::str::from_utf8(&revealed).map_err(|_| RequestProblem::PasswordNotUtf8)?;
     Ok(PapLogin {
-        user_name,
         password: SecretString::from(password.to_owned()),
     })
 }
@@ -167,7 +165,6 @@ mod tests {
                 .expect("fits")
         });
         let login = read_pap_login(&packet, SECRET).expect("valid");
-        assert_eq!(login.user_name, "alice");
         assert_eq!(login.password.expose_secret(), "p@ss, word");
     }
 

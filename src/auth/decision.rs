@@ -2,10 +2,9 @@
 //! needs to explain it. The server turns a decision into reply bytes; nothing
 //! here knows about sockets.
 
-use super::push::PushWatch;
+use super::reason::Reason;
 use radius_proto::attribute::{Attribute, types};
 use radius_proto::packet::Code;
-use std::sync::Arc;
 
 /// The kind of answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +18,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The reply code, or `None` for silence.
-    pub fn code(self) -> Option<Code> {
+    pub(crate) fn code(self) -> Option<Code> {
         match self {
             Verdict::Accept => Some(Code::AccessAccept),
             Verdict::Reject => Some(Code::AccessReject),
@@ -29,7 +28,7 @@ impl Verdict {
     }
 
     /// The label used in logs and metrics.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Verdict::Accept => "accept",
             Verdict::Reject => "reject",
@@ -42,57 +41,41 @@ impl Verdict {
 /// A decision and its explanation.
 #[derive(Debug, Clone)]
 pub struct Decision {
-    pub verdict: Verdict,
+    pub(crate) verdict: Verdict,
     /// Reply attributes (Reply-Message, State, Class, vendor attributes...).
-    pub attributes: Vec<Attribute>,
-    /// A stable reason label for the audit log, e.g. `okta_success`.
-    pub reason: &'static str,
+    pub(crate) attributes: Vec<Attribute>,
+    /// Why, for the audit log and metrics (`okta_success`, ...).
+    pub(crate) reason: Reason,
     /// The Okta login the request was checked as, once known.
-    pub login: Option<String>,
+    pub(crate) login: Option<String>,
     /// `X-Okta-Request-Id` of the call that decided, for Okta's System Log.
-    pub okta_request_id: Option<String>,
-    /// Not decided yet: a push was sent and the request waits for it. Only
-    /// the conversation's entry point waits, once every step that led to
-    /// the push has returned, so a held login keeps nothing else in memory.
-    pub push: Option<PushHold>,
-}
-
-/// The push a request waits for (see [`Decision::push`]).
-#[derive(Clone)]
-pub struct PushHold(pub Arc<PushWatch>);
-
-impl std::fmt::Debug for PushHold {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("PushHold").field(&self.0.login).finish()
-    }
+    pub(crate) okta_request_id: Option<String>,
 }
 
 impl Decision {
-    pub fn accept(reason: &'static str) -> Decision {
+    pub(crate) fn accept(reason: Reason) -> Decision {
         Decision {
             verdict: Verdict::Accept,
             attributes: Vec::new(),
             reason,
             login: None,
             okta_request_id: None,
-            push: None,
         }
     }
 
     /// An Access-Reject whose Reply-Message tells the user why.
-    pub fn reject(reason: &'static str, message: &str) -> Decision {
+    pub(crate) fn reject(reason: Reason, message: &str) -> Decision {
         Decision {
             verdict: Verdict::Reject,
             attributes: Attribute::reply_messages(message),
             reason,
             login: None,
             okta_request_id: None,
-            push: None,
         }
     }
 
     /// An Access-Challenge with a prompt and a sealed State.
-    pub fn challenge(reason: &'static str, prompt: &str, state: Vec<u8>) -> Decision {
+    pub(super) fn challenge(reason: Reason, prompt: &str, state: Vec<u8>) -> Decision {
         let mut attributes = Attribute::reply_messages(prompt);
         attributes.push(Attribute::new(types::STATE, state));
         Decision {
@@ -101,41 +84,31 @@ impl Decision {
             reason,
             login: None,
             okta_request_id: None,
-            push: None,
-        }
-    }
-
-    /// The request waits for `watch`, the push it sent or joined.
-    pub fn hold_for_push(watch: Arc<PushWatch>) -> Decision {
-        Decision {
-            push: Some(PushHold(watch)),
-            ..Decision::silence("push_pending")
         }
     }
 
     /// Adds a Reply-Message (e.g. a password expiry warning on an accept).
-    pub fn with_message(mut self, message: &str) -> Decision {
+    pub(crate) fn with_message(mut self, message: &str) -> Decision {
         self.attributes.extend(Attribute::reply_messages(message));
         self
     }
 
-    pub fn silence(reason: &'static str) -> Decision {
+    pub(crate) fn silence(reason: Reason) -> Decision {
         Decision {
             verdict: Verdict::Silence,
             attributes: Vec::new(),
             reason,
             login: None,
             okta_request_id: None,
-            push: None,
         }
     }
 
-    pub fn with_login(mut self, login: impl Into<String>) -> Decision {
+    pub(super) fn with_login(mut self, login: impl Into<String>) -> Decision {
         self.login = Some(login.into());
         self
     }
 
-    pub fn with_okta_request_id(mut self, request_id: Option<String>) -> Decision {
+    pub(super) fn with_okta_request_id(mut self, request_id: Option<String>) -> Decision {
         self.okta_request_id = request_id;
         self
     }

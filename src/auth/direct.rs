@@ -6,51 +6,53 @@
 //! is no authentication transaction, so the user is looked up and the factor
 //! verified through the management API with the service-account credentials.
 
-use super::deadline;
-use super::factors::{FactorKind, Offer, offer_for_code, render_label};
+use super::context::{Context, Request};
+use super::factors::{Offer, kind_of, offer_for_code, render_label};
+use super::links::{link_href, link_path};
+use super::messages;
+use super::next::{Approval, Next, Stage};
+use super::okta_call::{Purpose, ask};
 use super::push::poll_interval;
+use super::reason::Reason;
 use super::state::Step;
 use super::typed;
-use super::{Authenticator, Decision, Request, failure, messages, mfa};
-use crate::config::PushMode;
+use crate::config::{FactorKind, PushMode};
 use okta_api::authn::FactorResult;
+use okta_api::error::codes;
 use okta_api::users::{FactorStatus, UserStatus};
 use okta_client::UserFactorVerify;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
+use tokio::time::Instant;
 
 /// Starts an MFA-only login with what the user typed as the password.
-pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretString) -> Decision {
+pub(super) async fn start(context: &Context, request: &Request<'_>, typed: SecretString) -> Next {
     let typed = typed.expose_secret().trim().to_owned();
-    let user = match deadline::within(request.deadline, auth.okta.users().find(&request.login))
-        .await
-    {
-        Ok(Ok(reply)) => reply.body,
-        Ok(Err(error)) if error.code() == Some("E0000007") => {
-            return Decision::reject("unknown_user", messages::WRONG_PASSWORD);
+    let call = context.okta.users().find(&request.login);
+    let user = match ask(request, Purpose::Login, call).await {
+        Ok(reply) => reply.body,
+        Err(failed) if failed.code() == Some(codes::NOT_FOUND) => {
+            return Next::reject(Reason::UnknownUser, messages::WRONG_PASSWORD);
         }
-        Ok(Err(error)) => return failure::decide_failure(&error, request.client.on_okta_failure),
-        Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
+        Err(failed) => return failed.into(),
     };
     if !matches!(
         user.status,
         UserStatus::Active | UserStatus::PasswordExpired
     ) {
-        return Decision::reject("user_not_active", messages::LOCKED_OUT);
+        return Next::reject(Reason::UserNotActive, messages::LOCKED_OUT);
     }
-    let factors = match deadline::within(request.deadline, auth.okta.users().factors(&user.id))
-        .await
-    {
-        Ok(Ok(reply)) => reply.body,
-        Ok(Err(error)) => return failure::decide_failure(&error, request.client.on_okta_failure),
-        Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
+    let call = context.okta.users().factors(&user.id);
+    let factors = match ask(request, Purpose::Login, call).await {
+        Ok(reply) => reply.body,
+        Err(failed) => return failed.into(),
     };
     let settings = &request.client.mfa;
     let offers: Vec<Offer> = factors
         .iter()
         .filter(|factor| factor.status == FactorStatus::Active)
         .filter_map(|factor| {
-            let kind = FactorKind::of(&factor.factor_type)?;
+            let kind = kind_of(&factor.factor_type)?;
             if !settings.allowed.contains(&kind) {
                 return None;
             }
@@ -68,13 +70,12 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
         })
         .collect();
     if offers.is_empty() {
-        return Decision::reject("no_usable_factor", messages::NO_USABLE_FACTOR);
+        return Next::reject(Reason::NoUsableFactor, messages::NO_USABLE_FACTOR);
     }
     let offer = if typed::is_code(&typed) {
         offer_for_code(&offers, &typed)
     } else {
-        FactorKind::from_keyword(&typed)
-            .and_then(|kind| offers.iter().find(|offer| offer.kind == kind))
+        typed::keyword(&typed).and_then(|kind| offers.iter().find(|offer| offer.kind == kind))
     };
     let Some(offer) = offer else {
         let kinds: Vec<&str> = offers.iter().map(|o| o.kind.config_name()).collect();
@@ -82,279 +83,229 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, typed: &SecretSt
             "Type a code from your authenticator, or one of: {}.",
             kinds.join(", ")
         );
-        return Decision::reject("mfa_only_unknown_input", &text);
+        return Next::reject(Reason::MfaOnlyUnknownInput, &text);
     };
     let profile = user.profile_strings();
+    let factor = UserFactor {
+        user_id: user.id,
+        factor_id: offer.factor.id.clone(),
+    };
     match offer.kind {
-        FactorKind::Push => start_push(auth, request, &user.id, &offer.factor.id, &profile).await,
+        FactorKind::Push => start_push(context, request, factor, profile).await,
         kind if kind.is_sent() => {
             let verify = UserFactorVerify::default();
-            match deadline::within(
-                request.deadline,
-                auth.okta.users().verify_factor(
-                    &user.id,
-                    &offer.factor.id,
-                    &verify,
-                    request.forwarded_for,
-                ),
-            )
-            .await
-            {
-                Ok(Ok(_)) => {
-                    let destination = offer
-                        .factor
-                        .profile
+            let call = context.okta.users().verify_factor(
+                &factor.user_id,
+                &factor.factor_id,
+                &verify,
+                request.forwarded_for,
+            );
+            match ask(request, Purpose::Transaction, call).await {
+                Ok(_) => {
+                    let profile = &offer.factor.profile;
+                    let destination = profile
                         .phone_number
-                        .clone()
-                        .or_else(|| offer.factor.profile.email.clone())
-                        .unwrap_or_else(|| "you".to_owned());
-                    auth.challenge(
-                        request,
-                        "challenge_code_sent",
-                        &messages::enter_sent_code(&destination),
+                        .as_deref()
+                        .or(profile.email.as_deref())
+                        .unwrap_or("you");
+                    Next::challenge(
+                        Reason::ChallengeCodeSent,
+                        messages::enter_sent_code(destination),
                         Step::DirectCode {
-                            user_id: user.id.clone(),
-                            factor_id: offer.factor.id.clone(),
+                            user_id: factor.user_id,
+                            factor_id: factor.factor_id,
                             kind,
                             tries: 0,
                         },
                     )
                 }
-                Ok(Err(error)) => {
-                    failure::decide_step_failure(&error, request.client.on_okta_failure)
-                }
-                Err(_) => failure::decide_timeout(request.client.on_okta_failure),
+                Err(failed) => failed.into(),
             }
         }
         kind => {
-            verify_with_profile(
-                auth,
-                request,
-                &user.id,
-                &offer.factor.id,
-                kind,
-                0,
-                &typed,
-                &profile,
-            )
-            .await
+            let code = SecretString::from(typed);
+            verify_with_profile(context, request, factor, kind, 0, code, profile).await
         }
     }
 }
 
-/// Verifies a code typed in answer to an MFA-only challenge.
-pub async fn verify_code(
-    auth: &Authenticator,
-    request: &Request<'_>,
-    user_id: &str,
-    factor_id: &str,
-    kind: FactorKind,
-    tries: u8,
-    typed: &str,
-) -> Decision {
-    verify_with_profile(
-        auth,
-        request,
-        user_id,
-        factor_id,
-        kind,
-        tries,
-        typed.trim(),
-        &HashMap::new(),
-    )
-    .await
+/// A factor of a user, as the management API names it.
+struct UserFactor {
+    user_id: String,
+    factor_id: String,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn verify_with_profile(
-    auth: &Authenticator,
+/// Verifies a code typed in answer to an MFA-only challenge.
+pub(super) async fn verify_code(
+    context: &Context,
     request: &Request<'_>,
-    user_id: &str,
-    factor_id: &str,
+    user_id: String,
+    factor_id: String,
     kind: FactorKind,
     tries: u8,
-    code: &str,
-    profile: &HashMap<String, String>,
-) -> Decision {
-    let secret = SecretString::from(code.to_owned());
+    typed: SecretString,
+) -> Next {
+    let code = SecretString::from(typed.expose_secret().trim().to_owned());
+    let factor = UserFactor { user_id, factor_id };
+    verify_with_profile(context, request, factor, kind, tries, code, HashMap::new()).await
+}
+
+async fn verify_with_profile(
+    context: &Context,
+    request: &Request<'_>,
+    factor: UserFactor,
+    kind: FactorKind,
+    tries: u8,
+    code: SecretString,
+    profile: HashMap<String, String>,
+) -> Next {
     let verify = if kind == FactorKind::Question {
         UserFactorVerify {
-            answer: Some(&secret),
+            answer: Some(&code),
             ..UserFactorVerify::default()
         }
     } else {
         UserFactorVerify {
-            pass_code: Some(&secret),
+            pass_code: Some(&code),
             ..UserFactorVerify::default()
         }
     };
-    match deadline::within(
-        request.deadline,
-        auth.okta
-            .users()
-            .verify_factor(user_id, factor_id, &verify, request.forwarded_for),
-    )
-    .await
-    {
-        Ok(Ok(reply)) if reply.body.factor_result == FactorResult::Success => auth
-            .authorize(request, "mfa_only_code_accepted", Some(user_id), profile)
-            .await
-            .with_okta_request_id(reply.request_id),
-        Ok(Ok(_)) => Decision::reject("wrong_code", messages::WRONG_CODE_FINAL),
-        Ok(Err(error))
-            if matches!(
-                error.code(),
-                Some("E0000068") | Some("E0000082") | Some("E0000083")
-            ) =>
-        {
-            let tries = tries + 1;
-            if tries >= request.client.mfa.max_code_attempts {
-                return Decision::reject("wrong_code", messages::WRONG_CODE_FINAL);
-            }
-            let prompt = if error.code() == Some("E0000068") {
-                messages::WRONG_CODE_RETRY
-            } else {
-                messages::CODE_REPLAYED
-            };
-            auth.challenge(
-                request,
-                "wrong_code",
-                prompt,
-                Step::DirectCode {
-                    user_id: user_id.to_owned(),
-                    factor_id: factor_id.to_owned(),
-                    kind,
-                    tries,
-                },
-            )
+    let call = context.okta.users().verify_factor(
+        &factor.user_id,
+        &factor.factor_id,
+        &verify,
+        request.forwarded_for,
+    );
+    let failed = match ask(request, Purpose::Transaction, call).await {
+        Ok(reply) if reply.body.factor_result == FactorResult::Success => {
+            return Next::Authorize(Approval {
+                reason: Reason::MfaOnlyCodeAccepted,
+                user_id: Some(factor.user_id),
+                profile,
+                warning: None,
+                okta_request_id: reply.request_id,
+            });
         }
-        Ok(Err(error)) => failure::decide_step_failure(&error, request.client.on_okta_failure),
-        Err(_) => failure::decide_timeout(request.client.on_okta_failure),
+        Ok(_) => return Next::reject(Reason::WrongCode, messages::WRONG_CODE_FINAL),
+        Err(failed) => failed,
+    };
+    let prompt = match failed.code() {
+        Some(codes::INVALID_PASSCODE) => messages::WRONG_CODE_RETRY,
+        Some(codes::PASSCODE_REPLAYED | codes::PASSCODE_OUTSIDE_WINDOW) => messages::CODE_REPLAYED,
+        _ => return failed.into(),
+    };
+    let tries = tries + 1;
+    if tries >= request.client.mfa.max_code_attempts {
+        return Next::reject(Reason::WrongCode, messages::WRONG_CODE_FINAL);
     }
+    Next::challenge(
+        Reason::WrongCode,
+        prompt,
+        Step::DirectCode {
+            user_id: factor.user_id,
+            factor_id: factor.factor_id,
+            kind,
+            tries,
+        },
+    )
 }
 
+/// Sends a push (within the push-fatigue limits), then polls it in wait
+/// mode or hands it to the user in challenge mode.
 async fn start_push(
-    auth: &Authenticator,
+    context: &Context,
     request: &Request<'_>,
-    user_id: &str,
-    factor_id: &str,
-    profile: &HashMap<String, String>,
-) -> Decision {
-    let user = auth.identities.learn(&request.login, user_id);
-    if let Err(refusal) = auth.pushes.admit(&user) {
-        return match refusal {
-            super::push::PushRefusal::Cooldown => {
-                Decision::reject("push_cooldown", messages::PUSH_COOLDOWN)
-            }
-            super::push::PushRefusal::TooMany => {
-                Decision::reject("push_rate_limited", messages::PUSH_TOO_MANY)
-            }
-        };
+    factor: UserFactor,
+    profile: HashMap<String, String>,
+) -> Next {
+    let user = context.identities.learn(&request.login, &factor.user_id);
+    if let Err(refusal) = context.pushes.admit(&user) {
+        return Next::Decided(refusal.decision());
     }
     let verify = UserFactorVerify::default();
-    let sent = match deadline::within(
-        request.deadline,
-        auth.okta
-            .users()
-            .verify_factor(user_id, factor_id, &verify, request.forwarded_for),
-    )
-    .await
-    {
-        Ok(Ok(reply)) => reply,
-        Ok(Err(error)) => {
-            return failure::decide_step_failure(&error, request.client.on_okta_failure);
-        }
-        Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
+    let call = context.okta.users().verify_factor(
+        &factor.user_id,
+        &factor.factor_id,
+        &verify,
+        request.forwarded_for,
+    );
+    let sent = match ask(request, Purpose::Transaction, call).await {
+        Ok(reply) => reply,
+        Err(failed) => return failed.into(),
     };
     let Some(poll_href) = sent.body.poll_href() else {
-        return Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED);
+        return Next::reject(Reason::OktaStatusUnexpected, messages::NOT_ALLOWED);
     };
-    let poll_path = mfa::link_path(poll_href);
+    let poll_path = link_path(poll_href);
     match request.client.mfa.push_mode {
-        PushMode::Wait => {
-            let until = request.arrived + request.client.mfa.push_timeout;
-            poll_until(auth, request, user_id, &poll_path, until, true, profile).await
-        }
-        PushMode::Challenge => auth.challenge(
-            request,
-            "challenge_push",
+        PushMode::Wait => Next::Run(Stage::MfaOnlyPoll {
+            user_id: factor.user_id,
+            poll_path,
+            until: request.arrived + request.client.mfa.push_timeout,
+            give_up_at_end: true,
+            profile,
+        }),
+        PushMode::Challenge => Next::challenge(
+            Reason::ChallengePush,
             messages::PUSH_APPROVE,
             Step::DirectPush {
-                user_id: user_id.to_owned(),
+                user_id: factor.user_id,
                 poll_path,
             },
         ),
     }
 }
 
-/// The follow-up of an MFA-only push challenge.
-pub async fn push_follow_up(
-    auth: &Authenticator,
+/// Polls an MFA-only push until `until`; then gives up (cancelling it) or,
+/// in challenge mode, asks the user to press Enter again.
+pub(super) async fn poll(
+    context: &Context,
     request: &Request<'_>,
-    user_id: &str,
-    poll_path: &str,
-) -> Decision {
-    poll_until(
-        auth,
-        request,
-        user_id,
-        poll_path,
-        request.deadline,
-        false,
-        &HashMap::new(),
-    )
-    .await
-}
-
-async fn poll_until(
-    auth: &Authenticator,
-    request: &Request<'_>,
-    user_id: &str,
-    poll_path: &str,
-    until: tokio::time::Instant,
+    user_id: String,
+    poll_path: String,
+    until: Instant,
     give_up_at_end: bool,
-    profile: &HashMap<String, String>,
-) -> Decision {
-    let href = mfa::link_href(auth, poll_path);
-    let started = tokio::time::Instant::now();
+    profile: HashMap<String, String>,
+) -> Next {
+    let href = link_href(&context.okta, &poll_path);
+    let started = Instant::now();
     loop {
-        match deadline::within(until, auth.okta.users().poll_factor(&href)).await {
-            Ok(Ok(reply)) => match reply.body.factor_result {
+        let call = context.okta.users().poll_factor(&href);
+        match ask(request, Purpose::PushPoll { until }, call).await {
+            Ok(reply) => match reply.body.factor_result {
                 FactorResult::Success => {
-                    return auth
-                        .authorize(request, "mfa_only_push_approved", Some(user_id), profile)
-                        .await;
+                    return Next::Authorize(Approval {
+                        reason: Reason::MfaOnlyPushApproved,
+                        user_id: Some(user_id),
+                        profile,
+                        warning: None,
+                        okta_request_id: None,
+                    });
                 }
                 FactorResult::Waiting => {}
                 FactorResult::Rejected => {
-                    auth.pushes
-                        .note_rejected(&auth.identities.learn(&request.login, user_id));
-                    return Decision::reject("push_rejected", messages::PUSH_REJECTED);
+                    let user = context.identities.learn(&request.login, &user_id);
+                    context.pushes.note_rejected(&user);
+                    return Next::reject(Reason::PushRejected, messages::PUSH_REJECTED);
                 }
-                _ => return Decision::reject("push_timeout", messages::PUSH_TIMEOUT),
+                _ => return Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT),
             },
-            Ok(Err(error)) => {
-                return failure::decide_step_failure(&error, request.client.on_okta_failure);
-            }
-            Err(_) => break,
+            Err(failed) if failed.is_late() => break,
+            Err(failed) => return failed.into(),
         }
         let pause = poll_interval(started.elapsed());
-        if tokio::time::Instant::now() + pause >= until {
+        if Instant::now() + pause >= until {
             break;
         }
         tokio::time::sleep(pause).await;
     }
     if give_up_at_end {
-        let _ = auth.okta.users().cancel_factor(&href).await;
-        return Decision::reject("push_timeout", messages::PUSH_TIMEOUT);
+        let _ = context.okta.users().cancel_factor(&href).await;
+        return Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT);
     }
-    auth.challenge(
-        request,
-        "challenge_push",
+    Next::challenge(
+        Reason::ChallengePush,
         messages::PUSH_STILL_WAITING,
-        Step::DirectPush {
-            user_id: user_id.to_owned(),
-            poll_path: poll_path.to_owned(),
-        },
+        Step::DirectPush { user_id, poll_path },
     )
 }

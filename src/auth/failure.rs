@@ -6,17 +6,18 @@
 //! means "Okta could not decide" follows the client's `on_okta_failure`.
 
 use super::decision::Decision;
-use crate::config::OnOktaFailure;
-use okta_client::error::OktaError;
-
 use super::messages;
+use super::reason::Reason;
+use crate::config::OnOktaFailure;
+use okta_api::error::codes;
+use okta_client::error::OktaError;
 
 /// Maps a failed call to a decision: E0000004 is a plain wrong password; every
 /// other failure means Okta could not give a verdict, and the client's
 /// `on_okta_failure` decides between a reject and silence.
-pub fn decide_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision {
-    if error.code() == Some("E0000004") {
-        return Decision::reject("okta_authentication_failed", messages::WRONG_PASSWORD)
+pub(super) fn decide_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision {
+    if error.code() == Some(codes::AUTHENTICATION_FAILED) {
+        return Decision::reject(Reason::OktaAuthenticationFailed, messages::WRONG_PASSWORD)
             .with_okta_request_id(error.request_id().map(str::to_owned));
     }
     let reason = failure_reason(error);
@@ -28,44 +29,44 @@ pub fn decide_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision 
 }
 
 /// The deadline passed before Okta answered.
-pub fn decide_timeout(on_failure: OnOktaFailure) -> Decision {
+pub(super) fn decide_timeout(on_failure: OnOktaFailure) -> Decision {
     match on_failure {
-        OnOktaFailure::Reject => Decision::reject("okta_timeout", messages::UNAVAILABLE),
-        OnOktaFailure::Drop => Decision::silence("okta_timeout"),
+        OnOktaFailure::Reject => Decision::reject(Reason::OktaTimeout, messages::UNAVAILABLE),
+        OnOktaFailure::Drop => Decision::silence(Reason::OktaTimeout),
     }
 }
 
 /// The server was told to stop now (a second SIGTERM or Ctrl-C during the
 /// drain) before Okta gave a verdict: answered as an Okta outage, so the
 /// NAS shows "unavailable" or, with `drop`, fails over.
-pub fn decide_stopping(on_failure: OnOktaFailure) -> Decision {
+pub(crate) fn decide_stopping(on_failure: OnOktaFailure) -> Decision {
     match on_failure {
-        OnOktaFailure::Reject => Decision::reject("server_stopping", messages::UNAVAILABLE),
-        OnOktaFailure::Drop => Decision::silence("server_stopping"),
+        OnOktaFailure::Reject => Decision::reject(Reason::ServerStopping, messages::UNAVAILABLE),
+        OnOktaFailure::Drop => Decision::silence(Reason::ServerStopping),
     }
 }
 
-fn failure_reason(error: &OktaError) -> &'static str {
+fn failure_reason(error: &OktaError) -> Reason {
     if error.is_timeout() {
-        return "okta_timeout";
+        return Reason::OktaTimeout;
     }
     if error.is_credential_invalid() {
-        return "okta_api_token_invalid";
+        return Reason::OktaApiTokenInvalid;
     }
     if error.is_budget_exhausted() {
-        return "okta_rate_limit_budget";
+        return Reason::OktaRateLimitBudget;
     }
     if error.is_rate_limited() {
-        return "okta_rate_limited";
+        return Reason::OktaRateLimited;
     }
     if matches!(error, OktaError::OAuth(_)) {
-        return "okta_oauth_failed";
+        return Reason::OktaOauthFailed;
     }
     match error.code() {
-        Some("E0000011") => "okta_api_token_invalid",
-        Some("E0000006") => "okta_permission_denied",
-        _ if error.is_unavailable() => "okta_unavailable",
-        _ => "okta_error",
+        Some(codes::INVALID_TOKEN) => Reason::OktaApiTokenInvalid,
+        Some(codes::FORBIDDEN) => Reason::OktaPermissionDenied,
+        _ if error.is_unavailable() => Reason::OktaUnavailable,
+        _ => Reason::OktaError,
     }
 }
 
@@ -73,15 +74,17 @@ fn failure_reason(error: &OktaError) -> &'static str {
 /// answers an expired stateToken with E0000011, the same code as a dead API
 /// token; inside a transaction it means the session expired (a dead API
 /// token shows itself on the next primary call).
-pub fn decide_step_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision {
+pub(super) fn decide_step_failure(error: &OktaError, on_failure: OnOktaFailure) -> Decision {
     let request_id = error.request_id().map(str::to_owned);
     let decision = match error.code() {
-        Some("E0000011") | Some("E0000079") => {
-            Decision::reject("session_expired", messages::SESSION_EXPIRED)
+        Some(codes::INVALID_TOKEN | codes::ILLEGAL_STATE) => {
+            Decision::reject(Reason::SessionExpired, messages::SESSION_EXPIRED)
         }
-        Some("E0000069") => Decision::reject("factor_locked", messages::FACTOR_LOCKED),
-        Some("E0000154") | Some("E0000180") => {
-            Decision::reject("factor_unavailable", messages::NO_USABLE_FACTOR)
+        Some(codes::FACTOR_LOCKED_OUT) => {
+            Decision::reject(Reason::FactorLocked, messages::FACTOR_LOCKED)
+        }
+        Some(codes::FACTOR_NOT_ACTIVE | codes::FACTOR_SUSPENDED) => {
+            Decision::reject(Reason::FactorUnavailable, messages::NO_USABLE_FACTOR)
         }
         _ => return decide_failure(error, on_failure),
     };

@@ -24,27 +24,27 @@ const MAX_REMEMBERED: usize = 100_000;
 
 /// The key of every per-user limit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct UserKey(String);
+pub(super) struct UserKey(String);
 
 impl UserKey {
     /// The key for a login nobody has named yet: the login case-folded.
-    pub fn of_login(login: &str) -> UserKey {
+    pub(super) fn of_login(login: &str) -> UserKey {
         UserKey(format!("login:{}", login.to_lowercase()))
     }
 
     /// The key for a user Okta has named.
-    pub fn of_user_id(user_id: &str) -> UserKey {
+    pub(super) fn of_user_id(user_id: &str) -> UserKey {
         UserKey(format!("okta:{user_id}"))
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(super) fn as_str(&self) -> &str {
         &self.0
     }
 }
 
 /// The user ids Okta named for logins, so that later spellings of a login
 /// that reach the same user share its limits.
-pub struct Identities {
+pub(super) struct Identities {
     named: DashMap<String, (String, Instant)>,
 }
 
@@ -55,14 +55,14 @@ impl Default for Identities {
 }
 
 impl Identities {
-    pub fn new() -> Identities {
+    pub(super) fn new() -> Identities {
         Identities {
             named: DashMap::new(),
         }
     }
 
     /// The key for `login` (the login sent to Okta, after the `[users]` rules).
-    pub fn key(&self, login: &str) -> UserKey {
+    pub(super) fn key(&self, login: &str) -> UserKey {
         let folded = login.to_lowercase();
         if let Some(entry) = self.named.get(&folded)
             && entry.1.elapsed() < REMEMBER_FOR
@@ -74,7 +74,7 @@ impl Identities {
 
     /// Records that Okta named `user_id` as the user behind `login`, and
     /// returns that user's key.
-    pub fn learn(&self, login: &str, user_id: &str) -> UserKey {
+    pub(super) fn learn(&self, login: &str, user_id: &str) -> UserKey {
         let folded = login.to_lowercase();
         let now = Instant::now();
         if self.named.len() >= MAX_REMEMBERED && !self.named.contains_key(&folded) {
@@ -89,7 +89,7 @@ impl Identities {
 
     /// Every key `login` may have been counted under: the folded login and,
     /// when known, the user id (a correct password forgives both).
-    pub fn keys(&self, login: &str) -> Vec<UserKey> {
+    pub(super) fn keys(&self, login: &str) -> Vec<UserKey> {
         let mut keys = vec![UserKey::of_login(login)];
         let named = self.key(login);
         if !keys.contains(&named) {

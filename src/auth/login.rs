@@ -1,31 +1,32 @@
 //! A new login: the password (with an inline factor split off when the
 //! client allows it) goes to Okta's `/api/v1/authn` exactly once, and Okta's
-//! answer decides what comes next.
+//! answer to it, or to any later step of the transaction, is routed by its
+//! status.
 //!
 //! Okta answers every state with HTTP 200 and hides wrong passwords, unknown
 //! users and hidden lockouts behind one error (E0000004), so the routing
 //! branches on `status` and `errorCode`, never on summary text.
 
-use super::access_request::{self, PapLogin};
-use super::deadline;
+use super::context::{Context, Request};
+use super::decision::Decision;
+use super::messages;
+use super::next::{Approval, Next, Stage, Transaction};
+use super::okta_call::{Purpose, ask};
+use super::reason::Reason;
+use super::throttle;
 use super::typed::{self, InlineFactor};
-use super::{Authenticator, Decision, Request, direct, failure, messages, mfa, throttle};
-use okta_api::authn::{AuthnResponse, AuthnStatus};
-use okta_client::{AuthnOptions, OktaReply, PrimaryAuthn};
-use radius_proto::packet::Packet;
+use okta_api::authn::{AuthnResponse, AuthnStatus, AuthnUser};
+use okta_api::error::codes;
+use okta_client::{AuthnOptions, PrimaryAuthn};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 
-/// Starts a login from an Access-Request without State.
-pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet) -> Decision {
-    let PapLogin { password, .. } =
-        match access_request::read_pap_login(packet, request.client.secret_bytes()) {
-            Ok(login) => login,
-            Err(problem) => return Decision::reject(problem.reason(), problem.reply_message()),
-        };
-    if !request.client.okta_primary_auth {
-        return Box::pin(direct::start(auth, request, &password)).await;
-    }
+/// Sends a new login's password to Okta (after the throttles allow it).
+pub(super) async fn password(
+    context: &Context,
+    request: &Request<'_>,
+    password: SecretString,
+) -> Next {
     let mfa_settings = &request.client.mfa;
     let (password, inline) = if mfa_settings.inline {
         match typed::split_inline(password.expose_secret(), &mfa_settings.inline_delimiter) {
@@ -35,10 +36,10 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
     } else {
         (password, None)
     };
-    let source = throttle::source_of(packet);
-    let user = auth.identities.key(&request.login);
-    if auth.throttle.check(&user, source).is_some() {
-        return Decision::reject("throttled", throttle::THROTTLED_MESSAGE);
+    let source = throttle::source_of(request.packet);
+    let user = context.identities.key(&request.login);
+    if context.throttle.check(&user, source).is_some() {
+        return Next::reject(Reason::Throttled, throttle::THROTTLED_MESSAGE);
     }
     let primary = PrimaryAuthn {
         username: &request.login,
@@ -48,95 +49,108 @@ pub async fn start(auth: &Authenticator, request: &Request<'_>, packet: &Packet)
     let options = AuthnOptions {
         warn_before_password_expired: mfa_settings.password_warn_message,
     };
-    let reply = match deadline::within(
-        request.deadline,
-        auth.okta.authn().primary_with(&primary, options),
-    )
-    .await
-    {
-        Ok(Ok(reply)) => {
+    let call = context.okta.authn().primary_with(&primary, options);
+    match ask(request, Purpose::Login, call).await {
+        Ok(reply) => {
             // Okta names the user once the password is right: from now on
             // every spelling of this login counts against that user.
             if let Some(named) = reply.body.user() {
-                auth.identities.learn(&request.login, &named.id);
+                context.identities.learn(&request.login, &named.id);
             }
-            auth.throttle
-                .succeeded(&auth.identities.keys(&request.login));
-            reply
+            context
+                .throttle
+                .succeeded(&context.identities.keys(&request.login));
+            Next::Okta(Transaction {
+                answer: reply.body,
+                okta_request_id: reply.request_id,
+                success: Reason::OktaSuccess,
+                inline,
+                warning: None,
+            })
         }
-        Ok(Err(error)) => {
-            if error.code() == Some("E0000004") {
-                auth.throttle.failed(&user, source);
-            } else {
+        Err(failed) => {
+            if failed.code() == Some(codes::AUTHENTICATION_FAILED) {
+                context.throttle.failed(&user, source);
+            } else if let Some(error) = failed.error() {
                 tracing::warn!(client = %request.client.name, user = %request.login, %error, "Okta could not decide the login");
             }
-            return failure::decide_failure(&error, request.client.on_okta_failure);
+            failed.into()
         }
-        Err(_) => return failure::decide_timeout(request.client.on_okta_failure),
-    };
-    let request_id = reply.request_id.clone();
-    route(auth, request, reply, inline, None)
-        .await
-        .with_okta_request_id(request_id)
+    }
 }
 
 /// Acts on the state of a transaction after a password or a factor.
-/// `warning` carries a password-expiry message to show on success.
-pub(super) async fn route(
-    auth: &Authenticator,
-    request: &Request<'_>,
-    reply: OktaReply<AuthnResponse>,
-    inline: Option<InlineFactor>,
-    warning: Option<String>,
-) -> Decision {
-    let body = reply.body;
-    match &body.status {
+pub(super) fn route(request: &Request<'_>, transaction: Transaction) -> Next {
+    let Transaction {
+        answer,
+        success,
+        inline,
+        warning,
+        ..
+    } = transaction;
+    match &answer.status {
         AuthnStatus::Success => {
-            let decision = Box::pin(success(auth, request, &body, "okta_success")).await;
-            match warning {
-                Some(text) if decision.verdict == super::Verdict::Accept => {
-                    decision.with_message(&text)
-                }
-                _ => decision,
-            }
+            let user = answer.embedded.and_then(|embedded| embedded.user);
+            Next::Authorize(approval(user, success, warning))
         }
-        AuthnStatus::PasswordWarn => {
-            let days = password_expire_days(&body);
-            let Some(state_token) = body.state_token.clone() else {
-                return Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED);
-            };
-            match deadline::within(request.deadline, auth.okta.authn().skip(&state_token)).await {
-                Ok(Ok(next)) => {
-                    let text = messages::password_warn(days);
-                    Box::pin(route(auth, request, next, inline, Some(text))).await
-                }
-                Ok(Err(error)) => {
-                    failure::decide_step_failure(&error, request.client.on_okta_failure)
-                }
-                Err(_) => failure::decide_timeout(request.client.on_okta_failure),
-            }
-        }
-        AuthnStatus::MfaRequired => Box::pin(mfa::begin(auth, request, body, inline)).await,
+        AuthnStatus::PasswordWarn => match answer.state_token.clone() {
+            Some(state_token) => Next::Run(Stage::SkipWarning {
+                state_token,
+                days: password_expire_days(&answer),
+                inline,
+            }),
+            None => Next::reject(Reason::OktaStatusUnexpected, messages::NOT_ALLOWED),
+        },
+        AuthnStatus::MfaRequired => Next::Run(Stage::Factors { answer, inline }),
         AuthnStatus::MfaEnroll | AuthnStatus::MfaEnrollActivate => {
-            if let Some(token) = &body.state_token {
-                auth.cancel(token).await;
-            }
-            Decision::reject("mfa_enroll_required", messages::ENROLL_FIRST)
+            abandon(answer, Reason::MfaEnrollRequired, messages::ENROLL_FIRST)
         }
-        AuthnStatus::LockedOut => Decision::reject("locked_out", messages::LOCKED_OUT),
+        AuthnStatus::LockedOut => Next::reject(Reason::LockedOut, messages::LOCKED_OUT),
         AuthnStatus::PasswordExpired => {
-            if let Some(token) = &body.state_token {
-                auth.cancel(token).await;
-            }
-            Decision::reject("password_expired", messages::PASSWORD_EXPIRED)
+            abandon(answer, Reason::PasswordExpired, messages::PASSWORD_EXPIRED)
         }
         other => {
             tracing::warn!(user = %request.login, status = %other, "Okta answered with a state this server does not handle");
-            if let Some(token) = &body.state_token {
-                auth.cancel(token).await;
-            }
-            Decision::reject("okta_status_unexpected", messages::NOT_ALLOWED)
+            abandon(answer, Reason::OktaStatusUnexpected, messages::NOT_ALLOWED)
         }
+    }
+}
+
+/// A reject that first cancels the transaction, when Okta opened one.
+fn abandon(answer: AuthnResponse, reason: Reason, message: &str) -> Next {
+    let decision = Decision::reject(reason, message);
+    match answer.state_token {
+        Some(state_token) => Next::Abandon {
+            state_token,
+            decision,
+        },
+        None => Next::Decided(decision),
+    }
+}
+
+/// Skips Okta's password-expiry warning, to show it on success instead.
+pub(super) async fn skip_warning(
+    context: &Context,
+    request: &Request<'_>,
+    state_token: SecretString,
+    days: Option<u32>,
+    inline: Option<InlineFactor>,
+) -> Next {
+    match ask(
+        request,
+        Purpose::Transaction,
+        context.okta.authn().skip(&state_token),
+    )
+    .await
+    {
+        Ok(reply) => Next::Okta(Transaction {
+            answer: reply.body,
+            okta_request_id: reply.request_id,
+            success: Reason::OktaSuccess,
+            inline,
+            warning: Some(messages::password_warn(days)),
+        }),
+        Err(failed) => failed.into(),
     }
 }
 
@@ -150,29 +164,29 @@ fn password_expire_days(body: &AuthnResponse) -> Option<u32> {
     u32::try_from(days).ok()
 }
 
-/// A SUCCESS answer: authorise from groups and accept.
-pub(super) async fn success(
-    auth: &Authenticator,
-    request: &Request<'_>,
-    body: &AuthnResponse,
-    reason: &'static str,
-) -> Decision {
-    let user = body.user();
-    let user_id = user.map(|u| u.id.as_str());
+/// A SUCCESS answer: who Okta says the user is, for the policy.
+fn approval(user: Option<AuthnUser>, reason: Reason, warning: Option<String>) -> Approval {
     let mut profile = HashMap::new();
-    if let Some(user) = user {
-        let p = &user.profile;
-        profile.insert("login".to_owned(), p.login.clone());
+    let user_id = user.map(|user| {
+        let p = user.profile;
+        profile.insert("login".to_owned(), p.login);
         for (key, value) in [
-            ("firstName", &p.first_name),
-            ("lastName", &p.last_name),
-            ("locale", &p.locale),
-            ("timeZone", &p.time_zone),
+            ("firstName", p.first_name),
+            ("lastName", p.last_name),
+            ("locale", p.locale),
+            ("timeZone", p.time_zone),
         ] {
             if let Some(value) = value {
-                profile.insert(key.to_owned(), value.clone());
+                profile.insert(key.to_owned(), value);
             }
         }
+        user.id
+    });
+    Approval {
+        reason,
+        user_id,
+        profile,
+        warning,
+        okta_request_id: None,
     }
-    auth.authorize(request, reason, user_id, &profile).await
 }

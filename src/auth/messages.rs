@@ -1,55 +1,60 @@
 //! Every text a user reads in a Reply-Message, in one place. NAS dialogs are
 //! small: each text is short, says what happened, and says what to do.
 
-pub const WRONG_PASSWORD: &str = "Wrong user name or password.";
-pub const LOCKED_OUT: &str = "Your account is locked. Contact your help desk.";
-pub const PASSWORD_EXPIRED: &str =
+pub(super) const WRONG_PASSWORD: &str = "Wrong user name or password.";
+pub(super) const LOCKED_OUT: &str = "Your account is locked. Contact your help desk.";
+pub(super) const PASSWORD_EXPIRED: &str =
     "Your password has expired. Change it in Okta, then log in again.";
-pub const NOT_ALLOWED: &str = "Okta did not allow this login.";
-pub const UNAVAILABLE: &str = "The login service is unavailable. Try again in a few minutes.";
-pub const ENROLL_FIRST: &str = "Your account needs a second factor. Enrol one in Okta (for example Okta Verify), then log in again.";
-pub const NO_USABLE_FACTOR: &str = "None of your Okta factors works with this login. Enrol Okta Verify, an authenticator app or a phone number in Okta.";
-pub const SESSION_EXPIRED: &str = "Your login session expired. Log in again.";
-pub const STATE_REUSED: &str = "This prompt was already answered. Log in again.";
-pub const MENU_UNKNOWN: &str = "That is not one of the choices. Type the number of a factor:";
-pub const ENTER_CODE: &str = "Enter the code from your authenticator app:";
-pub const ENTER_YUBIKEY: &str = "Touch your YubiKey to enter its code:";
-pub const WRONG_CODE_RETRY: &str = "Wrong code. Try again:";
-pub const WRONG_CODE_FINAL: &str = "Wrong code. Log in again to retry.";
-pub const CODE_REPLAYED: &str = "That code was already used. Wait for the next code and enter it:";
-pub const FACTOR_LOCKED: &str =
+pub(super) const NOT_ALLOWED: &str = "Okta did not allow this login.";
+pub(super) const UNAVAILABLE: &str =
+    "The login service is unavailable. Try again in a few minutes.";
+pub(super) const ENROLL_FIRST: &str = "Your account needs a second factor. Enrol one in Okta (for example Okta Verify), then log in again.";
+pub(super) const NO_USABLE_FACTOR: &str = "None of your Okta factors works with this login. Enrol Okta Verify, an authenticator app or a phone number in Okta.";
+pub(super) const SESSION_EXPIRED: &str = "Your login session expired. Log in again.";
+pub(super) const STATE_REUSED: &str = "This prompt was already answered. Log in again.";
+pub(super) const MENU_UNKNOWN: &str =
+    "That is not one of the choices. Type the number of a factor:";
+pub(super) const ENTER_CODE: &str = "Enter the code from your authenticator app:";
+pub(super) const ENTER_YUBIKEY: &str = "Touch your YubiKey to enter its code:";
+pub(super) const WRONG_CODE_RETRY: &str = "Wrong code. Try again:";
+pub(super) const WRONG_CODE_FINAL: &str = "Wrong code. Log in again to retry.";
+pub(super) const CODE_REPLAYED: &str =
+    "That code was already used. Wait for the next code and enter it:";
+pub(super) const FACTOR_LOCKED: &str =
     "Too many wrong codes: your account is locked. Contact your help desk.";
-pub const RESEND_TOO_SOON: &str =
+pub(super) const RESEND_TOO_SOON: &str =
     "Wait 30 seconds before asking for another code. Enter the code you received:";
-pub const SEND_TOO_SOON: &str = "Okta sends at most one code every 30 seconds, and one was sent moments ago. Enter that code, or wait, then type resend for a new one:";
-pub const PUSH_APPROVE: &str = "Approve the Okta Verify push on your phone, then press Enter.";
-pub const PUSH_STILL_WAITING: &str =
+pub(super) const SEND_TOO_SOON: &str = "Okta sends at most one code every 30 seconds, and one was sent moments ago. Enter that code, or wait, then type resend for a new one:";
+pub(super) const PUSH_APPROVE: &str =
+    "Approve the Okta Verify push on your phone, then press Enter.";
+pub(super) const PUSH_STILL_WAITING: &str =
     "Still waiting for your approval in Okta Verify. Approve it, then press Enter.";
-pub const PUSH_REJECTED: &str = "The Okta Verify push was rejected.";
-pub const PUSH_TIMEOUT: &str = "The Okta Verify push was not answered in time. Log in again.";
-pub const PUSH_COOLDOWN: &str =
+pub(super) const PUSH_REJECTED: &str = "The Okta Verify push was rejected.";
+pub(super) const PUSH_TIMEOUT: &str =
+    "The Okta Verify push was not answered in time. Log in again.";
+pub(super) const PUSH_COOLDOWN: &str =
     "A push was rejected a moment ago. Wait a minute before trying again, or use a code.";
-pub const PUSH_TOO_MANY: &str = "Too many push requests. Wait a minute, or use a code.";
-pub const GROUP_REQUIRED: &str = "Your account is not allowed to use this service.";
-pub const FACTOR_NOT_ALLOWED: &str = "That factor cannot be used here.";
+pub(super) const PUSH_TOO_MANY: &str = "Too many push requests. Wait a minute, or use a code.";
+pub(super) const GROUP_REQUIRED: &str = "Your account is not allowed to use this service.";
+pub(super) const FACTOR_NOT_ALLOWED: &str = "That factor cannot be used here.";
 
 /// "Tap 42 in Okta Verify, then press Enter."
-pub fn number_challenge(number: &str) -> String {
+pub(super) fn number_challenge(number: &str) -> String {
     format!("Tap {number} in Okta Verify, then press Enter.")
 }
 
 /// "Enter the code sent to +1 XXX-XXX-1234 (type resend for a new one):"
-pub fn enter_sent_code(destination: &str) -> String {
+pub(super) fn enter_sent_code(destination: &str) -> String {
     format!("Enter the code sent to {destination} (type resend for a new one):")
 }
 
 /// "Answer your security question: What is ...?"
-pub fn question(text: &str) -> String {
+pub(super) fn question(text: &str) -> String {
     format!("Answer your security question: {text}")
 }
 
 /// "Your password expires in 3 days. Change it in Okta."
-pub fn password_warn(days: Option<u32>) -> String {
+pub(super) fn password_warn(days: Option<u32>) -> String {
     match days {
         Some(0) => "Your password expires today. Change it in Okta.".to_owned(),
         Some(1) => "Your password expires tomorrow. Change it in Okta.".to_owned(),

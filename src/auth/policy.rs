@@ -20,25 +20,25 @@ struct CompiledRule {
 /// A policy ready to apply.
 #[derive(Debug, Clone)]
 pub struct CompiledPolicy {
-    pub name: String,
+    name: String,
     require_groups: Vec<String>,
     rules: Vec<CompiledRule>,
     needs_groups: bool,
 }
 
 /// What a policy may fill into templates.
-pub struct Subject<'a> {
+pub(super) struct Subject<'a> {
     /// The Okta login.
-    pub login: &'a str,
+    pub(super) login: &'a str,
     /// The User-Name as typed at the NAS.
-    pub user_name: &'a str,
+    pub(super) user_name: &'a str,
     /// Okta profile fields (`firstName`, `email`, ...).
-    pub profile: &'a HashMap<String, String>,
+    pub(super) profile: &'a HashMap<String, String>,
 }
 
 /// The outcome of applying a policy.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Authorization {
+pub(super) enum Authorization {
     Allowed(Vec<Attribute>),
     /// The user is in none of the required groups.
     NotInGroup,
@@ -46,7 +46,7 @@ pub enum Authorization {
 
 /// Whether `name` matches `pattern`, where `*` matches any run of
 /// characters. Group names compare case-insensitively, as Okta's do.
-pub fn group_matches(pattern: &str, name: &str) -> bool {
+pub(super) fn group_matches(pattern: &str, name: &str) -> bool {
     let pattern = pattern.to_lowercase();
     let name = name.to_lowercase();
     let parts: Vec<&str> = pattern.split('*').collect();
@@ -92,7 +92,7 @@ fn render(template: &str, subject: &Subject<'_>, group: Option<&str>) -> String 
 
 impl CompiledPolicy {
     /// Resolves the policy's attributes. Errors name the config key.
-    pub fn compile(
+    pub(super) fn compile(
         policy: &Policy,
         dictionary: &Dictionary,
     ) -> Result<CompiledPolicy, Vec<(String, String)>> {
@@ -151,12 +151,12 @@ impl CompiledPolicy {
     }
 
     /// Whether applying the policy needs the user's groups.
-    pub fn needs_groups(&self) -> bool {
+    pub(super) fn needs_groups(&self) -> bool {
         self.needs_groups
     }
 
     /// Applies the policy to a user with these groups.
-    pub fn apply(
+    pub(super) fn apply(
         &self,
         dictionary: &Dictionary,
         subject: &Subject<'_>,

@@ -8,7 +8,11 @@
 //! receives it) polls again. So no replica can consume Okta's SUCCESS that
 //! another replica's request is waiting for.
 
+use super::decision::Decision;
 use super::identity::UserKey;
+use super::links::link_path;
+use super::messages;
+use super::reason::Reason;
 use crate::config::PushLimits;
 use crate::live::Live;
 use dashmap::DashMap;
@@ -24,7 +28,7 @@ use tokio::sync::watch;
 
 /// Where a push stands.
 #[derive(Debug, Clone)]
-pub enum PushStatus {
+pub(super) enum PushStatus {
     /// Sent, not answered yet; `number` is set once Okta asks for number matching.
     Waiting {
         number: Option<String>,
@@ -38,14 +42,14 @@ pub enum PushStatus {
 }
 
 impl PushStatus {
-    pub fn is_done(&self) -> bool {
+    pub(super) fn is_done(&self) -> bool {
         !matches!(self, PushStatus::Waiting { .. })
     }
 }
 
 /// One push and what is known of it.
-pub struct PushWatch {
-    pub login: String,
+pub(super) struct PushWatch {
+    login: String,
     okta: OktaClient,
     /// The transaction's stateToken (to match a continuing State).
     state_token: SecretString,
@@ -66,20 +70,17 @@ pub struct PushWatch {
 
 impl PushWatch {
     /// The current status.
-    pub fn status(&self) -> PushStatus {
+    pub(super) fn status(&self) -> PushStatus {
         self.status.borrow().clone()
     }
 
     /// The transaction's stateToken and poll path, for a State.
-    pub fn transaction(&self) -> (SecretString, String) {
-        (
-            self.state_token.clone(),
-            super::mfa::link_path(&self.poll_href),
-        )
+    pub(super) fn transaction(&self) -> (SecretString, String) {
+        (self.state_token.clone(), link_path(&self.poll_href))
     }
 
     /// Whether this push belongs to the transaction of `state_token`.
-    pub fn is_transaction(&self, state_token: &SecretString) -> bool {
+    pub(super) fn is_transaction(&self, state_token: &SecretString) -> bool {
         radius_proto::crypto::constant_time_eq(
             self.state_token.expose_secret().as_bytes(),
             state_token.expose_secret().as_bytes(),
@@ -89,7 +90,11 @@ impl PushWatch {
     /// Waits until the push is answered, a number to show appears (when
     /// `stop_on_number`), or `until` passes; returns the status then. One
     /// waiter at a time polls Okta; the others wait for what it learns.
-    pub async fn wait(&self, until: tokio::time::Instant, stop_on_number: bool) -> PushStatus {
+    pub(super) async fn wait(
+        &self,
+        until: tokio::time::Instant,
+        stop_on_number: bool,
+    ) -> PushStatus {
         let mut changes = self.status.subscribe();
         loop {
             let status = self.status();
@@ -180,11 +185,25 @@ impl PushWatch {
 
 /// Why a new push may not be sent now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PushRefusal {
+pub(super) enum PushRefusal {
     /// The user rejected a push within the cooldown.
     Cooldown,
     /// The user got too many pushes in the last minute.
     TooMany,
+}
+
+impl PushRefusal {
+    /// The reject that tells the user why no push was sent.
+    pub(super) fn decision(self) -> Decision {
+        match self {
+            PushRefusal::Cooldown => {
+                Decision::reject(Reason::PushCooldown, messages::PUSH_COOLDOWN)
+            }
+            PushRefusal::TooMany => {
+                Decision::reject(Reason::PushRateLimited, messages::PUSH_TOO_MANY)
+            }
+        }
+    }
 }
 
 /// The per-user push ledger for fatigue limits.
@@ -196,7 +215,7 @@ struct UserPushes {
 
 /// All pushes in flight on this server, and the per-user limits, keyed by
 /// user (every spelling of one login shares one pending push and one ledger).
-pub struct Pushes {
+pub(super) struct Pushes {
     /// The push pending for each user.
     watches: DashMap<UserKey, Arc<PushWatch>>,
     ledger: DashMap<UserKey, Mutex<UserPushes>>,
@@ -228,7 +247,7 @@ fn sweep_due(last: &Mutex<Option<Instant>>, now: Instant) -> bool {
 /// within seconds, and the answer is seen at most 2 s late), then every 3 s,
 /// then every 5 s. Polls draw on Okta's `/authn` bucket; this schedule keeps
 /// a push to at most one call per 2 s of waiting.
-pub fn poll_interval(elapsed: Duration) -> Duration {
+pub(super) fn poll_interval(elapsed: Duration) -> Duration {
     match elapsed.as_secs() {
         0..30 => Duration::from_secs(2),
         30..60 => Duration::from_secs(3),
@@ -237,7 +256,7 @@ pub fn poll_interval(elapsed: Duration) -> Duration {
 }
 
 impl Pushes {
-    pub fn new(limits: PushLimits) -> Pushes {
+    pub(super) fn new(limits: PushLimits) -> Pushes {
         Pushes {
             watches: DashMap::new(),
             ledger: DashMap::new(),
@@ -248,12 +267,12 @@ impl Pushes {
     }
 
     /// The push pending (or recently finished) for a user.
-    pub fn pending(&self, user: &UserKey) -> Option<Arc<PushWatch>> {
+    pub(super) fn pending(&self, user: &UserKey) -> Option<Arc<PushWatch>> {
         self.watches.get(user).map(|w| w.clone())
     }
 
     /// Number of pushes whose outcome is not known yet.
-    pub fn waiting_count(&self) -> usize {
+    pub(super) fn waiting_count(&self) -> usize {
         let now = Instant::now();
         self.watches
             .iter()
@@ -264,7 +283,7 @@ impl Pushes {
     /// Gives up every push whose outcome is not known yet and cancels its
     /// Okta transaction, so that a late approval opens nothing (the server
     /// is stopping now). Returns how many Okta confirmed cancelled.
-    pub async fn cancel_unfinished(&self) -> usize {
+    pub(super) async fn cancel_unfinished(&self) -> usize {
         let open: Vec<Arc<PushWatch>> = self
             .watches
             .iter()
@@ -293,7 +312,7 @@ impl Pushes {
 
     /// Checks the fatigue limits for a new push to `user` and, when allowed,
     /// records it as sent.
-    pub fn admit(&self, user: &UserKey) -> Result<(), PushRefusal> {
+    pub(super) fn admit(&self, user: &UserKey) -> Result<(), PushRefusal> {
         let now = Instant::now();
         self.forget_quiet_users(now);
         let limits = self.limits.get();
@@ -344,12 +363,12 @@ impl Pushes {
 
     /// Replaces the fatigue limits (a config reload); what the ledger has
     /// recorded counts against the new limits.
-    pub fn replace_limits(&self, limits: PushLimits) {
+    pub(super) fn replace_limits(&self, limits: PushLimits) {
         self.limits.set(limits);
     }
 
     /// The user rejected a push: no new one during the cooldown.
-    pub fn note_rejected(&self, user: &UserKey) {
+    pub(super) fn note_rejected(&self, user: &UserKey) {
         if let Some(entry) = self.ledger.get(user)
             && let Ok(mut ledger) = entry.lock()
         {
@@ -360,7 +379,7 @@ impl Pushes {
     /// Registers a push that Okta has just sent to `user` (`first` is the
     /// answer to the first verify call); waiters poll it from now on.
     #[allow(clippy::too_many_arguments)]
-    pub fn start(
+    pub(super) fn start(
         &self,
         okta: OktaClient,
         user: &UserKey,
@@ -403,7 +422,7 @@ impl Pushes {
 }
 
 /// What an answer says about the push, or `None` while it is still waiting.
-pub fn classify(answer: &AuthnResponse) -> Option<PushStatus> {
+pub(super) fn classify(answer: &AuthnResponse) -> Option<PushStatus> {
     match (&answer.status, &answer.factor_result) {
         (AuthnStatus::MfaChallenge, Some(FactorResult::Waiting))
         | (AuthnStatus::MfaChallenge, None) => None,

@@ -19,12 +19,12 @@ use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use zeroize::Zeroize;
 
-use super::factors::FactorKind;
+use crate::config::FactorKind;
 
 /// Format version carried in the first byte.
 const VERSION: u8 = 1;
 /// Length of the XChaCha20 nonce.
-pub const NONCE_LEN: usize = 24;
+const NONCE_LEN: usize = 24;
 /// The largest State RADIUS can carry in one attribute.
 const MAX_STATE_LEN: usize = 253;
 /// Associated-data prefix, so a sealed value from another purpose never opens here.
@@ -159,7 +159,7 @@ impl StateKey {
     }
 
     /// A key from 64 hexadecimal digits (as written in a key file).
-    pub fn from_hex(text: &str) -> Option<StateKey> {
+    pub(super) fn from_hex(text: &str) -> Option<StateKey> {
         let mut bytes = hex::decode(text.trim()).ok()?;
         let key: [u8; 32] = bytes.as_slice().try_into().ok()?;
         bytes.zeroize();
@@ -167,7 +167,7 @@ impl StateKey {
     }
 
     /// A fresh random key (States then do not survive a restart).
-    pub fn generate() -> StateKey {
+    pub(super) fn generate() -> StateKey {
         let mut bytes = [0u8; 32];
         rand::fill(&mut bytes[..]);
         let key = StateKey::from_bytes(&bytes);
@@ -244,10 +244,31 @@ impl StateKey {
 }
 
 /// Seconds since the Unix epoch.
-pub fn unix_seconds(time: SystemTime) -> u64 {
+pub(super) fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
         .as_secs()
+}
+
+/// A compact number for a factor kind in a sealed State (never reused).
+fn kind_code(kind: FactorKind) -> u8 {
+    match kind {
+        FactorKind::Push => 1,
+        FactorKind::Totp => 2,
+        FactorKind::Hotp => 3,
+        FactorKind::Token => 4,
+        FactorKind::YubiKey => 5,
+        FactorKind::Sms => 6,
+        FactorKind::Call => 7,
+        FactorKind::Email => 8,
+        FactorKind::Question => 9,
+    }
+}
+
+fn kind_from_code(code: u8) -> Option<FactorKind> {
+    FactorKind::ALL
+        .into_iter()
+        .find(|kind| kind_code(*kind) == code)
 }
 
 fn to_sealed(challenge: &Challenge) -> Sealed {
@@ -274,7 +295,7 @@ fn to_sealed(challenge: &Challenge) -> Sealed {
             sealed.step = 2;
             sealed.token = state_token.expose_secret().to_owned();
             sealed.path = verify_path.clone();
-            sealed.kind = kind.code();
+            sealed.kind = kind_code(*kind);
             sealed.tries = *tries;
         }
         Step::Push {
@@ -294,7 +315,7 @@ fn to_sealed(challenge: &Challenge) -> Sealed {
             sealed.step = 4;
             sealed.token = user_id.clone();
             sealed.factor = factor_id.clone();
-            sealed.kind = kind.code();
+            sealed.kind = kind_code(*kind);
             sealed.tries = *tries;
         }
         Step::DirectPush { user_id, poll_path } => {
@@ -311,7 +332,7 @@ fn to_sealed(challenge: &Challenge) -> Sealed {
             sealed.step = 6;
             sealed.token = state_token.expose_secret().to_owned();
             sealed.path = verify_path.clone();
-            sealed.kind = kind.code();
+            sealed.kind = kind_code(*kind);
             sealed.tries = *tries;
         }
     }
@@ -327,7 +348,7 @@ fn from_sealed(sealed: &Sealed) -> Option<Challenge> {
         2 => Step::Code {
             state_token: token(),
             verify_path: sealed.path.clone(),
-            kind: FactorKind::from_code(sealed.kind)?,
+            kind: kind_from_code(sealed.kind)?,
             tries: sealed.tries,
         },
         3 => Step::Push {
@@ -337,7 +358,7 @@ fn from_sealed(sealed: &Sealed) -> Option<Challenge> {
         4 => Step::DirectCode {
             user_id: sealed.token.clone(),
             factor_id: sealed.factor.clone(),
-            kind: FactorKind::from_code(sealed.kind)?,
+            kind: kind_from_code(sealed.kind)?,
             tries: sealed.tries,
         },
         5 => Step::DirectPush {
@@ -347,7 +368,7 @@ fn from_sealed(sealed: &Sealed) -> Option<Challenge> {
         6 => Step::SendCode {
             state_token: token(),
             verify_path: sealed.path.clone(),
-            kind: FactorKind::from_code(sealed.kind)?,
+            kind: kind_from_code(sealed.kind)?,
             tries: sealed.tries,
         },
         _ => return None,
@@ -492,6 +513,13 @@ mod tests {
             key.seal(&too_long, &BINDING).err(),
             Some(StateError::TooLong)
         );
+    }
+
+    #[test]
+    fn every_factor_kind_has_its_own_code() {
+        for kind in FactorKind::ALL {
+            assert_eq!(kind_from_code(kind_code(kind)), Some(kind));
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use std::time::SystemTime;
 
 /// The sealing key and, for a while after a rotation, the previous one.
-pub struct StateKeys {
+pub(super) struct StateKeys {
     current: StateKey,
     /// What the configured key was (a digest, so a reload can tell a change
     /// without keeping the text); `None` for a key made at start.
@@ -33,7 +33,7 @@ fn key_of(configured: Option<&SecretString>) -> StateKey {
 
 impl StateKeys {
     /// The keys at start: the configured one, or a random one.
-    pub fn new(configured: Option<&SecretString>) -> StateKeys {
+    pub(super) fn new(configured: Option<&SecretString>) -> StateKeys {
         StateKeys {
             current: key_of(configured),
             configured: configured.map(digest),
@@ -42,14 +42,18 @@ impl StateKeys {
     }
 
     /// Whether `configured` differs from the key in force.
-    pub fn differs_from(&self, configured: Option<&SecretString>) -> bool {
+    pub(super) fn differs_from(&self, configured: Option<&SecretString>) -> bool {
         self.configured != configured.map(digest)
     }
 
     /// The keys after a rotation to `configured`: it seals from now on, and
     /// the key in force until now still opens what it sealed for
     /// `lifetime_seconds` (the longest challenge lifetime).
-    pub fn rotated(&self, configured: Option<&SecretString>, lifetime_seconds: u64) -> StateKeys {
+    pub(super) fn rotated(
+        &self,
+        configured: Option<&SecretString>,
+        lifetime_seconds: u64,
+    ) -> StateKeys {
         let until = unix_seconds(SystemTime::now()).saturating_add(lifetime_seconds);
         StateKeys {
             current: key_of(configured),
@@ -59,7 +63,7 @@ impl StateKeys {
     }
 
     /// Seals with the current key.
-    pub fn seal(
+    pub(super) fn seal(
         &self,
         challenge: &Challenge,
         binding: &Binding<'_>,
@@ -68,7 +72,7 @@ impl StateKeys {
     }
 
     /// Opens with the current key, or with the previous one while it lasts.
-    pub fn open(
+    pub(super) fn open(
         &self,
         state: &[u8],
         binding: &Binding<'_>,

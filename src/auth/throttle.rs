@@ -28,18 +28,18 @@ const MAX_TRACKED: usize = 100_000;
 const LOG_EVERY_SECONDS: u64 = 10;
 
 /// What the user reads when a throttle refuses the login.
-pub const THROTTLED_MESSAGE: &str =
+pub(super) const THROTTLED_MESSAGE: &str =
     "Too many failed logins. Wait a few minutes before trying again.";
 
 /// Which throttle refused a login (the `kind` metric label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Throttled {
+pub(super) enum Throttled {
     User,
     Source,
 }
 
 impl Throttled {
-    pub fn label(self) -> &'static str {
+    pub(super) fn label(self) -> &'static str {
         match self {
             Throttled::User => "user",
             Throttled::Source => "source",
@@ -48,7 +48,7 @@ impl Throttled {
 }
 
 /// Failure counts per user and per source.
-pub struct FailureThrottle {
+pub(super) struct FailureThrottle {
     /// `[abuse]`, replaced by a config reload.
     limits: Live<AbuseLimits>,
     users: DashMap<String, VecDeque<Instant>>,
@@ -58,7 +58,7 @@ pub struct FailureThrottle {
 }
 
 impl FailureThrottle {
-    pub fn new(limits: AbuseLimits) -> FailureThrottle {
+    pub(super) fn new(limits: AbuseLimits) -> FailureThrottle {
         FailureThrottle {
             limits: Live::new(limits),
             users: DashMap::new(),
@@ -70,7 +70,7 @@ impl FailureThrottle {
 
     /// Whether a new login by `user` from `source` must be refused now.
     /// Counts and logs (rate-limited) the refusal.
-    pub fn check(&self, user: &UserKey, source: Option<&str>) -> Option<Throttled> {
+    pub(super) fn check(&self, user: &UserKey, source: Option<&str>) -> Option<Throttled> {
         let now = Instant::now();
         let limits = self.limits.get();
         let refused = if over(
@@ -102,7 +102,7 @@ impl FailureThrottle {
     }
 
     /// Records a wrong password.
-    pub fn failed(&self, user: &UserKey, source: Option<&str>) {
+    pub(super) fn failed(&self, user: &UserKey, source: Option<&str>) {
         let now = Instant::now();
         let limits = self.limits.get();
         record(
@@ -125,14 +125,14 @@ impl FailureThrottle {
 
     /// Replaces the limits (a config reload); failures already counted
     /// count against the new limits.
-    pub fn replace_limits(&self, limits: AbuseLimits) {
+    pub(super) fn replace_limits(&self, limits: AbuseLimits) {
         self.limits.set(limits);
     }
 
     /// Records a correct password: the user's failures, under every key
     /// they were counted by, are forgiven (the source's are not, since one
     /// source may try many users).
-    pub fn succeeded(&self, keys: &[UserKey]) {
+    pub(super) fn succeeded(&self, keys: &[UserKey]) {
         for key in keys {
             self.users.remove(key.as_str());
         }
@@ -159,7 +159,7 @@ impl FailureThrottle {
 
 /// The source of a login for the per-source throttle: Calling-Station-Id as
 /// sent (a MAC or IP address, depending on the NAS), trimmed.
-pub fn source_of(packet: &Packet) -> Option<&str> {
+pub(super) fn source_of(packet: &Packet) -> Option<&str> {
     packet
         .text(types::CALLING_STATION_ID)
         .map(str::trim)

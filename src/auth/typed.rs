@@ -6,7 +6,7 @@
 //! contain the delimiter still works: the text after the last delimiter is
 //! taken as a factor only when it is a well-formed code or a known keyword.
 
-use super::factors::FactorKind;
+use crate::config::FactorKind;
 
 /// What follows the password in the inline form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,13 +17,29 @@ pub enum InlineFactor {
     Kind(FactorKind),
 }
 
+/// The factor a word names, as typed at a menu or after the password.
+pub(super) fn keyword(word: &str) -> Option<FactorKind> {
+    Some(match word.trim().to_ascii_lowercase().as_str() {
+        "push" => FactorKind::Push,
+        "code" | "totp" | "otp" => FactorKind::Totp,
+        "hotp" => FactorKind::Hotp,
+        "token" | "rsa" | "securid" | "vip" => FactorKind::Token,
+        "yubikey" | "yubico" => FactorKind::YubiKey,
+        "sms" | "text" => FactorKind::Sms,
+        "call" | "voice" | "phone" => FactorKind::Call,
+        "email" | "mail" => FactorKind::Email,
+        "question" => FactorKind::Question,
+        _ => return None,
+    })
+}
+
 /// Whether `text` looks like a numeric one-time code (6 to 10 digits).
-pub fn is_numeric_code(text: &str) -> bool {
+pub(super) fn is_numeric_code(text: &str) -> bool {
     (6..=10).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Whether `text` is a YubiKey OTP: 32 to 48 modhex characters (Okta's are 44).
-pub fn is_yubikey_otp(text: &str) -> bool {
+pub(super) fn is_yubikey_otp(text: &str) -> bool {
     (32..=48).contains(&text.len()) && text.bytes().all(|b| b"cbdefghijklnrtuv".contains(&b))
 }
 
@@ -50,7 +66,7 @@ pub fn split_inline<'a>(typed: &'a str, delimiter: &str) -> Option<(&'a str, Inl
     // Only the keywords that name a factor unambiguously.
     match suffix.to_ascii_lowercase().as_str() {
         "push" | "sms" | "call" | "voice" | "email" => {
-            FactorKind::from_keyword(suffix).map(|kind| (password, InlineFactor::Kind(kind)))
+            keyword(suffix).map(|kind| (password, InlineFactor::Kind(kind)))
         }
         _ => None,
     }
@@ -82,7 +98,7 @@ pub fn menu_answer(typed: &str) -> MenuAnswer {
     if is_code(text) {
         return MenuAnswer::Code(text.to_owned());
     }
-    match FactorKind::from_keyword(text) {
+    match keyword(text) {
         Some(kind) => MenuAnswer::Kind(kind),
         None => MenuAnswer::Unknown,
     }
@@ -150,5 +166,13 @@ mod tests {
         assert_eq!(menu_answer("banana"), MenuAnswer::Unknown);
         assert_eq!(menu_answer(""), MenuAnswer::Unknown);
         assert!(is_resend(" RESEND "));
+    }
+
+    #[test]
+    fn keywords() {
+        assert_eq!(keyword("PUSH"), Some(FactorKind::Push));
+        assert_eq!(keyword("code"), Some(FactorKind::Totp));
+        assert_eq!(keyword(" sms "), Some(FactorKind::Sms));
+        assert_eq!(keyword("123456"), None);
     }
 }

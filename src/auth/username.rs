@@ -8,7 +8,7 @@ use crate::config::UserNameRules;
 
 /// Applies the rules: strip a `DOMAIN\` prefix, lower-case, then append the
 /// default domain when there is no `@`.
-pub fn normalize(typed: &str, rules: &UserNameRules) -> String {
+pub(super) fn normalize(typed: &str, rules: &UserNameRules) -> String {
     let mut name = typed.trim();
     if rules.strip_domain_prefix
         && let Some((_, rest)) = name.split_once('\\')

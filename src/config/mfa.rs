@@ -2,8 +2,8 @@
 //! in three layers: built-in defaults, the global `[mfa]` table, and a
 //! client's own `[clients.mfa]` table.
 
+use super::FactorKind;
 use super::file::MfaSection;
-use crate::auth::factors::{FactorKind, default_label};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -57,7 +57,7 @@ impl Default for MfaSettings {
             menu_title: "Choose a second factor (type its number):".to_owned(),
             labels: FactorKind::ALL
                 .into_iter()
-                .map(|kind| (kind, default_label(kind).to_owned()))
+                .map(|kind| (kind, kind.default_label().to_owned()))
                 .collect(),
             password_warn_message: true,
         }

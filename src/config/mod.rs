@@ -7,6 +7,7 @@
 //! naming its key and the fix, so an operator fixes a config in one pass.
 
 pub mod abuse;
+mod factor_kind;
 pub mod file;
 mod load;
 pub mod log_level;
@@ -18,6 +19,7 @@ mod problem;
 pub mod secret;
 mod validate;
 
+pub use factor_kind::FactorKind;
 pub use load::ENV_PREFIX;
 pub use mfa::{MfaSettings, PushLimits, PushMode};
 pub use model::{

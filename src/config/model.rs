@@ -83,24 +83,11 @@ pub struct OAuthConfig {
     pub active_kid: String,
 }
 
-/// One private key file of the service app.
+/// One private key file of the service app (read by `crate::service`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthKeyFile {
     pub kid: String,
     pub file: PathBuf,
-}
-
-impl OAuthConfig {
-    /// Reads the key files (at start-up and on reload).
-    pub fn load_keys(&self) -> Result<Vec<okta_client::oauth::SigningKey>, String> {
-        self.keys
-            .iter()
-            .map(|key| {
-                okta_client::oauth::SigningKey::from_pem_file(&key.file, Some(&key.kid))
-                    .map_err(|error| error.to_string())
-            })
-            .collect()
-    }
 }
 
 impl OktaConfig {

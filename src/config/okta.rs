@@ -1,7 +1,9 @@
 //! Validating the `[okta]` section: the org URL, the API token (optional
 //! when an OAuth service app covers everything configured), timeouts, proxy
 //! and CA bundle, the concurrency cap, keep-alive and probe intervals, and
-//! `[okta.oauth]` with its key files.
+//! `[okta.oauth]` with its key files named (the files are read where the
+//! service is assembled, `crate::service`, which reports one that does not
+//! load by its key).
 
 use super::file::{self, OktaSection};
 use super::model::{OAuthConfig, OAuthKeyFile, OktaConfig};
@@ -174,9 +176,6 @@ fn validate_oauth(
         if keys.iter().any(|other: &OAuthKeyFile| other.kid == kid) {
             problems.add(name, format!("kid `{kid}` appears twice"));
             continue;
-        }
-        if let Err(error) = okta_client::oauth::SigningKey::from_pem_file(&file, Some(&kid)) {
-            problems.add(name, error.to_string());
         }
         keys.push(OAuthKeyFile { kid, file });
     }

@@ -134,13 +134,9 @@ async fn process(
     }
     let arrived = tokio::time::Instant::from_std(received_at);
     let okta_started = Instant::now();
-    // Okta calls of this request never wait for rate-limit budget past its deadline.
-    let work = okta_client::budget::with_deadline(
-        arrived + client.config.deadline,
-        shared
-            .authenticator
-            .access_request(&client.config, &packet, arrived),
-    );
+    let work = shared
+        .authenticator
+        .access_request(&client.config, &packet, arrived);
     // Told to stop now, the request stops waiting for Okta (dropping its
     // calls) and answers as for an Okta outage.
     let decision = tokio::select! {
@@ -177,7 +173,7 @@ async fn process(
     histogram!(m::REQUEST_DURATION).record(elapsed.as_secs_f64());
     counter!(m::REQUESTS, "client" => client.config.name.clone(), "outcome" => decision.verdict.label())
         .increment(1);
-    counter!(m::DECISIONS, "outcome" => decision.verdict.label(), "reason" => decision.reason)
+    counter!(m::DECISIONS, "outcome" => decision.verdict.label(), "reason" => decision.reason.label())
         .increment(1);
     audit(&request_id, client, &packet, &decision, elapsed);
 }
@@ -222,7 +218,7 @@ fn audit(
         nas = %nas_name(packet),
         user = decision.login.as_deref().unwrap_or(""),
         outcome = decision.verdict.label(),
-        reason = decision.reason,
+        reason = decision.reason.label(),
         okta_request_id = decision.okta_request_id.as_deref().unwrap_or(""),
         duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         "decision"

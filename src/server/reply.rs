@@ -10,7 +10,7 @@
 //! request carried a Message-Authenticator; when even that does not fit, the
 //! request goes unanswered and is counted as `reply_too_large`.
 
-use crate::auth::{Decision, Verdict};
+use crate::auth::{Decision, Reason, Verdict};
 use crate::telemetry::metrics as m;
 use metrics::counter;
 use radius_proto::packet::{Code, EncodeError, Packet, encode_reply};
@@ -32,7 +32,7 @@ pub fn encode(decision: Decision, packet: &Packet, secret: &[u8]) -> (Decision, 
         Err(error) => {
             tracing::error!(%error, "cannot encode the reply; the request goes unanswered");
             counter!(m::DROPS, "reason" => "reply_unencodable").increment(1);
-            (silenced(decision, "reply_unencodable"), None)
+            (silenced(decision, Reason::ReplyUnencodable), None)
         }
     }
 }
@@ -41,7 +41,7 @@ fn oversized(decision: Decision, packet: &Packet, secret: &[u8]) -> (Decision, O
     match encode_reply(Code::AccessReject, packet, &[], secret) {
         Ok(bytes) => {
             counter!(m::OVERSIZED_REPLIES, "action" => "minimal_reject").increment(1);
-            let mut reject = Decision::reject(REPLY_TOO_LARGE, "");
+            let mut reject = Decision::reject(Reason::ReplyTooLarge, "");
             reject.attributes.clear();
             reject.login = decision.login;
             reject.okta_request_id = decision.okta_request_id;
@@ -50,12 +50,12 @@ fn oversized(decision: Decision, packet: &Packet, secret: &[u8]) -> (Decision, O
         Err(_) => {
             counter!(m::OVERSIZED_REPLIES, "action" => "dropped").increment(1);
             counter!(m::DROPS, "reason" => REPLY_TOO_LARGE).increment(1);
-            (silenced(decision, REPLY_TOO_LARGE), None)
+            (silenced(decision, Reason::ReplyTooLarge), None)
         }
     }
 }
 
-fn silenced(decision: Decision, reason: &'static str) -> Decision {
+fn silenced(decision: Decision, reason: Reason) -> Decision {
     let mut silence = Decision::silence(reason);
     silence.login = decision.login;
     silence.okta_request_id = decision.okta_request_id;
@@ -85,10 +85,10 @@ mod tests {
     #[test]
     fn an_accept_that_does_not_fit_becomes_a_minimal_reject_with_every_proxy_state() {
         let request = stuffed_request(15, true);
-        let decision = Decision::accept("okta_success").with_message(&"x".repeat(600));
+        let decision = Decision::accept(Reason::OktaSuccess).with_message(&"x".repeat(600));
         let (done, bytes) = encode(decision, &request, SECRET);
         assert_eq!(done.verdict, Verdict::Reject);
-        assert_eq!(done.reason, REPLY_TOO_LARGE);
+        assert_eq!(done.reason, Reason::ReplyTooLarge);
         let reply = Packet::decode(&bytes.expect("a reply is sent")).expect("decodes");
         assert_eq!(reply.code(), Code::AccessReject);
         assert!(reply.verify_reply(request.authenticator(), SECRET));
@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn a_reply_that_fits_is_sent_as_decided() {
         let request = stuffed_request(1, true);
-        let (done, bytes) = encode(Decision::accept("okta_success"), &request, SECRET);
+        let (done, bytes) = encode(Decision::accept(Reason::OktaSuccess), &request, SECRET);
         assert_eq!(done.verdict, Verdict::Accept);
         let reply = Packet::decode(&bytes.expect("sent")).expect("decodes");
         assert_eq!(reply.code(), Code::AccessAccept);

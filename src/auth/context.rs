@@ -1,0 +1,39 @@
+//! What a step of the conversation works with: the [`Request`] it decides,
+//! and the read-only [`Context`] it may consult (the Okta client and the
+//! tables that outlive one request: pushes, failed passwords, who each
+//! login is).
+
+use super::identity::Identities;
+use super::push::Pushes;
+use super::throttle::FailureThrottle;
+use crate::config::ClientConfig;
+use okta_client::OktaClient;
+use radius_proto::packet::Packet;
+use std::net::IpAddr;
+use tokio::time::Instant;
+
+/// One Access-Request as the conversation sees it.
+pub(super) struct Request<'a> {
+    pub(super) client: &'a ClientConfig,
+    pub(super) packet: &'a Packet,
+    /// User-Name as typed at the NAS (what States are bound to).
+    pub(super) user_name: String,
+    /// The Okta login it maps to.
+    pub(super) login: String,
+    pub(super) forwarded_for: Option<IpAddr>,
+    /// When the request arrived.
+    pub(super) arrived: Instant,
+    /// When an ordinary answer is due (arrival + the client's deadline).
+    pub(super) deadline: Instant,
+}
+
+/// What every step may consult.
+pub(super) struct Context {
+    pub(super) okta: OktaClient,
+    /// The pushes in flight and the push-fatigue ledger.
+    pub(super) pushes: Pushes,
+    /// Failed-password counts, consulted before Okta is asked.
+    pub(super) throttle: FailureThrottle,
+    /// Who each login is, for the per-user limits.
+    pub(super) identities: Identities,
+}
