@@ -23,7 +23,7 @@ pub fn reload(
     server: &ServerHandle,
 ) -> Result<Config, ConfigErrors> {
     let result = Config::load(path).and_then(|config| {
-        let checked = super::check(&config)?;
+        let checked = super::checks::check(&config)?;
         Ok((config, checked))
     });
     let (config, checked) = match result {

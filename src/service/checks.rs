@@ -1,0 +1,117 @@
+//! What start-up (and a reload) derives from a validated config before
+//! anything runs: the dictionaries, the forwarded-for attribute, the
+//! compiled policies and the OAuth service app's keys, each problem reported
+//! under the key it concerns.
+
+use crate::auth::{CompiledPolicy, ForwardedFor, compile_policies};
+use crate::config::{Config, ConfigErrors, ConfigProblem, OAuthConfig};
+use okta_client::oauth::SigningKey;
+use radius_proto::dictionary::Dictionary;
+use radius_proto::value::DataType;
+use std::collections::HashMap;
+
+/// Loads the shipped dictionaries and the operator's extra ones.
+pub fn load_dictionary(config: &Config) -> Result<Dictionary, ConfigErrors> {
+    let mut dictionary = Dictionary::builtin().map_err(|e| {
+        ConfigErrors(vec![ConfigProblem {
+            key: "dictionaries".to_owned(),
+            message: format!("the shipped dictionaries do not load: {e}"),
+        }])
+    })?;
+    let mut problems = Vec::new();
+    for (i, path) in config.server.dictionaries.iter().enumerate() {
+        if let Err(error) = dictionary.merge_file(path) {
+            problems.push(ConfigProblem {
+                key: format!("server.dictionaries[{i}]"),
+                message: error.to_string(),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(dictionary)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+/// Checks what can only be checked with the dictionaries loaded.
+pub fn resolve_forwarded_for(
+    config: &Config,
+    dictionary: &Dictionary,
+) -> Result<Option<ForwardedFor>, ConfigErrors> {
+    let Some(name) = &config.okta.forwarded_for_attribute else {
+        return Ok(None);
+    };
+    let problem = |message: String| {
+        ConfigErrors(vec![ConfigProblem {
+            key: "okta.forwarded_for_attribute".to_owned(),
+            message,
+        }])
+    };
+    let Some(def) = dictionary.attribute_by_name(name) else {
+        return Err(problem(format!(
+            "`{name}` is not an attribute in the dictionaries: use e.g. \"Calling-Station-Id\", or \"\" to send no X-Forwarded-For"
+        )));
+    };
+    let standard = def.vendor == 0 && def.parents.is_empty() && def.evs.is_none();
+    let attribute = u8::try_from(def.code).ok().filter(|_| standard);
+    let binary = match def.data_type {
+        DataType::IpAddr | DataType::Ipv6Addr => true,
+        DataType::String | DataType::Octets => false,
+        _ => {
+            return Err(problem(format!(
+                "`{name}` holds neither text nor an IP address"
+            )));
+        }
+    };
+    match attribute {
+        Some(attribute) => Ok(Some(ForwardedFor { attribute, binary })),
+        None => Err(problem(format!(
+            "`{name}` is not a standard (non-vendor) attribute"
+        ))),
+    }
+}
+
+/// Reads the OAuth service app's private keys (at start-up, on reload, and
+/// when a config is checked); a key file that does not load is reported by
+/// its key, `okta.oauth.keys[i]`.
+pub fn load_oauth_keys(oauth: &OAuthConfig) -> Result<Vec<SigningKey>, ConfigErrors> {
+    let mut keys = Vec::with_capacity(oauth.keys.len());
+    let mut problems = Vec::new();
+    for (i, key) in oauth.keys.iter().enumerate() {
+        match SigningKey::from_pem_file(&key.file, Some(&key.kid)) {
+            Ok(loaded) => keys.push(loaded),
+            Err(error) => problems.push(ConfigProblem {
+                key: format!("okta.oauth.keys[{i}]"),
+                message: error.to_string(),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(keys)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+/// What start-up derives from the config and the dictionaries.
+pub struct Checked {
+    pub dictionary: Dictionary,
+    pub forwarded_for: Option<ForwardedFor>,
+    pub policies: HashMap<String, CompiledPolicy>,
+}
+
+/// Validates everything that needs more than the config file itself.
+pub fn check(config: &Config) -> Result<Checked, ConfigErrors> {
+    if let Some(oauth) = &config.okta.oauth {
+        load_oauth_keys(oauth)?;
+    }
+    let dictionary = load_dictionary(config)?;
+    let forwarded_for = resolve_forwarded_for(config, &dictionary)?;
+    let policies = compile_policies(config, &dictionary)?;
+    Ok(Checked {
+        dictionary,
+        forwarded_for,
+        policies,
+    })
+}

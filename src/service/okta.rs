@@ -1,0 +1,78 @@
+//! The service's side of the Okta client: its settings from the config, the
+//! online check of the org (`check-config --online`, and the start-up
+//! summary), and new credentials on a reload (a rotated API token, OAuth
+//! key rollover).
+
+use super::checks::load_oauth_keys;
+use crate::config::{Config, OktaConfig};
+use okta_client::oauth::OAuthCredentials;
+use okta_client::{OktaClient, OktaSettings, preflight};
+
+/// The Okta client settings for a config, with the OAuth keys read from
+/// their files.
+pub fn okta_settings(okta: &OktaConfig) -> anyhow::Result<OktaSettings> {
+    let mut settings = OktaSettings::new(okta.org_url.clone(), okta.api_token.clone());
+    settings.connect_timeout = okta.connect_timeout;
+    settings.request_timeout = okta.request_timeout;
+    settings.proxy = okta.proxy.clone();
+    settings.ca_bundle = okta.ca_bundle.clone();
+    settings.max_concurrent = okta.max_concurrent;
+    if let Some(oauth) = &okta.oauth {
+        let keys = load_oauth_keys(oauth)?;
+        let org = reqwest::Url::parse(&okta.org_url)?;
+        let mut credentials =
+            OAuthCredentials::new(org, oauth.client_id.clone(), oauth.scopes.clone(), keys);
+        credentials.active_kid = oauth.active_kid.clone();
+        settings.oauth = Some(credentials);
+    }
+    Ok(settings)
+}
+
+/// What the configured clients need from Okta, for the online check.
+pub fn preflight_needs(config: &Config) -> preflight::Needs {
+    preflight::Needs {
+        primary_auth: config.clients.iter().any(|client| client.okta_primary_auth),
+        groups: config.clients.iter().any(|client| {
+            client
+                .policy
+                .as_ref()
+                .is_some_and(|policy| policy.needs_groups())
+        }),
+        factors: config
+            .clients
+            .iter()
+            .any(|client| !client.okta_primary_auth),
+    }
+}
+
+/// Reaches the org and checks the credentials (`check-config --online`).
+pub async fn check_online(config: &Config) -> anyhow::Result<preflight::Report> {
+    let okta = OktaClient::new(okta_settings(&config.okta)?)?;
+    Ok(preflight::check(&okta, preflight_needs(config)).await)
+}
+
+/// Loads credentials from a new config into a running client: a changed
+/// API token (token rotation) and the OAuth keys and active `kid` (key
+/// rollover). What the reload path (SIGHUP) calls.
+pub fn reload_credentials(okta: &OktaClient, config: &OktaConfig) -> anyhow::Result<()> {
+    if config.has_api_token() {
+        okta.replace_api_token(&config.api_token)?;
+    }
+    if let Some(oauth) = &config.oauth {
+        let keys = load_oauth_keys(oauth)?;
+        okta.set_oauth_keys(keys, &oauth.active_kid)?;
+        tracing::info!(active_kid = %oauth.active_kid, "OAuth service app keys reloaded");
+    }
+    Ok(())
+}
+
+/// Logs the online check's findings at start-up.
+pub(super) fn log_report(report: &preflight::Report) {
+    for finding in &report.findings {
+        if finding.ok {
+            tracing::info!(check = %finding.text, "Okta start-up check");
+        } else {
+            tracing::error!(check = %finding.text, "Okta start-up check failed");
+        }
+    }
+}

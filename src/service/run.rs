@@ -1,0 +1,187 @@
+//! Running the service: the metrics and health listener, the Okta client
+//! with its keep-alive, the conversation and the RADIUS listeners, then
+//! signals: SIGHUP re-reads the config, SIGTERM drains, and a second SIGTERM
+//! or Ctrl-C stops at once. `serve` and `demo` both start here, so they
+//! behave the same.
+
+use super::checks::{Checked, check};
+use super::okta::{log_report, okta_settings, preflight_needs, reload_credentials};
+use super::{reload, signals};
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::server::Server;
+use crate::telemetry::metrics;
+use okta_client::{OktaClient, keepalive, preflight};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Starts everything from the config file at `path`, which SIGHUP re-reads.
+pub async fn serve(config: Config, path: PathBuf) -> anyhow::Result<()> {
+    run_with_reload(config, Some(path)).await
+}
+
+/// Starts everything and runs until the process is stopped.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    run_with_reload(config, None).await
+}
+
+/// [`run`], re-reading `config_path` on SIGHUP: clients, secrets, policies
+/// and MFA settings (see [`reload`]), and the Okta credentials.
+pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    let mut signals = signals::Signals::register();
+    let Checked {
+        dictionary,
+        forwarded_for,
+        policies,
+    } = check(&config)?;
+    if config.state_key.is_none() {
+        tracing::warn!(
+            "no [state] key configured: a random one is used, so pending challenges do not survive a restart and other replicas cannot continue them"
+        );
+    }
+    let dictionary = Arc::new(dictionary);
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    let mut metrics_listener = None;
+    if let Some(addr) = config.metrics_listen {
+        let handle = metrics::install_recorder().map_err(anyhow::Error::msg)?;
+        let listener = metrics::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for metrics: {e}"))?;
+        let bound = listener.local_addr()?;
+        metrics_listener = Some((listener, handle, bound));
+    }
+    let okta = OktaClient::new(okta_settings(&config.okta)?)?;
+    if let Some((listener, handle, bound)) = metrics_listener.take() {
+        let health_client = okta.clone();
+        metrics::serve_with_health(listener, handle, Arc::new(move || health_client.health()));
+        tracing::info!(listen = %bound, "serving /metrics and /health");
+    }
+    let reload_okta = okta.clone();
+    let authenticator = Authenticator::new(
+        okta.clone(),
+        &config,
+        dictionary.clone(),
+        forwarded_for,
+        policies,
+    );
+
+    let server = Server::bind(&config, authenticator, dictionary).await?;
+    {
+        // Once the listeners are bound, the start-up summary, then the
+        // keep-alive: Okta being unreachable does not stop the server from
+        // starting (it reports unhealthy).
+        let needs = preflight_needs(&config);
+        let keepalive = keepalive::KeepAliveSettings {
+            interval: config.okta.keepalive_interval,
+            probe_interval: config.okta.credential_probe_interval,
+        };
+        tokio::spawn(async move {
+            log_report(&preflight::check(&okta, needs).await);
+            keepalive::spawn(okta, keepalive);
+        });
+    }
+    for addr in server.local_addrs() {
+        tracing::info!(listen = %addr, "RADIUS authentication listener ready");
+    }
+    tracing::info!(
+        clients = config.clients.len(),
+        okta = %config.okta.org_url,
+        "okta-radius {} started",
+        env!("CARGO_PKG_VERSION")
+    );
+    let handle = server.handle();
+    // Boxed, so that dropping it really drops the listeners.
+    let mut running = Box::pin(server.run());
+    let mut config = config;
+    loop {
+        tokio::select! {
+            result = &mut running => return result.map_err(anyhow::Error::from),
+            request = signals.next() => match request {
+                signals::Request::Reload => match &config_path {
+                    Some(path) => {
+                        if let Ok(new) = reload::reload(path, &config, &handle) {
+                            match reload_credentials(&reload_okta, &new.okta) {
+                                Ok(()) => tracing::info!("Okta credentials reloaded"),
+                                Err(error) => tracing::error!("{error:#}; the previous Okta credentials stay in use"),
+                            }
+                            config = new;
+                        }
+                    }
+                    None => tracing::warn!("SIGHUP ignored: this server was not started from a config file"),
+                },
+                signals::Request::Stop => break,
+            },
+        }
+    }
+    // Dropping the listeners stops new requests; the ones in flight finish
+    // (up to their deadline) and send their replies, unless a second signal
+    // says not to wait.
+    drop(running);
+    let in_flight = handle.in_flight();
+    let limit = handle.longest_answer();
+    tracing::info!(
+        in_flight,
+        wait_up_to_s = limit.as_secs(),
+        "stopping on signal: no new requests; waiting for the logins in flight (a second signal stops at once)"
+    );
+    let drained = tokio::select! {
+        drained = handle.drain(limit) => drained,
+        () = second_stop(&mut signals) => {
+            stop_now(&handle).await;
+            return Ok(());
+        }
+    };
+    if drained {
+        tracing::info!("stopped: every request in flight was answered");
+    } else {
+        tracing::warn!(
+            in_flight = handle.in_flight(),
+            "stopped with requests still in flight"
+        );
+    }
+    Ok(())
+}
+
+/// How long a forced stop waits for the requests in flight to send their
+/// answers, and then for Okta to confirm each cancel.
+const FORCED_STOP_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Waits for a second SIGTERM or Ctrl-C during the drain.
+async fn second_stop(signals: &mut signals::Signals) {
+    loop {
+        match signals.next().await {
+            signals::Request::Stop => return,
+            signals::Request::Reload => {
+                tracing::warn!("SIGHUP ignored: the server is stopping");
+            }
+        }
+    }
+}
+
+/// Stops at once: the requests in flight answer as for an Okta outage
+/// (each client's `on_okta_failure`), then the pushes still pending are
+/// cancelled at Okta so that a late approval opens nothing.
+async fn stop_now(handle: &crate::server::ServerHandle) {
+    handle.stop_now();
+    let answered = handle.drain(FORCED_STOP_LIMIT).await;
+    let ended = handle.ended_by_stop();
+    let cancelled = tokio::time::timeout(
+        FORCED_STOP_LIMIT,
+        handle.authenticator().cancel_pending_pushes(),
+    )
+    .await
+    .unwrap_or(0);
+    tracing::warn!(
+        answered_as_okta_failures = ended,
+        okta_transactions_cancelled = cancelled,
+        "second signal: stopping now; {ended} requests in flight answered as Okta failures (per on_okta_failure), {cancelled} Okta transactions cancelled"
+    );
+    if !answered {
+        tracing::warn!(
+            in_flight = handle.in_flight(),
+            "stopped with requests still in flight"
+        );
+    }
+}
