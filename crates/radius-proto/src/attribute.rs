@@ -5,6 +5,8 @@
 //! Message-Authenticator, Proxy-State, ...) are fixed by the RFCs and live here
 //! as constants so that the protocol code never looks them up by name.
 
+use crate::reader::Reader;
+
 /// Attribute types from RFC 2865, 2866, 2869, 3162 and 3579 that the server
 /// reads or writes itself.
 pub mod types {
@@ -125,26 +127,18 @@ pub enum VendorAttributeError {
 /// the end, makes the whole attribute invalid (RFC 6929 §2.8) instead of
 /// looping or reading out of bounds.
 pub fn decode_vendor_specific(value: &[u8]) -> Result<Vec<VendorAttribute>, VendorAttributeError> {
-    if value.len() < 4 {
-        return Err(VendorAttributeError::TooShort);
-    }
-    let vendor_id = u32::from_be_bytes([value[0], value[1], value[2], value[3]]);
-    let mut rest = &value[4..];
+    let mut reader = Reader::new(value);
+    let vendor_id = reader.u32_be().ok_or(VendorAttributeError::TooShort)?;
     let mut out = Vec::new();
-    while !rest.is_empty() {
-        if rest.len() < 2 {
-            return Err(VendorAttributeError::BadSubLength);
-        }
-        let length = usize::from(rest[1]);
-        if length < 2 || length > rest.len() {
-            return Err(VendorAttributeError::BadSubLength);
-        }
+    while !reader.is_empty() {
+        let (vendor_type, value) = reader
+            .attribute()
+            .ok_or(VendorAttributeError::BadSubLength)?;
         out.push(VendorAttribute {
             vendor_id,
-            vendor_type: rest[0],
-            value: rest[2..length].to_vec(),
+            vendor_type,
+            value: value.to_vec(),
         });
-        rest = &rest[length..];
     }
     Ok(out)
 }

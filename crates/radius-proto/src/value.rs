@@ -11,6 +11,8 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::reader::Reader;
+
 /// The longest value one RADIUS attribute can carry (RFC 2865 §5).
 pub const MAX_VALUE_LEN: usize = 253;
 
@@ -562,42 +564,41 @@ pub fn format(data_type: DataType, bytes: &[u8]) -> String {
     {
         return format_octets(bytes);
     }
-    match data_type {
+    read_as(data_type, bytes).unwrap_or_else(|| format_octets(bytes))
+}
+
+/// The value read as its type; `None` when the bytes do not make one.
+fn read_as(data_type: DataType, bytes: &[u8]) -> Option<String> {
+    let mut reader = Reader::new(bytes);
+    let shown = match data_type {
         DataType::String => format_string(bytes),
-        DataType::Byte => bytes[0].to_string(),
-        DataType::Short => u16::from_be_bytes([bytes[0], bytes[1]]).to_string(),
-        DataType::Integer => be_u32(bytes).to_string(),
-        DataType::Signed => (be_u32(bytes) as i32).to_string(),
-        DataType::Integer64 => {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(bytes);
-            u64::from_be_bytes(b).to_string()
-        }
-        DataType::Date => format_date(be_u32(bytes)),
-        DataType::IpAddr => Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]).to_string(),
-        DataType::Ipv6Addr => ipv6(bytes).to_string(),
-        DataType::ComboIp => match bytes.len() {
-            4 => Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]).to_string(),
-            16 => ipv6(bytes).to_string(),
-            _ => format_octets(bytes),
+        DataType::Byte => reader.u8()?.to_string(),
+        DataType::Short => reader.u16_be()?.to_string(),
+        DataType::Integer => reader.u32_be()?.to_string(),
+        DataType::Signed => i32::from_be_bytes(*reader.array()?).to_string(),
+        DataType::Integer64 => reader.u64_be()?.to_string(),
+        DataType::Date => format_date(reader.u32_be()?),
+        DataType::IpAddr => Ipv4Addr::from(*reader.array::<4>()?).to_string(),
+        DataType::Ipv6Addr => Ipv6Addr::from(*reader.array::<16>()?).to_string(),
+        DataType::ComboIp => match reader.len() {
+            4 => Ipv4Addr::from(*reader.array::<4>()?).to_string(),
+            16 => Ipv6Addr::from(*reader.array::<16>()?).to_string(),
+            _ => return None,
         },
-        DataType::Ipv6Prefix => format_ipv6_prefix(bytes).unwrap_or_else(|| format_octets(bytes)),
-        DataType::Ipv4Prefix => {
-            if bytes[0] != 0 || bytes[1] > 32 {
-                return format_octets(bytes);
-            }
-            let addr = Ipv4Addr::new(bytes[2], bytes[3], bytes[4], bytes[5]);
-            format!("{addr}/{}", bytes[1])
+        DataType::Ipv6Prefix => format_ipv6_prefix(reader)?,
+        DataType::Ipv4Prefix => format_ipv4_prefix(reader)?,
+        DataType::IfId => {
+            let groups = [
+                reader.u16_be()?,
+                reader.u16_be()?,
+                reader.u16_be()?,
+                reader.u16_be()?,
+            ];
+            groups.map(|group| format!("{group:04x}")).join(":")
         }
-        DataType::IfId => bytes
-            .chunks(2)
-            .map(|pair| format!("{:02x}{:02x}", pair[0], pair[1]))
-            .collect::<Vec<_>>()
-            .join(":"),
-        DataType::Ether => bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
+        DataType::Ether => reader
+            .array::<6>()?
+            .map(|byte| format!("{byte:02x}"))
             .join(":"),
         DataType::Octets
         | DataType::Abinary
@@ -606,35 +607,41 @@ pub fn format(data_type: DataType, bytes: &[u8]) -> String {
         | DataType::Extended
         | DataType::LongExtended
         | DataType::Evs => format_octets(bytes),
-    }
-}
-
-fn be_u32(bytes: &[u8]) -> u32 {
-    let mut b = [0u8; 4];
-    b.copy_from_slice(&bytes[..4]);
-    u32::from_be_bytes(b)
-}
-
-fn ipv6(bytes: &[u8]) -> Ipv6Addr {
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&bytes[..16]);
-    Ipv6Addr::from(b)
-}
-
-fn format_ipv6_prefix(bytes: &[u8]) -> Option<String> {
-    let (&reserved, rest) = bytes.split_first()?;
-    let (&len, prefix) = rest.split_first()?;
-    if reserved != 0 || len > 128 || prefix.len() > 16 {
-        return None;
-    }
-    let mut full = [0u8; 16];
-    full[..prefix.len()].copy_from_slice(prefix);
-    Some(format!("{}/{len}", Ipv6Addr::from(full)))
+    };
+    Some(shown)
 }
 
 /// `0x` followed by lower-case hex.
 pub fn format_octets(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
+}
+
+/// `2001:db8::/32` from the reserved byte, the length and as many prefix
+/// bytes as were sent (at most 16); `None` when they do not make a prefix.
+fn format_ipv6_prefix(mut reader: Reader<'_>) -> Option<String> {
+    let reserved = reader.u8()?;
+    let len = reader.u8()?;
+    let prefix = reader.rest();
+    if reserved != 0 || len > 128 || prefix.len() > 16 {
+        return None;
+    }
+    let mut full = [0u8; 16];
+    for (to, from) in full.iter_mut().zip(prefix) {
+        *to = *from;
+    }
+    Some(format!("{}/{len}", Ipv6Addr::from(full)))
+}
+
+/// `192.0.2.0/24` from the reserved byte, the length and the four address
+/// bytes; `None` when they do not make a prefix.
+fn format_ipv4_prefix(mut reader: Reader<'_>) -> Option<String> {
+    let reserved = reader.u8()?;
+    let len = reader.u8()?;
+    let address = *reader.array::<4>()?;
+    if reserved != 0 || len > 32 || !reader.is_empty() {
+        return None;
+    }
+    Some(format!("{}/{len}", Ipv4Addr::from(address)))
 }
 
 /// Text as it is, with control characters, quotes, backslashes and bytes
