@@ -1,7 +1,7 @@
 //! The small pieces of dictionary syntax: numbers in decimal or hex, dotted
 //! attribute numbers, and names.
 
-use super::parse::LineResult;
+use super::error::LineResult;
 use crate::value::DataType;
 
 /// Names are what operators type in configs: no control characters, no

@@ -13,7 +13,7 @@ use crate::reader::Reader;
 /// Show wire bytes of an attribute of type `data_type` for a log line. Bytes
 /// that do not fit the type (a wrong length, an invalid prefix) are shown as
 /// `0x` hex, so this never fails.
-pub fn format(data_type: DataType, bytes: &[u8]) -> String {
+pub(crate) fn format(data_type: DataType, bytes: &[u8]) -> String {
     if let Some(len) = data_type.fixed_len()
         && bytes.len() != len
     {
@@ -67,7 +67,7 @@ fn read_as(data_type: DataType, bytes: &[u8]) -> Option<String> {
 }
 
 /// `0x` followed by lower-case hex.
-pub fn format_octets(bytes: &[u8]) -> String {
+fn format_octets(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
 

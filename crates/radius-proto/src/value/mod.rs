@@ -11,14 +11,11 @@
 //! the text they rejected, because that text may be a secret.
 
 mod date;
-mod format;
-mod parse;
+pub(crate) mod format;
+pub(crate) mod parse;
 mod prefix;
 #[cfg(test)]
 mod tests;
-
-pub use format::{format, format_octets};
-pub use parse::encode;
 
 /// The longest value one RADIUS attribute can carry (RFC 2865 §5).
 pub const MAX_VALUE_LEN: usize = 253;

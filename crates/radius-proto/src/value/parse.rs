@@ -10,7 +10,7 @@ use super::{DataType, MAX_VALUE_LEN, ValueError};
 /// Turn what an operator wrote for an attribute of type `data_type` into wire
 /// bytes. Leading and trailing whitespace is kept for `string` and `octets`
 /// (it may be meaningful) and ignored for all other types.
-pub fn encode(data_type: DataType, text: &str) -> Result<Vec<u8>, ValueError> {
+pub(crate) fn encode(data_type: DataType, text: &str) -> Result<Vec<u8>, ValueError> {
     let trimmed = text.trim();
     match data_type {
         DataType::String => check_len(text.as_bytes().to_vec()),

@@ -2,6 +2,8 @@
 //! and properties over arbitrary text and bytes.
 
 use super::date::format_date;
+use super::format::format;
+use super::parse::encode;
 use super::*;
 use proptest::prelude::*;
 use std::net::Ipv6Addr;
