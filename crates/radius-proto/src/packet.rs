@@ -11,8 +11,8 @@ use super::crypto::{self, AUTHENTICATOR_LEN};
 use super::reader::Reader;
 
 /// Shortest and longest packets RFC 2865 §3 allows.
-pub const MIN_PACKET_LEN: usize = 20;
-pub const MAX_PACKET_LEN: usize = 4096;
+const MIN_PACKET_LEN: usize = 20;
+const MAX_PACKET_LEN: usize = 4096;
 
 /// Size of the header: Code, Identifier, Length, Authenticator.
 const HEADER_LEN: usize = 20;
@@ -92,18 +92,6 @@ impl Code {
             Code::CoaAck => "CoA-ACK",
             Code::CoaNak => "CoA-NAK",
         }
-    }
-
-    /// Whether a server receives this code (as opposed to sending it).
-    pub fn is_request(self) -> bool {
-        matches!(
-            self,
-            Code::AccessRequest
-                | Code::AccountingRequest
-                | Code::StatusServer
-                | Code::DisconnectRequest
-                | Code::CoaRequest
-        )
     }
 }
 
@@ -461,8 +449,9 @@ impl RequestBuilder {
         }
     }
 
-    /// Uses a chosen Request Authenticator (for test vectors and retransmits).
-    pub fn authenticator(mut self, authenticator: [u8; AUTHENTICATOR_LEN]) -> RequestBuilder {
+    /// Uses a chosen Request Authenticator (for test vectors).
+    #[cfg(test)]
+    fn authenticator(mut self, authenticator: [u8; AUTHENTICATOR_LEN]) -> RequestBuilder {
         self.authenticator = authenticator;
         self
     }
@@ -492,12 +481,6 @@ impl RequestBuilder {
     ) -> Result<RequestBuilder, EncodeError> {
         let hidden = crypto::hide_user_password(password, secret, &self.authenticator)?;
         Ok(self.attribute(Attribute::new(types::USER_PASSWORD, hidden)))
-    }
-
-    /// The Request Authenticator the request will carry (for Access-Request
-    /// and Status-Server; accounting requests compute theirs in [`Self::encode`]).
-    pub fn request_authenticator(&self) -> [u8; AUTHENTICATOR_LEN] {
-        self.authenticator
     }
 
     /// Encodes the request and returns it with the authenticator it carries.

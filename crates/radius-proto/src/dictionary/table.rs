@@ -33,7 +33,7 @@ struct NamedValues {
 
 impl Dictionary {
     /// An empty dictionary.
-    pub fn new() -> Dictionary {
+    pub(super) fn new() -> Dictionary {
         Dictionary::default()
     }
 
@@ -51,7 +51,7 @@ impl Dictionary {
 
     /// Any attribute, including TLV members, extended attributes and
     /// vendor attributes inside Extended-Vendor-Specific ones.
-    pub fn attribute_by_id(&self, id: &AttributeId) -> Option<&AttributeDef> {
+    pub(super) fn attribute_by_id(&self, id: &AttributeId) -> Option<&AttributeDef> {
         let index = self.by_id.get(id)?;
         self.attributes.get(*index)
     }
@@ -135,11 +135,6 @@ impl Dictionary {
     /// All attribute definitions, in the order they were first defined.
     pub fn attributes(&self) -> impl Iterator<Item = &AttributeDef> {
         self.attributes.iter()
-    }
-
-    /// All vendor definitions, in the order they were first defined.
-    pub fn vendors(&self) -> impl Iterator<Item = &VendorDef> {
-        self.vendors.iter()
     }
 
     /// Add or replace an attribute. The error text says what conflicts.

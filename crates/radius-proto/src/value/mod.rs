@@ -18,7 +18,7 @@ mod prefix;
 mod tests;
 
 /// The longest value one RADIUS attribute can carry (RFC 2865 §5).
-pub const MAX_VALUE_LEN: usize = 253;
+const MAX_VALUE_LEN: usize = 253;
 
 /// The data types of the FreeRADIUS 3 dictionary format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,14 +106,15 @@ impl DataType {
     /// The type named in a dictionary, e.g. `integer` or `octets[16]`.
     /// Names are matched without regard to case. A size in brackets is
     /// accepted and dropped; use [`DataType::parse_sized`] to keep it.
-    pub fn from_dictionary(name: &str) -> Option<DataType> {
+    #[cfg(test)]
+    fn from_dictionary(name: &str) -> Option<DataType> {
         Self::parse_sized(name).map(|(data_type, _)| data_type)
     }
 
     /// The type named in a dictionary together with its size in brackets, if
     /// any: `octets[16]` gives `(Octets, Some(16))`. A size is allowed only
     /// on `octets` and `string` and must be 1..=253.
-    pub fn parse_sized(name: &str) -> Option<(DataType, Option<usize>)> {
+    pub(crate) fn parse_sized(name: &str) -> Option<(DataType, Option<usize>)> {
         let (base, size) = match name.split_once('[') {
             None => (name, None),
             Some((base, rest)) => {
@@ -149,7 +150,7 @@ impl DataType {
     }
 
     /// The wire length of a fixed-size type; `None` for variable lengths.
-    pub fn fixed_len(&self) -> Option<usize> {
+    pub(crate) fn fixed_len(&self) -> Option<usize> {
         match self {
             DataType::Byte => Some(1),
             DataType::Short => Some(2),
@@ -163,7 +164,7 @@ impl DataType {
 
     /// True for the unsigned and signed number types, the ones that can have
     /// named values (`VALUE` lines).
-    pub fn is_number(&self) -> bool {
+    pub(crate) fn is_number(&self) -> bool {
         matches!(
             self,
             DataType::Integer
@@ -176,7 +177,7 @@ impl DataType {
 
     /// True for types whose value is a list of other attributes rather than
     /// data: they cannot be written as text.
-    pub fn is_structural(&self) -> bool {
+    pub(crate) fn is_structural(&self) -> bool {
         matches!(
             self,
             DataType::Tlv
