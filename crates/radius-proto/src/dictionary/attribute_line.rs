@@ -1,6 +1,8 @@
 //! The `ATTRIBUTE` line: where the number puts the attribute (standard
 //! space, a vendor, a TLV, the extended space) and which flags make sense
-//! for its type.
+//! for its type. It needs the most checking of any line, so that a mistake
+//! in a file stops the load with a message instead of defining an attribute
+//! that would go on the wire wrong.
 
 use super::blocks::FileState;
 use super::defs::{AttributeDef, AttributeId, Encryption, VendorDef};

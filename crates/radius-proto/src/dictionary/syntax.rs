@@ -1,5 +1,6 @@
 //! The small pieces of dictionary syntax: numbers in decimal or hex, dotted
-//! attribute numbers, and names.
+//! attribute numbers, and names. Every kind of line uses them, so a number
+//! or a name is read the same way wherever it appears.
 
 use super::error::LineResult;
 use crate::value::DataType;

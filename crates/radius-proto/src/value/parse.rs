@@ -1,5 +1,6 @@
-//! Text to wire: what an operator writes for an attribute in a configuration
-//! file, turned into the bytes of its value.
+//! Text to wire: what an operator writes as an attribute's value in the
+//! configuration (the reply attributes of a policy), turned into the bytes
+//! that go in the packet.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
