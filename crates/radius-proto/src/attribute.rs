@@ -5,6 +5,8 @@
 //! Message-Authenticator, Proxy-State, ...) are fixed by the RFCs and live here
 //! as constants so that the protocol code never looks them up by name.
 
+use crate::reader::Reader;
+
 /// Attribute types from RFC 2865, 2866, 2869, 3162 and 3579 that the server
 /// reads or writes itself.
 pub mod types {
@@ -18,18 +20,13 @@ pub mod types {
     pub const STATE: u8 = 24;
     pub const CLASS: u8 = 25;
     pub const VENDOR_SPECIFIC: u8 = 26;
-    pub const SESSION_TIMEOUT: u8 = 27;
-    pub const IDLE_TIMEOUT: u8 = 28;
-    pub const CALLED_STATION_ID: u8 = 30;
     pub const CALLING_STATION_ID: u8 = 31;
     pub const NAS_IDENTIFIER: u8 = 32;
     pub const PROXY_STATE: u8 = 33;
-    pub const CHAP_CHALLENGE: u8 = 60;
     pub const EAP_MESSAGE: u8 = 79;
     pub const MESSAGE_AUTHENTICATOR: u8 = 80;
-    pub const NAS_PORT_ID: u8 = 87;
     pub const NAS_IPV6_ADDRESS: u8 = 95;
-    pub const ERROR_CAUSE: u8 = 101;
+    pub(crate) const ERROR_CAUSE: u8 = 101;
 }
 
 /// Vendor ids (SMI private enterprise numbers) the server itself inspects.
@@ -39,10 +36,10 @@ pub mod vendors {
 }
 
 /// The longest value one attribute can carry (255 minus type and length).
-pub const MAX_VALUE_LEN: usize = 253;
+pub(crate) const MAX_VALUE_LEN: usize = 253;
 
 /// Length of a Message-Authenticator value (RFC 3579 §3.2).
-pub const MESSAGE_AUTHENTICATOR_LEN: usize = 16;
+pub(crate) const MESSAGE_AUTHENTICATOR_LEN: usize = 16;
 
 /// One attribute to be encoded: a type and its raw value.
 #[derive(Clone, PartialEq, Eq)]
@@ -61,7 +58,7 @@ impl Attribute {
     }
 
     /// A text attribute (string type).
-    pub fn text(typ: u8, text: &str) -> Attribute {
+    pub(crate) fn text(typ: u8, text: &str) -> Attribute {
         Attribute::new(typ, text.as_bytes())
     }
 
@@ -125,26 +122,18 @@ pub enum VendorAttributeError {
 /// the end, makes the whole attribute invalid (RFC 6929 §2.8) instead of
 /// looping or reading out of bounds.
 pub fn decode_vendor_specific(value: &[u8]) -> Result<Vec<VendorAttribute>, VendorAttributeError> {
-    if value.len() < 4 {
-        return Err(VendorAttributeError::TooShort);
-    }
-    let vendor_id = u32::from_be_bytes([value[0], value[1], value[2], value[3]]);
-    let mut rest = &value[4..];
+    let mut reader = Reader::new(value);
+    let vendor_id = reader.u32_be().ok_or(VendorAttributeError::TooShort)?;
     let mut out = Vec::new();
-    while !rest.is_empty() {
-        if rest.len() < 2 {
-            return Err(VendorAttributeError::BadSubLength);
-        }
-        let length = usize::from(rest[1]);
-        if length < 2 || length > rest.len() {
-            return Err(VendorAttributeError::BadSubLength);
-        }
+    while !reader.is_empty() {
+        let (vendor_type, value) = reader
+            .attribute()
+            .ok_or(VendorAttributeError::BadSubLength)?;
         out.push(VendorAttribute {
             vendor_id,
-            vendor_type: rest[0],
-            value: rest[2..length].to_vec(),
+            vendor_type,
+            value: value.to_vec(),
         });
-        rest = &rest[length..];
     }
     Ok(out)
 }
@@ -169,7 +158,7 @@ pub fn encode_vendor_specific(
 
 /// Splits a text into pieces of at most [`MAX_VALUE_LEN`] bytes without
 /// cutting a UTF-8 character, for Reply-Message and other string attributes.
-pub fn split_text(text: &str) -> Vec<&str> {
+fn split_text(text: &str) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut rest = text;
     while rest.len() > MAX_VALUE_LEN {

@@ -9,4 +9,5 @@ pub mod crypto;
 pub mod describe;
 pub mod dictionary;
 pub mod packet;
+mod reader;
 pub mod value;

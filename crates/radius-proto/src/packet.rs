@@ -8,10 +8,11 @@
 
 use super::attribute::{Attribute, MAX_VALUE_LEN, MESSAGE_AUTHENTICATOR_LEN, types};
 use super::crypto::{self, AUTHENTICATOR_LEN};
+use super::reader::Reader;
 
 /// Shortest and longest packets RFC 2865 §3 allows.
-pub const MIN_PACKET_LEN: usize = 20;
-pub const MAX_PACKET_LEN: usize = 4096;
+const MIN_PACKET_LEN: usize = 20;
+const MAX_PACKET_LEN: usize = 4096;
 
 /// Size of the header: Code, Identifier, Length, Authenticator.
 const HEADER_LEN: usize = 20;
@@ -92,18 +93,6 @@ impl Code {
             Code::CoaNak => "CoA-NAK",
         }
     }
-
-    /// Whether a server receives this code (as opposed to sending it).
-    pub fn is_request(self) -> bool {
-        matches!(
-            self,
-            Code::AccessRequest
-                | Code::AccountingRequest
-                | Code::StatusServer
-                | Code::DisconnectRequest
-                | Code::CoaRequest
-        )
-    }
 }
 
 impl std::fmt::Display for Code {
@@ -183,50 +172,51 @@ impl Packet {
     /// Message-Authenticator that is malformed or repeated (RFC 3579 §3.2).
     /// Unknown attribute types and unknown values are kept.
     pub fn decode(datagram: &[u8]) -> Result<Packet, DecodeError> {
-        if datagram.len() < HEADER_LEN {
-            return Err(DecodeError::TooShort);
-        }
-        let length = usize::from(u16::from_be_bytes([datagram[2], datagram[3]]));
+        let mut reader = Reader::new(datagram);
+        // The fixed header (RFC 2865 §3); the Identifier and the
+        // Authenticator stay in the kept bytes until asked for.
+        let &[code, _identifier, length_high, length_low, ..] =
+            reader.array::<HEADER_LEN>().ok_or(DecodeError::TooShort)?;
+        let length = usize::from(u16::from_be_bytes([length_high, length_low]));
         if !(MIN_PACKET_LEN..=MAX_PACKET_LEN).contains(&length) {
             return Err(DecodeError::BadLength);
         }
-        if datagram.len() < length {
-            return Err(DecodeError::Truncated);
-        }
-        let code = Code::from_u8(datagram[0]).ok_or(DecodeError::UnknownCode(datagram[0]))?;
-        let bytes = &datagram[..length];
+        // Bytes past Length are padding; the attributes run from the end of
+        // the header (Length is at least 20) to Length.
+        let packet = Reader::new(datagram)
+            .take(length)
+            .ok_or(DecodeError::Truncated)?;
+        let mut attributes = reader
+            .sub_reader(length - HEADER_LEN)
+            .ok_or(DecodeError::Truncated)?;
+        let code = Code::from_u8(code).ok_or(DecodeError::UnknownCode(code))?;
         let mut spans = Vec::with_capacity(8);
         let mut message_authenticator = None;
-        let mut offset = HEADER_LEN;
-        while offset < length {
-            if offset + 2 > length {
-                return Err(DecodeError::BadAttributeLength);
-            }
-            let typ = bytes[offset];
-            let attr_len = usize::from(bytes[offset + 1]);
-            if attr_len < 2 || offset + attr_len > length {
-                return Err(DecodeError::BadAttributeLength);
-            }
+        while !attributes.is_empty() {
+            let (typ, value) = attributes
+                .attribute()
+                .ok_or(DecodeError::BadAttributeLength)?;
+            // The value ends where the reader now stands; offsets stay below
+            // 4096, so they fit a u16, and a value is at most 253 bytes.
+            let start = (attributes.offset() - value.len()) as u16;
             if typ == types::MESSAGE_AUTHENTICATOR {
-                if attr_len != 2 + MESSAGE_AUTHENTICATOR_LEN {
+                if value.len() != MESSAGE_AUTHENTICATOR_LEN {
                     return Err(DecodeError::BadMessageAuthenticatorLength);
                 }
                 if message_authenticator.is_some() {
                     return Err(DecodeError::DuplicateMessageAuthenticator);
                 }
-                // offset < 4096, so it fits a u16.
-                message_authenticator = Some((offset + 2) as u16);
+                message_authenticator = Some(start);
             }
             spans.push(AttributeSpan {
                 typ,
-                start: (offset + 2) as u16,
-                len: (attr_len - 2) as u8,
+                start,
+                len: value.len() as u8,
             });
-            offset += attr_len;
         }
         Ok(Packet {
             code,
-            bytes: bytes.to_vec(),
+            bytes: packet.to_vec(),
             spans,
             message_authenticator,
         })
@@ -237,14 +227,18 @@ impl Packet {
     }
 
     pub fn identifier(&self) -> u8 {
-        self.bytes[1]
+        let [_, identifier, ..] = self.header();
+        *identifier
     }
 
     pub fn authenticator(&self) -> &[u8; AUTHENTICATOR_LEN] {
-        // The header is always present after a successful decode.
-        self.bytes[4..HEADER_LEN]
-            .try_into()
-            .unwrap_or(&[0; AUTHENTICATOR_LEN])
+        let [_, _, _, _, authenticator @ ..] = self.header();
+        authenticator
+    }
+
+    /// The header bytes, which decoding has checked are there.
+    fn header(&self) -> &[u8; HEADER_LEN] {
+        self.bytes.first_chunk().unwrap_or(&[0; HEADER_LEN])
     }
 
     /// The packet as received, trimmed to its Length field.
@@ -329,7 +323,11 @@ impl Packet {
 
     fn value(&self, span: &AttributeSpan) -> &[u8] {
         let start = usize::from(span.start);
-        &self.bytes[start..start + usize::from(span.len)]
+        // Spans come from the walk over these very bytes, so this always
+        // finds the value.
+        self.bytes
+            .get(start..start + usize::from(span.len))
+            .unwrap_or_default()
     }
 }
 
@@ -451,8 +449,9 @@ impl RequestBuilder {
         }
     }
 
-    /// Uses a chosen Request Authenticator (for test vectors and retransmits).
-    pub fn authenticator(mut self, authenticator: [u8; AUTHENTICATOR_LEN]) -> RequestBuilder {
+    /// Uses a chosen Request Authenticator (for test vectors).
+    #[cfg(test)]
+    fn authenticator(mut self, authenticator: [u8; AUTHENTICATOR_LEN]) -> RequestBuilder {
         self.authenticator = authenticator;
         self
     }
@@ -482,12 +481,6 @@ impl RequestBuilder {
     ) -> Result<RequestBuilder, EncodeError> {
         let hidden = crypto::hide_user_password(password, secret, &self.authenticator)?;
         Ok(self.attribute(Attribute::new(types::USER_PASSWORD, hidden)))
-    }
-
-    /// The Request Authenticator the request will carry (for Access-Request
-    /// and Status-Server; accounting requests compute theirs in [`Self::encode`]).
-    pub fn request_authenticator(&self) -> [u8; AUTHENTICATOR_LEN] {
-        self.authenticator
     }
 
     /// Encodes the request and returns it with the authenticator it carries.

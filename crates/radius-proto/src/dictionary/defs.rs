@@ -76,25 +76,25 @@ pub struct AttributeDef {
     pub code: u32,
     pub data_type: DataType,
     /// A fixed length written as `octets[N]`.
-    pub size: Option<usize>,
+    pub(super) size: Option<usize>,
     pub encrypt: Encryption,
     /// RFC 2868 tag byte in front of the value.
     pub has_tag: bool,
     /// A long value is split over several attributes of this type (EAP-Message).
-    pub concat: bool,
+    pub(super) concat: bool,
     /// Several values of the type packed into one attribute.
-    pub array: bool,
+    pub(super) array: bool,
     /// Never on the wire: computed by the server.
-    pub is_virtual: bool,
+    pub(super) is_virtual: bool,
     /// The value is a secret and must not be logged.
-    pub secret: bool,
+    pub(crate) secret: bool,
     /// Defined inside `FLAGS internal`: used by the server, never on the wire.
-    pub internal: bool,
+    pub(super) internal: bool,
 }
 
 impl AttributeDef {
     /// A plain attribute with no flags.
-    pub fn new(name: &str, vendor: u32, code: u32, data_type: DataType) -> AttributeDef {
+    pub(super) fn new(name: &str, vendor: u32, code: u32, data_type: DataType) -> AttributeDef {
         AttributeDef {
             name: name.to_owned(),
             vendor,
@@ -126,7 +126,8 @@ impl AttributeDef {
 
     /// True for attributes that only exist inside the server: numbers above
     /// 255 in the standard space, virtual attributes, `FLAGS internal`.
-    pub fn is_internal(&self) -> bool {
+    #[cfg(test)]
+    pub(super) fn is_internal(&self) -> bool {
         self.internal
             || self.is_virtual
             || (self.vendor == 0 && self.parents.is_empty() && self.code > 255)
@@ -138,7 +139,7 @@ impl AttributeDef {
 /// length; some vendors use other sizes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VendorDef {
-    pub name: String,
+    pub(super) name: String,
     pub id: u32,
     /// Bytes of the sub-attribute type: 1, 2 or 4.
     pub type_size: u8,
@@ -150,7 +151,7 @@ pub struct VendorDef {
 
 impl VendorDef {
     /// A vendor with the usual 1-byte type and 1-byte length.
-    pub fn new(name: &str, id: u32) -> VendorDef {
+    pub(super) fn new(name: &str, id: u32) -> VendorDef {
         VendorDef {
             name: name.to_owned(),
             id,
@@ -161,7 +162,7 @@ impl VendorDef {
     }
 
     /// The largest attribute number this vendor's type field can carry.
-    pub fn max_code(&self) -> u32 {
+    pub(super) fn max_code(&self) -> u32 {
         match self.type_size {
             1 => 255,
             2 => 65_535,

@@ -5,6 +5,10 @@
 
 use std::io;
 
+/// What every line reader answers: a problem on the current line, said for
+/// an operator, before the file and the line number are attached.
+pub(super) type LineResult = Result<(), String>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum DictionaryError {
     /// A line that cannot be accepted.

@@ -10,9 +10,13 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::attribute_line;
+use super::blocks::{self, FileState};
+use super::defs::VendorDef;
+use super::error::{DictionaryError, LineResult};
 use super::source::Source;
 use super::syntax::{check_name, parse_number, parse_value_number};
-use super::{AttributeId, Dictionary, DictionaryError, VendorDef};
+use super::table::Dictionary;
 use crate::value::DataType;
 
 /// How deep `$INCLUDE`s may nest. The Debian tree needs 2.
@@ -36,7 +40,7 @@ pub(super) fn load(
 
 /// A `VALUE` line naming an attribute not defined yet; FreeRADIUS allows
 /// that as long as the attribute turns up by the end of loading.
-pub(super) struct PendingValue {
+struct PendingValue {
     file: String,
     line: usize,
     attribute: String,
@@ -44,31 +48,14 @@ pub(super) struct PendingValue {
     number: String,
 }
 
-/// State that lasts for one file: open blocks and flags.
-#[derive(Default)]
-pub(super) struct FileState {
-    pub(super) vendor_block: Option<VendorBlock>,
-    pub(super) tlv_stack: Vec<(String, AttributeId)>,
-    pub(super) internal: bool,
-}
-
-pub(super) struct VendorBlock {
-    name: String,
-    pub(super) id: u32,
-    pub(super) evs: Option<u8>,
-    line: usize,
-}
-
-pub(super) struct Loader<'d, 's> {
-    pub(super) dictionary: &'d mut Dictionary,
+/// Reads files into a dictionary, following `$INCLUDE`s.
+struct Loader<'d, 's> {
+    dictionary: &'d mut Dictionary,
     source: &'s Source<'s>,
     /// Identities of the files being read, outermost first.
     stack: Vec<PathBuf>,
     pending_values: Vec<PendingValue>,
 }
-
-/// A problem on the current line, before the file and line are attached.
-pub(super) type LineResult = Result<(), String>;
 
 impl Loader<'_, '_> {
     fn load_file(
@@ -155,23 +142,9 @@ impl Loader<'_, '_> {
             self.parse_line(&mut state, file, line, &fields)
                 .map_err(|problem| syntax(line, problem))?;
         }
-        if let Some(block) = &state.vendor_block {
-            return Err(syntax(
-                block.line,
-                format!(
-                    "BEGIN-VENDOR {} is never closed; add `END-VENDOR {}` at the end of its \
-                     attributes",
-                    block.name, block.name
-                ),
-            ));
-        }
-        if let Some((name, _)) = state.tlv_stack.last() {
-            return Err(syntax(
-                text.lines().count(),
-                format!("BEGIN-TLV {name} is never closed; add `END-TLV {name}`"),
-            ));
-        }
-        Ok(())
+        state
+            .check_closed(text.lines().count())
+            .map_err(|(line, problem)| syntax(line, problem))
     }
 
     fn parse_line(
@@ -183,24 +156,14 @@ impl Loader<'_, '_> {
     ) -> LineResult {
         let keyword = fields[0].to_ascii_uppercase();
         match keyword.as_str() {
-            "ATTRIBUTE" => self.attribute_line(state, fields),
+            "ATTRIBUTE" => attribute_line::attribute_line(self.dictionary, state, fields),
             "VALUE" => self.value_line(file, line, fields),
             "VENDOR" => self.vendor_line(fields),
-            "BEGIN-VENDOR" => self.begin_vendor(state, line, fields),
-            "END-VENDOR" => end_vendor(state, fields),
-            "BEGIN-TLV" => self.begin_tlv(state, fields),
-            "END-TLV" => end_tlv(state, fields),
-            "FLAGS" => match fields {
-                [_, flag] if flag.eq_ignore_ascii_case("internal") => {
-                    state.internal = true;
-                    Ok(())
-                }
-                [_, flag] if flag.eq_ignore_ascii_case("-internal") => {
-                    state.internal = false;
-                    Ok(())
-                }
-                _ => Err("expected `FLAGS internal` or `FLAGS -internal`".to_owned()),
-            },
+            "BEGIN-VENDOR" => blocks::begin_vendor(self.dictionary, state, line, fields),
+            "END-VENDOR" => blocks::end_vendor(state, fields),
+            "BEGIN-TLV" => blocks::begin_tlv(self.dictionary, state, fields),
+            "END-TLV" => blocks::end_tlv(state, fields),
+            "FLAGS" => blocks::flags(state, fields),
             "PROTOCOL" | "STRUCT" | "MEMBER" | "ALIAS" | "ENUM" | "DEFINE" | "BEGIN-PROTOCOL"
             | "END-PROTOCOL" | "BEGIN" | "END" => Err(format!(
                 "{} belongs to the FreeRADIUS 4 dictionary format; write this dictionary in \
@@ -303,130 +266,6 @@ impl Loader<'_, '_> {
             parse_vendor_format(&mut def, format)?;
         }
         self.dictionary.define_vendor(def)
-    }
-
-    /// `BEGIN-VENDOR name [format=Extended-Vendor-Specific-N]`
-    fn begin_vendor(&mut self, state: &mut FileState, line: usize, fields: &[&str]) -> LineResult {
-        let (name, format) = match fields {
-            [_, name] => (*name, None),
-            [_, name, format] => (*name, Some(*format)),
-            _ => {
-                return Err(
-                    "expected `BEGIN-VENDOR <vendor> [format=Extended-Vendor-Specific-<N>]`"
-                        .to_owned(),
-                );
-            }
-        };
-        if let Some(open) = &state.vendor_block {
-            return Err(format!(
-                "BEGIN-VENDOR {name} inside BEGIN-VENDOR {}; add `END-VENDOR {}` first",
-                open.name, open.name
-            ));
-        }
-        if !state.tlv_stack.is_empty() {
-            return Err(format!(
-                "BEGIN-VENDOR {name} inside a BEGIN-TLV block; close it first"
-            ));
-        }
-        let vendor = self.dictionary.vendor_by_name(name).ok_or_else(|| {
-            format!(
-                "BEGIN-VENDOR {name}: no such vendor; add a `VENDOR {name} <number>` line first"
-            )
-        })?;
-        let id = vendor.id;
-        let evs = match format {
-            None => None,
-            Some(format) => {
-                let ext = format
-                    .strip_prefix("format=Extended-Vendor-Specific-")
-                    .and_then(|n| n.parse::<u8>().ok())
-                    .filter(|n| (1..=6).contains(n))
-                    .map(|n| 240 + n)
-                    .ok_or_else(|| {
-                        format!(
-                            "BEGIN-VENDOR {name}: unknown option `{format}`; the only option \
-                             is format=Extended-Vendor-Specific-<1..6>"
-                        )
-                    })?;
-                let carrier = AttributeId {
-                    vendor: 0,
-                    evs: None,
-                    path: vec![u32::from(ext), 26],
-                };
-                match self.dictionary.attribute_by_id(&carrier) {
-                    Some(def) if def.data_type == DataType::Evs => Some(ext),
-                    _ => {
-                        return Err(format!(
-                            "BEGIN-VENDOR {name}: {format} needs attribute {ext}.26 of type evs; \
-                             include the RFC 6929 dictionary first"
-                        ));
-                    }
-                }
-            }
-        };
-        state.vendor_block = Some(VendorBlock {
-            name: name.to_owned(),
-            id,
-            evs,
-            line,
-        });
-        Ok(())
-    }
-
-    /// `BEGIN-TLV attribute`
-    fn begin_tlv(&mut self, state: &mut FileState, fields: &[&str]) -> LineResult {
-        let [_, name] = fields else {
-            return Err("expected `BEGIN-TLV <attribute>`".to_owned());
-        };
-        let def = self.dictionary.attribute_by_name(name).ok_or_else(|| {
-            format!("BEGIN-TLV {name}: no such attribute; define it with type tlv first")
-        })?;
-        if def.data_type != DataType::Tlv {
-            return Err(format!(
-                "BEGIN-TLV {name}: the attribute has type {}, it needs type tlv",
-                def.data_type
-            ));
-        }
-        state.tlv_stack.push((def.name.clone(), def.id()));
-        Ok(())
-    }
-}
-
-fn end_vendor(state: &mut FileState, fields: &[&str]) -> LineResult {
-    let [_, name] = fields else {
-        return Err("expected `END-VENDOR <vendor>`".to_owned());
-    };
-    match &state.vendor_block {
-        Some(open) if open.name.eq_ignore_ascii_case(name) => {
-            if let Some((tlv, _)) = state.tlv_stack.last() {
-                return Err(format!(
-                    "END-VENDOR {name} inside BEGIN-TLV {tlv}; add `END-TLV {tlv}` first"
-                ));
-            }
-            state.vendor_block = None;
-            Ok(())
-        }
-        Some(open) => Err(format!(
-            "END-VENDOR {name} does not match the open BEGIN-VENDOR {}",
-            open.name
-        )),
-        None => Err(format!("END-VENDOR {name} without a BEGIN-VENDOR {name}")),
-    }
-}
-
-fn end_tlv(state: &mut FileState, fields: &[&str]) -> LineResult {
-    let [_, name] = fields else {
-        return Err("expected `END-TLV <attribute>`".to_owned());
-    };
-    match state.tlv_stack.last() {
-        Some((open, _)) if open.eq_ignore_ascii_case(name) => {
-            state.tlv_stack.pop();
-            Ok(())
-        }
-        Some((open, _)) => Err(format!(
-            "END-TLV {name} does not match the open BEGIN-TLV {open}"
-        )),
-        None => Err(format!("END-TLV {name} without a BEGIN-TLV {name}")),
     }
 }
 

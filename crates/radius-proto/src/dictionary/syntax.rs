@@ -1,7 +1,8 @@
 //! The small pieces of dictionary syntax: numbers in decimal or hex, dotted
-//! attribute numbers, and names.
+//! attribute numbers, and names. Every kind of line uses them, so a number
+//! or a name is read the same way wherever it appears.
 
-use super::parse::LineResult;
+use super::error::LineResult;
 use crate::value::DataType;
 
 /// Names are what operators type in configs: no control characters, no
