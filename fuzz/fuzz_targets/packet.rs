@@ -2,7 +2,7 @@
 //! Okta is asked: the framing walk, Message-Authenticator verification,
 //! revealing User-Password, decoding Vendor-Specific sub-attributes, naming
 //! every attribute through the shipped dictionaries (which formats each
-//! value by its type, extended attributes included), and encoding each kind
+//! value by its type), and encoding each kind
 //! of reply, which must decode again and verify.
 #![no_main]
 
