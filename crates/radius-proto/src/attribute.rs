@@ -158,6 +158,9 @@ pub fn encode_vendor_specific(
 
 /// Splits a text into pieces of at most [`MAX_VALUE_LEN`] bytes without
 /// cutting a UTF-8 character, for Reply-Message and other string attributes.
+/// A NAS may show each piece on a line of its own, so a piece ends at a line
+/// end when one fits (a menu is never cut inside an entry), else at a space
+/// past the middle, else where the limit falls.
 fn split_text(text: &str) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut rest = text;
@@ -166,8 +169,9 @@ fn split_text(text: &str) -> Vec<&str> {
         while !rest.is_char_boundary(cut) {
             cut -= 1;
         }
-        // Prefer to break at a line end or a space when one is near.
-        if let Some(pos) = rest[..cut].rfind(['\n', ' '])
+        if let Some(pos) = rest[..cut].rfind('\n') {
+            cut = pos + 1;
+        } else if let Some(pos) = rest[..cut].rfind(' ')
             && pos > MAX_VALUE_LEN / 2
         {
             cut = pos + 1;
@@ -256,5 +260,14 @@ mod tests {
         assert!(pieces.iter().all(|p| p.len() <= MAX_VALUE_LEN));
         assert!(pieces[0].ends_with(' '));
         assert_eq!(pieces.concat(), words);
+        // A menu breaks between its lines, never inside an entry.
+        let menu: String = (1..=8)
+            .map(|n| format!("{n} - Security question number {n} of the user\n"))
+            .collect();
+        let pieces = split_text(&menu);
+        assert!(pieces.len() > 1);
+        assert!(pieces.iter().all(|p| p.len() <= MAX_VALUE_LEN));
+        assert!(pieces[..pieces.len() - 1].iter().all(|p| p.ends_with('\n')));
+        assert_eq!(pieces.concat(), menu);
     }
 }
