@@ -83,7 +83,7 @@ pub(super) fn answer(context: &Context, request: &Request<'_>, step: Step) -> Ne
             state_token,
             poll_path,
         },
-        Step::DirectCode {
+        Step::MfaOnlyCode {
             user_id,
             factor_id,
             kind,
@@ -95,7 +95,7 @@ pub(super) fn answer(context: &Context, request: &Request<'_>, step: Step) -> Ne
             tries,
             code: SecretString::from(typed),
         },
-        Step::DirectPush { user_id, poll_path } => Stage::MfaOnlyPoll {
+        Step::MfaOnlyPush { user_id, poll_path } => Stage::MfaOnlyPoll {
             user_id,
             poll_path,
             until: request.deadline,

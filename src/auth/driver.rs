@@ -1,7 +1,7 @@
 //! The conversation's one loop: it starts a login, or continues one from
 //! the State of an Access-Challenge, then runs steps until one decides.
 //!
-//! Steps ([`login`], [`mfa`], [`code`], [`push_factor`], [`direct`],
+//! Steps ([`login`], [`mfa`], [`code`], [`push_factor`], [`mfa_only`],
 //! [`challenge`]) only say what happens next ([`Next`]); the driver does
 //! it: runs the next [`Stage`] in its own allocation, routes Okta's answers
 //! by status, seals challenges, waits for pushes, cancels transactions that
@@ -19,7 +19,7 @@ use super::push::PushWatch;
 use super::reason::Reason;
 use super::rules::Rules;
 use super::sealing::States;
-use super::{access_request, challenge, code, direct, login, mfa, push_factor};
+use super::{access_request, challenge, code, login, mfa, mfa_only, push_factor};
 use crate::config::PushMode;
 use crate::live::Live;
 use radius_proto::attribute::types;
@@ -250,14 +250,16 @@ impl Driver<'_> {
                 state_token,
                 poll_path,
             ))),
-            Stage::MfaOnly { typed } => Act::Wait(Box::pin(direct::start(context, request, typed))),
+            Stage::MfaOnly { typed } => {
+                Act::Wait(Box::pin(mfa_only::start(context, request, typed)))
+            }
             Stage::MfaOnlyCode {
                 user_id,
                 factor_id,
                 kind,
                 tries,
                 code,
-            } => Act::Wait(Box::pin(direct::verify_code(
+            } => Act::Wait(Box::pin(mfa_only::verify_code(
                 context, request, user_id, factor_id, kind, tries, code,
             ))),
             Stage::MfaOnlyPoll {
@@ -266,7 +268,7 @@ impl Driver<'_> {
                 until,
                 give_up_at_end,
                 profile,
-            } => Act::Wait(Box::pin(direct::poll(
+            } => Act::Wait(Box::pin(mfa_only::poll(
                 context,
                 request,
                 user_id,

@@ -5,7 +5,7 @@
 //! Okta call the request makes, and hands the request to the `driver`,
 //! which runs the conversation as a state machine: each step (the password
 //! in `login`, the factor menu in `mfa`, codes in `code`, pushes in
-//! `push_factor`, MFA-only clients in `direct`, answers to a challenge
+//! `push_factor`, MFA-only clients in `mfa_only`, answers to a challenge
 //! in `challenge`) returns what happens `next`, and the driver alone
 //! acts on it, sealing challenges (`sealing`), waiting for pushes and
 //! applying the policy (`authorize`). Nothing here touches a socket, and
@@ -17,7 +17,6 @@ mod challenge;
 mod code;
 mod context;
 mod decision;
-mod direct;
 mod driver;
 mod factors;
 pub(crate) mod failure;
@@ -26,6 +25,7 @@ mod links;
 mod login;
 mod messages;
 mod mfa;
+mod mfa_only;
 mod next;
 mod okta_call;
 mod policy;

@@ -54,14 +54,14 @@ pub enum Step {
         poll_path: String,
     },
     /// MFA-only mode: a code was asked for a factor of the user.
-    DirectCode {
+    MfaOnlyCode {
         user_id: String,
         factor_id: String,
         kind: FactorKind,
         tries: u8,
     },
     /// MFA-only mode: a push transaction is being polled.
-    DirectPush { user_id: String, poll_path: String },
+    MfaOnlyPush { user_id: String, poll_path: String },
     /// Okta refused to send an SMS, call or email code so soon after the
     /// last one, so none was sent in this transaction: `resend` sends the
     /// first one (a verify without a code), a typed code is verified.
@@ -88,8 +88,8 @@ impl std::fmt::Debug for Challenge {
             Step::Menu { .. } => "menu",
             Step::Code { .. } => "code",
             Step::Push { .. } => "push",
-            Step::DirectCode { .. } => "direct-code",
-            Step::DirectPush { .. } => "direct-push",
+            Step::MfaOnlyCode { .. } => "mfa-only-code",
+            Step::MfaOnlyPush { .. } => "mfa-only-push",
             Step::SendCode { .. } => "send-code",
         };
         f.debug_struct("Challenge")
@@ -306,7 +306,7 @@ fn to_sealed(challenge: &Challenge) -> Sealed {
             sealed.token = state_token.expose_secret().to_owned();
             sealed.path = poll_path.clone();
         }
-        Step::DirectCode {
+        Step::MfaOnlyCode {
             user_id,
             factor_id,
             kind,
@@ -318,7 +318,7 @@ fn to_sealed(challenge: &Challenge) -> Sealed {
             sealed.kind = kind_code(*kind);
             sealed.tries = *tries;
         }
-        Step::DirectPush { user_id, poll_path } => {
+        Step::MfaOnlyPush { user_id, poll_path } => {
             sealed.step = 5;
             sealed.token = user_id.clone();
             sealed.path = poll_path.clone();
@@ -355,13 +355,13 @@ fn from_sealed(sealed: &Sealed) -> Option<Challenge> {
             state_token: token(),
             poll_path: sealed.path.clone(),
         },
-        4 => Step::DirectCode {
+        4 => Step::MfaOnlyCode {
             user_id: sealed.token.clone(),
             factor_id: sealed.factor.clone(),
             kind: kind_from_code(sealed.kind)?,
             tries: sealed.tries,
         },
-        5 => Step::DirectPush {
+        5 => Step::MfaOnlyPush {
             user_id: sealed.token.clone(),
             poll_path: sealed.path.clone(),
         },

@@ -111,7 +111,7 @@ pub(super) async fn start(context: &Context, request: &Request<'_>, typed: Secre
                     Next::challenge(
                         Reason::ChallengeCodeSent,
                         messages::enter_sent_code(destination),
-                        Step::DirectCode {
+                        Step::MfaOnlyCode {
                             user_id: factor.user_id,
                             factor_id: factor.factor_id,
                             kind,
@@ -201,7 +201,7 @@ async fn verify_with_profile(
     Next::challenge(
         Reason::WrongCode,
         prompt,
-        Step::DirectCode {
+        Step::MfaOnlyCode {
             user_id: factor.user_id,
             factor_id: factor.factor_id,
             kind,
@@ -248,7 +248,7 @@ async fn start_push(
         PushMode::Challenge => Next::challenge(
             Reason::ChallengePush,
             messages::PUSH_APPROVE,
-            Step::DirectPush {
+            Step::MfaOnlyPush {
                 user_id: factor.user_id,
                 poll_path,
             },
@@ -306,6 +306,6 @@ pub(super) async fn poll(
     Next::challenge(
         Reason::ChallengePush,
         messages::PUSH_STILL_WAITING,
-        Step::DirectPush { user_id, poll_path },
+        Step::MfaOnlyPush { user_id, poll_path },
     )
 }
