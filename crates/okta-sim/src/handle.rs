@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::direct::SimDirect;
 use super::faults::SimFaults;
 use super::oauth::SimOAuthApps;
 use super::org::SimOrg;
@@ -91,6 +92,12 @@ impl SimHandle {
     /// factor: what the user would read on their phone or in their mail.
     pub fn last_code(&self, login: &str, factor_type: &FactorType) -> Option<String> {
         self.org.factors.last_code(login, factor_type)
+    }
+
+    /// Direct Authentication: OIDC apps, signing-key rotation, `/keys`
+    /// outages, spoiled ID tokens, `slow_down`.
+    pub fn direct(&self) -> &SimDirect {
+        &self.org.direct
     }
 
     /// The org's OAuth service apps and authorization server.
