@@ -8,7 +8,9 @@
 //! limits) need a restart; a reload that changes one names it in a warning.
 
 use crate::auth::Rules;
-use crate::config::{Config, ConfigErrors, LogConfig, OAuthConfig, OktaConfig, ServerConfig};
+use crate::config::{
+    Config, ConfigErrors, DirectConfig, LogConfig, OAuthConfig, OktaConfig, ServerConfig,
+};
 use crate::server::ServerHandle;
 use crate::telemetry::metrics as m;
 use metrics::counter;
@@ -126,6 +128,8 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         oauth,
         forwarded_for_attribute,
         groups_cache,
+        api,
+        direct,
     } = &old.okta;
     let okta = &new.okta;
     compare("okta.org_url", *org_url != okta.org_url);
@@ -159,6 +163,31 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         "okta.groups_cache_seconds",
         *groups_cache != okta.groups_cache,
     );
+    compare("okta.api", *api != okta.api);
+    match (direct, &okta.direct) {
+        (Some(old_app), Some(new_app)) => {
+            let DirectConfig {
+                client_id,
+                // Applied: the keys (and active kid) or the secret are reloaded.
+                auth: _,
+                authorization_server,
+                scopes,
+                groups_claim,
+            } = old_app;
+            compare("okta.direct.client_id", *client_id != new_app.client_id);
+            compare(
+                "okta.direct.authorization_server",
+                *authorization_server != new_app.authorization_server,
+            );
+            compare("okta.direct.scopes", *scopes != new_app.scopes);
+            compare(
+                "okta.direct.groups_claim",
+                *groups_claim != new_app.groups_claim,
+            );
+        }
+        (None, None) => {}
+        _ => compare("okta.direct", true),
+    }
     match (oauth, &okta.oauth) {
         (Some(old_app), Some(new_app)) => {
             let OAuthConfig {

@@ -218,16 +218,7 @@ impl<'a> Direct<'a> {
         form: &[(&str, &str)],
     ) -> Result<RawAnswer, OktaError> {
         let auth = self.app.auth.authenticate(url);
-        let mut body = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in auth
-            .fields
-            .iter()
-            .map(|(n, v)| (*n, v.as_str()))
-            .chain(form.iter().copied())
-        {
-            body.append_pair(name, value);
-        }
-        let body = zeroize::Zeroizing::new(body.finish());
+        let body = zeroize::Zeroizing::new(encode_form(&auth.fields, form));
         let mut call = Request::post_form(
             kind,
             url.clone(),
@@ -281,6 +272,19 @@ impl<'a> Direct<'a> {
         };
         Ok(with_body(reply, |_| grant))
     }
+}
+
+/// The form body: the client authentication's fields, then the call's.
+fn encode_form(auth: &[(&'static str, String)], form: &[(&str, &str)]) -> String {
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in auth
+        .iter()
+        .map(|(n, v)| (*n, v.as_str()))
+        .chain(form.iter().copied())
+    {
+        body.append_pair(name, value);
+    }
+    body.finish()
 }
 
 /// GETs the key set: its document and `Cache-Control`.
