@@ -184,6 +184,7 @@ async fn verify_with_profile(
                 profile,
                 warning: None,
                 okta_request_id: reply.request_id,
+                groups: None,
             });
         }
         Ok(_) => return Next::reject(Reason::WrongCode, messages::WRONG_CODE_FINAL),
@@ -280,6 +281,7 @@ pub(super) async fn poll(
                         profile,
                         warning: None,
                         okta_request_id: None,
+                        groups: None,
                     });
                 }
                 FactorResult::Waiting => {}

@@ -9,8 +9,7 @@ use super::file::{self, ClientSection, ConfigFile};
 use super::log_level::parse_filter;
 use super::mfa::{MfaSettings, PushLimits};
 use super::model::{
-    ClientConfig, Config, LogConfig, LogFormat, OktaApi, OnOktaFailure, ServerConfig,
-    UserNameRules,
+    ClientConfig, Config, LogConfig, LogFormat, OktaApi, OnOktaFailure, ServerConfig, UserNameRules,
 };
 use super::okta::validate_okta;
 use super::policy::{self, Policy};
@@ -122,7 +121,10 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
             }
             if !management
                 && !groups_claim
-                && client.policy.as_ref().is_some_and(|policy| policy.needs_groups())
+                && client
+                    .policy
+                    .as_ref()
+                    .is_some_and(|policy| policy.needs_groups())
             {
                 problems.add(
                     format!("clients[{i}].policy"),

@@ -50,11 +50,11 @@ pub fn preflight_needs(config: &Config) -> preflight::Needs {
         direct,
         groups: !groups_claim
             && config.clients.iter().any(|client| {
-            client
-                .policy
-                .as_ref()
-                .is_some_and(|policy| policy.needs_groups())
-        }),
+                client
+                    .policy
+                    .as_ref()
+                    .is_some_and(|policy| policy.needs_groups())
+            }),
         factors: config
             .clients
             .iter()

@@ -85,8 +85,12 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
             log_report(&preflight::check(&okta, needs).await);
             if direct && let Ok(api) = okta.direct() {
                 match api.prefetch_keys().await {
-                    Ok(count) => tracing::info!(keys = count, url = %api.keys_url(), "fetched the authorization server's signing keys"),
-                    Err(why) => tracing::error!(url = %api.keys_url(), %why, "cannot fetch the authorization server's signing keys; logins fetch them when they need them"),
+                    Ok(count) => {
+                        tracing::info!(keys = count, url = %api.keys_url(), "fetched the authorization server's signing keys")
+                    }
+                    Err(why) => {
+                        tracing::error!(url = %api.keys_url(), %why, "cannot fetch the authorization server's signing keys; logins fetch them when they need them")
+                    }
                 }
             }
             keepalive::spawn(okta, keepalive);

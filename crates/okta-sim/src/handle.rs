@@ -100,6 +100,12 @@ impl SimHandle {
         &self.org.direct
     }
 
+    /// A shared handle on Direct Authentication that outlives a borrow of
+    /// the org (for a task that rotates keys while the org runs).
+    pub fn direct_handle(&self) -> SimDirectHandle {
+        SimDirectHandle(self.org.clone())
+    }
+
     /// The org's OAuth service apps and authorization server.
     pub fn oauth(&self) -> &SimOAuthApps {
         &self.org.oauth
@@ -153,6 +159,17 @@ impl SimHandle {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+}
+
+/// A clonable handle on the org's Direct Authentication.
+#[derive(Clone)]
+pub struct SimDirectHandle(Arc<SimOrg>);
+
+impl SimDirectHandle {
+    /// Rotates the signing key: see [`SimDirect::rotate_signing_key`].
+    pub fn rotate_signing_key(&self) -> String {
+        self.0.direct.rotate_signing_key()
     }
 }
 

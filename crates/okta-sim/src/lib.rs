@@ -71,7 +71,7 @@ mod users;
 pub use config::{FactorListSpelling, SimConfig};
 pub use directory::{SimDirectory, SimDirectoryError};
 pub use faults::{SimFaultMode, SimFaults, SimRateLimited};
-pub use handle::SimHandle;
+pub use handle::{SimDirectHandle, SimHandle};
 pub use records::{SimRecords, SimRequest};
 pub use server::start;
 pub use users::{SimFactor, SimPushResponse, SimUser, SimUserStatus};

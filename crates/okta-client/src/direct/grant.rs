@@ -12,7 +12,7 @@ use crate::id_token::{IdTokenRejection, VerifiedIdentity};
 use okta_api::direct::{ChallengeAnswer, errors};
 
 /// The outcome of a grant at the token endpoint.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Grant {
     /// Okta issued tokens and the ID token passed every check.
     Authenticated(VerifiedIdentity),
