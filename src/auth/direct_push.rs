@@ -10,6 +10,7 @@ use super::context::{Context, Request};
 use super::direct_code::prompt_for_push_code;
 use super::direct_login::{refused, user};
 use super::direct_mfa::menu_again;
+use super::identity::UserKey;
 use super::messages;
 use super::next::{Hold, Next};
 use super::okta_call::{Purpose, ask};
@@ -28,7 +29,7 @@ pub(super) async fn start(
     request: &Request<'_>,
     mfa_token: SecretString,
 ) -> Next {
-    let key = context.identities.key(&request.login);
+    let key = push_key(request);
     if let Some(pending) = context.pushes.pending(&key)
         && !pending.status().is_done()
     {
@@ -94,6 +95,15 @@ pub(super) async fn start(
     })
 }
 
+/// Who the push-fatigue limits and the pending push are kept for. Direct
+/// Authentication names the user only once a factor is verified, so
+/// between a login's password and its push the user id is not known yet:
+/// pushes key on the login after the `[users]` rules, case-folded, which
+/// every request of the login (and every spelling the rules fold) shares.
+fn push_key(request: &Request<'_>) -> UserKey {
+    UserKey::of_login(&request.login)
+}
+
 /// The user pressed Enter after a push challenge: follow the local poll if
 /// this server has one, or take the polling over from the State.
 pub(super) fn follow_up(
@@ -103,15 +113,19 @@ pub(super) fn follow_up(
     oob_code: SecretString,
     interval: u8,
 ) -> Next {
-    let key = context.identities.key(&request.login);
-    if let Some(watch) = context.pushes.pending(&key)
-        && watch.is_transaction(&oob_code)
-    {
-        return Next::HoldForPush(Hold {
-            watch,
-            first: false,
-            okta_request_id: None,
-        });
+    // Okta names the user only once a factor is verified, so a push may be
+    // filed under the login or, once another login finished, the user id.
+    let key = push_key(request);
+    for filed in context.identities.keys(&request.login) {
+        if let Some(watch) = context.pushes.pending(&filed)
+            && watch.is_transaction(&oob_code)
+        {
+            return Next::HoldForPush(Hold {
+                watch,
+                first: false,
+                okta_request_id: None,
+            });
+        }
     }
     let watch = context.pushes.start_direct(
         context.okta.clone(),

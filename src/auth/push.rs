@@ -77,6 +77,8 @@ enum PushTransaction {
 /// One push and what is known of it.
 pub(super) struct PushWatch {
     login: String,
+    /// Who the push counts against (the fatigue limits).
+    user: UserKey,
     okta: OktaClient,
     transaction: PushTransaction,
     forwarded_for: Option<IpAddr>,
@@ -93,6 +95,11 @@ pub(super) struct PushWatch {
 }
 
 impl PushWatch {
+    /// Who the push counts against.
+    pub(super) fn user(&self) -> &UserKey {
+        &self.user
+    }
+
     /// The current status.
     pub(super) fn status(&self) -> PushStatus {
         self.status.borrow().clone()
@@ -580,6 +587,7 @@ impl Pushes {
         let now = Instant::now();
         let push = Arc::new(PushWatch {
             login: login.to_owned(),
+            user: user.clone(),
             okta,
             transaction,
             forwarded_for,

@@ -154,9 +154,7 @@ pub(super) fn outcome(
             warning: None,
         }),
         PushStatus::Rejected => {
-            context
-                .pushes
-                .note_rejected(&context.identities.key(&request.login));
+            context.pushes.note_rejected(watch.user());
             Next::reject(Reason::PushRejected, messages::PUSH_REJECTED)
         }
         PushStatus::Direct(grant) => {
