@@ -1,11 +1,12 @@
 //! The authorization server's signing keys as the client keeps them.
 //!
 //! A key set is fetched from `/keys` and is fresh for its `Cache-Control`
-//! max-age (bounded, see `cache_control`). A token naming a `kid` the set
-//! does not hold, or a set past its max-age, makes the next lookup fetch
-//! again, but fetches start at most once every [`REFETCH_SPACING`] however
-//! many tokens ask, and only one runs at a time (the others wait for it and
-//! read its result). When `/keys` cannot be reached, the set in hand is
+//! max-age (bounded, see `cache_control`); a set past its max-age is
+//! fetched again by the next lookup. A token naming a `kid` the fresh set
+//! does not hold makes one fetch, at most once every [`REFETCH_SPACING`]
+//! however many tokens ask, and after a failed fetch the next waits as long;
+//! only one fetch runs at a time (the others wait for it and read its
+//! result). When `/keys` cannot be reached, the set in hand is
 //! used past its max-age for up to [`STALE_GRACE`]: logins go on through an
 //! outage of `/keys` alone, while a key Okta retired is not trusted forever.
 
@@ -60,6 +61,10 @@ struct State {
     set: Option<Arc<KeySet>>,
     /// When the last fetch started.
     last_attempt: Option<Instant>,
+    /// When the last fetch for an unknown `kid` started.
+    last_unknown_kid: Option<Instant>,
+    /// When the last fetch that failed started.
+    last_failure: Option<Instant>,
 }
 
 /// The key set of one authorization server.
@@ -76,6 +81,15 @@ impl KeyCache {
         (state.set.clone(), state.last_attempt)
     }
 
+    /// Whether a fetch may start now: for an unknown `kid` once per
+    /// spacing, otherwise unless a fetch failed within the spacing.
+    fn may_fetch(&self, unknown_kid: bool, now: Instant) -> bool {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let spaced =
+            |at: Option<Instant>| at.is_none_or(|at| now.duration_since(at) >= REFETCH_SPACING);
+        spaced(state.last_failure) && (!unknown_kid || spaced(state.last_unknown_kid))
+    }
+
     /// The key named `kid`, fetching the key set when it is missing, past
     /// its max-age, or does not hold `kid` (within the fetch spacing).
     pub(crate) async fn key<F, Fut>(
@@ -89,16 +103,21 @@ impl KeyCache {
     {
         let now = Instant::now();
         let (set, last_attempt) = self.snapshot();
+        let mut unknown_kid = false;
         if let Some(set) = &set {
             record_age(set, now);
-            if set.is_fresh(now)
-                && let Some(key) = set.keys.get(kid)
-            {
-                return Ok(key.clone());
+            if set.is_fresh(now) {
+                match set.keys.get(kid) {
+                    Some(key) => return Ok(key.clone()),
+                    None => unknown_kid = true,
+                }
             }
         }
-        if may_fetch(last_attempt, now) {
-            self.refresh(last_attempt, fetch).await;
+        if self.may_fetch(unknown_kid, now) {
+            self.refresh(last_attempt, unknown_kid, fetch).await;
+        } else {
+            // A fetch in flight (another token's) may bring the key: wait for it.
+            drop(self.fetching.lock().await);
         }
         let now = Instant::now();
         match self.snapshot().0 {
@@ -119,7 +138,7 @@ impl KeyCache {
         Fut: Future<Output = Result<FetchedKeys, KeyFetchError>>,
     {
         let (_, last_attempt) = self.snapshot();
-        self.refresh(last_attempt, fetch).await;
+        self.refresh(last_attempt, false, fetch).await;
         match self.snapshot().0 {
             Some(set) if !set.keys.is_empty() => Ok(set.keys.len()),
             _ => Err("no usable RS256 signing key could be fetched".to_owned()),
@@ -128,7 +147,7 @@ impl KeyCache {
 
     /// One fetch at a time: a caller that finds a fetch started after it
     /// looked reads that fetch's result instead of starting another.
-    async fn refresh<F, Fut>(&self, seen_attempt: Option<Instant>, fetch: F)
+    async fn refresh<F, Fut>(&self, seen_attempt: Option<Instant>, unknown_kid: bool, fetch: F)
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<FetchedKeys, KeyFetchError>>,
@@ -139,12 +158,25 @@ impl KeyCache {
             if state.last_attempt != seen_attempt {
                 return;
             }
-            state.last_attempt = Some(Instant::now());
+            let now = Instant::now();
+            state.last_attempt = Some(now);
+            if unknown_kid {
+                state.last_unknown_kid = Some(now);
+            }
         }
+        let started = Instant::now();
+        let failed = |cache: &KeyCache| {
+            cache
+                .state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .last_failure = Some(started);
+        };
         let result = match fetch().await {
             Ok(fetched) => fetched,
             Err(KeyFetchError(why)) => {
                 counter!(names::OKTA_JWKS_FETCHES, "result" => "unreachable").increment(1);
+                failed(self);
                 tracing::warn!(%why, "cannot fetch the authorization server's signing keys (/keys); the keys in hand stay in use while their age allows");
                 return;
             }
@@ -153,6 +185,7 @@ impl KeyCache {
             Ok(keys) if !keys.is_empty() => keys,
             _ => {
                 counter!(names::OKTA_JWKS_FETCHES, "result" => "invalid").increment(1);
+                failed(self);
                 tracing::warn!(
                     "the authorization server's /keys holds no usable RS256 signing key; the keys in hand stay in use while their age allows"
                 );
@@ -171,15 +204,10 @@ impl KeyCache {
             "fetched the authorization server's signing keys"
         );
         gauge!(names::OKTA_JWKS_AGE).set(0.0);
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .set = Some(Arc::new(set));
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.set = Some(Arc::new(set));
+        state.last_failure = None;
     }
-}
-
-fn may_fetch(last_attempt: Option<Instant>, now: Instant) -> bool {
-    last_attempt.is_none_or(|at| now.duration_since(at) >= REFETCH_SPACING)
 }
 
 fn record_age(set: &KeySet, now: Instant) {
@@ -220,7 +248,11 @@ mod tests {
                 Some(IdTokenRejection::UnknownKey)
             );
         }
-        assert_eq!(fetches.load(Ordering::SeqCst), 1, "one fetch in 30 s");
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            2,
+            "the first fetch, then one for the storm"
+        );
         assert!(cache.key("k1", fetch).await.is_ok());
     }
 
@@ -253,6 +285,7 @@ mod tests {
                 fresh_for: Duration::from_secs(60),
             }));
             state.last_attempt = None;
+            state.last_failure = None;
         }
         let down = || async { Err(KeyFetchError("connection refused".into())) };
         assert!(cache.key("k1", down).await.is_ok());
