@@ -20,10 +20,8 @@ use super::push::PushWatch;
 use super::reason::Reason;
 use super::rules::Rules;
 use super::sealing::States;
-use super::{
-    access_request, challenge, code, direct_code, direct_login, direct_mfa, direct_push, login,
-    mfa, mfa_only, push_factor,
-};
+use super::{access_request, challenge, code, login, mfa, mfa_only, push_factor};
+use super::{direct_code, direct_login, direct_mfa, direct_push};
 use crate::config::{OktaApi, PushMode};
 use crate::live::Live;
 use radius_proto::attribute::types;

@@ -37,6 +37,7 @@ mod okta_call;
 mod policy;
 mod push;
 mod push_factor;
+mod push_fatigue;
 mod reason;
 mod rules;
 mod sealing;

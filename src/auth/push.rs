@@ -12,21 +12,17 @@
 //! receives it) polls again. So no replica can consume Okta's SUCCESS that
 //! another replica's request is waiting for.
 
-use super::decision::Decision;
 use super::identity::UserKey;
 use super::links::link_path;
-use super::messages;
-use super::reason::Reason;
+use super::push_fatigue::{FatigueLedger, PushRefusal, sweep_due};
 use super::state::Step;
 use crate::config::PushLimits;
-use crate::live::Live;
 use dashmap::DashMap;
 use okta_api::authn::{AuthnResponse, AuthnStatus, FactorResult};
 use okta_api::direct::errors;
 use okta_client::error::OktaError;
 use okta_client::{DirectUser, FactorVerify, Grant, OktaClient};
 use secrecy::{ExposeSecret, SecretString};
-use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -302,48 +298,16 @@ impl PushWatch {
     }
 }
 
-/// Why a new push may not be sent now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum PushRefusal {
-    /// The user rejected a push within the cooldown.
-    Cooldown,
-    /// The user got too many pushes in the last minute.
-    TooMany,
-}
-
-impl PushRefusal {
-    /// The reject that tells the user why no push was sent.
-    pub(super) fn decision(self) -> Decision {
-        match self {
-            PushRefusal::Cooldown => {
-                Decision::reject(Reason::PushCooldown, messages::PUSH_COOLDOWN)
-            }
-            PushRefusal::TooMany => {
-                Decision::reject(Reason::PushRateLimited, messages::PUSH_TOO_MANY)
-            }
-        }
-    }
-}
-
-/// The per-user push ledger for fatigue limits.
-#[derive(Default)]
-struct UserPushes {
-    sent: VecDeque<Instant>,
-    rejected_at: Option<Instant>,
-}
-
 /// All pushes in flight on this server, and the per-user limits, keyed by
 /// user (every spelling of one login shares one pending push and one ledger).
 pub(super) struct Pushes {
     /// The push pending for each user.
     watches: DashMap<UserKey, Arc<PushWatch>>,
-    ledger: DashMap<UserKey, Mutex<UserPushes>>,
-    /// `[push_limits]`, replaced by a config reload.
-    limits: Live<PushLimits>,
-    /// When each map was last swept: a sweep visits every entry, so it runs
-    /// at most once per [`SWEEP_EVERY`], not once per push.
+    /// The push-fatigue limits and what they count.
+    fatigue: FatigueLedger,
+    /// When the watches were last swept: a sweep visits every entry, so it
+    /// runs at most once every few seconds, not once per push.
     watches_swept: Mutex<Option<Instant>>,
-    ledger_swept: Mutex<Option<Instant>>,
 }
 
 /// What Okta's `slow_down` adds to the poll interval.
@@ -353,22 +317,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Least time between two sweeps of one map.
-const SWEEP_EVERY: Duration = Duration::from_secs(5);
-
-/// Whether a sweep is due (and, if so, records it as done now). A sweep
-/// already running elsewhere counts as done.
-fn sweep_due(last: &Mutex<Option<Instant>>, now: Instant) -> bool {
-    let Ok(mut last) = last.try_lock() else {
-        return false;
-    };
-    if last.is_some_and(|at| now.saturating_duration_since(at) < SWEEP_EVERY) {
-        return false;
-    }
-    *last = Some(now);
-    true
 }
 
 /// Poll intervals: every 2 s for the first half minute (a person approves
@@ -387,10 +335,8 @@ impl Pushes {
     pub(super) fn new(limits: PushLimits) -> Pushes {
         Pushes {
             watches: DashMap::new(),
-            ledger: DashMap::new(),
-            limits: Live::new(limits),
+            fatigue: FatigueLedger::new(limits),
             watches_swept: Mutex::new(None),
-            ledger_swept: Mutex::new(None),
         }
     }
 
@@ -446,67 +392,17 @@ impl Pushes {
     /// Checks the fatigue limits for a new push to `user` and, when allowed,
     /// records it as sent.
     pub(super) fn admit(&self, user: &UserKey) -> Result<(), PushRefusal> {
-        let now = Instant::now();
-        self.forget_quiet_users(now);
-        let limits = self.limits.get();
-        let entry = self.ledger.entry(user.clone()).or_default();
-        let Ok(mut ledger) = entry.lock() else {
-            return Err(PushRefusal::TooMany);
-        };
-        if let Some(at) = ledger.rejected_at
-            && now.duration_since(at) < limits.cooldown_after_reject
-        {
-            return Err(PushRefusal::Cooldown);
-        }
-        while ledger
-            .sent
-            .front()
-            .is_some_and(|at| now.duration_since(*at) >= Duration::from_secs(60))
-        {
-            ledger.sent.pop_front();
-        }
-        if ledger.sent.len() >= limits.max_per_minute as usize {
-            return Err(PushRefusal::TooMany);
-        }
-        ledger.sent.push_back(now);
-        Ok(())
+        self.fatigue.admit(user)
     }
 
-    /// Keeps the ledger bounded: once it is large, users with no push and no
-    /// rejection inside the limits' windows are forgotten (they have nothing
-    /// left to limit).
-    fn forget_quiet_users(&self, now: Instant) {
-        if self.ledger.len() < 10_000 || !sweep_due(&self.ledger_swept, now) {
-            return;
-        }
-        let memory = self
-            .limits
-            .get()
-            .cooldown_after_reject
-            .max(Duration::from_secs(60));
-        self.ledger.retain(|_, entry| match entry.get_mut() {
-            Ok(user) => {
-                let recent = |at: &Instant| now.duration_since(*at) < memory;
-                user.sent.back().is_some_and(recent)
-                    || user.rejected_at.as_ref().is_some_and(recent)
-            }
-            Err(_) => false,
-        });
-    }
-
-    /// Replaces the fatigue limits (a config reload); what the ledger has
-    /// recorded counts against the new limits.
+    /// Replaces the fatigue limits (a config reload).
     pub(super) fn replace_limits(&self, limits: PushLimits) {
-        self.limits.set(limits);
+        self.fatigue.replace_limits(limits);
     }
 
     /// The user rejected a push: no new one during the cooldown.
     pub(super) fn note_rejected(&self, user: &UserKey) {
-        if let Some(entry) = self.ledger.get(user)
-            && let Ok(mut ledger) = entry.lock()
-        {
-            ledger.rejected_at = Some(Instant::now());
-        }
+        self.fatigue.note_rejected(user);
     }
 
     /// Registers a push that Okta has just sent to `user` (`first` is the
@@ -651,40 +547,5 @@ mod tests {
             poll_interval(Duration::from_secs(120)),
             Duration::from_secs(5)
         );
-    }
-
-    #[test]
-    fn the_ledger_forgets_quiet_users_once_large() {
-        let pushes = Pushes::new(PushLimits {
-            cooldown_after_reject: Duration::from_secs(60),
-            max_per_minute: 3,
-        });
-        for i in 0..10_000 {
-            pushes.ledger.insert(
-                UserKey::of_login(&format!("user{i}")),
-                Mutex::new(UserPushes::default()),
-            );
-        }
-        assert_eq!(pushes.admit(&UserKey::of_login("fresh")), Ok(()));
-        assert_eq!(
-            pushes.ledger.len(),
-            1,
-            "users with no recent push are forgotten"
-        );
-    }
-
-    #[test]
-    fn fatigue_limits() {
-        let pushes = Pushes::new(PushLimits {
-            cooldown_after_reject: Duration::from_secs(60),
-            max_per_minute: 2,
-        });
-        let (a, b) = (UserKey::of_login("a"), UserKey::of_login("b"));
-        assert_eq!(pushes.admit(&a), Ok(()));
-        assert_eq!(pushes.admit(&UserKey::of_login("A")), Ok(()));
-        assert_eq!(pushes.admit(&a), Err(PushRefusal::TooMany));
-        assert_eq!(pushes.admit(&b), Ok(()));
-        pushes.note_rejected(&b);
-        assert_eq!(pushes.admit(&b), Err(PushRefusal::Cooldown));
     }
 }
