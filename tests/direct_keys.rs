@@ -3,7 +3,8 @@
 //! the middle of a run costs one `/keys` fetch and no login; a burst of
 //! logins signed with a new key fetches once; `/keys` going down leaves
 //! logins working on the keys in hand; every spoiled ID token is a reject
-//! with its own audit reason; `slow_down` stretches the polls by 5 s.
+//! with its own audit reason; `slow_down` stretches the polls by 5 s; and
+//! `check-config --online` says what of the OIDC app works.
 
 mod support;
 
@@ -147,4 +148,54 @@ async fn slow_down_adds_five_seconds_between_polls() {
     // Okta's interval (1 s here) and 5 s: 6 s, where 2 s would be usual.
     assert!(gap >= Duration::from_millis(5500), "polls {gap:?} apart");
     assert_eq!(org.records().challenges("pat@example.com"), 1);
+}
+
+#[tokio::test]
+async fn check_config_online_checks_the_app_its_grants_and_keys() {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let config = config_for_api(&org.base_url(), Api::Direct);
+    let (code, text) = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || check_config_online(&config)
+    })
+    .await
+    .expect("join");
+    assert_eq!(code, Some(0), "{text}");
+    for line in [
+        "the OIDC app authenticates, and the password grant is enabled",
+        "the MFA OTP grant is enabled",
+        "the MFA OOB grant is enabled",
+        "the challenge endpoint answers",
+        "signing keys are reachable",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+    assert!(
+        !text.contains(DIRECT_CLIENT_SECRET),
+        "the secret is never printed"
+    );
+
+    // The app without the MFA grants: each one is named with the fix.
+    let mut app = okta_sim::direct::SimOidcApp::new(DIRECT_CLIENT_ID);
+    app.client_secret = Some(DIRECT_CLIENT_SECRET.to_owned());
+    app.grants = vec!["password".to_owned()];
+    org.direct().register(app);
+    let (code, text) = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || check_config_online(&config)
+    })
+    .await
+    .expect("join");
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("the MFA OTP grant is not enabled"), "{text}");
+
+    // A wrong client secret: the app does not authenticate.
+    let mut app = okta_sim::direct::SimOidcApp::new(DIRECT_CLIENT_ID);
+    app.client_secret = Some("another-secret".to_owned());
+    org.direct().register(app);
+    let (code, text) = tokio::task::spawn_blocking(move || check_config_online(&config))
+        .await
+        .expect("join");
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("invalid_client"), "{text}");
 }

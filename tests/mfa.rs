@@ -643,11 +643,25 @@ async fn sms_refused_as_too_soon_is_sent_on_resend_once_the_wait_is_over(api: Ap
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn end_states_are_rejects_with_clear_messages() {
-    let org = start_mfa_org(|_| {}).await;
-    let server = TestServer::start(&mfa_config(&org.base_url(), "")).await;
+with_both_apis!(end_states_are_rejects_with_clear_messages);
+async fn end_states_are_rejects_with_clear_messages(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let server = TestServer::start(&mfa_config_for(&org.base_url(), api, &only(api, "totp"))).await;
     let nas = Nas::new(server.radius).await;
+    // Direct Authentication answers access_denied where the authentication
+    // API names the state (expired password, enrolment needed).
+    let denied = |reply: &Packet, authn_says: &str| {
+        assert_eq!(reply.code(), Code::AccessReject, "{}", reply_message(reply));
+        let expected = match api {
+            Api::Authn => authn_says,
+            Api::Direct => "did not allow",
+        };
+        assert!(
+            reply_message(reply).contains(expected),
+            "{}",
+            reply_message(reply)
+        );
+    };
 
     // Kim's password expired: Okta says so only after the factor.
     let reply = nas
@@ -659,28 +673,28 @@ async fn end_states_are_rejects_with_clear_messages() {
         .exchange(&nas.answer("kim", &totp::code(KIM_TOTP, now()), &state))
         .await
         .expect("reply");
-    assert_eq!(reply.code(), Code::AccessReject);
-    assert!(
-        reply_message(&reply).contains("expired"),
-        "{}",
-        reply_message(&reply)
-    );
+    denied(&reply, "expired");
 
     let reply = nas
         .exchange(&nas.login_request("ivan", "ivan-password"))
         .await
         .expect("reply");
-    assert_eq!(reply.code(), Code::AccessReject);
-    assert!(
-        reply_message(&reply).contains("Enrol"),
-        "{}",
-        reply_message(&reply)
-    );
+    denied(&reply, "Enrol");
 
     let reply = nas
         .exchange(&nas.login_request("judy", "judy-password"))
         .await
         .expect("reply");
+    if api == Api::Direct {
+        // Okta names no factor: the code is asked for, and Okta refuses it.
+        let state = assert_challenge(&reply, "authenticator app");
+        let reply = nas
+            .exchange(&nas.answer("judy", "123456", &state))
+            .await
+            .expect("reply");
+        assert_challenge(&reply, "Wrong code");
+        return;
+    }
     assert_eq!(reply.code(), Code::AccessReject);
     assert!(
         reply_message(&reply).contains("None of your Okta factors"),
@@ -753,9 +767,9 @@ async fn mfa_only_mode_verifies_the_factor_without_the_password() {
     assert_eq!(org.records().authn_calls("carol@example.com"), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn groups_decide_access_and_reply_attributes() {
-    let org = start_mfa_org(|_| {}).await;
+with_both_apis!(groups_decide_access_and_reply_attributes);
+async fn groups_decide_access_and_reply_attributes(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
     let policy = r#"
 [policies.vpn]
 require_groups = ["vpn-*", "net-admins"]
@@ -775,7 +789,8 @@ when_group = "net-admins"
 attribute = "Service-Type"
 value = "Administrative-User"
 "#;
-    let config = with_client_keys(&config_for(&org.base_url()), "policy = \"vpn\"") + policy;
+    let config =
+        with_client_keys(&config_for_api(&org.base_url(), api), "policy = \"vpn\"") + policy;
     let server = TestServer::start(&config).await;
     let nas = Nas::new(server.radius).await;
 
@@ -812,4 +827,14 @@ value = "Administrative-User"
         "{}",
         reply_message(&reply)
     );
+    if api == Api::Direct {
+        // The groups came in the ID token's claim: no groups call.
+        let groups_calls = org
+            .records()
+            .requests()
+            .iter()
+            .filter(|request| request.path.ends_with("/groups"))
+            .count();
+        assert_eq!(groups_calls, 0);
+    }
 }

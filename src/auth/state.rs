@@ -305,6 +305,37 @@ mod tests {
     }
 
     #[test]
+    fn direct_steps_with_okta_sized_tokens_fit_one_attribute() {
+        let key = StateKey::generate();
+        // Okta's mfa_token and oob_code are opaque strings of about 40
+        // characters; room is left for twice that.
+        let challenge = Challenge {
+            expires_at: unix_seconds(SystemTime::now()) + 300,
+            step: Step::DirectSentCode {
+                mfa_token: SecretString::from("m".repeat(80)),
+                oob_code: SecretString::from("o".repeat(80)),
+                kind: FactorKind::Sms,
+                tries: 2,
+            },
+        };
+        let (state, _) = key.seal(&challenge, &BINDING).expect("fits");
+        assert!(state.len() <= 253);
+        assert!(!String::from_utf8_lossy(&state).contains("mmmm"));
+        let (opened, _) = key
+            .open(&state, &BINDING, SystemTime::now())
+            .expect("opens");
+        match opened.step {
+            Step::DirectSentCode {
+                mfa_token, tries, ..
+            } => {
+                assert_eq!(mfa_token.expose_secret().len(), 80);
+                assert_eq!(tries, 2);
+            }
+            _ => panic!("wrong step"),
+        }
+    }
+
+    #[test]
     fn every_state_is_different() {
         let key = StateKey::generate();
         let (a, _) = key.seal(&challenge(), &BINDING).expect("fits");

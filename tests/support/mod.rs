@@ -586,3 +586,25 @@ macro_rules! with_both_apis {
         }
     };
 }
+
+/// Runs `check-config --online` on `config`: its exit status and output.
+pub fn check_config_online(config: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("okta-radius.toml");
+    std::fs::write(&path, config).expect("write config");
+    let output = Command::new(binary())
+        .args(["check-config", "--online", "--config"])
+        .arg(&path)
+        .env("TEST_OKTA_API_TOKEN", API_TOKEN)
+        .env("TEST_RADIUS_SECRET", SECRET)
+        .env("TEST_STATE_KEY", STATE_KEY)
+        .env("TEST_DIRECT_SECRET", DIRECT_CLIENT_SECRET)
+        .output()
+        .expect("check-config runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), text)
+}
