@@ -273,6 +273,35 @@ secret = "a-secret-long-enough"
     }
 
     #[test]
+    fn the_direct_app_s_credentials_are_applied_and_the_rest_named() {
+        let direct = |lines: &str| {
+            let text = BASE.replace(
+                "api_token = \"00token\"\n",
+                &format!("api = \"direct\"\n\n[okta.direct]\n{lines}\n"),
+            );
+            Config::from_toml(&text, Some(Default::default())).expect("a valid config")
+        };
+        let old = direct("client_id = \"0oa1\"\nclient_secret = \"first\"");
+        let rotated = direct("client_id = \"0oa1\"\nclient_secret = \"second\"");
+        assert!(needs_restart(&old, &rotated).is_empty());
+        let other_app = direct("client_id = \"0oa2\"\nclient_secret = \"first\"");
+        assert_eq!(
+            needs_restart(&old, &other_app),
+            vec!["okta.direct.client_id"]
+        );
+        let claim =
+            direct("client_id = \"0oa1\"\nclient_secret = \"first\"\ngroups_claim = \"groups\"");
+        assert_eq!(
+            needs_restart(&old, &claim),
+            vec!["okta.direct.scopes", "okta.direct.groups_claim"]
+        );
+        assert_eq!(
+            needs_restart(&old, &load("server", "")),
+            vec!["okta.api", "okta.direct"]
+        );
+    }
+
+    #[test]
     fn what_a_reload_applies_is_not_named() {
         let old = load("server", "");
         for (section, line) in [
