@@ -53,6 +53,10 @@ enum Command {
         /// Where the simulated Okta org listens (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:0")]
         okta_listen: SocketAddr,
+        /// The Okta API logins go through: authn, or direct (Identity
+        /// Engine's Direct Authentication).
+        #[arg(long, default_value = "authn", value_parser = ["authn", "direct"])]
+        api: String,
     },
     /// Load-test a RADIUS server (see BENCHMARKS.md).
     Bench(radius_bench::BenchArgs),
@@ -98,6 +102,7 @@ fn main() -> ExitCode {
             listen,
             metrics,
             okta_listen,
+            api,
         } => {
             telemetry::logging::init(&LogConfig {
                 format: LogFormat::Human,
@@ -107,6 +112,11 @@ fn main() -> ExitCode {
                 listen,
                 metrics: Some(metrics),
                 okta_listen,
+                api: if api == "direct" {
+                    okta_radius::config::OktaApi::Direct
+                } else {
+                    okta_radius::config::OktaApi::Authn
+                },
             }))
         }
         Command::Bench(args) => run_async(radius_bench::run(args)),

@@ -1,5 +1,7 @@
 //! The MFA conversation end to end: the real binary over real UDP, the
 //! simulated Okta org over real HTTP, and what a user types at the NAS.
+//! Every flow both APIs carry runs twice (`name::authn`, `name::direct`):
+//! through the authentication API and through Direct Authentication.
 
 mod support;
 
@@ -23,12 +25,28 @@ fn now() -> u64 {
 }
 
 fn mfa_config(org_url: &str, mfa: &str) -> String {
+    mfa_config_for(org_url, Api::Authn, mfa)
+}
+
+fn mfa_config_for(org_url: &str, api: Api, mfa: &str) -> String {
     let timeout = if mfa.contains("push_timeout_seconds") {
         ""
     } else {
         "push_timeout_seconds = 10"
     };
-    format!("{}\n[clients.mfa]\n{timeout}\n{mfa}\n", config_for(org_url))
+    format!(
+        "{}\n[clients.mfa]\n{timeout}\n{mfa}\n",
+        config_for_api(org_url, api)
+    )
+}
+
+/// With Direct Authentication Okta names no factor: a user's only factor
+/// is reached without a menu when the client allows only that kind.
+fn only(api: Api, kind: &str) -> String {
+    match api {
+        Api::Authn => String::new(),
+        Api::Direct => format!("allowed_factors = [\"{kind}\"]"),
+    }
 }
 
 fn assert_challenge(reply: &Packet, prompt: &str) -> Vec<u8> {
@@ -46,17 +64,21 @@ fn assert_challenge(reply: &Packet, prompt: &str) -> Vec<u8> {
     state_of(reply)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn menu_choice_then_code() {
-    let org = start_mfa_org(|_| {}).await;
-    let server = TestServer::start(&mfa_config(&org.base_url(), "")).await;
+with_both_apis!(menu_choice_then_code);
+async fn menu_choice_then_code(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let server = TestServer::start(&mfa_config_for(&org.base_url(), api, "")).await;
     let nas = Nas::new(server.radius).await;
 
     let request = nas.login_request("grace", "grace-password");
     let reply = nas.exchange(&request).await.expect("reply");
     let menu = reply_message(&reply);
     let state = assert_challenge(&reply, "1 - Okta Verify push");
-    for line in ["SMS to", "Voice call to", "Email to", "Security question"] {
+    let lines = match api {
+        Api::Authn => &["SMS to", "Voice call to", "Email to", "Security question"][..],
+        Api::Direct => &["Text message (SMS)", "Voice call"][..],
+    };
+    for line in lines {
         assert!(menu.contains(line), "{menu}");
     }
     // Each Reply-Message fits one attribute.
@@ -86,7 +108,7 @@ async fn menu_choice_then_code() {
         "{}",
         reply_message(&reply)
     );
-    assert_eq!(org.records().authn_calls("grace@example.com"), 1);
+    assert_eq!(logins(&org, api, "grace@example.com"), 1);
     assert_eq!(org.records().pushes_sent("grace@example.com"), 0);
 
     // A State is single use.
@@ -97,10 +119,10 @@ async fn menu_choice_then_code() {
     assert_eq!(reply.code(), Code::AccessReject);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_code_typed_at_the_menu_and_the_question() {
-    let org = start_mfa_org(|_| {}).await;
-    let server = TestServer::start(&mfa_config(&org.base_url(), "")).await;
+with_both_apis!(a_code_typed_at_the_menu_and_the_question);
+async fn a_code_typed_at_the_menu_and_the_question(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let server = TestServer::start(&mfa_config_for(&org.base_url(), api, "")).await;
     let nas = Nas::new(server.radius).await;
 
     let reply = nas
@@ -117,6 +139,10 @@ async fn a_code_typed_at_the_menu_and_the_question() {
         Code::AccessAccept,
         "a bare code at the menu is tried as a code"
     );
+    if api == Api::Direct {
+        // Security questions are not a factor of Direct Authentication.
+        return;
+    }
 
     let reply = nas
         .exchange(&nas.login_request("grace", "grace-password"))
@@ -135,10 +161,10 @@ async fn a_code_typed_at_the_menu_and_the_question() {
     assert_eq!(reply.code(), Code::AccessAccept);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn totp_right_wrong_and_replayed() {
-    let org = start_mfa_org(|_| {}).await;
-    let server = TestServer::start(&mfa_config(&org.base_url(), "")).await;
+with_both_apis!(totp_right_wrong_and_replayed);
+async fn totp_right_wrong_and_replayed(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let server = TestServer::start(&mfa_config_for(&org.base_url(), api, &only(api, "totp"))).await;
     let nas = Nas::new(server.radius).await;
 
     // Dave has one factor: no menu.
@@ -169,7 +195,12 @@ async fn totp_right_wrong_and_replayed() {
         .exchange(&nas.answer("dave", &code, &state))
         .await
         .expect("reply");
-    assert_challenge(&reply, "already used");
+    // Direct Authentication does not tell a replayed code from a wrong one.
+    let refused = match api {
+        Api::Authn => "already used",
+        Api::Direct => "Wrong code",
+    };
+    assert_challenge(&reply, refused);
 
     // Three wrong codes end the login.
     let reply = nas
@@ -192,10 +223,10 @@ async fn totp_right_wrong_and_replayed() {
     assert!(reply_message(&reply).contains("Wrong code"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inline_code_and_inline_push_in_one_round_trip() {
-    let org = start_mfa_org(|_| {}).await;
-    let server = TestServer::start(&mfa_config(&org.base_url(), "")).await;
+with_both_apis!(inline_code_and_inline_push_in_one_round_trip);
+async fn inline_code_and_inline_push_in_one_round_trip(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let server = TestServer::start(&mfa_config_for(&org.base_url(), api, "")).await;
     let nas = Nas::new(server.radius).await;
 
     let typed = format!("dave-password,{}", totp::code(DAVE_TOTP, now()));
@@ -209,7 +240,7 @@ async fn inline_code_and_inline_push_in_one_round_trip() {
         "{}",
         reply_message(&reply)
     );
-    assert_eq!(org.records().authn_calls("dave@example.com"), 1);
+    assert_eq!(logins(&org, api, "dave@example.com"), 1);
 
     let reply = nas
         .exchange_within(
@@ -232,7 +263,7 @@ async fn inline_code_and_inline_push_in_one_round_trip() {
         .await
         .expect("reply");
     assert_eq!(reply.code(), Code::AccessReject);
-    assert_eq!(org.records().authn_calls("alice@example.com"), 1);
+    assert_eq!(logins(&org, api, "alice@example.com"), 1);
 
     // A wrong password with an inline code: one /authn call, no factor call.
     let reply = nas
@@ -240,14 +271,15 @@ async fn inline_code_and_inline_push_in_one_round_trip() {
         .await
         .expect("reply");
     assert_eq!(reply.code(), Code::AccessReject);
-    assert_eq!(org.records().authn_calls("dave@example.com"), 2);
+    assert_eq!(logins(&org, api, "dave@example.com"), 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn push_approve_reject_and_timeout_in_wait_mode() {
-    let org = start_mfa_org(|_| {}).await;
-    let config = mfa_config(
+with_both_apis!(push_approve_reject_and_timeout_in_wait_mode);
+async fn push_approve_reject_and_timeout_in_wait_mode(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let config = mfa_config_for(
         &org.base_url(),
+        api,
         "auto_push = true\npush_timeout_seconds = 5",
     );
     let server = TestServer::start(&config).await;
@@ -289,7 +321,9 @@ async fn push_approve_reject_and_timeout_in_wait_mode() {
         "{}",
         reply_message(&reply)
     );
-    assert!(org.records().cancels("ian@example.com") >= 1);
+    if api == Api::Authn {
+        assert!(org.records().cancels("ian@example.com") >= 1);
+    }
     let reasons: Vec<String> = server
         .logs
         .wait_audits(3)
@@ -303,10 +337,10 @@ async fn push_approve_reject_and_timeout_in_wait_mode() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn number_matching_is_shown_then_the_push_completes() {
-    let org = start_mfa_org(|_| {}).await;
-    let server = TestServer::start(&mfa_config(&org.base_url(), "auto_push = true")).await;
+with_both_apis!(number_matching_is_shown_then_the_push_completes);
+async fn number_matching_is_shown_then_the_push_completes(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let server = TestServer::start(&mfa_config_for(&org.base_url(), api, "auto_push = true")).await;
     let nas = Nas::new(server.radius).await;
 
     let reply = nas
@@ -344,11 +378,12 @@ async fn number_matching_is_shown_then_the_push_completes() {
     assert_eq!(org.records().pushes_sent("henry@example.com"), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn challenge_mode_push_continues_on_another_server_with_the_same_state_key() {
-    let org = start_mfa_org(|_| {}).await;
-    let config = mfa_config(
+with_both_apis!(challenge_mode_push_continues_on_another_server_with_the_same_state_key);
+async fn challenge_mode_push_continues_on_another_server_with_the_same_state_key(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let config = mfa_config_for(
         &org.base_url(),
+        api,
         "auto_push = true\npush_mode = \"challenge\"",
     );
     let first = TestServer::start(&config).await;
@@ -384,13 +419,13 @@ async fn challenge_mode_push_continues_on_another_server_with_the_same_state_key
         1,
         "never a second push"
     );
-    assert_eq!(org.records().authn_calls("pat@example.com"), 1);
+    assert_eq!(logins(&org, api, "pat@example.com"), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retransmits_during_a_pending_push_make_one_authn_and_one_push() {
-    let org = start_mfa_org(|_| {}).await;
-    let server = TestServer::start(&mfa_config(&org.base_url(), "auto_push = true")).await;
+with_both_apis!(retransmits_during_a_pending_push_make_one_authn_and_one_push);
+async fn retransmits_during_a_pending_push_make_one_authn_and_one_push(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let server = TestServer::start(&mfa_config_for(&org.base_url(), api, "auto_push = true")).await;
     let nas = Nas::new(server.radius).await;
     let (bytes, _) = nas
         .login_request("pat", "pat-password")
@@ -415,15 +450,23 @@ async fn retransmits_during_a_pending_push_make_one_authn_and_one_push() {
     // A copy after the answer gets the same bytes, without asking Okta.
     nas.send_raw(&bytes).await;
     assert_eq!(nas.receive(Duration::from_secs(2)).await, Some(reply));
-    assert_eq!(org.records().authn_calls("pat@example.com"), 1);
+    assert_eq!(logins(&org, api, "pat@example.com"), 1);
     assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    if api == Api::Direct {
+        assert_eq!(
+            org.records().challenges("pat@example.com"),
+            1,
+            "one challenge"
+        );
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn push_fatigue_limits() {
-    let org = start_mfa_org(|_| {}).await;
-    let config = mfa_config(
+with_both_apis!(push_fatigue_limits);
+async fn push_fatigue_limits(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let config = mfa_config_for(
         &org.base_url(),
+        api,
         "auto_push = true\npush_mode = \"challenge\"",
     ) + "\n[push_limits]\nmax_per_minute = 2\ncooldown_after_reject_seconds = 60\n";
     let server = TestServer::start(&config).await;
@@ -512,10 +555,11 @@ async fn push_fatigue_limits() {
     assert_eq!(org.records().pushes_sent("pat@example.com"), 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sms_with_resend() {
-    let org = start_mfa_org(|config| config.code_resend_interval = Duration::from_secs(1)).await;
-    let server = TestServer::start(&mfa_config(&org.base_url(), "")).await;
+with_both_apis!(sms_with_resend);
+async fn sms_with_resend(api: Api) {
+    let org =
+        start_mfa_org_with_app(|config| config.code_resend_interval = Duration::from_secs(1)).await;
+    let server = TestServer::start(&mfa_config_for(&org.base_url(), api, &only(api, "sms"))).await;
     let nas = Nas::new(server.radius).await;
 
     let reply = nas
@@ -555,10 +599,11 @@ async fn sms_with_resend() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sms_refused_as_too_soon_is_sent_on_resend_once_the_wait_is_over() {
-    let org = start_mfa_org(|config| config.code_resend_interval = Duration::from_secs(1)).await;
-    let server = TestServer::start(&mfa_config(&org.base_url(), "")).await;
+with_both_apis!(sms_refused_as_too_soon_is_sent_on_resend_once_the_wait_is_over);
+async fn sms_refused_as_too_soon_is_sent_on_resend_once_the_wait_is_over(api: Api) {
+    let org =
+        start_mfa_org_with_app(|config| config.code_resend_interval = Duration::from_secs(1)).await;
+    let server = TestServer::start(&mfa_config_for(&org.base_url(), api, &only(api, "sms"))).await;
     let nas = Nas::new(server.radius).await;
 
     // A first login sends a code; the user gives up on it and starts again
@@ -598,11 +643,25 @@ async fn sms_refused_as_too_soon_is_sent_on_resend_once_the_wait_is_over() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn end_states_are_rejects_with_clear_messages() {
-    let org = start_mfa_org(|_| {}).await;
-    let server = TestServer::start(&mfa_config(&org.base_url(), "")).await;
+with_both_apis!(end_states_are_rejects_with_clear_messages);
+async fn end_states_are_rejects_with_clear_messages(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let server = TestServer::start(&mfa_config_for(&org.base_url(), api, &only(api, "totp"))).await;
     let nas = Nas::new(server.radius).await;
+    // Direct Authentication answers access_denied where the authentication
+    // API names the state (expired password, enrolment needed).
+    let denied = |reply: &Packet, authn_says: &str| {
+        assert_eq!(reply.code(), Code::AccessReject, "{}", reply_message(reply));
+        let expected = match api {
+            Api::Authn => authn_says,
+            Api::Direct => "did not allow",
+        };
+        assert!(
+            reply_message(reply).contains(expected),
+            "{}",
+            reply_message(reply)
+        );
+    };
 
     // Kim's password expired: Okta says so only after the factor.
     let reply = nas
@@ -614,28 +673,28 @@ async fn end_states_are_rejects_with_clear_messages() {
         .exchange(&nas.answer("kim", &totp::code(KIM_TOTP, now()), &state))
         .await
         .expect("reply");
-    assert_eq!(reply.code(), Code::AccessReject);
-    assert!(
-        reply_message(&reply).contains("expired"),
-        "{}",
-        reply_message(&reply)
-    );
+    denied(&reply, "expired");
 
     let reply = nas
         .exchange(&nas.login_request("ivan", "ivan-password"))
         .await
         .expect("reply");
-    assert_eq!(reply.code(), Code::AccessReject);
-    assert!(
-        reply_message(&reply).contains("Enrol"),
-        "{}",
-        reply_message(&reply)
-    );
+    denied(&reply, "Enrol");
 
     let reply = nas
         .exchange(&nas.login_request("judy", "judy-password"))
         .await
         .expect("reply");
+    if api == Api::Direct {
+        // Okta names no factor: the code is asked for, and Okta refuses it.
+        let state = assert_challenge(&reply, "authenticator app");
+        let reply = nas
+            .exchange(&nas.answer("judy", "123456", &state))
+            .await
+            .expect("reply");
+        assert_challenge(&reply, "Wrong code");
+        return;
+    }
     assert_eq!(reply.code(), Code::AccessReject);
     assert!(
         reply_message(&reply).contains("None of your Okta factors"),
@@ -708,9 +767,9 @@ async fn mfa_only_mode_verifies_the_factor_without_the_password() {
     assert_eq!(org.records().authn_calls("carol@example.com"), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn groups_decide_access_and_reply_attributes() {
-    let org = start_mfa_org(|_| {}).await;
+with_both_apis!(groups_decide_access_and_reply_attributes);
+async fn groups_decide_access_and_reply_attributes(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
     let policy = r#"
 [policies.vpn]
 require_groups = ["vpn-*", "net-admins"]
@@ -730,7 +789,8 @@ when_group = "net-admins"
 attribute = "Service-Type"
 value = "Administrative-User"
 "#;
-    let config = with_client_keys(&config_for(&org.base_url()), "policy = \"vpn\"") + policy;
+    let config =
+        with_client_keys(&config_for_api(&org.base_url(), api), "policy = \"vpn\"") + policy;
     let server = TestServer::start(&config).await;
     let nas = Nas::new(server.radius).await;
 
@@ -767,4 +827,14 @@ value = "Administrative-User"
         "{}",
         reply_message(&reply)
     );
+    if api == Api::Direct {
+        // The groups came in the ID token's claim: no groups call.
+        let groups_calls = org
+            .records()
+            .requests()
+            .iter()
+            .filter(|request| request.path.ends_with("/groups"))
+            .count();
+        assert_eq!(groups_calls, 0);
+    }
 }

@@ -67,26 +67,6 @@ async fn a_revoked_token_turns_health_red_and_logins_stop_reaching_okta_until_re
     );
 }
 
-fn check_config_online(config: &str) -> (Option<i32>, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("okta-radius.toml");
-    std::fs::write(&path, config).expect("write config");
-    let output = Command::new(binary())
-        .args(["check-config", "--online", "--config"])
-        .arg(&path)
-        .env("TEST_OKTA_API_TOKEN", API_TOKEN)
-        .env("TEST_RADIUS_SECRET", SECRET)
-        .env("TEST_STATE_KEY", STATE_KEY)
-        .output()
-        .expect("check-config runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code(), text)
-}
-
 #[tokio::test]
 async fn check_config_online_reports_the_token_and_fails_for_a_revoked_one() {
     let org = start_org().await;

@@ -1,7 +1,9 @@
 //! Secrets never reach the log: after full flows (password, MFA code, push,
 //! SMS challenge, wrong passwords, a malformed request) at debug level, no
 //! log line holds a password, a one-time code, the shared secret, the API
-//! token, the State key, an Okta stateToken or a sessionToken.
+//! token, the State key, an Okta stateToken or a sessionToken; with Direct
+//! Authentication neither the client secret, an `mfa_token` nor an
+//! `oob_code`.
 
 mod support;
 
@@ -14,20 +16,24 @@ use support::*;
 const DAVE_TOTP: &str = "JBSWY3DPEHPK3PXP";
 
 /// Runs of letters and digits shaped like the simulated org's stateTokens
-/// (`00` + 40) and sessionTokens (`20111` + 37).
+/// (`00` + 40), sessionTokens (`20111` + 37), and Direct Authentication's
+/// `mfa_token`s and `oob_code`s (`ft` + 40).
 fn okta_tokens(line: &str) -> Vec<String> {
     line.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|run| run.len() == 42 && (run.starts_with("00") || run.starts_with("20111")))
+        .filter(|run| {
+            run.len() == 42
+                && (run.starts_with("00") || run.starts_with("20111") || run.starts_with("ft"))
+        })
         .map(str::to_owned)
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_secret_reaches_a_log_line() {
-    let org = start_mfa_org(|_| {}).await;
+with_both_apis!(no_secret_reaches_a_log_line);
+async fn no_secret_reaches_a_log_line(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
     let config = format!(
         "{}\n[clients.mfa]\npush_timeout_seconds = 10\n",
-        config_for(&org.base_url())
+        config_for_api(&org.base_url(), api)
     );
     let server = TestServer::start(&config).await;
     let nas = Nas::new(server.radius).await;
@@ -36,6 +42,7 @@ async fn no_secret_reaches_a_log_line() {
         API_TOKEN.to_owned(),
         STATE_KEY.to_owned(),
         STATE_KEY[..32].to_owned(),
+        DIRECT_CLIENT_SECRET.to_owned(),
     ];
 
     // Password only (the org's password users), and a wrong one.
@@ -70,11 +77,19 @@ async fn no_secret_reaches_a_log_line() {
     secrets.extend(["dave-password".to_owned(), code]);
 
     // An SMS code through a challenge.
-    let reply = nas
+    let mut reply = nas
         .exchange(&nas.login_request("erin", "erin-password"))
         .await
         .expect("reply");
     assert_eq!(reply.code(), Code::AccessChallenge);
+    if api == Api::Direct {
+        // Okta names no factor: Erin picks SMS at the menu.
+        reply = nas
+            .exchange(&nas.answer("erin", "sms", &state_of(&reply)))
+            .await
+            .expect("reply");
+        assert_eq!(reply.code(), Code::AccessChallenge);
+    }
     let sms = org
         .last_code("erin@example.com", &FactorType::Sms)
         .expect("an SMS was sent");
@@ -113,7 +128,10 @@ async fn no_secret_reaches_a_log_line() {
     nas.exchange(&nas.answer("dave", "123456", &[1u8; 60]))
         .await
         .expect("answered");
-    server.logs.wait_audits(7).await;
+    server
+        .logs
+        .wait_audits(if api == Api::Direct { 8 } else { 7 })
+        .await;
 
     let lines = server.logs.lines();
     assert!(lines.len() > 20, "debug logging is on");

@@ -1,7 +1,8 @@
 //! Per-user limits count one person, however the name is typed: spellings
 //! that differ by case, by the default domain, or by a `DOMAIN\` prefix share
 //! one failed-password budget, one pending push, one push cooldown and one
-//! per-minute push allowance (Okta treats them as one user, so must we).
+//! per-minute push allowance (Okta treats them as one user, so must we),
+//! with either Okta API.
 
 mod support;
 
@@ -26,12 +27,12 @@ fn assert_challenge(reply: &Packet, prompt: &str) -> Vec<u8> {
     state_of(reply)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn spellings_of_one_login_share_the_failed_password_budget() {
-    let org = start_org().await;
+with_both_apis!(spellings_of_one_login_share_the_failed_password_budget);
+async fn spellings_of_one_login_share_the_failed_password_budget(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
     let config = format!(
         "{}\n[abuse]\nmax_failures_per_user = 3\nmax_failures_per_source = 0\n",
-        config_for(&org.base_url())
+        config_for_api(&org.base_url(), api)
     );
     let server = TestServer::start(&config).await;
     let nas = Nas::new(server.radius).await;
@@ -47,7 +48,7 @@ async fn spellings_of_one_login_share_the_failed_password_budget() {
             reply_message(&reply)
         );
     }
-    assert_eq!(org.records().authn_calls("alice@example.com"), 3);
+    assert_eq!(logins(&org, api, "alice@example.com"), 3);
 
     // Two more spellings, even with the right password: refused without
     // asking Okta, because alice already used her three failures.
@@ -63,16 +64,16 @@ async fn spellings_of_one_login_share_the_failed_password_budget() {
             reply_message(&reply)
         );
     }
-    assert_eq!(org.records().authn_calls("alice@example.com"), 3);
+    assert_eq!(logins(&org, api, "alice@example.com"), 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn spellings_of_one_login_share_the_pending_push_and_the_push_limits() {
-    let org = start_mfa_org(|_| {}).await;
+with_both_apis!(spellings_of_one_login_share_the_pending_push_and_the_push_limits);
+async fn spellings_of_one_login_share_the_pending_push_and_the_push_limits(api: Api) {
+    let org = start_mfa_org_with_app(|_| {}).await;
     let config = format!(
         "{}\n[clients.mfa]\npush_timeout_seconds = 10\nauto_push = true\npush_mode = \"challenge\"\n\
          \n[push_limits]\nmax_per_minute = 2\ncooldown_after_reject_seconds = 60\n",
-        config_for(&org.base_url())
+        config_for_api(&org.base_url(), api)
     );
     let server = TestServer::start(&config).await;
     let nas = Nas::new(server.radius).await;

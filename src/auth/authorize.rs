@@ -1,6 +1,7 @@
 //! Closing a login Okta accepted: the client's policy decides, from the
-//! user's Okta groups (fetched, then reused briefly), whether this client
-//! may let them in and which reply attributes go with the Access-Accept.
+//! user's Okta groups (fetched, then reused briefly, or taken from the ID
+//! token's groups claim), whether this client may let them in and which
+//! reply attributes go with the Access-Accept.
 
 use super::context::{Context, Request};
 use super::decision::Decision;
@@ -83,9 +84,11 @@ pub(super) fn needs_groups(rules: &Rules, request: &Request<'_>) -> bool {
     policy_of(rules, request).is_some_and(CompiledPolicy::needs_groups)
 }
 
-/// Authorises without asking Okta (see [`needs_groups`]).
-pub(super) fn authorize(rules: &Rules, request: &Request<'_>, approval: Approval) -> Decision {
-    decide(rules, request, approval, &[])
+/// Authorises without asking Okta (see [`needs_groups`]): with the groups
+/// Okta's answer carried, if any.
+pub(super) fn authorize(rules: &Rules, request: &Request<'_>, mut approval: Approval) -> Decision {
+    let groups = approval.groups.take().unwrap_or_default();
+    decide(rules, request, approval, &groups)
 }
 
 /// Authorises with the user's groups, from the cache or from Okta.

@@ -2,7 +2,7 @@
 //! User-Password, with the State it received. The driver has opened the
 //! State (same client, same user, unexpired, first answer); here the login
 //! continues where it stopped: a menu choice, a code or `resend`, a push
-//! follow-up.
+//! follow-up, with the authentication API or Direct Authentication.
 //!
 //! Any replica holding the same State key can continue the login: what is
 //! not in the State is asked of Okta again (the factor list, a push's status).
@@ -17,7 +17,7 @@ use super::typed::is_resend;
 use radius_proto::attribute::types;
 use radius_proto::crypto::reveal_user_password;
 use radius_proto::packet::Packet;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -83,7 +83,7 @@ pub(super) fn answer(context: &Context, request: &Request<'_>, step: Step) -> Ne
             state_token,
             poll_path,
         },
-        Step::DirectCode {
+        Step::MfaOnlyCode {
             user_id,
             factor_id,
             kind,
@@ -95,7 +95,52 @@ pub(super) fn answer(context: &Context, request: &Request<'_>, step: Step) -> Ne
             tries,
             code: SecretString::from(typed),
         },
-        Step::DirectPush { user_id, poll_path } => Stage::MfaOnlyPoll {
+        Step::DirectMenu { mfa_token } => Stage::DirectMenuChoice {
+            mfa_token,
+            typed: SecretString::from(typed),
+        },
+        Step::DirectCode { mfa_token, tries } => Stage::DirectOtp {
+            mfa_token,
+            tries,
+            code: code(),
+        },
+        // `resend` (or anything, when no code was sent yet) sends a new code.
+        Step::DirectSentCode {
+            mfa_token,
+            oob_code,
+            kind,
+            tries,
+        } if kind.is_sent() && (is_resend(&typed) || oob_code.expose_secret().is_empty()) => {
+            Stage::DirectSendCode {
+                mfa_token,
+                kind,
+                tries,
+                resend: true,
+                previous: Some(oob_code).filter(|code| !code.expose_secret().is_empty()),
+            }
+        }
+        Step::DirectSentCode {
+            mfa_token,
+            oob_code,
+            kind,
+            tries,
+        } => Stage::DirectVerifySentCode {
+            mfa_token,
+            oob_code,
+            kind,
+            tries,
+            code: code(),
+        },
+        Step::DirectPush {
+            mfa_token,
+            oob_code,
+            interval,
+        } => Stage::DirectPushFollowUp {
+            mfa_token,
+            oob_code,
+            interval,
+        },
+        Step::MfaOnlyPush { user_id, poll_path } => Stage::MfaOnlyPoll {
             user_id,
             poll_path,
             until: request.deadline,

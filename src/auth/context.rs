@@ -6,7 +6,7 @@
 use super::identity::Identities;
 use super::push::Pushes;
 use super::throttle::FailureThrottle;
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, OktaApi};
 use okta_client::OktaClient;
 use radius_proto::packet::Packet;
 use std::net::IpAddr;
@@ -36,4 +36,6 @@ pub(super) struct Context {
     pub(super) throttle: FailureThrottle,
     /// Who each login is, for the per-user limits.
     pub(super) identities: Identities,
+    /// Which Okta API checks passwords and second factors (bound at start).
+    pub(super) api: OktaApi,
 }

@@ -1,7 +1,8 @@
 //! The conversation's one loop: it starts a login, or continues one from
 //! the State of an Access-Challenge, then runs steps until one decides.
 //!
-//! Steps ([`login`], [`mfa`], [`code`], [`push_factor`], [`direct`],
+//! Steps ([`login`], [`mfa`], [`code`], [`push_factor`], [`direct_login`],
+//! [`direct_mfa`], [`direct_code`], [`direct_push`], [`mfa_only`],
 //! [`challenge`]) only say what happens next ([`Next`]); the driver does
 //! it: runs the next [`Stage`] in its own allocation, routes Okta's answers
 //! by status, seals challenges, waits for pushes, cancels transactions that
@@ -19,8 +20,9 @@ use super::push::PushWatch;
 use super::reason::Reason;
 use super::rules::Rules;
 use super::sealing::States;
-use super::{access_request, challenge, code, direct, login, mfa, push_factor};
-use crate::config::PushMode;
+use super::{access_request, challenge, code, login, mfa, mfa_only, push_factor};
+use super::{direct_code, direct_login, direct_mfa, direct_push};
+use crate::config::{OktaApi, PushMode};
 use crate::live::Live;
 use radius_proto::attribute::types;
 use std::future::Future;
@@ -106,7 +108,7 @@ impl Driver<'_> {
                     answered_by.note(Some(id));
                 }
                 let rules = self.rules.get();
-                if !authorize::needs_groups(&rules, request) {
+                if !authorize::needs_groups(&rules, request) || approval.groups.is_some() {
                     return Act::Decide(authorize::authorize(&rules, request, approval));
                 }
                 let (context, groups) = (self.context, self.groups);
@@ -150,9 +152,14 @@ impl Driver<'_> {
         }
         let secret = request.client.secret_bytes();
         match access_request::read_pap_login(request.packet, secret) {
-            Ok(login) if request.client.okta_primary_auth => Next::Run(Stage::Password {
-                password: login.password,
-            }),
+            Ok(login) if request.client.okta_primary_auth => match self.context.api {
+                OktaApi::Authn => Next::Run(Stage::Password {
+                    password: login.password,
+                }),
+                OktaApi::Direct => Next::Run(Stage::DirectPassword {
+                    password: login.password,
+                }),
+            },
             Ok(login) => Next::Run(Stage::MfaOnly {
                 typed: login.password,
             }),
@@ -250,14 +257,60 @@ impl Driver<'_> {
                 state_token,
                 poll_path,
             ))),
-            Stage::MfaOnly { typed } => Act::Wait(Box::pin(direct::start(context, request, typed))),
+            Stage::DirectPassword { password } => {
+                Act::Wait(Box::pin(direct_login::password(context, request, password)))
+            }
+            Stage::DirectFactors { mfa_token, inline } => {
+                Act::Continue(direct_mfa::begin(request, mfa_token, inline))
+            }
+            Stage::DirectMenuChoice { mfa_token, typed } => {
+                Act::Continue(direct_mfa::menu_choice(request, mfa_token, typed))
+            }
+            Stage::DirectOtp {
+                mfa_token,
+                tries,
+                code,
+            } => Act::Wait(Box::pin(direct_code::otp(
+                context, request, mfa_token, tries, code,
+            ))),
+            Stage::DirectSendCode {
+                mfa_token,
+                kind,
+                tries,
+                resend,
+                previous,
+            } => Act::Wait(Box::pin(direct_code::send(
+                context, request, mfa_token, kind, tries, resend, previous,
+            ))),
+            Stage::DirectVerifySentCode {
+                mfa_token,
+                oob_code,
+                kind,
+                tries,
+                code,
+            } => Act::Wait(Box::pin(direct_code::verify_sent(
+                context, request, mfa_token, oob_code, kind, tries, code,
+            ))),
+            Stage::DirectStartPush { mfa_token } => {
+                Act::Wait(Box::pin(direct_push::start(context, request, mfa_token)))
+            }
+            Stage::DirectPushFollowUp {
+                mfa_token,
+                oob_code,
+                interval,
+            } => Act::Continue(direct_push::follow_up(
+                context, request, mfa_token, oob_code, interval,
+            )),
+            Stage::MfaOnly { typed } => {
+                Act::Wait(Box::pin(mfa_only::start(context, request, typed)))
+            }
             Stage::MfaOnlyCode {
                 user_id,
                 factor_id,
                 kind,
                 tries,
                 code,
-            } => Act::Wait(Box::pin(direct::verify_code(
+            } => Act::Wait(Box::pin(mfa_only::verify_code(
                 context, request, user_id, factor_id, kind, tries, code,
             ))),
             Stage::MfaOnlyPoll {
@@ -266,7 +319,7 @@ impl Driver<'_> {
                 until,
                 give_up_at_end,
                 profile,
-            } => Act::Wait(Box::pin(direct::poll(
+            } => Act::Wait(Box::pin(mfa_only::poll(
                 context,
                 request,
                 user_id,

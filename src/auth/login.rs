@@ -188,5 +188,6 @@ fn approval(user: Option<AuthnUser>, reason: Reason, warning: Option<String>) ->
         profile,
         warning,
         okta_request_id: None,
+        groups: None,
     }
 }

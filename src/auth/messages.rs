@@ -62,3 +62,8 @@ pub(super) fn password_warn(days: Option<u32>) -> String {
         None => "Your password expires soon. Change it in Okta.".to_owned(),
     }
 }
+
+pub(super) const FACTOR_NOT_SET_UP: &str =
+    "That factor is not set up for your account. Choose another:";
+pub(super) const SEND_TOO_SOON_DIRECT: &str = "Okta sends at most one code every 30 seconds, and one was sent moments ago. Wait, then type resend for a new one:";
+pub(super) const ENTER_PUSH_CODE: &str = "Enter the code shown in Okta Verify:";

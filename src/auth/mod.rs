@@ -5,9 +5,11 @@
 //! Okta call the request makes, and hands the request to the `driver`,
 //! which runs the conversation as a state machine: each step (the password
 //! in `login`, the factor menu in `mfa`, codes in `code`, pushes in
-//! `push_factor`, MFA-only clients in `direct`, answers to a challenge
-//! in `challenge`) returns what happens `next`, and the driver alone
-//! acts on it, sealing challenges (`sealing`), waiting for pushes and
+//! `push_factor`; with Direct Authentication the password in
+//! `direct_login`, the menu in `direct_mfa`, codes in `direct_code`,
+//! pushes in `direct_push`; MFA-only clients in `mfa_only`, answers to a
+//! challenge in `challenge`) returns what happens `next`, and the driver
+//! alone acts on it, sealing challenges (`sealing`), waiting for pushes and
 //! applying the policy (`authorize`). Nothing here touches a socket, and
 //! the Okta client never sees a RADIUS packet.
 
@@ -17,7 +19,10 @@ mod challenge;
 mod code;
 mod context;
 mod decision;
-mod direct;
+mod direct_code;
+mod direct_login;
+mod direct_mfa;
+mod direct_push;
 mod driver;
 mod factors;
 pub(crate) mod failure;
@@ -26,16 +31,20 @@ mod links;
 mod login;
 mod messages;
 mod mfa;
+mod mfa_only;
 mod next;
 mod okta_call;
 mod policy;
 mod push;
 mod push_factor;
+mod push_fatigue;
 mod reason;
 mod rules;
 mod sealing;
 pub mod state;
 mod state_keys;
+mod state_wire;
+mod step;
 mod throttle;
 pub mod typed;
 mod username;
@@ -99,6 +108,7 @@ impl Authenticator {
                 pushes: Pushes::new(config.push_limits.clone()),
                 throttle: FailureThrottle::new(config.abuse.clone()),
                 identities: Identities::new(),
+                api: config.okta.api,
             },
             states: States::new(config.state_key.as_ref()),
             groups: GroupsCache::new(config.okta.groups_cache),

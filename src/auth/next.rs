@@ -105,6 +105,9 @@ pub(super) struct Approval {
     pub(super) warning: Option<String>,
     /// `X-Okta-Request-Id` of the call that said yes, when it is the one to quote.
     pub(super) okta_request_id: Option<String>,
+    /// The user's groups, when Okta's answer carried them (an ID token's
+    /// groups claim): no groups call is made.
+    pub(super) groups: Option<Vec<String>>,
 }
 
 /// A push this request waits for.
@@ -187,6 +190,49 @@ pub(super) enum Stage {
         kind: FactorKind,
         tries: u8,
         code: SecretString,
+    },
+    /// Direct Authentication: a new login's password.
+    DirectPassword { password: SecretString },
+    /// Direct Authentication: Okta asks for a second factor.
+    DirectFactors {
+        mfa_token: SecretString,
+        inline: Option<InlineFactor>,
+    },
+    /// Direct Authentication: the user answered the factor menu.
+    DirectMenuChoice {
+        mfa_token: SecretString,
+        typed: SecretString,
+    },
+    /// Direct Authentication: a code from an authenticator (`mfa-otp`).
+    DirectOtp {
+        mfa_token: SecretString,
+        tries: u8,
+        code: SecretString,
+    },
+    /// Direct Authentication: send an SMS or voice code; on `resend`
+    /// another one (`previous` is the challenge being replaced, if any).
+    DirectSendCode {
+        mfa_token: SecretString,
+        kind: FactorKind,
+        tries: u8,
+        resend: bool,
+        previous: Option<SecretString>,
+    },
+    /// Direct Authentication: a sent code (or one Okta Verify shows), typed.
+    DirectVerifySentCode {
+        mfa_token: SecretString,
+        oob_code: SecretString,
+        kind: FactorKind,
+        tries: u8,
+        code: SecretString,
+    },
+    /// Direct Authentication: send a push, or join the one pending.
+    DirectStartPush { mfa_token: SecretString },
+    /// Direct Authentication: the user pressed Enter after a push challenge.
+    DirectPushFollowUp {
+        mfa_token: SecretString,
+        oob_code: SecretString,
+        interval: u8,
     },
     /// MFA-only mode: poll a push until `until`; at the end, give up (and
     /// cancel it) or ask the user to press Enter again.

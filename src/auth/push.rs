@@ -1,6 +1,10 @@
 //! Okta Verify pushes: sending one, polling it on a budget, and sharing it
 //! between RADIUS requests so that a NAS retransmit, a second login of the
 //! same user, or the "press Enter" of challenge mode never sends a second push.
+//! A push lives in an authentication API transaction (polled by its verify
+//! link with the stateToken) or in a Direct Authentication challenge
+//! (polled with the `mfa-oob` grant, its `oob_code` and `mfa_token`, no
+//! sooner than Okta's `interval`, 5 s more after each `slow_down`).
 //!
 //! A push is polled only while some request waits for it, by one of the
 //! waiters at a time. Nothing polls in the background: when a challenge
@@ -8,19 +12,17 @@
 //! receives it) polls again. So no replica can consume Okta's SUCCESS that
 //! another replica's request is waiting for.
 
-use super::decision::Decision;
 use super::identity::UserKey;
 use super::links::link_path;
-use super::messages;
-use super::reason::Reason;
+use super::push_fatigue::{FatigueLedger, PushRefusal, sweep_due};
+use super::state::Step;
 use crate::config::PushLimits;
-use crate::live::Live;
 use dashmap::DashMap;
 use okta_api::authn::{AuthnResponse, AuthnStatus, FactorResult};
+use okta_api::direct::errors;
 use okta_client::error::OktaError;
-use okta_client::{FactorVerify, OktaClient};
+use okta_client::{DirectUser, FactorVerify, Grant, OktaClient};
 use secrecy::{ExposeSecret, SecretString};
-use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -35,6 +37,9 @@ pub(super) enum PushStatus {
     },
     /// Approved: the transaction's final answer (SUCCESS, or a post-MFA state).
     Approved(Arc<AuthnResponse>),
+    /// Direct Authentication's final answer: tokens (the ID token checked)
+    /// or a refusal that is neither a rejection nor an expiry.
+    Direct(Arc<Grant>),
     Rejected,
     TimedOut,
     /// Okta could not be asked (the error decides the reply).
@@ -47,14 +52,31 @@ impl PushStatus {
     }
 }
 
+/// Where a push is polled.
+enum PushTransaction {
+    /// An authentication API transaction: its stateToken (also to match a
+    /// continuing State) and the poll link.
+    Authn {
+        state_token: SecretString,
+        poll_href: String,
+    },
+    /// A Direct Authentication challenge; its `oob_code` matches a
+    /// continuing State.
+    Direct {
+        mfa_token: SecretString,
+        oob_code: SecretString,
+        /// Least time between polls: Okta's `interval`, plus 5 s per `slow_down`.
+        interval: Mutex<Duration>,
+    },
+}
+
 /// One push and what is known of it.
 pub(super) struct PushWatch {
     login: String,
+    /// Who the push counts against (the fatigue limits).
+    user: UserKey,
     okta: OktaClient,
-    /// The transaction's stateToken (to match a continuing State).
-    state_token: SecretString,
-    /// The poll link.
-    poll_href: String,
+    transaction: PushTransaction,
     forwarded_for: Option<IpAddr>,
     /// When the push was sent, and when it is given up.
     started: Instant,
@@ -69,22 +91,57 @@ pub(super) struct PushWatch {
 }
 
 impl PushWatch {
+    /// Who the push counts against.
+    pub(super) fn user(&self) -> &UserKey {
+        &self.user
+    }
+
     /// The current status.
     pub(super) fn status(&self) -> PushStatus {
         self.status.borrow().clone()
     }
 
-    /// The transaction's stateToken and poll path, for a State.
-    pub(super) fn transaction(&self) -> (SecretString, String) {
-        (self.state_token.clone(), link_path(&self.poll_href))
+    /// Where a login waiting for this push continues, for a State.
+    pub(super) fn resume_step(&self) -> Step {
+        match &self.transaction {
+            PushTransaction::Authn {
+                state_token,
+                poll_href,
+            } => Step::Push {
+                state_token: state_token.clone(),
+                poll_path: link_path(poll_href),
+            },
+            PushTransaction::Direct {
+                mfa_token,
+                oob_code,
+                interval,
+            } => Step::DirectPush {
+                mfa_token: mfa_token.clone(),
+                oob_code: oob_code.clone(),
+                interval: u8::try_from(lock(interval).as_secs()).unwrap_or(u8::MAX),
+            },
+        }
     }
 
-    /// Whether this push belongs to the transaction of `state_token`.
-    pub(super) fn is_transaction(&self, state_token: &SecretString) -> bool {
+    /// Whether this push belongs to the transaction of `token` (a
+    /// stateToken, or a Direct Authentication `oob_code`).
+    pub(super) fn is_transaction(&self, token: &SecretString) -> bool {
+        let own = match &self.transaction {
+            PushTransaction::Authn { state_token, .. } => state_token,
+            PushTransaction::Direct { oob_code, .. } => oob_code,
+        };
         radius_proto::crypto::constant_time_eq(
-            self.state_token.expose_secret().as_bytes(),
-            state_token.expose_secret().as_bytes(),
+            own.expose_secret().as_bytes(),
+            token.expose_secret().as_bytes(),
         )
+    }
+
+    /// The least time between two polls now.
+    fn min_interval(&self) -> Duration {
+        match &self.transaction {
+            PushTransaction::Authn { .. } => Duration::ZERO,
+            PushTransaction::Direct { interval, .. } => *lock(interval),
+        }
     }
 
     /// Waits until the push is answered, a number to show appears (when
@@ -124,7 +181,8 @@ impl PushWatch {
             Box::pin(self.finish(PushStatus::TimedOut)).await;
             return;
         }
-        let due = *last_asked + poll_interval(last_asked.duration_since(self.started));
+        let due = *last_asked
+            + poll_interval(last_asked.duration_since(self.started)).max(self.min_interval());
         let due = tokio::time::Instant::from_std(due);
         if due > until {
             // The next poll is not due before this waiter must answer.
@@ -133,19 +191,33 @@ impl PushWatch {
         }
         tokio::time::sleep_until(due).await;
         *last_asked = Instant::now();
+        self.polls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (state_token, poll_href) = match &self.transaction {
+            PushTransaction::Authn {
+                state_token,
+                poll_href,
+            } => (state_token, poll_href),
+            PushTransaction::Direct {
+                mfa_token,
+                oob_code,
+                interval,
+            } => {
+                // Boxed: the poll's size is not carried while the push waits.
+                return Box::pin(self.poll_direct(mfa_token, oob_code, interval)).await;
+            }
+        };
         let request = FactorVerify {
-            state_token: &self.state_token,
+            state_token,
             pass_code: None,
             answer: None,
         };
-        self.polls
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Boxed: the poll's size is not carried while the push waits.
-        let poll = Box::pin(self.okta.authn().poll_factor(
-            &self.poll_href,
-            &request,
-            self.forwarded_for,
-        ));
+        let poll = Box::pin(
+            self.okta
+                .authn()
+                .poll_factor(poll_href, &request, self.forwarded_for),
+        );
         match poll.await {
             Ok(reply) => {
                 if let Some(status) = classify(&reply.body) {
@@ -172,10 +244,53 @@ impl PushWatch {
         }
     }
 
+    /// One `mfa-oob` poll of a Direct Authentication push.
+    async fn poll_direct(
+        &self,
+        mfa_token: &SecretString,
+        oob_code: &SecretString,
+        interval: &Mutex<Duration>,
+    ) {
+        let user = DirectUser {
+            login: &self.login,
+            forwarded_for: self.forwarded_for,
+        };
+        let polled = match self.okta.direct() {
+            Ok(direct) => direct.poll_oob(user, mfa_token, oob_code, None).await,
+            Err(error) => Err(error),
+        };
+        let outcome = match polled.map(|reply| reply.body) {
+            Ok(Grant::Pending) => return,
+            Ok(Grant::SlowDown) => {
+                // Okta asks for 5 s more between polls, from now on.
+                *lock(interval) += SLOW_DOWN_STEP;
+                tracing::debug!(user = %self.login, "Okta asked to poll the push more slowly");
+                return;
+            }
+            Ok(Grant::Refused(refusal)) if refusal.is(errors::INVALID_GRANT) => {
+                PushStatus::Rejected
+            }
+            Ok(Grant::Refused(refusal)) if refusal.is(errors::ACCESS_DENIED) => {
+                PushStatus::TimedOut
+            }
+            Ok(grant) => PushStatus::Direct(Arc::new(grant)),
+            Err(error) if error.is_unavailable() => {
+                tracing::debug!(user = %self.login, %error, "a push poll failed; polling goes on");
+                return;
+            }
+            Err(error) => PushStatus::Failed(error),
+        };
+        self.status.send_replace(outcome);
+    }
+
     async fn finish(&self, outcome: PushStatus) {
-        if matches!(outcome, PushStatus::TimedOut) {
+        if matches!(outcome, PushStatus::TimedOut)
+            && let PushTransaction::Authn { state_token, .. } = &self.transaction
+        {
             // Give up for good: a late approval must not open a session.
-            if let Err(error) = self.okta.authn().cancel(&self.state_token).await {
+            // (A Direct Authentication challenge has no cancel: nobody
+            // polls it any more, so no token is ever collected.)
+            if let Err(error) = self.okta.authn().cancel(state_token).await {
                 tracing::debug!(%error, "cancelling a timed-out push failed");
             }
         }
@@ -183,64 +298,25 @@ impl PushWatch {
     }
 }
 
-/// Why a new push may not be sent now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum PushRefusal {
-    /// The user rejected a push within the cooldown.
-    Cooldown,
-    /// The user got too many pushes in the last minute.
-    TooMany,
-}
-
-impl PushRefusal {
-    /// The reject that tells the user why no push was sent.
-    pub(super) fn decision(self) -> Decision {
-        match self {
-            PushRefusal::Cooldown => {
-                Decision::reject(Reason::PushCooldown, messages::PUSH_COOLDOWN)
-            }
-            PushRefusal::TooMany => {
-                Decision::reject(Reason::PushRateLimited, messages::PUSH_TOO_MANY)
-            }
-        }
-    }
-}
-
-/// The per-user push ledger for fatigue limits.
-#[derive(Default)]
-struct UserPushes {
-    sent: VecDeque<Instant>,
-    rejected_at: Option<Instant>,
-}
-
 /// All pushes in flight on this server, and the per-user limits, keyed by
 /// user (every spelling of one login shares one pending push and one ledger).
 pub(super) struct Pushes {
     /// The push pending for each user.
     watches: DashMap<UserKey, Arc<PushWatch>>,
-    ledger: DashMap<UserKey, Mutex<UserPushes>>,
-    /// `[push_limits]`, replaced by a config reload.
-    limits: Live<PushLimits>,
-    /// When each map was last swept: a sweep visits every entry, so it runs
-    /// at most once per [`SWEEP_EVERY`], not once per push.
+    /// The push-fatigue limits and what they count.
+    fatigue: FatigueLedger,
+    /// When the watches were last swept: a sweep visits every entry, so it
+    /// runs at most once every few seconds, not once per push.
     watches_swept: Mutex<Option<Instant>>,
-    ledger_swept: Mutex<Option<Instant>>,
 }
 
-/// Least time between two sweeps of one map.
-const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// What Okta's `slow_down` adds to the poll interval.
+const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 
-/// Whether a sweep is due (and, if so, records it as done now). A sweep
-/// already running elsewhere counts as done.
-fn sweep_due(last: &Mutex<Option<Instant>>, now: Instant) -> bool {
-    let Ok(mut last) = last.try_lock() else {
-        return false;
-    };
-    if last.is_some_and(|at| now.saturating_duration_since(at) < SWEEP_EVERY) {
-        return false;
-    }
-    *last = Some(now);
-    true
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Poll intervals: every 2 s for the first half minute (a person approves
@@ -259,10 +335,8 @@ impl Pushes {
     pub(super) fn new(limits: PushLimits) -> Pushes {
         Pushes {
             watches: DashMap::new(),
-            ledger: DashMap::new(),
-            limits: Live::new(limits),
+            fatigue: FatigueLedger::new(limits),
             watches_swept: Mutex::new(None),
-            ledger_swept: Mutex::new(None),
         }
     }
 
@@ -293,7 +367,12 @@ impl Pushes {
         let mut cancels = tokio::task::JoinSet::new();
         for push in open {
             cancels.spawn(async move {
-                let cancelled = push.okta.authn().cancel(&push.state_token).await;
+                let PushTransaction::Authn { state_token, .. } = &push.transaction else {
+                    // Nothing to cancel at Okta: nobody polls it any more.
+                    push.status.send_replace(PushStatus::TimedOut);
+                    return false;
+                };
+                let cancelled = push.okta.authn().cancel(state_token).await;
                 if let Err(error) = &cancelled {
                     tracing::debug!(user = %push.login, %error, "cancelling a pending push failed");
                 }
@@ -313,67 +392,17 @@ impl Pushes {
     /// Checks the fatigue limits for a new push to `user` and, when allowed,
     /// records it as sent.
     pub(super) fn admit(&self, user: &UserKey) -> Result<(), PushRefusal> {
-        let now = Instant::now();
-        self.forget_quiet_users(now);
-        let limits = self.limits.get();
-        let entry = self.ledger.entry(user.clone()).or_default();
-        let Ok(mut ledger) = entry.lock() else {
-            return Err(PushRefusal::TooMany);
-        };
-        if let Some(at) = ledger.rejected_at
-            && now.duration_since(at) < limits.cooldown_after_reject
-        {
-            return Err(PushRefusal::Cooldown);
-        }
-        while ledger
-            .sent
-            .front()
-            .is_some_and(|at| now.duration_since(*at) >= Duration::from_secs(60))
-        {
-            ledger.sent.pop_front();
-        }
-        if ledger.sent.len() >= limits.max_per_minute as usize {
-            return Err(PushRefusal::TooMany);
-        }
-        ledger.sent.push_back(now);
-        Ok(())
+        self.fatigue.admit(user)
     }
 
-    /// Keeps the ledger bounded: once it is large, users with no push and no
-    /// rejection inside the limits' windows are forgotten (they have nothing
-    /// left to limit).
-    fn forget_quiet_users(&self, now: Instant) {
-        if self.ledger.len() < 10_000 || !sweep_due(&self.ledger_swept, now) {
-            return;
-        }
-        let memory = self
-            .limits
-            .get()
-            .cooldown_after_reject
-            .max(Duration::from_secs(60));
-        self.ledger.retain(|_, entry| match entry.get_mut() {
-            Ok(user) => {
-                let recent = |at: &Instant| now.duration_since(*at) < memory;
-                user.sent.back().is_some_and(recent)
-                    || user.rejected_at.as_ref().is_some_and(recent)
-            }
-            Err(_) => false,
-        });
-    }
-
-    /// Replaces the fatigue limits (a config reload); what the ledger has
-    /// recorded counts against the new limits.
+    /// Replaces the fatigue limits (a config reload).
     pub(super) fn replace_limits(&self, limits: PushLimits) {
-        self.limits.set(limits);
+        self.fatigue.replace_limits(limits);
     }
 
     /// The user rejected a push: no new one during the cooldown.
     pub(super) fn note_rejected(&self, user: &UserKey) {
-        if let Some(entry) = self.ledger.get(user)
-            && let Ok(mut ledger) = entry.lock()
-        {
-            ledger.rejected_at = Some(Instant::now());
-        }
+        self.fatigue.note_rejected(user);
     }
 
     /// Registers a push that Okta has just sent to `user` (`first` is the
@@ -393,12 +422,70 @@ impl Pushes {
         let initial = classify(first).unwrap_or(PushStatus::Waiting {
             number: first.correct_answer().map(|n| n.to_string()),
         });
+        let transaction = PushTransaction::Authn {
+            state_token,
+            poll_href,
+        };
+        self.watch(
+            okta,
+            user,
+            login,
+            transaction,
+            initial,
+            forwarded_for,
+            timeout,
+        )
+    }
+
+    /// Registers a push that Direct Authentication's `/challenge` sent (or
+    /// that a State hands over): `number` is the `binding_code` to show.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn start_direct(
+        &self,
+        okta: OktaClient,
+        user: &UserKey,
+        login: &str,
+        mfa_token: SecretString,
+        oob_code: SecretString,
+        interval: Duration,
+        number: Option<String>,
+        forwarded_for: Option<IpAddr>,
+        timeout: Duration,
+    ) -> Arc<PushWatch> {
+        let transaction = PushTransaction::Direct {
+            mfa_token,
+            oob_code,
+            interval: Mutex::new(interval),
+        };
+        let initial = PushStatus::Waiting { number };
+        self.watch(
+            okta,
+            user,
+            login,
+            transaction,
+            initial,
+            forwarded_for,
+            timeout,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn watch(
+        &self,
+        okta: OktaClient,
+        user: &UserKey,
+        login: &str,
+        transaction: PushTransaction,
+        initial: PushStatus,
+        forwarded_for: Option<IpAddr>,
+        timeout: Duration,
+    ) -> Arc<PushWatch> {
         let now = Instant::now();
         let push = Arc::new(PushWatch {
             login: login.to_owned(),
+            user: user.clone(),
             okta,
-            state_token,
-            poll_href,
+            transaction,
             forwarded_for,
             started: now,
             give_up_at: now + timeout,
@@ -460,40 +547,5 @@ mod tests {
             poll_interval(Duration::from_secs(120)),
             Duration::from_secs(5)
         );
-    }
-
-    #[test]
-    fn the_ledger_forgets_quiet_users_once_large() {
-        let pushes = Pushes::new(PushLimits {
-            cooldown_after_reject: Duration::from_secs(60),
-            max_per_minute: 3,
-        });
-        for i in 0..10_000 {
-            pushes.ledger.insert(
-                UserKey::of_login(&format!("user{i}")),
-                Mutex::new(UserPushes::default()),
-            );
-        }
-        assert_eq!(pushes.admit(&UserKey::of_login("fresh")), Ok(()));
-        assert_eq!(
-            pushes.ledger.len(),
-            1,
-            "users with no recent push are forgotten"
-        );
-    }
-
-    #[test]
-    fn fatigue_limits() {
-        let pushes = Pushes::new(PushLimits {
-            cooldown_after_reject: Duration::from_secs(60),
-            max_per_minute: 2,
-        });
-        let (a, b) = (UserKey::of_login("a"), UserKey::of_login("b"));
-        assert_eq!(pushes.admit(&a), Ok(()));
-        assert_eq!(pushes.admit(&UserKey::of_login("A")), Ok(()));
-        assert_eq!(pushes.admit(&a), Err(PushRefusal::TooMany));
-        assert_eq!(pushes.admit(&b), Ok(()));
-        pushes.note_rejected(&b);
-        assert_eq!(pushes.admit(&b), Err(PushRefusal::Cooldown));
     }
 }

@@ -1,13 +1,15 @@
 //! An Okta Verify push as a step of a login: sending one (or joining the
 //! one already pending for the user, within the push-fatigue limits), taking
 //! over the polling of a push challenge another replica sent, and what the
-//! push's outcome means for the request waiting for it.
+//! push's outcome means for the request waiting for it (for Direct
+//! Authentication's pushes too, which `direct_push` sends).
 //!
 //! The waiting itself is the driver's: it holds nothing of the steps that
 //! led to the push while the user finds their phone.
 
 use super::context::{Context, Request};
 use super::decision::Decision;
+use super::direct_login::completed;
 use super::failure::decide_step_failure;
 use super::links::link_href;
 use super::messages;
@@ -152,23 +154,29 @@ pub(super) fn outcome(
             warning: None,
         }),
         PushStatus::Rejected => {
-            context
-                .pushes
-                .note_rejected(&context.identities.key(&request.login));
+            context.pushes.note_rejected(watch.user());
             Next::reject(Reason::PushRejected, messages::PUSH_REJECTED)
+        }
+        PushStatus::Direct(grant) => {
+            let grant = (*grant).clone();
+            completed(context, request, grant, Reason::MfaPushApproved, None)
         }
         PushStatus::TimedOut => Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT),
         PushStatus::Failed(error) => {
             Next::Decided(decide_step_failure(&error, request.client.on_okta_failure))
         }
         PushStatus::Waiting { number } => {
-            let (state_token, poll_path) = watch.transaction();
+            let step = watch.resume_step();
             if first && mode == PushMode::Wait && number.is_none() {
                 // The hold ran out before the push did: end the transaction
                 // so that a late approval opens nothing.
-                return Next::Abandon {
-                    state_token,
-                    decision: Decision::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT),
+                let decision = Decision::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT);
+                return match step {
+                    Step::Push { state_token, .. } => Next::Abandon {
+                        state_token,
+                        decision,
+                    },
+                    _ => Next::Decided(decision),
                 };
             }
             let (reason, prompt): (Reason, Cow<'static, str>) = match &number {
@@ -179,14 +187,7 @@ pub(super) fn outcome(
                 None if first => (Reason::ChallengePush, messages::PUSH_APPROVE.into()),
                 None => (Reason::ChallengePush, messages::PUSH_STILL_WAITING.into()),
             };
-            Next::challenge(
-                reason,
-                prompt,
-                Step::Push {
-                    state_token,
-                    poll_path,
-                },
-            )
+            Next::challenge(reason, prompt, step)
         }
     }
 }

@@ -3,6 +3,7 @@
 //! operators' queries and alerts keep working whatever the code looks like.
 
 use super::access_request::RequestProblem;
+use okta_client::IdTokenRejection;
 
 /// Why a decision was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +106,14 @@ pub enum Reason {
     OktaError,
     /// The server was told to stop now before Okta decided.
     ServerStopping,
+    /// Direct Authentication: Okta's ID token failed a check (its own label).
+    IdToken(IdTokenRejection),
+    /// Direct Authentication: Okta denied the login (`access_denied`: the
+    /// app's policy, an expired `mfa_token`, an expired password).
+    DirectAccessDenied,
+    /// Direct Authentication: Okta refused the OIDC app itself (its client
+    /// authentication, a grant not enabled, a scope not allowed).
+    DirectAppRefused,
     /// The decided reply would pass 4096 bytes.
     ReplyTooLarge,
     /// The reply could not be encoded.
@@ -164,6 +173,9 @@ impl Reason {
             Reason::OktaUnavailable => "okta_unavailable",
             Reason::OktaError => "okta_error",
             Reason::ServerStopping => "server_stopping",
+            Reason::IdToken(rejection) => rejection.label(),
+            Reason::DirectAccessDenied => "direct_access_denied",
+            Reason::DirectAppRefused => "direct_app_refused",
             Reason::ReplyTooLarge => "reply_too_large",
             Reason::ReplyUnencodable => "reply_unencodable",
         }

@@ -9,20 +9,17 @@
 //! login is not stored (it follows from the User-Name), which keeps room for
 //! long stateTokens within the 253 bytes of one attribute.
 //!
-//! Wire format: version byte (1), 24-byte random nonce, ciphertext with tag.
-//! The nonce doubles as the State's identity for single use.
+//! Wire format: version byte (1 or 2: which plaintext form, see
+//! `state_wire`), 24-byte random nonce, ciphertext with tag. The nonce
+//! doubles as the State's identity for single use.
 
+use super::state_wire;
+pub use super::step::{Challenge, Step};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use zeroize::Zeroize;
 
-use crate::config::FactorKind;
-
-/// Format version carried in the first byte.
-const VERSION: u8 = 1;
 /// Length of the XChaCha20 nonce.
 const NONCE_LEN: usize = 24;
 /// The largest State RADIUS can carry in one attribute.
@@ -32,85 +29,6 @@ const AAD_LABEL: &[u8] = b"okta-radius state v1\0";
 
 /// The identity of one sealed State (its nonce).
 pub type StateId = [u8; NONCE_LEN];
-
-/// Where a login stands, between two Access-Requests.
-#[derive(Clone)]
-pub enum Step {
-    /// The factor menu was shown.
-    Menu { state_token: SecretString },
-    /// A code was asked for (OTP, SMS, call, email, question answer).
-    Code {
-        state_token: SecretString,
-        /// Path of the factor's verify link, relative to the org.
-        verify_path: String,
-        kind: FactorKind,
-        /// Wrong answers so far.
-        tries: u8,
-    },
-    /// A push was sent and is being polled.
-    Push {
-        state_token: SecretString,
-        /// Path of the poll link, relative to the org.
-        poll_path: String,
-    },
-    /// MFA-only mode: a code was asked for a factor of the user.
-    DirectCode {
-        user_id: String,
-        factor_id: String,
-        kind: FactorKind,
-        tries: u8,
-    },
-    /// MFA-only mode: a push transaction is being polled.
-    DirectPush { user_id: String, poll_path: String },
-    /// Okta refused to send an SMS, call or email code so soon after the
-    /// last one, so none was sent in this transaction: `resend` sends the
-    /// first one (a verify without a code), a typed code is verified.
-    SendCode {
-        state_token: SecretString,
-        /// Path of the factor's verify link, relative to the org.
-        verify_path: String,
-        kind: FactorKind,
-        tries: u8,
-    },
-}
-
-/// What a State carries.
-#[derive(Clone)]
-pub struct Challenge {
-    /// When the State stops being accepted (Unix seconds).
-    pub expires_at: u64,
-    pub step: Step,
-}
-
-impl std::fmt::Debug for Challenge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let step = match &self.step {
-            Step::Menu { .. } => "menu",
-            Step::Code { .. } => "code",
-            Step::Push { .. } => "push",
-            Step::DirectCode { .. } => "direct-code",
-            Step::DirectPush { .. } => "direct-push",
-            Step::SendCode { .. } => "send-code",
-        };
-        f.debug_struct("Challenge")
-            .field("expires_at", &self.expires_at)
-            .field("step", &step)
-            .finish()
-    }
-}
-
-/// The serialised form (private: plain strings, wiped after use).
-#[derive(Serialize, Deserialize, Zeroize)]
-#[zeroize(drop)]
-struct Sealed {
-    expires_at: u64,
-    step: u8,
-    token: String,
-    path: String,
-    factor: String,
-    kind: u8,
-    tries: u8,
-}
 
 /// What the State is bound to.
 pub struct Binding<'a> {
@@ -181,8 +99,7 @@ impl StateKey {
         challenge: &Challenge,
         binding: &Binding<'_>,
     ) -> Result<(Vec<u8>, StateId), StateError> {
-        let sealed = to_sealed(challenge);
-        let plaintext = postcard::to_allocvec(&sealed).map_err(|_| StateError::TooLong)?;
+        let (version, plaintext) = state_wire::encode(challenge).ok_or(StateError::TooLong)?;
         let mut nonce = [0u8; NONCE_LEN];
         rand::fill(&mut nonce[..]);
         let aad = binding.aad();
@@ -199,7 +116,7 @@ impl StateKey {
         let mut plaintext = plaintext;
         plaintext.zeroize();
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
-        out.push(VERSION);
+        out.push(version);
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ciphertext);
         if out.len() > MAX_STATE_LEN {
@@ -215,7 +132,7 @@ impl StateKey {
         binding: &Binding<'_>,
         now: SystemTime,
     ) -> Result<(Challenge, StateId), StateError> {
-        if state.len() < 1 + NONCE_LEN + 16 || state[0] != VERSION {
+        if state.len() < 1 + NONCE_LEN + 16 {
             return Err(StateError::Invalid);
         }
         let nonce: StateId = state[1..1 + NONCE_LEN]
@@ -232,10 +149,9 @@ impl StateKey {
                 },
             )
             .map_err(|_| StateError::Invalid)?;
-        let sealed: Result<Sealed, _> = postcard::from_bytes(&plaintext);
+        let challenge = state_wire::decode(state[0], &plaintext);
         plaintext.zeroize();
-        let sealed = sealed.map_err(|_| StateError::Invalid)?;
-        let challenge = from_sealed(&sealed).ok_or(StateError::Invalid)?;
+        let challenge = challenge.ok_or(StateError::Invalid)?;
         if unix_seconds(now) >= challenge.expires_at {
             return Err(StateError::Expired);
         }
@@ -250,138 +166,11 @@ pub(super) fn unix_seconds(time: SystemTime) -> u64 {
         .as_secs()
 }
 
-/// A compact number for a factor kind in a sealed State (never reused).
-fn kind_code(kind: FactorKind) -> u8 {
-    match kind {
-        FactorKind::Push => 1,
-        FactorKind::Totp => 2,
-        FactorKind::Hotp => 3,
-        FactorKind::Token => 4,
-        FactorKind::YubiKey => 5,
-        FactorKind::Sms => 6,
-        FactorKind::Call => 7,
-        FactorKind::Email => 8,
-        FactorKind::Question => 9,
-    }
-}
-
-fn kind_from_code(code: u8) -> Option<FactorKind> {
-    FactorKind::ALL
-        .into_iter()
-        .find(|kind| kind_code(*kind) == code)
-}
-
-fn to_sealed(challenge: &Challenge) -> Sealed {
-    let mut sealed = Sealed {
-        expires_at: challenge.expires_at,
-        step: 0,
-        token: String::new(),
-        path: String::new(),
-        factor: String::new(),
-        kind: 0,
-        tries: 0,
-    };
-    match &challenge.step {
-        Step::Menu { state_token } => {
-            sealed.step = 1;
-            sealed.token = state_token.expose_secret().to_owned();
-        }
-        Step::Code {
-            state_token,
-            verify_path,
-            kind,
-            tries,
-        } => {
-            sealed.step = 2;
-            sealed.token = state_token.expose_secret().to_owned();
-            sealed.path = verify_path.clone();
-            sealed.kind = kind_code(*kind);
-            sealed.tries = *tries;
-        }
-        Step::Push {
-            state_token,
-            poll_path,
-        } => {
-            sealed.step = 3;
-            sealed.token = state_token.expose_secret().to_owned();
-            sealed.path = poll_path.clone();
-        }
-        Step::DirectCode {
-            user_id,
-            factor_id,
-            kind,
-            tries,
-        } => {
-            sealed.step = 4;
-            sealed.token = user_id.clone();
-            sealed.factor = factor_id.clone();
-            sealed.kind = kind_code(*kind);
-            sealed.tries = *tries;
-        }
-        Step::DirectPush { user_id, poll_path } => {
-            sealed.step = 5;
-            sealed.token = user_id.clone();
-            sealed.path = poll_path.clone();
-        }
-        Step::SendCode {
-            state_token,
-            verify_path,
-            kind,
-            tries,
-        } => {
-            sealed.step = 6;
-            sealed.token = state_token.expose_secret().to_owned();
-            sealed.path = verify_path.clone();
-            sealed.kind = kind_code(*kind);
-            sealed.tries = *tries;
-        }
-    }
-    sealed
-}
-
-fn from_sealed(sealed: &Sealed) -> Option<Challenge> {
-    let token = || SecretString::from(sealed.token.clone());
-    let step = match sealed.step {
-        1 => Step::Menu {
-            state_token: token(),
-        },
-        2 => Step::Code {
-            state_token: token(),
-            verify_path: sealed.path.clone(),
-            kind: kind_from_code(sealed.kind)?,
-            tries: sealed.tries,
-        },
-        3 => Step::Push {
-            state_token: token(),
-            poll_path: sealed.path.clone(),
-        },
-        4 => Step::DirectCode {
-            user_id: sealed.token.clone(),
-            factor_id: sealed.factor.clone(),
-            kind: kind_from_code(sealed.kind)?,
-            tries: sealed.tries,
-        },
-        5 => Step::DirectPush {
-            user_id: sealed.token.clone(),
-            poll_path: sealed.path.clone(),
-        },
-        6 => Step::SendCode {
-            state_token: token(),
-            verify_path: sealed.path.clone(),
-            kind: kind_from_code(sealed.kind)?,
-            tries: sealed.tries,
-        },
-        _ => return None,
-    };
-    Some(Challenge {
-        expires_at: sealed.expires_at,
-        step,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::FactorKind;
+    use secrecy::{ExposeSecret, SecretString};
 
     fn challenge() -> Challenge {
         Challenge {
@@ -516,9 +305,33 @@ mod tests {
     }
 
     #[test]
-    fn every_factor_kind_has_its_own_code() {
-        for kind in FactorKind::ALL {
-            assert_eq!(kind_from_code(kind_code(kind)), Some(kind));
+    fn direct_steps_with_okta_sized_tokens_fit_one_attribute() {
+        let key = StateKey::generate();
+        // Okta's mfa_token and oob_code are opaque strings of about 40
+        // characters; room is left for twice that.
+        let challenge = Challenge {
+            expires_at: unix_seconds(SystemTime::now()) + 300,
+            step: Step::DirectSentCode {
+                mfa_token: SecretString::from("m".repeat(80)),
+                oob_code: SecretString::from("o".repeat(80)),
+                kind: FactorKind::Sms,
+                tries: 2,
+            },
+        };
+        let (state, _) = key.seal(&challenge, &BINDING).expect("fits");
+        assert!(state.len() <= 253);
+        assert!(!String::from_utf8_lossy(&state).contains("mmmm"));
+        let (opened, _) = key
+            .open(&state, &BINDING, SystemTime::now())
+            .expect("opens");
+        match opened.step {
+            Step::DirectSentCode {
+                mfa_token, tries, ..
+            } => {
+                assert_eq!(mfa_token.expose_secret().len(), 80);
+                assert_eq!(tries, 2);
+            }
+            _ => panic!("wrong step"),
         }
     }
 

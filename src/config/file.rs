@@ -146,6 +146,28 @@ pub struct OktaSection {
     #[serde(default = "default_credential_probe_seconds")]
     pub credential_probe_seconds: u64,
     pub oauth: Option<OAuthSection>,
+    /// `authn` (default) or `direct`.
+    pub api: Option<String>,
+    pub direct: Option<DirectSection>,
+}
+
+/// `[okta.direct]`: the OIDC app of Direct Authentication (`okta.api = "direct"`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectSection {
+    pub client_id: Option<String>,
+    /// `private_key_jwt` keys, as in `[okta.oauth]`.
+    #[serde(default)]
+    pub keys: Vec<OAuthKeySection>,
+    pub active_kid: Option<String>,
+    pub client_secret: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    pub client_secret_env: Option<String>,
+    /// A custom authorization server's id; empty for the org's.
+    pub authorization_server: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    /// The ID token claim with the user's groups; empty: ask Okta's API.
+    pub groups_claim: Option<String>,
 }
 
 /// `[okta.oauth]`: the OAuth 2.0 service app used for management calls.

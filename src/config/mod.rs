@@ -7,6 +7,7 @@
 //! naming its key and the fix, so an operator fixes a config in one pass.
 
 pub mod abuse;
+mod direct;
 mod factor_kind;
 pub mod file;
 mod load;
@@ -23,8 +24,8 @@ pub use factor_kind::FactorKind;
 pub use load::ENV_PREFIX;
 pub use mfa::{MfaSettings, PushLimits, PushMode};
 pub use model::{
-    ClientConfig, Config, LogConfig, LogFormat, OAuthConfig, OAuthKeyFile, OktaConfig,
-    OnOktaFailure, ServerConfig, UserNameRules,
+    ClientConfig, Config, DirectClientAuth, DirectConfig, LogConfig, LogFormat, OAuthConfig,
+    OAuthKeyFile, OktaApi, OktaConfig, OnOktaFailure, ServerConfig, UserNameRules,
 };
 pub use policy::{Policy, ReplyRule};
 pub use problem::{ConfigErrors, ConfigProblem};

@@ -69,6 +69,54 @@ pub struct OktaConfig {
     pub forwarded_for_attribute: Option<String>,
     /// How long a user's groups are reused before asking Okta again.
     pub groups_cache: Duration,
+    /// Which Okta API checks passwords and second factors.
+    pub api: OktaApi,
+    /// `[okta.direct]`: the OIDC app, when `api` is `Direct`.
+    pub direct: Option<DirectConfig>,
+}
+
+/// `okta.api`: which Okta API logins go through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OktaApi {
+    /// The Classic Authentication API (`/api/v1/authn`) with the API token.
+    Authn,
+    /// Identity Engine's Direct Authentication with an OIDC app.
+    Direct,
+}
+
+/// `[okta.direct]`: the OIDC app of Direct Authentication.
+#[derive(Debug, Clone)]
+pub struct DirectConfig {
+    pub client_id: String,
+    pub auth: DirectClientAuth,
+    /// A custom authorization server's id; `None` for the org's.
+    pub authorization_server: Option<String>,
+    pub scopes: Vec<String>,
+    /// The ID token claim carrying the user's groups.
+    pub groups_claim: Option<String>,
+}
+
+/// How the OIDC app authenticates (its files are read by `crate::service`).
+#[derive(Clone)]
+pub enum DirectClientAuth {
+    PrivateKeyJwt {
+        keys: Vec<OAuthKeyFile>,
+        active_kid: String,
+    },
+    ClientSecret(SecretString),
+}
+
+impl fmt::Debug for DirectClientAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DirectClientAuth::PrivateKeyJwt { keys, active_kid } => f
+                .debug_struct("PrivateKeyJwt")
+                .field("keys", keys)
+                .field("active_kid", active_kid)
+                .finish(),
+            DirectClientAuth::ClientSecret(_) => f.write_str("ClientSecret([redacted])"),
+        }
+    }
 }
 
 /// `[okta.oauth]`: an API Services app (client credentials,

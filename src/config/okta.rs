@@ -1,12 +1,13 @@
 //! Validating the `[okta]` section: the org URL, the API token (optional
 //! when an OAuth service app covers everything configured), timeouts, proxy
-//! and CA bundle, the concurrency cap, keep-alive and probe intervals, and
+//! and CA bundle, the concurrency cap, keep-alive and probe intervals,
 //! `[okta.oauth]` with its key files named (the files are read where the
 //! service is assembled, `crate::service`, which reports one that does not
-//! load by its key).
+//! load by its key), and `okta.api` with `[okta.direct]` (in `direct`).
 
+use super::direct::{validate_api, validate_direct};
 use super::file::{self, OktaSection};
-use super::model::{OAuthConfig, OAuthKeyFile, OktaConfig};
+use super::model::{OAuthConfig, OAuthKeyFile, OktaApi, OktaConfig};
 use super::problem::Problems;
 use super::secret::SecretSpec;
 use secrecy::SecretString;
@@ -16,6 +17,7 @@ use std::time::Duration;
 pub(super) fn validate_okta(
     section: Option<OktaSection>,
     problems: &mut Problems,
+    warnings: &mut Vec<String>,
 ) -> Option<OktaConfig> {
     let Some(section) = section else {
         problems.add(
@@ -48,8 +50,11 @@ pub(super) fn validate_okta(
         .oauth
         .map(|oauth| validate_oauth(oauth, problems))
         .unwrap_or(Some(None));
-    let api_token = if !token_given && matches!(oauth, Some(Some(_))) {
-        // OAuth alone: management calls only (no /api/v1/authn).
+    let api = validate_api(section.api.as_deref(), problems);
+    let direct = validate_direct(api, section.direct, problems, warnings);
+    let api_token = if !token_given && (matches!(oauth, Some(Some(_))) || api == OktaApi::Direct) {
+        // OAuth alone: management calls only (no /api/v1/authn); Direct
+        // Authentication needs no API token either.
         Some(SecretString::from(String::new()))
     } else {
         match spec.resolve() {
@@ -137,7 +142,10 @@ pub(super) fn validate_okta(
         oauth: oauth?,
         forwarded_for_attribute,
         groups_cache: Duration::from_secs(section.groups_cache_seconds),
+        api,
+        direct,
     })
+    .filter(|okta| okta.api == OktaApi::Authn || okta.direct.is_some())
     .filter(|_| org_ok)
 }
 

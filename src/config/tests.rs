@@ -151,3 +151,94 @@ fn client_address_may_be_a_single_ip() {
     assert_eq!(config.clients[0].network.to_string(), "192.0.2.7/32");
     assert!(!format!("{:?}", config.clients[0]).contains("a-long-enough-shared-secret"));
 }
+
+/// [`MINIMAL`] without the API token, logging in through Direct
+/// Authentication with `direct` as its `[okta.direct]` lines.
+fn direct(direct: &str) -> Result<Config, ConfigErrors> {
+    let text = MINIMAL.replace(
+        "api_token = \"00abcdefghijklmnopqrstuvwxyz\"\n",
+        &format!("api = \"direct\"\n\n[okta.direct]\n{direct}\n"),
+    );
+    Config::from_toml(&text, Some(HashMap::new()))
+}
+
+#[test]
+fn the_default_api_is_authn_and_direct_needs_its_app() {
+    let config = Config::from_toml(MINIMAL, Some(HashMap::new())).expect("valid");
+    assert_eq!(config.okta.api, OktaApi::Authn);
+    assert!(config.okta.direct.is_none());
+
+    let config = direct("client_id = \"0oa1\"\nclient_secret = \"s3cret\"").expect("valid");
+    assert_eq!(config.okta.api, OktaApi::Direct);
+    let app = config.okta.direct.expect("the app");
+    assert_eq!(app.scopes, ["openid", "profile"]);
+    assert!(matches!(app.auth, DirectClientAuth::ClientSecret(_)));
+    assert!(!format!("{:?}", app.auth).contains("s3cret"));
+
+    let text = MINIMAL.replace("org_url", "api = \"direct\"\norg_url");
+    let errors = Config::from_toml(&text, Some(HashMap::new())).expect_err("no app");
+    assert_eq!(keys(&errors), ["okta.direct"]);
+    let text = MINIMAL.replace("org_url", "api = \"oidc\"\norg_url");
+    let errors = Config::from_toml(&text, Some(HashMap::new())).expect_err("unknown api");
+    assert_eq!(keys(&errors), ["okta.api"]);
+}
+
+#[test]
+fn the_direct_app_is_checked_by_key() {
+    for (lines, key) in [
+        ("client_secret = \"s\"", "okta.direct.client_id"),
+        ("client_id = \"0oa1\"", "okta.direct.keys"),
+        (
+            "client_id = \"0oa1\"\nclient_secret = \"s\"\nkeys = [{ kid = \"k1\", file = \"/k.pem\" }]",
+            "okta.direct.keys",
+        ),
+        (
+            "client_id = \"0oa1\"\nkeys = [{ kid = \"k1\", file = \"/k.pem\" }]\nactive_kid = \"k2\"",
+            "okta.direct.active_kid",
+        ),
+        (
+            "client_id = \"0oa1\"\nclient_secret_env = \"OKTA_RADIUS_TEST_UNSET_SECRET\"",
+            "okta.direct.client_secret",
+        ),
+        (
+            "client_id = \"0oa1\"\nclient_secret = \"s\"\nauthorization_server = \"aus/../x\"",
+            "okta.direct.authorization_server",
+        ),
+        (
+            "client_id = \"0oa1\"\nclient_secret = \"s\"\nscopes = [\"profile\"]",
+            "okta.direct.scopes",
+        ),
+    ] {
+        let errors = direct(lines).expect_err(lines);
+        assert_eq!(keys(&errors), [key], "{lines}");
+    }
+    let config = direct("client_id = \"0oa1\"\nclient_secret = \"s\"\ngroups_claim = \"groups\"")
+        .expect("valid");
+    let app = config.okta.direct.expect("the app");
+    assert_eq!(app.scopes, ["openid", "profile", "groups"]);
+    assert_eq!(app.groups_claim.as_deref(), Some("groups"));
+}
+
+#[test]
+fn without_an_api_token_groups_need_the_claim_or_a_management_credential() {
+    let policy = "\n[policies.vpn]\nrequire_groups = [\"vpn-*\"]\n";
+    let with_policy = |direct_lines: &str| {
+        let text = MINIMAL
+            .replace(
+                "api_token = \"00abcdefghijklmnopqrstuvwxyz\"\n",
+                &format!("api = \"direct\"\n\n[okta.direct]\n{direct_lines}\n"),
+            )
+            .replace(
+                "secret = \"a-long-enough-shared-secret\"",
+                "secret = \"a-long-enough-shared-secret\"\npolicy = \"vpn\"",
+            )
+            + policy;
+        Config::from_toml(&text, Some(HashMap::new()))
+    };
+    let errors = with_policy("client_id = \"0oa1\"\nclient_secret = \"s\"").expect_err("no groups");
+    assert_eq!(keys(&errors), ["clients[0].policy"]);
+    assert!(
+        with_policy("client_id = \"0oa1\"\nclient_secret = \"s\"\ngroups_claim = \"groups\"")
+            .is_ok()
+    );
+}

@@ -9,7 +9,7 @@ use super::file::{self, ClientSection, ConfigFile};
 use super::log_level::parse_filter;
 use super::mfa::{MfaSettings, PushLimits};
 use super::model::{
-    ClientConfig, Config, LogConfig, LogFormat, OnOktaFailure, ServerConfig, UserNameRules,
+    ClientConfig, Config, LogConfig, LogFormat, OktaApi, OnOktaFailure, ServerConfig, UserNameRules,
 };
 use super::okta::validate_okta;
 use super::policy::{self, Policy};
@@ -37,7 +37,7 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
 
     let server = validate_server(&raw.server, &mut problems);
 
-    let okta = validate_okta(raw.okta, &mut problems);
+    let okta = validate_okta(raw.okta, &mut problems, &mut warnings);
 
     let users = validate_users(&raw.users, &mut problems);
     let log = validate_log(&raw.log, &mut problems);
@@ -107,8 +107,31 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
     if let Some(okta) = &okta
         && !okta.has_api_token()
     {
+        let management = okta.oauth.is_some();
+        let groups_claim = okta
+            .direct
+            .as_ref()
+            .is_some_and(|direct| direct.groups_claim.is_some());
         for (i, client) in clients.iter().enumerate() {
-            if client.okta_primary_auth {
+            if !management && !client.okta_primary_auth {
+                problems.add(
+                    format!("clients[{i}].okta_primary_auth"),
+                    "MFA-only mode (okta_primary_auth = false) verifies factors through Okta's management API: set okta.api_token or an [okta.oauth] service app",
+                );
+            }
+            if !management
+                && !groups_claim
+                && client
+                    .policy
+                    .as_ref()
+                    .is_some_and(|policy| policy.needs_groups())
+            {
+                problems.add(
+                    format!("clients[{i}].policy"),
+                    "this client's policy needs the user's groups: set okta.direct.groups_claim (groups from the ID token), okta.api_token or an [okta.oauth] service app",
+                );
+            }
+            if client.okta_primary_auth && okta.api == OktaApi::Authn {
                 problems.add(
                     format!("clients[{i}].okta_primary_auth"),
                     "Okta primary authentication (/api/v1/authn, password logins and MFA through the authentication API) needs the API token (SSWS): set okta.api_token, or okta_primary_auth = false for MFA-only mode with the OAuth service app",

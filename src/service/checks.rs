@@ -1,10 +1,13 @@
 //! What start-up (and a reload) derives from a validated config before
 //! anything runs: the dictionaries, the forwarded-for attribute, the
-//! compiled policies and the OAuth service app's keys, each problem reported
-//! under the key it concerns.
+//! compiled policies, the OAuth service app's keys and the Direct
+//! Authentication app's, each problem reported under the key it concerns.
 
 use crate::auth::{CompiledPolicy, ForwardedFor, compile_policies};
-use crate::config::{Config, ConfigErrors, ConfigProblem, OAuthConfig};
+use crate::config::{
+    Config, ConfigErrors, ConfigProblem, DirectClientAuth, DirectConfig, OAuthConfig, OAuthKeyFile,
+};
+use okta_client::ClientAuth;
 use okta_client::oauth::SigningKey;
 use radius_proto::dictionary::Dictionary;
 use radius_proto::value::DataType;
@@ -76,13 +79,30 @@ pub fn resolve_forwarded_for(
 /// when a config is checked); a key file that does not load is reported by
 /// its key, `okta.oauth.keys[i]`.
 pub fn load_oauth_keys(oauth: &OAuthConfig) -> Result<Vec<SigningKey>, ConfigErrors> {
-    let mut keys = Vec::with_capacity(oauth.keys.len());
+    load_keys(&oauth.keys, "okta.oauth.keys")
+}
+
+/// The Direct Authentication app's client authentication, its key files
+/// read (at start-up, on reload, when a config is checked); a key file
+/// that does not load is reported as `okta.direct.keys[i]`.
+pub fn direct_client_auth(direct: &DirectConfig) -> Result<ClientAuth, ConfigErrors> {
+    match &direct.auth {
+        DirectClientAuth::ClientSecret(secret) => Ok(ClientAuth::ClientSecret(secret.clone())),
+        DirectClientAuth::PrivateKeyJwt { keys, active_kid } => Ok(ClientAuth::PrivateKeyJwt {
+            keys: load_keys(keys, "okta.direct.keys")?,
+            active_kid: active_kid.clone(),
+        }),
+    }
+}
+
+fn load_keys(files: &[OAuthKeyFile], name: &str) -> Result<Vec<SigningKey>, ConfigErrors> {
+    let mut keys = Vec::with_capacity(files.len());
     let mut problems = Vec::new();
-    for (i, key) in oauth.keys.iter().enumerate() {
+    for (i, key) in files.iter().enumerate() {
         match SigningKey::from_pem_file(&key.file, Some(&key.kid)) {
             Ok(loaded) => keys.push(loaded),
             Err(error) => problems.push(ConfigProblem {
-                key: format!("okta.oauth.keys[{i}]"),
+                key: format!("{name}[{i}]"),
                 message: error.to_string(),
             }),
         }
@@ -105,6 +125,9 @@ pub struct Checked {
 pub fn check(config: &Config) -> Result<Checked, ConfigErrors> {
     if let Some(oauth) = &config.okta.oauth {
         load_oauth_keys(oauth)?;
+    }
+    if let Some(direct) = &config.okta.direct {
+        direct_client_auth(direct)?;
     }
     let dictionary = load_dictionary(config)?;
     let forwarded_for = resolve_forwarded_for(config, &dictionary)?;

@@ -1,12 +1,12 @@
 //! The service's side of the Okta client: its settings from the config, the
 //! online check of the org (`check-config --online`, and the start-up
 //! summary), and new credentials on a reload (a rotated API token, OAuth
-//! key rollover).
+//! key rollover, the Direct Authentication app's keys or secret).
 
-use super::checks::load_oauth_keys;
-use crate::config::{Config, OktaConfig};
+use super::checks::{direct_client_auth, load_oauth_keys};
+use crate::config::{Config, OktaApi, OktaConfig};
 use okta_client::oauth::OAuthCredentials;
-use okta_client::{OktaClient, OktaSettings, preflight};
+use okta_client::{DirectSettings, OktaClient, OktaSettings, preflight};
 
 /// The Okta client settings for a config, with the OAuth keys read from
 /// their files.
@@ -25,19 +25,36 @@ pub fn okta_settings(okta: &OktaConfig) -> anyhow::Result<OktaSettings> {
         credentials.active_kid = oauth.active_kid.clone();
         settings.oauth = Some(credentials);
     }
+    if let Some(direct) = &okta.direct {
+        settings.direct = Some(DirectSettings {
+            client_id: direct.client_id.clone(),
+            client_auth: direct_client_auth(direct)?,
+            authorization_server: direct.authorization_server.clone(),
+            scopes: direct.scopes.clone(),
+            groups_claim: direct.groups_claim.clone(),
+        });
+    }
     Ok(settings)
 }
 
 /// What the configured clients need from Okta, for the online check.
 pub fn preflight_needs(config: &Config) -> preflight::Needs {
+    let direct = config.okta.api == OktaApi::Direct;
+    let groups_claim = config
+        .okta
+        .direct
+        .as_ref()
+        .is_some_and(|direct| direct.groups_claim.is_some());
     preflight::Needs {
-        primary_auth: config.clients.iter().any(|client| client.okta_primary_auth),
-        groups: config.clients.iter().any(|client| {
-            client
-                .policy
-                .as_ref()
-                .is_some_and(|policy| policy.needs_groups())
-        }),
+        primary_auth: !direct && config.clients.iter().any(|client| client.okta_primary_auth),
+        direct,
+        groups: !groups_claim
+            && config.clients.iter().any(|client| {
+                client
+                    .policy
+                    .as_ref()
+                    .is_some_and(|policy| policy.needs_groups())
+            }),
         factors: config
             .clients
             .iter()
@@ -62,6 +79,10 @@ pub fn reload_credentials(okta: &OktaClient, config: &OktaConfig) -> anyhow::Res
         let keys = load_oauth_keys(oauth)?;
         okta.set_oauth_keys(keys, &oauth.active_kid)?;
         tracing::info!(active_kid = %oauth.active_kid, "OAuth service app keys reloaded");
+    }
+    if let Some(direct) = &config.direct {
+        okta.set_direct_client_auth(direct_client_auth(direct)?)?;
+        tracing::info!("Direct Authentication app's client authentication reloaded");
     }
     Ok(())
 }

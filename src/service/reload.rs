@@ -8,7 +8,9 @@
 //! limits) need a restart; a reload that changes one names it in a warning.
 
 use crate::auth::Rules;
-use crate::config::{Config, ConfigErrors, LogConfig, OAuthConfig, OktaConfig, ServerConfig};
+use crate::config::{
+    Config, ConfigErrors, DirectConfig, LogConfig, OAuthConfig, OktaConfig, ServerConfig,
+};
 use crate::server::ServerHandle;
 use crate::telemetry::metrics as m;
 use metrics::counter;
@@ -126,6 +128,8 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         oauth,
         forwarded_for_attribute,
         groups_cache,
+        api,
+        direct,
     } = &old.okta;
     let okta = &new.okta;
     compare("okta.org_url", *org_url != okta.org_url);
@@ -159,6 +163,31 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         "okta.groups_cache_seconds",
         *groups_cache != okta.groups_cache,
     );
+    compare("okta.api", *api != okta.api);
+    match (direct, &okta.direct) {
+        (Some(old_app), Some(new_app)) => {
+            let DirectConfig {
+                client_id,
+                // Applied: the keys (and active kid) or the secret are reloaded.
+                auth: _,
+                authorization_server,
+                scopes,
+                groups_claim,
+            } = old_app;
+            compare("okta.direct.client_id", *client_id != new_app.client_id);
+            compare(
+                "okta.direct.authorization_server",
+                *authorization_server != new_app.authorization_server,
+            );
+            compare("okta.direct.scopes", *scopes != new_app.scopes);
+            compare(
+                "okta.direct.groups_claim",
+                *groups_claim != new_app.groups_claim,
+            );
+        }
+        (None, None) => {}
+        _ => compare("okta.direct", true),
+    }
     match (oauth, &okta.oauth) {
         (Some(old_app), Some(new_app)) => {
             let OAuthConfig {
@@ -241,6 +270,35 @@ secret = "a-secret-long-enough"
             let new = load(section, line);
             assert_eq!(needs_restart(&old, &new), vec![key], "{line}");
         }
+    }
+
+    #[test]
+    fn the_direct_app_s_credentials_are_applied_and_the_rest_named() {
+        let direct = |lines: &str| {
+            let text = BASE.replace(
+                "api_token = \"00token\"\n",
+                &format!("api = \"direct\"\n\n[okta.direct]\n{lines}\n"),
+            );
+            Config::from_toml(&text, Some(Default::default())).expect("a valid config")
+        };
+        let old = direct("client_id = \"0oa1\"\nclient_secret = \"first\"");
+        let rotated = direct("client_id = \"0oa1\"\nclient_secret = \"second\"");
+        assert!(needs_restart(&old, &rotated).is_empty());
+        let other_app = direct("client_id = \"0oa2\"\nclient_secret = \"first\"");
+        assert_eq!(
+            needs_restart(&old, &other_app),
+            vec!["okta.direct.client_id"]
+        );
+        let claim =
+            direct("client_id = \"0oa1\"\nclient_secret = \"first\"\ngroups_claim = \"groups\"");
+        assert_eq!(
+            needs_restart(&old, &claim),
+            vec!["okta.direct.scopes", "okta.direct.groups_claim"]
+        );
+        assert_eq!(
+            needs_restart(&old, &load("server", "")),
+            vec!["okta.api", "okta.direct"]
+        );
     }
 
     #[test]

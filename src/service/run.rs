@@ -72,13 +72,27 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         // Once the listeners are bound, the start-up summary, then the
         // keep-alive: Okta being unreachable does not stop the server from
         // starting (it reports unhealthy).
-        let needs = preflight_needs(&config);
+        // Direct Authentication's grants are checked by `check-config
+        // --online`; at start-up only its key set is fetched, so the first
+        // login does not wait for it.
+        let mut needs = preflight_needs(&config);
+        let direct = std::mem::take(&mut needs.direct);
         let keepalive = keepalive::KeepAliveSettings {
             interval: config.okta.keepalive_interval,
             probe_interval: config.okta.credential_probe_interval,
         };
         tokio::spawn(async move {
             log_report(&preflight::check(&okta, needs).await);
+            if direct && let Ok(api) = okta.direct() {
+                match api.prefetch_keys().await {
+                    Ok(count) => {
+                        tracing::info!(keys = count, url = %api.keys_url(), "fetched the authorization server's signing keys")
+                    }
+                    Err(why) => {
+                        tracing::error!(url = %api.keys_url(), %why, "cannot fetch the authorization server's signing keys; logins fetch them when they need them")
+                    }
+                }
+            }
             keepalive::spawn(okta, keepalive);
         });
     }

@@ -4,7 +4,10 @@
 //! server's logs and metrics.
 #![allow(dead_code)]
 
+pub mod apis;
 pub mod process;
+
+pub use apis::*;
 
 use okta_sim::{self as sim, SimConfig, SimHandle, SimUser, SimUserStatus};
 use radius_proto::attribute::{Attribute, types};
@@ -249,6 +252,7 @@ impl TestServer {
             .env("TEST_OKTA_API_TOKEN", API_TOKEN)
             .env("TEST_RADIUS_SECRET", SECRET)
             .env("TEST_STATE_KEY", STATE_KEY)
+            .env("TEST_DIRECT_SECRET", DIRECT_CLIENT_SECRET)
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -515,4 +519,26 @@ pub async fn login_code(server: SocketAddr, user: &str, password: &str) -> Optio
     let nas = Nas::new(server).await;
     let request = nas.login_request(user, password);
     nas.exchange(&request).await.map(|reply| reply.code())
+}
+
+/// Runs `check-config --online` on `config`: its exit status and output.
+pub fn check_config_online(config: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("okta-radius.toml");
+    std::fs::write(&path, config).expect("write config");
+    let output = Command::new(binary())
+        .args(["check-config", "--online", "--config"])
+        .arg(&path)
+        .env("TEST_OKTA_API_TOKEN", API_TOKEN)
+        .env("TEST_RADIUS_SECRET", SECRET)
+        .env("TEST_STATE_KEY", STATE_KEY)
+        .env("TEST_DIRECT_SECRET", DIRECT_CLIENT_SECRET)
+        .output()
+        .expect("check-config runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), text)
 }

@@ -2,8 +2,9 @@
 //! who makes it (which credential), its budget class, whether it carries a
 //! stateToken (then 401 `E0000011` means an expired transaction, not a dead
 //! API token), whether it carries a secret that must never be sent twice
-//! (a password or a one-time code: a 429 is not retried), and the endpoint
-//! label used in metrics and logs.
+//! (a password or a one-time code: a 429 is not retried), whether an OAuth
+//! error answer is an answer to read (Direct Authentication says what comes
+//! next that way), and the endpoint label used in metrics and logs.
 
 use reqwest::Method;
 
@@ -20,6 +21,10 @@ pub(crate) enum Caller {
     ServiceAccount,
     /// A call that checks the API token itself (`/users/me`): always `SSWS`.
     ApiToken,
+    /// A call of the OIDC app (Direct Authentication, its key set): the
+    /// call carries its own client authentication, or none; never the API
+    /// token or the service app's token.
+    OidcApp,
 }
 
 /// How one call is made.
@@ -33,6 +38,9 @@ pub(crate) struct CallKind {
     pub(crate) secret: bool,
     /// The credential probe: sent even while the API token is marked invalid.
     pub(crate) probe: bool,
+    /// An OAuth error answer (400, 401, 403 with `{"error": ...}`) is an
+    /// answer for the caller to read, not a failure.
+    pub(crate) oauth_answers: bool,
 }
 
 impl CallKind {
@@ -43,6 +51,15 @@ impl CallKind {
             state_token: false,
             secret: false,
             probe: false,
+            oauth_answers: false,
+        }
+    }
+
+    /// A call of the OIDC app whose OAuth error answers are read.
+    pub(crate) const fn oidc_app(class: CallClass) -> CallKind {
+        CallKind {
+            oauth_answers: true,
+            ..CallKind::new(Caller::OidcApp, class)
         }
     }
 
@@ -96,6 +113,8 @@ pub(crate) fn endpoint_label(method: &Method, path: &str) -> &'static str {
         ["api", "v1", "users", _, "factors", _, "verify"] => "user_factor_verify",
         ["api", "v1", "users", _, "factors", _, "transactions", ..] => "user_factor_poll",
         ["oauth2", .., "token"] => "oauth_token",
+        ["oauth2", .., "challenge"] => "oauth_challenge",
+        ["oauth2", .., "keys"] => "oauth_keys",
         _ => "other",
     }
 }

@@ -21,6 +21,7 @@ use super::authn::Authn;
 use super::budget::CallClass;
 use super::call::{CallKind, Caller};
 use super::credential::CredentialState;
+use super::direct::{ClientAuth, Direct, DirectApp};
 use super::error::OktaError;
 use super::exchange::{Exchange, OktaReply, Request};
 use super::oauth::SigningKey;
@@ -39,6 +40,8 @@ pub struct OktaClient {
 struct Shared {
     org: Org,
     exchange: Exchange,
+    /// The OIDC app of Direct Authentication, when configured.
+    direct: Option<DirectApp>,
 }
 
 impl fmt::Debug for OktaClient {
@@ -56,11 +59,19 @@ impl OktaClient {
     /// The org URL must be `https`, or `http` to a loopback address (the
     /// simulated org), with no path, query or credentials. The API token may
     /// be empty only when an OAuth service app is configured.
-    pub fn new(settings: OktaSettings) -> Result<OktaClient, OktaError> {
+    pub fn new(mut settings: OktaSettings) -> Result<OktaClient, OktaError> {
         let org = Org::parse(&settings.org_url)?;
-        let exchange = Exchange::new(settings, org.url(), org.is_loopback())?;
+        let direct = match settings.direct.take() {
+            Some(direct) => Some(DirectApp::new(&org, direct)?),
+            None => None,
+        };
+        let exchange = Exchange::new(settings, org.url(), org.is_loopback(), direct.is_some())?;
         Ok(OktaClient {
-            inner: Arc::new(Shared { org, exchange }),
+            inner: Arc::new(Shared {
+                org,
+                exchange,
+                direct,
+            }),
         })
     }
 
@@ -68,6 +79,28 @@ impl OktaClient {
     /// the calls that continue a transaction.
     pub fn authn(&self) -> Authn<'_> {
         Authn::new(&self.inner.org, &self.inner.exchange)
+    }
+
+    /// Direct Authentication with the OIDC app; an error when no app is
+    /// configured.
+    pub fn direct(&self) -> Result<Direct<'_>, OktaError> {
+        match &self.inner.direct {
+            Some(app) => Ok(Direct::new(&self.inner.exchange, app)),
+            None => Err(OktaError::Config(
+                "Direct Authentication is not configured ([okta.direct])".into(),
+            )),
+        }
+    }
+
+    /// Replaces the OIDC app's client authentication at run time (key
+    /// rollover, a new client secret).
+    pub fn set_direct_client_auth(&self, auth: ClientAuth) -> Result<(), OktaError> {
+        match &self.inner.direct {
+            Some(app) => app.auth.replace(auth),
+            None => Err(OktaError::Config(
+                "Direct Authentication is not configured ([okta.direct])".into(),
+            )),
+        }
     }
 
     /// The Users API: the service account's management calls.

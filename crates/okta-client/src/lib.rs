@@ -6,8 +6,10 @@
 //!
 //! [`OktaClient`] hands out one type per Okta API: [`OktaClient::authn`]
 //! for the Authentication API (primary authentication, then the
-//! transaction's factor steps), [`OktaClient::users`] for the management
-//! calls (users, groups, factors).
+//! transaction's factor steps), [`OktaClient::direct`] for Identity
+//! Engine's Direct Authentication (whose ID tokens it checks against the
+//! authorization server's rotating keys, `id_token`), [`OktaClient::users`]
+//! for the management calls (users, groups, factors).
 //!
 //! It speaks Okta's vocabulary ([`okta_api`]) and nothing else: it knows no
 //! RADIUS, no config file and no login conversation.
@@ -22,8 +24,10 @@ pub mod budget;
 mod call;
 mod client;
 mod credential;
+mod direct;
 pub mod error;
 mod exchange;
+mod id_token;
 pub mod keepalive;
 pub mod metrics;
 pub mod oauth;
@@ -34,6 +38,10 @@ mod users;
 
 pub use authn::{Authn, AuthnOptions, FactorVerify, PrimaryAuthn};
 pub use client::OktaClient;
+pub use direct::{
+    ChallengeOutcome, ClientAuth, Direct, DirectSettings, DirectUser, Grant, Refusal,
+};
 pub use exchange::OktaReply;
+pub use id_token::{IdTokenRejection, VerifiedIdentity};
 pub use settings::{OktaSettings, USER_AGENT};
 pub use users::{UserFactorVerify, Users};

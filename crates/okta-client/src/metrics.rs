@@ -22,3 +22,9 @@ pub const OKTA_TOKEN_LAST_USE: &str = "okta_api_token_last_use_timestamp_seconds
 pub const OKTA_TOKEN_PREDICTED_EXPIRY: &str = "okta_api_token_predicted_expiry_timestamp_seconds";
 /// Keep-alive and credential-probe calls, by `result` (ok, error).
 pub const OKTA_KEEPALIVE_CALLS: &str = "okta_keepalive_calls_total";
+/// Age of the authorization server's key set (`/keys`) at its last use or fetch, in seconds.
+pub const OKTA_JWKS_AGE: &str = "okta_jwks_age_seconds";
+/// Fetches of `/keys`, by `result` (ok, unreachable, invalid).
+pub const OKTA_JWKS_FETCHES: &str = "okta_jwks_fetches_total";
+/// ID tokens refused, by `reason` (id_token_bad_signature, id_token_expired, ...).
+pub const OKTA_ID_TOKENS_REJECTED: &str = "okta_id_tokens_rejected_total";

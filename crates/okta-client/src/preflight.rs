@@ -1,7 +1,10 @@
 //! Checking the org and the credentials before going live: is the org
 //! reachable, does the API token work and whose is it, when does it expire
-//! if unused, and may the credentials make the calls the configured
-//! features need. `okta-radius check-config --online` prints the result and
+//! if unused, may the credentials make the calls the configured features
+//! need, and, for Direct Authentication, does the token endpoint answer,
+//! does the OIDC app authenticate, are its grants enabled (read from the
+//! refusal Okta gives a made-up user or `mfa_token`), and can the
+//! authorization server's keys be fetched. `okta-radius check-config --online` prints the result and
 //! `serve` logs it at start-up (without refusing to start).
 //!
 //! Permission checks read a real resource: the token owner's groups or
@@ -12,7 +15,9 @@ use std::time::SystemTime;
 
 use super::client::OktaClient;
 use super::credential::API_TOKEN_LIFETIME;
+use super::direct::{ChallengeOutcome, Grant, Refusal};
 use super::error::{OktaError, codes};
+use okta_api::direct::{MFA_OOB_GRANT, MFA_OTP_GRANT, PASSWORD_GRANT, errors};
 
 /// A user id no org has, for permission checks without a known user.
 const PLACEHOLDER_USER: &str = "okta-radius-permission-check";
@@ -26,6 +31,8 @@ pub struct Needs {
     pub groups: bool,
     /// Some client runs MFA-only mode (`okta_primary_auth = false`).
     pub factors: bool,
+    /// Logins go through Direct Authentication (`okta.api = "direct"`).
+    pub direct: bool,
 }
 
 /// One line of the report.
@@ -84,6 +91,11 @@ pub async fn check(client: &OktaClient, needs: Needs) -> Report {
                 return report;
             }
         }
+    } else if needs.direct && !needs.primary_auth {
+        report.pass(
+            "no API token (SSWS): logins use Direct Authentication, and there is no token to keep alive"
+                .to_owned(),
+        );
     } else {
         let text = "no API token (SSWS): primary authentication (/api/v1/authn) is impossible, and there is no token to keep alive".to_owned();
         if needs.primary_auth {
@@ -108,6 +120,9 @@ pub async fn check(client: &OktaClient, needs: Needs) -> Report {
             )),
         }
     }
+    if needs.direct {
+        check_direct(client, &mut report).await;
+    }
     let id = user_id.unwrap_or_else(|| PLACEHOLDER_USER.to_owned());
     if needs.groups {
         let result = client.users().groups(&id).await.map(|_| ());
@@ -126,6 +141,101 @@ pub async fn check(client: &OktaClient, needs: Needs) -> Report {
         );
     }
     report
+}
+
+/// The Direct Authentication checks.
+async fn check_direct(client: &OktaClient, report: &mut Report) {
+    let direct = match client.direct() {
+        Ok(direct) => direct,
+        Err(error) => {
+            report.fail(error.to_string());
+            return;
+        }
+    };
+    let token_url = direct.token_url().to_string();
+    match direct.probe(PASSWORD_GRANT).await {
+        Ok(reply) => match reply.body {
+            Grant::Refused(refusal) if refusal.is(errors::INVALID_CLIENT) => {
+                report.fail(format!(
+                    "the OIDC app does not authenticate at {token_url} (invalid_client): check okta.direct.client_id and the public key registered with the app (or the client secret)"
+                ));
+                return;
+            }
+            Grant::Refused(refusal)
+                if refusal.is(errors::INVALID_GRANT) || refusal.is(errors::ACCESS_DENIED) =>
+            {
+                report.pass(format!(
+                    "the token endpoint answers ({token_url}), the OIDC app authenticates, and the password grant is enabled"
+                ));
+            }
+            Grant::Refused(refusal) => report.fail(grant_refused(
+                "password (Resource Owner Password)",
+                &refusal,
+            )),
+            _ => report.fail(
+                "the token endpoint accepted a made-up user's password: is this an Okta org?"
+                    .to_owned(),
+            ),
+        },
+        Err(error) => {
+            report.fail(format!(
+                "cannot reach the token endpoint {token_url}: {error}"
+            ));
+            return;
+        }
+    }
+    for (grant, name) in [(MFA_OTP_GRANT, "MFA OTP"), (MFA_OOB_GRANT, "MFA OOB")] {
+        match direct.probe(grant).await {
+            Ok(reply) => match reply.body {
+                Grant::Refused(refusal) if enabled(&refusal) => {
+                    report.pass(format!("the {name} grant is enabled"));
+                }
+                Grant::Refused(refusal) => report.fail(grant_refused(name, &refusal)),
+                _ => report.fail(format!("the {name} grant accepted a made-up mfa_token")),
+            },
+            Err(error) => report.fail(format!("cannot check the {name} grant: {error}")),
+        }
+    }
+    match direct.probe_challenge().await {
+        Ok(reply) => match reply.body {
+            ChallengeOutcome::Refused(refusal) if enabled(&refusal) => {
+                report.pass("the challenge endpoint answers (push, SMS, voice)".to_owned());
+            }
+            ChallengeOutcome::Refused(refusal) => {
+                report.fail(grant_refused("challenge (MFA OOB)", &refusal));
+            }
+            ChallengeOutcome::Sent(_) => report.fail(
+                "the challenge endpoint accepted a made-up mfa_token: is this an Okta org?"
+                    .to_owned(),
+            ),
+        },
+        Err(error) => report.fail(format!("cannot check the challenge endpoint: {error}")),
+    }
+    let keys_url = direct.keys_url().to_string();
+    match direct.prefetch_keys().await {
+        Ok(count) => report.pass(format!(
+            "the authorization server's signing keys are reachable ({keys_url}: {count} RS256 key{})",
+            if count == 1 { "" } else { "s" }
+        )),
+        Err(why) => report.fail(format!("cannot use {keys_url}: {why}")),
+    }
+}
+
+/// Whether a refusal of a made-up `mfa_token` shows the grant enabled:
+/// Okta judged the token, not the grant.
+fn enabled(refusal: &Refusal) -> bool {
+    !refusal.is_app_problem() && !refusal.is(errors::UNSUPPORTED_GRANT_TYPE)
+}
+
+fn grant_refused(name: &str, refusal: &Refusal) -> String {
+    if refusal.is(errors::UNAUTHORIZED_CLIENT) || refusal.is(errors::UNSUPPORTED_GRANT_TYPE) {
+        format!(
+            "the {name} grant is not enabled for the OIDC app ({}): enable it in the app's General settings, under Grant type",
+            refusal.error
+        )
+    } else {
+        format!("the {name} grant was refused: {}", refusal.error)
+    }
 }
 
 fn permission(report: &mut Report, call: &str, result: Result<(), OktaError>) {

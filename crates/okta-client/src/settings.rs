@@ -1,6 +1,7 @@
 //! The client's own settings: where the org is, the API token, the
 //! timeouts, the outbound proxy and extra CA certificates, the cap on
-//! requests in flight and the OAuth service app. The product maps its
+//! requests in flight, the OAuth service app, and the OIDC app of Direct
+//! Authentication. The product maps its
 //! config file onto them; the client reads no config file.
 
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::budget::DEFAULT_MAX_CONCURRENT;
+use crate::direct::DirectSettings;
 use crate::oauth::OAuthCredentials;
 
 /// The `User-Agent` of every call (Okta asks for one; push notifications show it).
@@ -36,6 +38,8 @@ pub struct OktaSettings {
     pub max_concurrent: usize,
     /// The OAuth service app used for management calls instead of the token.
     pub oauth: Option<OAuthCredentials>,
+    /// The OIDC app for Direct Authentication (Identity Engine).
+    pub direct: Option<DirectSettings>,
 }
 
 impl OktaSettings {
@@ -55,6 +59,7 @@ impl OktaSettings {
             ca_bundle: None,
             max_concurrent: DEFAULT_MAX_CONCURRENT,
             oauth: None,
+            direct: None,
         }
     }
 }

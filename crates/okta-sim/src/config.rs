@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+use super::direct::SimOidcApp;
 use super::oauth::SimOAuthSettings;
 use super::users::SimUser;
 
@@ -38,6 +39,12 @@ pub struct SimConfig {
     pub concurrency_limit: u32,
     /// The org authorization server (OAuth service apps).
     pub oauth: SimOAuthSettings,
+    /// OIDC apps for Direct Authentication.
+    pub oidc_apps: Vec<SimOidcApp>,
+    /// `interval` of a Direct Authentication challenge (Okta: 5 s).
+    pub direct_poll_interval: Duration,
+    /// `Cache-Control: max-age` of `/keys`.
+    pub keys_max_age: Duration,
     /// Wrong passwords in a row that lock a user out (password policy); 0: never.
     pub max_failed_attempts: u32,
     /// Answer `LOCKED_OUT` to a locked-out user; false hides it as `E0000004`
@@ -74,6 +81,9 @@ impl SimConfig {
             token_rate_limit: 1200,
             concurrency_limit: 75,
             oauth: SimOAuthSettings::default(),
+            oidc_apps: Vec::new(),
+            direct_poll_interval: Duration::from_secs(5),
+            keys_max_age: Duration::from_secs(3600),
             max_failed_attempts: 10,
             show_lockout_failures: true,
             state_token_lifetime: Duration::from_secs(300),

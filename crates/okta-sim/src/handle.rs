@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::direct::SimDirect;
 use super::faults::SimFaults;
 use super::oauth::SimOAuthApps;
 use super::org::SimOrg;
@@ -93,6 +94,18 @@ impl SimHandle {
         self.org.factors.last_code(login, factor_type)
     }
 
+    /// Direct Authentication: OIDC apps, signing-key rotation, `/keys`
+    /// outages, spoiled ID tokens, `slow_down`.
+    pub fn direct(&self) -> &SimDirect {
+        &self.org.direct
+    }
+
+    /// A shared handle on Direct Authentication that outlives a borrow of
+    /// the org (for a task that rotates keys while the org runs).
+    pub fn direct_handle(&self) -> SimDirectHandle {
+        SimDirectHandle(self.org.clone())
+    }
+
     /// The org's OAuth service apps and authorization server.
     pub fn oauth(&self) -> &SimOAuthApps {
         &self.org.oauth
@@ -146,6 +159,17 @@ impl SimHandle {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+}
+
+/// A clonable handle on the org's Direct Authentication.
+#[derive(Clone)]
+pub struct SimDirectHandle(Arc<SimOrg>);
+
+impl SimDirectHandle {
+    /// Rotates the signing key: see [`SimDirect::rotate_signing_key`].
+    pub fn rotate_signing_key(&self) -> String {
+        self.0.direct.rotate_signing_key()
     }
 }
 

@@ -1,6 +1,8 @@
 //! A simulated Okta org: an HTTP server on loopback that answers the Classic
-//! Authentication API (`/api/v1/authn`, factor verification, cancel, skip)
-//! and the management calls the bridge makes (users, groups, factors, factor
+//! Authentication API (`/api/v1/authn`, factor verification, cancel, skip),
+//! Identity Engine's Direct Authentication (the token endpoint's password,
+//! `mfa-otp` and `mfa-oob` grants, `/challenge`, and `/keys` with RS256
+//! signing keys a test can rotate) and the management calls the bridge makes (users, groups, factors, factor
 //! verification) the way a real org does, so the bridge can be demonstrated
 //! and tested end to end over real HTTP, without an Okta tenant.
 //!
@@ -17,8 +19,9 @@
 //! - the state all of that makes together (`org`), and the answers it gives
 //!   in Okta's shapes (`responses`, `states`);
 //! - the endpoints: primary authentication (`authn`), its factor calls
-//!   (`factor_verify`), the management API (`management`, `user_factors`),
-//!   and the layers around them (`middleware`);
+//!   (`factor_verify`), Direct Authentication ([`direct`]), the management
+//!   API (`management`, `user_factors`), and the layers around them
+//!   (`middleware`);
 //! - on top, starting an org (`server`) and its handle (`handle`).
 //!
 //! Dependencies run one way: from the endpoints to the state, from the
@@ -42,6 +45,7 @@
 mod api_token;
 mod authn;
 mod config;
+pub mod direct;
 mod directory;
 mod factor_verify;
 mod factors;
@@ -67,7 +71,7 @@ mod users;
 pub use config::{FactorListSpelling, SimConfig};
 pub use directory::{SimDirectory, SimDirectoryError};
 pub use faults::{SimFaultMode, SimFaults, SimRateLimited};
-pub use handle::SimHandle;
+pub use handle::{SimDirectHandle, SimHandle};
 pub use records::{SimRecords, SimRequest};
 pub use server::start;
 pub use users::{SimFactor, SimPushResponse, SimUser, SimUserStatus};

@@ -39,4 +39,4 @@ pub use resource::{GrantedToken, Rejection};
 pub use server::{SimOAuthServer, start_for_tests};
 pub use settings::SimOAuthSettings;
 
-pub(crate) use server::routes;
+pub(crate) use token_endpoint::token as client_credentials;

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use super::api_token::ApiTokens;
 use super::config::{FactorListSpelling, SimConfig};
+use super::direct::SimDirect;
 use super::factors::FactorRuntime;
 use super::faults::SimFaults;
 use super::oauth::SimOAuthApps;
@@ -25,6 +26,8 @@ pub(crate) struct SimOrg {
     pub base_url: String,
     pub api_tokens: ApiTokens,
     pub oauth: SimOAuthApps,
+    /// Direct Authentication: OIDC apps, signing keys, transactions.
+    pub direct: SimDirect,
     pub users: UserStore,
     pub transactions: Transactions,
     pub pushes: Pushes,
@@ -53,6 +56,12 @@ impl SimOrg {
             base_url: format!("http://{addr}"),
             api_tokens: ApiTokens::new(config.api_tokens),
             oauth: SimOAuthApps::new(&format!("http://{addr}"), config.oauth),
+            direct: SimDirect::new(
+                config.oidc_apps,
+                config.direct_poll_interval,
+                config.keys_max_age,
+                config.capacity,
+            ),
             users: UserStore::new(config.users, config.max_failed_attempts),
             transactions: Transactions::new(config.state_token_lifetime, config.capacity),
             pushes: Pushes::new(config.capacity),

@@ -33,6 +33,10 @@ pub(crate) enum SimEvent {
     FactorVerify,
     /// A transaction was cancelled.
     Cancel,
+    /// A password grant of Direct Authentication.
+    DirectPassword,
+    /// A Direct Authentication `/challenge` (push, SMS, voice).
+    DirectChallenge,
 }
 
 /// One request as the org saw it.
@@ -152,6 +156,16 @@ impl SimRecords {
     /// Transactions of this user cancelled with `/api/v1/authn/cancel`.
     pub fn cancels(&self, login: &str) -> usize {
         self.events(SimEvent::Cancel, login)
+    }
+
+    /// Password grants (Direct Authentication) naming this login.
+    pub fn password_grants(&self, login: &str) -> usize {
+        self.events(SimEvent::DirectPassword, login)
+    }
+
+    /// Direct Authentication challenges (push, SMS, voice) for this user.
+    pub fn challenges(&self, login: &str) -> usize {
+        self.events(SimEvent::DirectChallenge, login)
     }
 
     /// Requests whose path starts with `prefix` (any method).

@@ -14,12 +14,12 @@ use axum::routing::{get, post};
 use tokio::sync::watch;
 
 use super::config::SimConfig;
+use super::direct;
 use super::directory::SimDirectory;
 use super::handle::SimHandle;
 use super::middleware::{
     charge_bucket, inject_faults, limit_concurrency, record, require_token, stamp,
 };
-use super::oauth;
 use super::org::SimOrg;
 use super::rate_limit::Bucket;
 use super::{authn, factor_verify, management, responses, user_factors};
@@ -92,10 +92,12 @@ fn routes(org: &Arc<SimOrg>) -> Router {
             (org.clone(), Bucket::UserById),
             charge_bucket,
         ));
-    let token_endpoint = oauth::routes(org.oauth.clone()).route_layer(from_fn_with_state(
-        (org.clone(), Bucket::Token),
-        charge_bucket,
-    ));
+    let token_endpoint = direct::token_routes()
+        .merge(direct::other_routes())
+        .route_layer(from_fn_with_state(
+            (org.clone(), Bucket::Token),
+            charge_bucket,
+        ));
     Router::new()
         .merge(authn)
         .merge(management)
@@ -103,7 +105,7 @@ fn routes(org: &Arc<SimOrg>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(org.clone(), require_token))
-        // The token endpoint needs no API token.
+        // The authorization servers' endpoints need no API token.
         .merge(token_endpoint)
         .layer(from_fn_with_state(org.clone(), inject_faults))
         .layer(from_fn_with_state(org.clone(), limit_concurrency))

@@ -19,7 +19,7 @@ pub enum JwsError {
     Malformed,
     #[error("the JWS {0} is not a JSON object")]
     NotJson(&'static str),
-    #[error("the JWS algorithm {0:?} is not ES256")]
+    #[error("the JWS algorithm {0:?} is not the one expected")]
     Algorithm(String),
     #[error("the JWS signature does not verify")]
     BadSignature,
@@ -104,6 +104,16 @@ impl CompactJws {
     /// A claim as a whole number (seconds since the epoch for `iat`, `exp`).
     pub fn claim_i64(&self, name: &str) -> Option<i64> {
         self.claims.get(name).and_then(Value::as_i64)
+    }
+
+    /// What the signature covers: the first two parts as received.
+    pub(crate) fn signing_input(&self) -> &str {
+        &self.signing_input
+    }
+
+    /// The decoded signature.
+    pub(crate) fn signature(&self) -> &[u8] {
+        &self.signature
     }
 
     /// Checks that the header says ES256 and that `key` made the signature.

@@ -76,8 +76,11 @@ pub(crate) enum OktaBucket {
     UserById,
     /// Every other `/api/v1` call.
     Api,
-    /// `/oauth2/v1/token`.
+    /// `/oauth2/v1/token` (every grant of Direct Authentication) and
+    /// `/oauth2/v1/challenge`.
     Token,
+    /// `/oauth2/v1/keys`, the authorization server's key set.
+    Keys,
 }
 
 impl OktaBucket {
@@ -86,8 +89,13 @@ impl OktaBucket {
         if path == "/api/v1/authn" || path.starts_with("/api/v1/authn/") {
             return OktaBucket::Authn;
         }
-        if path.starts_with("/oauth2/") && path.ends_with("/token") {
+        if path.starts_with("/oauth2/")
+            && (path.ends_with("/token") || path.ends_with("/challenge"))
+        {
             return OktaBucket::Token;
+        }
+        if path.starts_with("/oauth2/") && path.ends_with("/keys") {
+            return OktaBucket::Keys;
         }
         if *method == Method::GET
             && let Some(rest) = path.strip_prefix("/api/v1/users/")
@@ -107,6 +115,7 @@ impl OktaBucket {
             OktaBucket::UserById => "user",
             OktaBucket::Api => "api",
             OktaBucket::Token => "token",
+            OktaBucket::Keys => "keys",
         }
     }
 
@@ -116,6 +125,7 @@ impl OktaBucket {
             OktaBucket::UserById => 1,
             OktaBucket::Api => 2,
             OktaBucket::Token => 3,
+            OktaBucket::Keys => 4,
         }
     }
 }
@@ -125,7 +135,7 @@ impl OktaBucket {
 pub(crate) struct Budget {
     /// The longest wait for a call made outside any request deadline.
     default_wait: Duration,
-    buckets: [BucketState; 4],
+    buckets: [BucketState; 5],
     concurrency: Arc<Semaphore>,
     /// The share of `concurrency` push polls may hold.
     poll_concurrency: Arc<Semaphore>,
@@ -319,6 +329,14 @@ mod tests {
         assert_eq!(
             OktaBucket::for_request(&post, "/oauth2/v1/token"),
             OktaBucket::Token
+        );
+        assert_eq!(
+            OktaBucket::for_request(&post, "/oauth2/aus1/v1/challenge"),
+            OktaBucket::Token
+        );
+        assert_eq!(
+            OktaBucket::for_request(&get, "/oauth2/v1/keys"),
+            OktaBucket::Keys
         );
     }
 

@@ -1,5 +1,6 @@
 //! Okta's per-user limit on primary authentication: at most four
-//! `/api/v1/authn` calls per username in any rolling second. The fifth is
+//! `/api/v1/authn` (or `/oauth2/v1/token`, with Direct Authentication)
+//! calls per username in any rolling second. The fifth is
 //! delayed until the oldest leaves the second, instead of being sent into a
 //! 429 (which a NAS retry storm would otherwise turn into a lockout-looking
 //! burst).

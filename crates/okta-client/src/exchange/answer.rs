@@ -1,9 +1,9 @@
 //! What Okta answered: the status and the headers the bridge reads
 //! (`X-Okta-Request-Id`, `X-Rate-Limit-*` with `Date`, the next page's
-//! `Link`), the body read within a size bound, and a 2xx answer decoded into
-//! an [`OktaReply`].
+//! `Link`, a key set's `Cache-Control`), the body read within a size bound,
+//! and a 2xx answer decoded into an [`OktaReply`].
 
-use reqwest::header::{HeaderMap, LINK};
+use reqwest::header::{CACHE_CONTROL, HeaderMap, LINK};
 use serde::de::DeserializeOwned;
 
 use super::failure::{describe_json, transport_error};
@@ -51,6 +51,8 @@ pub(crate) struct RawAnswer {
     head: Head,
     /// The target of `Link: <...>; rel="next"`, unchecked.
     next_link: Option<String>,
+    /// `Cache-Control`, as sent.
+    cache_control: Option<String>,
     body: Vec<u8>,
 }
 
@@ -59,8 +61,19 @@ impl RawAnswer {
         RawAnswer {
             head,
             next_link: next_link(headers),
+            cache_control: header_text(headers, CACHE_CONTROL.as_str()).map(str::to_owned),
             body,
         }
+    }
+
+    /// The HTTP status of the answer.
+    pub(crate) fn http_status(&self) -> u16 {
+        self.head.http_status
+    }
+
+    /// The body as received, and `Cache-Control`.
+    pub(crate) fn into_body_and_cache_control(self) -> (Vec<u8>, Option<String>) {
+        (self.body, self.cache_control)
     }
 
     /// Decodes the body; an empty body (HTTP 204) reads as JSON `null`, so
@@ -78,6 +91,7 @@ impl RawAnswer {
             head,
             next_link,
             body,
+            ..
         } = self;
         let bytes: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
             b"null"

@@ -21,6 +21,8 @@ use crate::oauth::{AccessTokenSource, OAuthError, SigningKey, demands_new_nonce}
 pub(crate) enum Credential {
     ApiToken,
     OAuth,
+    /// None from the exchange: the call authenticates the OIDC app itself.
+    OwnClientAuth,
 }
 
 /// The API token and the OAuth service app, as configured.
@@ -114,6 +116,7 @@ impl Authorization {
     pub(crate) fn credential_for(&self, caller: Caller) -> Credential {
         match caller {
             Caller::ServiceAccount if self.oauth.is_some() => Credential::OAuth,
+            Caller::OidcApp => Credential::OwnClientAuth,
             _ => Credential::ApiToken,
         }
     }
@@ -129,6 +132,7 @@ impl Authorization {
         state: &CredentialState,
     ) -> Result<RequestBuilder, OktaError> {
         match credential {
+            Credential::OwnClientAuth => Ok(request),
             Credential::ApiToken => match self.api_token_header() {
                 Some(header) => Ok(request.header(AUTHORIZATION, header)),
                 None => Err(OktaError::Config(

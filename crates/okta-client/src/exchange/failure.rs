@@ -54,6 +54,17 @@ pub(crate) fn bucket_refused(http_status: u16, body: &Result<Vec<u8>, OktaError>
         })
 }
 
+/// Whether a refusal is an OAuth error answer (RFC 6749 §5.2, with Okta's
+/// 403 for `mfa_required` and `access_denied`): a body with an `error`.
+pub(crate) fn is_oauth_answer(http_status: u16, body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct OAuthError {
+        error: String,
+    }
+    matches!(http_status, 400 | 401 | 403)
+        && serde_json::from_slice::<OAuthError>(body).is_ok_and(|answer| !answer.error.is_empty())
+}
+
 /// The error for a request that got no (complete) answer.
 pub(crate) fn transport_error(error: reqwest::Error) -> OktaError {
     if error.is_timeout() {

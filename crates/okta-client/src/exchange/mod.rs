@@ -74,9 +74,10 @@ impl Exchange {
         settings: OktaSettings,
         org: &Url,
         loopback_org: bool,
+        direct: bool,
     ) -> Result<Exchange, OktaError> {
         let api_token = api_token_header(&settings.api_token)?;
-        if api_token.is_none() && settings.oauth.is_none() {
+        if api_token.is_none() && settings.oauth.is_none() && !direct {
             return Err(OktaError::Config("the API token is empty".into()));
         }
         let http = pool::build(&settings, loopback_org)?;
@@ -181,7 +182,9 @@ impl Exchange {
                     .after_unauthorized(response.status(), response.headers());
                 continue;
             }
-            if response.status().is_success() {
+            if response.status().is_success()
+                || (call.kind.oauth_answers && failure::is_oauth_answer(head.http_status, &body))
+            {
                 return Ok(self.accepted(head, response.headers(), body, &target));
             }
             let error = self.classify(&head, &body, &call.kind, &target);
@@ -345,7 +348,7 @@ impl Exchange {
                 self.credential
                     .note_api_token_refused(target.endpoint, request_id);
             }
-            (401, _) if !api_token => {
+            (401, _) if target.credential == Credential::OAuth => {
                 self.credential.note_oauth(Some(
                     "the management API refused the service app's access token (HTTP 401)"
                         .to_owned(),

@@ -1,12 +1,14 @@
 //! One call as the exchange sends it: who makes it and how ([`CallKind`]),
-//! the method and URL, the encoded body, the end user's IP for
-//! `X-Forwarded-For`, and for primary authentication the username Okta's
-//! per-user limit counts. It writes the headers that do not depend on the
-//! credential; the exchange adds `Authorization` between them.
+//! the method and URL, the encoded body (JSON, or a form for the OAuth
+//! endpoints), the end user's IP for `X-Forwarded-For`, a client
+//! authentication header the call brings itself, and for primary
+//! authentication the username Okta's per-user limit counts. It writes the
+//! headers that do not depend on the credential; the exchange adds
+//! `Authorization` between them.
 
 use std::net::IpAddr;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, RequestBuilder, Url};
 use serde::Serialize;
 
@@ -21,7 +23,10 @@ pub(crate) struct Request<'a> {
     pub(crate) method: Method,
     pub(crate) url: Url,
     body: Option<Vec<u8>>,
+    content_type: &'static str,
     forwarded_for: Option<IpAddr>,
+    /// `Authorization` the call brings itself (an OIDC app's client secret).
+    own_authorization: Option<HeaderValue>,
     /// Primary authentication: Okta's per-user limit applies.
     pub(crate) username: Option<&'a str>,
 }
@@ -34,8 +39,40 @@ impl<'a> Request<'a> {
             method,
             url,
             body: None,
+            content_type: JSON,
             forwarded_for: None,
+            own_authorization: None,
             username: None,
+        }
+    }
+
+    /// A `POST` of a form (`application/x-www-form-urlencoded`), as the
+    /// OAuth endpoints take it.
+    pub(crate) fn post_form(
+        kind: CallKind,
+        url: Url,
+        form: String,
+        forwarded_for: Option<IpAddr>,
+    ) -> Request<'a> {
+        Request {
+            kind,
+            method: Method::POST,
+            url,
+            body: Some(form.into_bytes()),
+            content_type: FORM,
+            forwarded_for,
+            own_authorization: None,
+            username: None,
+        }
+    }
+
+    /// The call authenticates its client with this `Authorization` header
+    /// (marked sensitive: it never prints).
+    pub(crate) fn with_own_authorization(self, mut header: HeaderValue) -> Request<'a> {
+        header.set_sensitive(true);
+        Request {
+            own_authorization: Some(header),
+            ..self
         }
     }
 
@@ -53,7 +90,9 @@ impl<'a> Request<'a> {
             method: Method::POST,
             url,
             body: Some(body),
+            content_type: JSON,
             forwarded_for,
+            own_authorization: None,
             username: None,
         })
     }
@@ -75,7 +114,12 @@ impl<'a> Request<'a> {
     /// Adds the body with its `Content-Type`, and `X-Forwarded-For`.
     pub(crate) fn finish(&self, mut request: RequestBuilder) -> RequestBuilder {
         if let Some(body) = &self.body {
-            request = request.header(CONTENT_TYPE, json()).body(body.clone());
+            request = request
+                .header(CONTENT_TYPE, HeaderValue::from_static(self.content_type))
+                .body(body.clone());
+        }
+        if let Some(header) = &self.own_authorization {
+            request = request.header(AUTHORIZATION, header.clone());
         }
         if let Some(ip) = self.forwarded_for {
             request = request.header(FORWARDED_FOR, ip.to_string());
@@ -83,6 +127,9 @@ impl<'a> Request<'a> {
         request
     }
 }
+
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
 
 /// `application/json`, for `Accept` and `Content-Type` (a static value: no
 /// allocation).

@@ -79,7 +79,7 @@ impl IntoResponse for OAuthRefusal {
 }
 
 /// The handler.
-pub(super) async fn token(
+pub(crate) async fn token(
     State(apps): State<SimOAuthApps>,
     headers: HeaderMap,
     body: Bytes,

@@ -111,7 +111,7 @@ pub(super) async fn start(context: &Context, request: &Request<'_>, typed: Secre
                     Next::challenge(
                         Reason::ChallengeCodeSent,
                         messages::enter_sent_code(destination),
-                        Step::DirectCode {
+                        Step::MfaOnlyCode {
                             user_id: factor.user_id,
                             factor_id: factor.factor_id,
                             kind,
@@ -184,6 +184,7 @@ async fn verify_with_profile(
                 profile,
                 warning: None,
                 okta_request_id: reply.request_id,
+                groups: None,
             });
         }
         Ok(_) => return Next::reject(Reason::WrongCode, messages::WRONG_CODE_FINAL),
@@ -201,7 +202,7 @@ async fn verify_with_profile(
     Next::challenge(
         Reason::WrongCode,
         prompt,
-        Step::DirectCode {
+        Step::MfaOnlyCode {
             user_id: factor.user_id,
             factor_id: factor.factor_id,
             kind,
@@ -248,7 +249,7 @@ async fn start_push(
         PushMode::Challenge => Next::challenge(
             Reason::ChallengePush,
             messages::PUSH_APPROVE,
-            Step::DirectPush {
+            Step::MfaOnlyPush {
                 user_id: factor.user_id,
                 poll_path,
             },
@@ -280,6 +281,7 @@ pub(super) async fn poll(
                         profile,
                         warning: None,
                         okta_request_id: None,
+                        groups: None,
                     });
                 }
                 FactorResult::Waiting => {}
@@ -306,6 +308,6 @@ pub(super) async fn poll(
     Next::challenge(
         Reason::ChallengePush,
         messages::PUSH_STILL_WAITING,
-        Step::DirectPush { user_id, poll_path },
+        Step::MfaOnlyPush { user_id, poll_path },
     )
 }
