@@ -182,10 +182,10 @@ pub(super) fn validate(
             "must be at least 1 (64 is the default)",
         );
     }
-    if !(10..=3_600).contains(&connections.idle_timeout_seconds) {
+    if !(5..=3_600).contains(&connections.idle_timeout_seconds) {
         problems.add(
             "connections.idle_timeout_seconds",
-            "must be 10 to 3600 (120 is the default); a NAS that keeps its connection open sends Status-Server more often than this",
+            "must be 5 to 3600 (120 is the default); a NAS that keeps its connection open sends Status-Server more often than this",
         );
     }
     if !(16 * 1024..=64 * 1024 * 1024).contains(&connections.max_buffered_bytes) {

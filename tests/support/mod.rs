@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod tls;
 
 use okta_sim::{self as sim, SimConfig, SimHandle, SimUser, SimUserStatus};
 use radius_proto::attribute::{Attribute, types};
