@@ -151,7 +151,9 @@ impl ClientCertVerifier for PeerVerifier {
 
 /// The candidate a certificate chain belongs to, or why none fits. Among
 /// the reasons, the most telling is kept: a trusted certificate with the
-/// wrong identity says more than an untrusted one.
+/// wrong identity says more than an untrusted one. Candidates that share a
+/// CA bundle share its verdict on the chain, so a fleet of clients under
+/// one CA costs one chain check per handshake, not one per client.
 pub(super) fn identify(
     candidates: &[Arc<Client>],
     end_entity: &CertificateDer<'_>,
@@ -162,12 +164,24 @@ pub(super) fn identify(
         reason: "untrusted_certificate",
         detail: "no client's tls_ca_file issued it".to_owned(),
     };
+    let mut verdicts: Vec<(*const (), Result<(), Error>)> = Vec::new();
     for client in candidates {
         let (Some(chain), ClientTransport::Tls(tls)) = (&client.chain, &client.config.transport)
         else {
             continue;
         };
-        match chain.verify_client_cert(end_entity, intermediates, now) {
+        let key = Arc::as_ptr(chain).cast::<()>();
+        let verdict = match verdicts.iter().find(|(seen, _)| *seen == key) {
+            Some((_, verdict)) => verdict.clone(),
+            None => {
+                let verdict = chain
+                    .verify_client_cert(end_entity, intermediates, now)
+                    .map(|_| ());
+                verdicts.push((key, verdict.clone()));
+                verdict
+            }
+        };
+        match verdict {
             Ok(_) => {
                 if identity::matches(&tls.identity, end_entity) {
                     return Ok(client.clone());
@@ -204,4 +218,93 @@ pub(super) fn identify(
         }
     }
     Err(refusal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{CertificateIdentity, ClientConfig, MfaSettings, OnOktaFailure, TlsClient};
+    use crate::server::clients::{ClientTable, TrustAnchors};
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    use rustls::RootCertStore;
+    use rustls::server::WebPkiClientVerifier;
+    use secrecy::SecretString;
+    use std::time::Duration;
+
+    fn tls_client(name: &str, cn: &str) -> Arc<ClientConfig> {
+        Arc::new(ClientConfig {
+            name: name.to_owned(),
+            network: "0.0.0.0/0".parse().unwrap_or_else(|e| panic!("{e}")),
+            transport: ClientTransport::Tls(TlsClient {
+                ca_file: "ca.pem".into(),
+                identity: CertificateIdentity::CommonName(cn.to_owned()),
+            }),
+            secret: SecretString::from("radsec"),
+            require_message_authenticator: true,
+            limit_proxy_state: true,
+            deadline: Duration::from_secs(4),
+            on_okta_failure: OnOktaFailure::Reject,
+            max_in_flight: 10,
+            okta_primary_auth: true,
+            mfa: MfaSettings::default(),
+            policy: None,
+        })
+    }
+
+    #[test]
+    fn clients_under_one_ca_are_told_apart_by_identity() {
+        let fail = |e: &dyn std::fmt::Display| -> ! { panic!("{e}") };
+        let mut ca = CertificateParams::default();
+        ca.distinguished_name.push(DnType::CommonName, "one CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_key = KeyPair::generate().unwrap_or_else(|e| fail(&e));
+        let ca_certificate = ca.self_signed(&ca_key).unwrap_or_else(|e| fail(&e));
+        let issuer = Issuer::new(ca, ca_key);
+        let mut leaf = CertificateParams::default();
+        leaf.distinguished_name.push(DnType::CommonName, "ap-2");
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let leaf_key = KeyPair::generate().unwrap_or_else(|e| fail(&e));
+        let leaf = leaf
+            .signed_by(&leaf_key, &issuer)
+            .unwrap_or_else(|e| fail(&e));
+
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(ca_certificate.der().clone())
+            .unwrap_or_else(|e| fail(&e));
+        let chain = WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            super::super::credentials::provider(),
+        )
+        .build()
+        .unwrap_or_else(|e| fail(&e));
+        let configs = [tls_client("ap-1", "ap-1"), tls_client("ap-2", "ap-2")];
+        let trust: TrustAnchors = configs
+            .iter()
+            .map(|config| (config.name.clone(), chain.clone()))
+            .collect();
+        let table = ClientTable::new(&configs, 10, &trust);
+        let candidates = table.tls_candidates([192, 0, 2, 1].into());
+        assert_eq!(candidates.len(), 2);
+
+        let found = identify(&candidates, leaf.der(), &[], UnixTime::now());
+        assert_eq!(
+            found.map(|client| client.config.name.clone()),
+            Ok("ap-2".to_owned())
+        );
+        let refused = identify(&candidates[..1], leaf.der(), &[], UnixTime::now());
+        assert_eq!(refused.err().map(|r| r.reason), Some("identity_mismatch"));
+        let stranger = identify(&candidates, ca_certificate.der(), &[], UnixTime::now());
+        assert_eq!(
+            stranger.err().map(|r| r.reason),
+            Some("untrusted_certificate")
+        );
+    }
 }
