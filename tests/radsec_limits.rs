@@ -86,8 +86,9 @@ async fn certificates_matching_no_client_are_refused_during_the_handshake() {
     // None of the refused connections carried a request.
     assert_eq!(
         server
-            .counter(
-                "radius_requests_total{client=\"campus\",outcome=\"accept\",transport=\"tls\"}"
+            .wait_counter(
+                "radius_requests_total{client=\"campus\",outcome=\"accept\",transport=\"tls\"}",
+                1.0
             )
             .await,
         1.0
