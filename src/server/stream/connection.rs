@@ -34,6 +34,9 @@ use tokio::time::Instant;
 /// Bytes asked of the stream at a time: one packet of the largest size.
 const READ_CHUNK: usize = 4096;
 
+/// Bytes asked of a stream that is waiting for its next packet: a header.
+const HEADER: usize = 20;
+
 /// A connection whose client is known, ready to be served.
 pub(in crate::server) struct Accepted<R, W> {
     pub reader: R,
@@ -110,8 +113,15 @@ impl<W: AsyncWrite + Unpin + Send + 'static> Connection<W> {
                 return reason;
             }
             let full = self.replies.in_flight() >= MAX_IN_FLIGHT;
-            if !full && self.buffer.capacity() - self.buffer.len() < READ_CHUNK {
-                self.buffer.reserve(READ_CHUNK);
+            // Waiting with an empty buffer, only a header's worth is held:
+            // an idle connection keeps no read buffer to speak of.
+            let chunk = if self.buffer.is_empty() {
+                HEADER
+            } else {
+                READ_CHUNK
+            };
+            if !full && self.buffer.capacity() - self.buffer.len() < chunk {
+                self.buffer.reserve(chunk);
             }
             let idle_at = self.last_packet + idle;
             tokio::select! {
