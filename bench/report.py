@@ -208,6 +208,42 @@ def plots(offered, samples, plot_dir):
         plt.close(fig)
 
 
+def tls_table(rows, idle):
+    """Password logins over UDP and RADIUS/TLS (one server, alternating
+    rounds), TLS handshakes, and the memory of idle TLS connections."""
+    sides = by_server(rows, "password-udp").get("okta-radius", [])
+    tls = by_server(rows, "password-tls").get("okta-radius", [])
+    shakes = by_server(rows, "handshakes").get("okta-radius", [])
+    out = ["| round | load (1 min) | UDP accepts/s | TLS accepts/s | TLS / UDP | UDP CPU µs/login | TLS CPU µs/login | TLS p99 ms | handshakes/s | CPU µs/handshake |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for i, (u, t) in enumerate(zip(sides, tls), 1):
+        h = shakes[i - 1] if i - 1 < len(shakes) else None
+        tu, tt = accepted_rate(u, "password"), accepted_rate(t, "password")
+        out.append(
+            f"| {i} | {u['load'].split()[0]} / {t['load'].split()[0]} | {fmt(tu)} | {fmt(tt)} |"
+            f" {tt / tu if tu else float('nan'):.2f}x | {fmt(cpu_us(u), 1)} | {fmt(cpu_us(t), 1)} |"
+            f" {fmt(t['report']['latency_ms']['p99'], 2)} |"
+            f" {fmt(h['report']['throughput_per_s']) if h else '-'} | {fmt(cpu_us(h), 1) if h else '-'} |")
+    if sides and tls:
+        mu = statistics.median(accepted_rate(r, "password") for r in sides)
+        mt = statistics.median(accepted_rate(r, "password") for r in tls)
+        mh = statistics.median(r["report"]["throughput_per_s"] for r in shakes) if shakes else None
+        out.append(
+            f"| **median** | | **{fmt(mu)}** | **{fmt(mt)}** | **{mt / mu if mu else float('nan'):.2f}x** |"
+            f" {fmt(statistics.median(cpu_us(r) for r in sides), 1)} | {fmt(statistics.median(cpu_us(r) for r in tls), 1)} |"
+            f" {fmt(statistics.median(r['report']['latency_ms']['p99'] for r in tls), 2)} |"
+            f" **{fmt(mh)}** | {fmt(statistics.median(cpu_us(r) for r in shakes), 1) if shakes else '-'} |")
+    if idle:
+        out.append("")
+        out.append("| idle TLS connections | server RSS before | server RSS after | per connection |")
+        out.append("|---|---|---|---|")
+        out.append(f"| {idle.get('idle_connections', 0):,} | {idle.get('server_rss_kib_before', 0):,} KiB |"
+                   f" {idle.get('server_rss_kib_after', 0):,} KiB | {fmt(idle.get('kib_per_connection'), 1)} KiB |")
+    if len(out) == 2 and not idle:
+        return "Not measured yet: `SECTIONS=tls bash bench/run.sh`."
+    return "\n".join(out)
+
+
 def replace(text, name, body):
     pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
     if not pattern.search(text):
@@ -231,6 +267,10 @@ def main():
     idle = {}
     for row in lines(os.path.join(results, "pushes-idle.json")):
         idle.update(row)
+    tls = lines(os.path.join(results, "tls.jsonl"))
+    tls_idle = {}
+    for row in lines(os.path.join(results, "tls-idle.json")):
+        tls_idle.update(row)
 
     sections = {
         "machine": machine_table(machine),
@@ -240,6 +280,7 @@ def main():
         "offered": offered_table(offered),
         "calls": calls_table(calls + pushes),
         "pushes": pushes_table(pushes, idle, samples),
+        "tls": tls_table(tls, tls_idle),
     }
     with open(doc) as f:
         text = f.read()

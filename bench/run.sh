@@ -10,14 +10,14 @@
 #
 # Each comparison runs both servers in the same run, alternating round by
 # round, so machine load affects both sides alike. ROUNDS=N changes the
-# number of rounds (default 3); SECTIONS="compare calls pushes" (default: all
-# three) re-runs only some sections and keeps the other results.
+# number of rounds (default 3); SECTIONS="compare calls pushes tls" (default:
+# all four) re-runs only some sections and keeps the other results.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${ROUNDS:-3}
-SECTIONS=${SECTIONS:-compare calls pushes}
+SECTIONS=${SECTIONS:-compare calls pushes tls}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 RESULTS=$ROOT/bench/results
 TMP=$(mktemp -d /tmp/okta-radius-bench.XXXXXX)
@@ -88,6 +88,7 @@ mkdir -p "$RESULTS"
 want compare && rm -f "$RESULTS"/{warmup,status,password,offered}.jsonl
 want calls && rm -f "$RESULTS"/calls.jsonl
 want pushes && rm -f "$RESULTS"/pushes*.json*
+want tls && rm -f "$RESULTS"/tls*.json*
 {
     echo "{\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\",\"cores\":$(nproc),"
     echo "\"memory_gb\":$(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo),"
@@ -120,6 +121,7 @@ okta_radius_config() { # push_delay_s
     cat >"$TMP/okta-radius.toml" <<EOF
 [server]
 listen = ["$OKTA_RADIUS"]
+${SERVER_EXTRA:-}
 max_in_flight = 30000
 duplicate_cache_entries = 200000
 status_server_per_second = 1000000
@@ -142,6 +144,7 @@ name = "bench"
 address = "127.0.0.0/8"
 secret = "$SECRET"
 max_in_flight = 30000
+${CONFIG_EXTRA:-}
 EOF
 }
 
@@ -396,6 +399,62 @@ PIDS+=("$SAMPLER")
 measure pushes.jsonl "pending-pushes" okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix push --rate 2000 --count 20000 --users 20000 --sockets 100 --timeout-ms 60000 --server-drops --okta-stats "$SIM_STATS"
 echo "{\"peak_rss_kb\":$(awk '/VmHWM/{print $2}' "/proc/$OKTA_PID/status")}" >>"$RESULTS/pushes-idle.json"
 stop "$SAMPLER"
+stop "$OKTA_PID"
+stop "$SIM_PID"
+fi
+
+# --- 4. RADIUS/TLS next to UDP ------------------------------------------------
+if want tls; then
+log "RADIUS/TLS next to UDP: password logins, handshakes, idle connections"
+# A CA, the server's certificate (for 127.0.0.1) and the load generator's,
+# made as README.md's RadSec section makes them.
+PKI=$TMP/pki
+mkdir -p "$PKI"
+(
+    cd "$PKI"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+        -keyout ca.key -out ca.pem -subj "/CN=okta-radius bench CA" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+    printf 'subjectAltName=DNS:bench-nas.bench.example\nextendedKeyUsage=clientAuth\n' >nas.ext
+    for name in server nas; do
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout $name.key -out $name.csr -subj "/CN=bench-$name" 2>/dev/null
+        openssl x509 -req -in $name.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+            -extfile $name.ext -out $name.pem 2>/dev/null
+    done
+    chmod 600 ./*.key
+)
+OKTA_RADIUS_TLS=127.0.0.1:12083
+TLS_ARGS=(--transport tls --secret radsec --tls-ca "$PKI/ca.pem" --tls-cert "$PKI/nas.pem" --tls-key "$PKI/nas.key")
+start_sim --users-per-flow 5000
+SERVER_EXTRA="tls_listen = [\"$OKTA_RADIUS_TLS\"]"
+CONFIG_EXTRA="
+[[clients]]
+name = \"bench-tls\"
+address = \"127.0.0.0/8\"
+transport = \"tls\"
+tls_ca_file = \"$PKI/ca.pem\"
+tls_identity = \"dns:bench-nas.bench.example\"
+max_in_flight = 30000
+[tls]
+certificate_file = \"$PKI/server.pem\"
+private_key_file = \"$PKI/server.key\"
+[connections]
+max_connections = 5000
+max_per_client = 5000"
+start_okta_radius
+SERVER_EXTRA="" CONFIG_EXTRA=""
+measure tls-warmup.jsonl warmup okta-radius "$OKTA_PID" "$OKTA_RADIUS_TLS" -- "${TLS_ARGS[@]}" --mix password --in-flight 256 --connections 4 --duration 1 --users 5000
+for round in $(seq "$ROUNDS"); do
+    # One server, one org, one window (256 in flight) over both transports,
+    # alternating; four connections stand for four RadSec proxies.
+    measure tls.jsonl "password-udp" okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix password --in-flight 256 --duration 5 --users 5000
+    measure tls.jsonl "password-tls" okta-radius "$OKTA_PID" "$OKTA_RADIUS_TLS" -- "${TLS_ARGS[@]}" --mix password --in-flight 256 --connections 4 --duration 5 --users 5000
+    measure tls.jsonl "handshakes" okta-radius "$OKTA_PID" "$OKTA_RADIUS_TLS" -- "${TLS_ARGS[@]}" --handshakes --in-flight 16 --duration 5
+done
+log "server memory held by 2,000 idle RADIUS/TLS connections"
+"${ON_DRIVER[@]}" "$BIN" bench --server "$OKTA_RADIUS_TLS" "${TLS_ARGS[@]}" --idle-connections 2000 --server-pid "$OKTA_PID" >"$RESULTS/tls-idle.json"
+cat "$RESULTS/tls-idle.json" >&2
 stop "$OKTA_PID"
 stop "$SIM_PID"
 fi

@@ -125,13 +125,18 @@ fn main() -> ExitCode {
 }
 
 fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
-    let config = Config::load(path).map_err(|errors| {
+    let mut config = Config::load(path).map_err(|errors| {
         eprintln!("{}: the config is invalid:\n{errors}", path.display());
         ExitCode::from(EXIT_CONFIG)
     })?;
-    if let Err(errors) = service::check(&config) {
-        eprintln!("{}: the config is invalid:\n{errors}", path.display());
-        return Err(ExitCode::from(EXIT_CONFIG));
+    match service::check(&config) {
+        // What the files named by the config hold (certificates near
+        // expiry) is warned about with the config's own warnings.
+        Ok(checked) => config.warnings.extend(checked.tls.warnings),
+        Err(errors) => {
+            eprintln!("{}: the config is invalid:\n{errors}", path.display());
+            return Err(ExitCode::from(EXIT_CONFIG));
+        }
     }
     Ok(config)
 }
@@ -196,17 +201,16 @@ fn check_config(path: &std::path::Path, online: bool) -> ExitCode {
             for warning in &config.warnings {
                 println!("warning: {warning}");
             }
+            let listeners = config.server.listen.len()
+                + config.streams.tls_listen.len()
+                + config.streams.tcp_listen.len();
             println!(
                 "{}: valid ({} client{}, {} listener{})",
                 path.display(),
                 config.clients.len(),
                 if config.clients.len() == 1 { "" } else { "s" },
-                config.server.listen.len(),
-                if config.server.listen.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
+                listeners,
+                if listeners == 1 { "" } else { "s" },
             );
             if online {
                 check_online(&config)

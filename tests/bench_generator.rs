@@ -114,3 +114,84 @@ async fn unanswered_requests_are_timeouts_and_retransmits_are_counted() {
     // /users/me is the only call).
     assert_eq!(org.records().calls_to_prefix("/api/v1/authn"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_generator_speaks_radius_tls() {
+    let org = sim::start(
+        SimConfig::new(users::population(10, Duration::ZERO), API_TOKEN),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("the simulated org starts");
+    let pki = support::tls::Pki::new();
+    let server = TestServer::start(&support::tls::tls_config(&org.base_url(), &pki, "")).await;
+    let tls_addr = server.tls_addr().await;
+    let path = |name: &str| pki.path(name).display().to_string();
+    let tls_args = [
+        "--transport".to_owned(),
+        "tls".to_owned(),
+        "--tls-ca".to_owned(),
+        path("ca.pem"),
+        "--tls-cert".to_owned(),
+        path("nas.pem"),
+        "--tls-key".to_owned(),
+        path("nas.key"),
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        tls_args
+            .iter()
+            .cloned()
+            .chain(extra.iter().map(|arg| (*arg).to_owned()))
+            .collect()
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        bench(tls_addr, "radsec", &args)
+    };
+
+    // Logins over two connections, a challenge answered on the way.
+    let report = run(with(&[
+        "--mix",
+        "password:3,totp:1",
+        "--count",
+        "20",
+        "--in-flight",
+        "8",
+        "--connections",
+        "2",
+        "--users",
+        "10",
+    ]));
+    assert_eq!(report["completed"], 20, "{report}");
+    assert_eq!(report["timeouts"], 0, "{report}");
+    // Each connection picks round robin from the mix: p, p, p, t, p, ...
+    assert_eq!(report["outcomes"]["password Access-Accept"], 16, "{report}");
+    assert_eq!(report["outcomes"]["totp Access-Accept"], 4, "{report}");
+    assert_eq!(report["replies"]["Access-Challenge"], 4, "{report}");
+    assert_eq!(report["settings"]["transport"], "tls");
+    assert_eq!(
+        server
+            .counter("radius_connections_opened_total{transport=\"tls\"}")
+            .await,
+        2.0
+    );
+
+    // Handshakes, each proven by a Status-Server.
+    let report = run(with(&["--handshakes", "--count", "6", "--in-flight", "2"]));
+    assert_eq!(report["outcomes"]["handshake Access-Accept"], 6, "{report}");
+
+    // Idle connections, weighed in the server's memory.
+    let pid = server.pid().to_string();
+    let output = Command::new(binary())
+        .arg("bench")
+        .arg("--server")
+        .arg(tls_addr.to_string())
+        .args(with(&["--idle-connections", "5", "--server-pid", &pid]))
+        .env("OKTA_RADIUS_BENCH_SECRET", "radsec")
+        .output()
+        .expect("the generator runs");
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the report is JSON");
+    assert_eq!(report["idle_connections"], 5, "{report}");
+    assert!(report["kib_per_connection"].is_number(), "{report}");
+}

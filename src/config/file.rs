@@ -30,6 +30,10 @@ pub struct ConfigFile {
     pub clients: Vec<ClientSection>,
     #[serde(default)]
     pub abuse: super::abuse::AbuseSection,
+    #[serde(default)]
+    pub tls: super::stream::TlsSection,
+    #[serde(default)]
+    pub connections: super::stream::ConnectionsSection,
 }
 
 /// `[mfa]`, and `[clients.mfa]` to override it for one client. Every key is
@@ -106,6 +110,12 @@ pub struct ServerSection {
     pub reject_delay_ms: u64,
     pub status_server_per_second: u32,
     pub dictionaries: Vec<PathBuf>,
+    /// RADIUS/TLS (RFC 6614) listen addresses; none by default.
+    pub tls_listen: Vec<String>,
+    /// RADIUS/TCP (RFC 6613) listen addresses; none by default.
+    pub tcp_listen: Vec<String>,
+    /// Lets `tcp_listen` name an address beyond loopback.
+    pub tcp_allow_non_loopback: bool,
 }
 
 impl Default for ServerSection {
@@ -118,6 +128,9 @@ impl Default for ServerSection {
             reject_delay_ms: 1_000,
             status_server_per_second: 50,
             dictionaries: Vec::new(),
+            tls_listen: Vec::new(),
+            tcp_listen: Vec::new(),
+            tcp_allow_non_loopback: false,
         }
     }
 }
@@ -295,6 +308,12 @@ pub struct ClientSection {
     pub policy: Option<String>,
     #[serde(default)]
     pub mfa: MfaSection,
+    /// "udp" (the default), "tls" or "tcp".
+    pub transport: Option<String>,
+    /// A TLS client's trust anchors (PEM CA bundle).
+    pub tls_ca_file: Option<PathBuf>,
+    /// What identifies a TLS client in its certificate.
+    pub tls_identity: Option<String>,
 }
 
 fn yes() -> bool {

@@ -34,6 +34,8 @@ impl Config {
             .list_separator(",")
             .with_list_parse_key("server.listen")
             .with_list_parse_key("server.dictionaries")
+            .with_list_parse_key("server.tls_listen")
+            .with_list_parse_key("server.tcp_listen")
             .try_parsing(true)
             .source(env);
         let raw: ConfigFile = config::Config::builder()

@@ -18,6 +18,8 @@ mod okta;
 pub mod policy;
 mod problem;
 pub mod secret;
+mod stream;
+mod transport;
 mod validate;
 
 pub use factor_kind::FactorKind;
@@ -29,6 +31,8 @@ pub use model::{
 };
 pub use policy::{Policy, ReplyRule};
 pub use problem::{ConfigErrors, ConfigProblem};
+pub use stream::{ConnectionLimits, StreamConfig, TlsConfig};
+pub use transport::{CertificateIdentity, ClientTransport, RADSEC_SECRET, TlsClient};
 
 #[cfg(test)]
 mod tests;

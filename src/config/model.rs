@@ -5,6 +5,8 @@
 use super::abuse;
 use super::mfa::{MfaSettings, PushLimits, PushMode};
 use super::policy::Policy;
+use super::stream::StreamConfig;
+use super::transport::ClientTransport;
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
@@ -30,6 +32,8 @@ pub struct Config {
     pub policies: Vec<Arc<Policy>>,
     /// `[abuse]`: password-spraying throttles and the challenge reserve.
     pub abuse: abuse::AbuseLimits,
+    /// RADIUS/TLS and RADIUS/TCP: listeners, `[tls]`, `[connections]`.
+    pub streams: StreamConfig,
     /// Things that work but deserve the operator's attention.
     pub warnings: Vec<String>,
 }
@@ -177,11 +181,14 @@ pub enum OnOktaFailure {
     Drop,
 }
 
-/// A RADIUS client (NAS) and its options, known by source address.
+/// A RADIUS client (NAS) and its options, known by source address (and,
+/// over TLS, by its certificate).
 #[derive(Clone)]
 pub struct ClientConfig {
     pub name: String,
+    /// Where it sends from: for a TLS client, the networks it may connect from.
     pub network: IpNet,
+    pub transport: ClientTransport,
     pub secret: SecretString,
     pub require_message_authenticator: bool,
     pub limit_proxy_state: bool,
@@ -216,6 +223,7 @@ impl fmt::Debug for ClientConfig {
         f.debug_struct("ClientConfig")
             .field("name", &self.name)
             .field("network", &self.network)
+            .field("transport", &self.transport)
             .field("secret", &"[redacted]")
             .field(
                 "require_message_authenticator",

@@ -15,6 +15,8 @@ use super::okta::validate_okta;
 use super::policy::{self, Policy};
 use super::problem::{ConfigErrors, Problems};
 use super::secret::{self, SecretSpec};
+use super::stream::{self, StreamListen};
+use super::transport::{self, ClientTransport, RADSEC_SECRET, TransportKeys};
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
@@ -36,6 +38,17 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
     });
 
     let server = validate_server(&raw.server, &mut problems);
+    let streams = stream::validate(
+        StreamListen {
+            tls_listen: &raw.server.tls_listen,
+            tcp_listen: &raw.server.tcp_listen,
+            tcp_allow_non_loopback: raw.server.tcp_allow_non_loopback,
+        },
+        &raw.tls,
+        &raw.connections,
+        &mut problems,
+        &mut warnings,
+    );
 
     let okta = validate_okta(raw.okta, &mut problems, &mut warnings);
 
@@ -91,7 +104,12 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
                     ),
                 );
             }
-            if let Some(previous) = seen_networks.insert(client.network, i) {
+            // TLS clients may share a network: their certificates tell them apart.
+            let by_address = !matches!(client.transport, ClientTransport::Tls(_));
+            if by_address
+                && let Some(previous) =
+                    seen_networks.insert((client.transport.label(), client.network), i)
+            {
                 problems.add(
                     format!("clients[{i}].address"),
                     format!(
@@ -103,6 +121,12 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
             clients.push(Arc::new(client));
         }
     }
+
+    let transports: Vec<(&str, &ClientTransport)> = clients
+        .iter()
+        .map(|client| (client.name.as_str(), &client.transport))
+        .collect();
+    stream::cross_check(&streams, &transports, &mut warnings);
 
     if let Some(okta) = &okta
         && !okta.has_api_token()
@@ -160,6 +184,7 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
             list
         },
         abuse,
+        streams,
         warnings,
     })
 }
@@ -167,10 +192,10 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
 /// `[server]`.
 fn validate_server(section: &file::ServerSection, problems: &mut Problems) -> ServerConfig {
     let mut listen = Vec::new();
-    if section.listen.is_empty() {
+    if section.listen.is_empty() && section.tls_listen.is_empty() && section.tcp_listen.is_empty() {
         problems.add(
             "server.listen",
-            "no listen address: give at least one, e.g. [\"0.0.0.0:1812\"]",
+            "no listen address: give at least one, e.g. [\"0.0.0.0:1812\"] (or RADIUS/TLS addresses in server.tls_listen)",
         );
     }
     for (i, address) in section.listen.iter().enumerate() {
@@ -334,14 +359,31 @@ fn validate_client(
             None
         }
     };
+    let transport = transport::validate(
+        i,
+        TransportKeys {
+            transport: section.transport.as_deref(),
+            tls_ca_file: section.tls_ca_file,
+            tls_identity: section.tls_identity.as_deref(),
+        },
+        problems,
+    );
+    let over_tls = matches!(transport, Some(ClientTransport::Tls(_)));
     let spec = SecretSpec {
         inline: section.secret.map(SecretString::from),
         file: section.secret_file,
         env: section.secret_env,
     };
-    let secret = match spec.resolve() {
+    let named = spec.inline.is_some() || spec.file.is_some() || spec.env.is_some();
+    let resolved = if over_tls && !named {
+        // RFC 6614 §2.3: TLS protects the exchange; the secret is a constant.
+        Ok(SecretString::from(RADSEC_SECRET))
+    } else {
+        spec.resolve()
+    };
+    let secret = match resolved {
         Ok(secret) => {
-            if secret.expose_secret().len() <= WEAK_SECRET_LEN {
+            if !over_tls && secret.expose_secret().len() <= WEAK_SECRET_LEN {
                 warnings.push(format!(
                     "{}: the shared secret is {} bytes or shorter; use a random secret of at least 16 characters",
                     key("secret"),
@@ -402,6 +444,7 @@ fn validate_client(
     Some(ClientConfig {
         name,
         network: network?,
+        transport: transport?,
         secret: secret?,
         require_message_authenticator: section.require_message_authenticator,
         limit_proxy_state: section.limit_proxy_state,

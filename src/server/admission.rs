@@ -1,7 +1,9 @@
 //! The checks a datagram passes before any work is done for it, in the order
 //! the protocol notes give: known client, sound framing, a request code this
 //! port serves, and a valid Message-Authenticator. Anything that fails is
-//! dropped without an answer and counted under its reason.
+//! dropped without an answer and counted under its reason. A packet from a
+//! stream connection passes the same checks after the first, its client
+//! being the connection's.
 
 use super::clients::{Client, ClientTable};
 use radius_proto::attribute::types;
@@ -60,6 +62,11 @@ pub fn admit(
         .lookup(source.ip())
         .ok_or(DropReason::UnknownClient)?
         .clone();
+    admit_from(client, datagram)
+}
+
+/// The checks after the first, for a packet from a known `client`.
+pub fn admit_from(client: Arc<Client>, datagram: &[u8]) -> Result<Admitted, DropReason> {
     let packet = Packet::decode(datagram).map_err(|e| DropReason::Malformed(e.reason()))?;
     match packet.code() {
         Code::AccessRequest => {}

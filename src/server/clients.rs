@@ -1,32 +1,49 @@
-//! The client table: which NAS a datagram comes from, by source address, and
+//! The client table: which NAS a datagram or a connection comes from, and
 //! the run-time state kept per client (its in-flight budget, its
 //! Status-Server allowance and the probes it answered lately, when it was
 //! last warned about).
 //!
-//! A datagram from an address no client covers is dropped before any byte of
-//! it is parsed (RFC 2865 §2).
+//! UDP and RADIUS/TCP clients are known by source address; a datagram or a
+//! connection from an address no client covers is dropped before any byte
+//! of it is parsed (RFC 2865 §2). RADIUS/TLS clients are the candidates for
+//! a connection from their networks, and its certificate picks one of them
+//! during the handshake. Each transport has its own list, so a TLS client's
+//! `radsec` secret never admits a datagram.
 
 use super::status_server::{Admission, StatusServerGate};
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, ClientTransport};
+use rustls::server::danger::ClientCertVerifier;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+
+/// The certificate-chain check of each RADIUS/TLS client (its CA bundle),
+/// by client name.
+pub type TrustAnchors = HashMap<String, Arc<dyn ClientCertVerifier>>;
 
 /// One configured client and its run-time state.
 pub struct Client {
     pub config: Arc<ClientConfig>,
     /// Permits for requests in flight from this client.
     pub in_flight: Arc<Semaphore>,
+    /// A RADIUS/TLS client's chain check; `None` for UDP and TCP clients.
+    pub chain: Option<Arc<dyn ClientCertVerifier>>,
     status_server: StatusServerGate,
     warned_at: Mutex<Option<Instant>>,
 }
 
 impl Client {
-    fn new(config: Arc<ClientConfig>, status_server_per_second: u32) -> Client {
+    fn new(
+        config: Arc<ClientConfig>,
+        status_server_per_second: u32,
+        chain: Option<Arc<dyn ClientCertVerifier>>,
+    ) -> Client {
         Client {
             in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
             config,
+            chain,
             status_server: StatusServerGate::new(status_server_per_second),
             warned_at: Mutex::new(None),
         }
@@ -57,40 +74,93 @@ impl Client {
     }
 }
 
-/// All clients, searched most specific network first.
+/// All clients by transport, each list searched most specific network first.
 pub struct ClientTable {
-    clients: Vec<Arc<Client>>,
+    datagram: Vec<Arc<Client>>,
+    tcp: Vec<Arc<Client>>,
+    tls: Vec<Arc<Client>>,
 }
 
 impl ClientTable {
-    pub fn new(configs: &[Arc<ClientConfig>], status_server_per_second: u32) -> ClientTable {
-        let mut clients: Vec<Arc<Client>> = configs
-            .iter()
-            .map(|config| Arc::new(Client::new(config.clone(), status_server_per_second)))
-            .collect();
+    /// The table for `configs`. A TLS client takes its chain check from
+    /// `trust`; one missing there (which loading never lets happen) is left
+    /// out, so it can never be matched without one.
+    pub fn new(
+        configs: &[Arc<ClientConfig>],
+        status_server_per_second: u32,
+        trust: &TrustAnchors,
+    ) -> ClientTable {
+        let mut table = ClientTable {
+            datagram: Vec::new(),
+            tcp: Vec::new(),
+            tls: Vec::new(),
+        };
+        for config in configs {
+            let (list, chain) = match &config.transport {
+                ClientTransport::Udp => (&mut table.datagram, None),
+                ClientTransport::Tcp => (&mut table.tcp, None),
+                ClientTransport::Tls(_) => match trust.get(&config.name) {
+                    Some(chain) => (&mut table.tls, Some(chain.clone())),
+                    None => continue,
+                },
+            };
+            list.push(Arc::new(Client::new(
+                config.clone(),
+                status_server_per_second,
+                chain,
+            )));
+        }
         // Longest prefix first, so a host entry wins over the subnet around it.
-        clients.sort_by_key(|client| std::cmp::Reverse(client.config.network.prefix_len()));
-        ClientTable { clients }
+        for list in [&mut table.datagram, &mut table.tcp, &mut table.tls] {
+            list.sort_by_key(|client| std::cmp::Reverse(client.config.network.prefix_len()));
+        }
+        table
     }
 
     /// The longest any client's request may take to answer.
     pub fn longest_answer(&self) -> std::time::Duration {
-        self.clients
+        self.datagram
             .iter()
+            .chain(&self.tcp)
+            .chain(&self.tls)
             .map(|client| client.config.longest_answer())
             .max()
             .unwrap_or_default()
     }
 
-    /// The client whose network holds `source`, most specific first.
+    /// The UDP client whose network holds `source`, most specific first.
     pub fn lookup(&self, source: IpAddr) -> Option<&Arc<Client>> {
-        let source = match source {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(source),
-            v4 => v4,
-        };
-        self.clients
+        let source = unmapped(source);
+        self.datagram
             .iter()
             .find(|client| client.config.network.contains(&source))
+    }
+
+    /// The RADIUS/TCP client whose network holds `source`.
+    pub fn lookup_tcp(&self, source: IpAddr) -> Option<&Arc<Client>> {
+        let source = unmapped(source);
+        self.tcp
+            .iter()
+            .find(|client| client.config.network.contains(&source))
+    }
+
+    /// The RADIUS/TLS clients that may connect from `source`, most specific
+    /// network first: the certificate decides between them.
+    pub fn tls_candidates(&self, source: IpAddr) -> Vec<Arc<Client>> {
+        let source = unmapped(source);
+        self.tls
+            .iter()
+            .filter(|client| client.config.network.contains(&source))
+            .cloned()
+            .collect()
+    }
+}
+
+/// An IPv4 address as such, also when it arrived IPv4-mapped on an IPv6 socket.
+fn unmapped(source: IpAddr) -> IpAddr {
+    match source {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(source),
+        v4 => v4,
     }
 }
 
@@ -104,6 +174,7 @@ mod tests {
         Arc::new(ClientConfig {
             name: name.to_owned(),
             network: network.parse().expect("network"),
+            transport: ClientTransport::Udp,
             secret: SecretString::from("secret-for-tests"),
             require_message_authenticator: true,
             limit_proxy_state: true,
@@ -124,6 +195,7 @@ mod tests {
                 client("host", "10.1.2.3/32"),
             ],
             10,
+            &TrustAnchors::new(),
         );
         let name = |ip: &str| {
             table
@@ -134,5 +206,25 @@ mod tests {
         assert_eq!(name("10.9.9.9").as_deref(), Some("subnet"));
         assert_eq!(name("192.0.2.1"), None);
         assert_eq!(name("::ffff:10.1.2.3").as_deref(), Some("host"));
+    }
+
+    #[test]
+    fn each_transport_finds_only_its_own_clients() {
+        let mut tcp = (*client("proxy", "127.0.0.1/32")).clone();
+        tcp.transport = ClientTransport::Tcp;
+        let mut tls = (*client("campus", "0.0.0.0/0")).clone();
+        tls.transport = ClientTransport::Tls(crate::config::TlsClient {
+            ca_file: "/nonexistent/ca.pem".into(),
+            identity: crate::config::CertificateIdentity::CommonName("campus".into()),
+        });
+        let table = ClientTable::new(&[Arc::new(tcp), Arc::new(tls)], 10, &TrustAnchors::new());
+        let loopback = "127.0.0.1".parse().expect("ip");
+        assert!(table.lookup(loopback).is_none(), "no UDP client");
+        assert_eq!(
+            table.lookup_tcp(loopback).map(|c| c.config.name.as_str()),
+            Some("proxy")
+        );
+        // A TLS client without its chain check is never a candidate.
+        assert!(table.tls_candidates(loopback).is_empty());
     }
 }

@@ -5,6 +5,7 @@
 
 use super::clients::ClientTable;
 use super::shared::{PENDING_MARGIN, Shared};
+use super::tls::credentials::TlsMaterial;
 use crate::config::Config;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -22,13 +23,25 @@ impl ServerHandle {
     }
 
     /// Replaces the client table (addresses, secrets, per-client options,
-    /// MFA settings, policies named by clients). Requests in flight finish
-    /// with the client they started with.
-    pub fn replace_clients(&self, config: &Config) {
+    /// MFA settings, policies named by clients, TLS trust anchors and
+    /// identities). Requests in flight finish with the client they started
+    /// with; open stream connections check their client again and close
+    /// when it is gone.
+    pub fn replace_clients(&self, config: &Config, tls: &TlsMaterial) {
         self.shared.clients.set(ClientTable::new(
             &config.clients,
             config.server.status_server_per_second,
+            &tls.trust,
         ));
+        self.shared.reloads.send_modify(|count| *count += 1);
+    }
+
+    /// Puts a newly read TLS certificate in force for new handshakes; open
+    /// connections keep theirs. A config without one keeps the running one.
+    pub fn replace_certificate(&self, tls: &TlsMaterial) {
+        if let Some(certificate) = &tls.certificate {
+            self.shared.certificate.set(Some(certificate.clone()));
+        }
     }
 
     /// The conversation, to replace its rules on a reload.

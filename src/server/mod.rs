@@ -1,21 +1,29 @@
-//! The RADIUS server: the UDP transport ([`udp`]), then for each datagram
-//! the admission checks ([`admission`]: client, framing, code,
-//! Message-Authenticator) and the request [`pipeline`] (Status-Server, the
-//! duplicate cache, the in-flight [`limits`], the conversation, the reply).
-//! [`control`] reloads, drains and stops a running server.
+//! The RADIUS server: the transports ([`udp`]; RADIUS/TLS in [`tls`] and
+//! RADIUS/TCP in [`tcp`], which share [`stream`]), bound together in
+//! [`listeners`]; then for each packet the admission checks ([`admission`]:
+//! client, framing, code, Message-Authenticator) and the request
+//! [`pipeline`] (Status-Server, the duplicate cache, the in-flight
+//! [`limits`], the conversation, the reply through the transport's
+//! [`reply_sink`]). [`control`] reloads, drains and stops a running server.
 
 mod admission;
 mod clients;
 mod control;
 mod duplicates;
 mod limits;
+mod listeners;
 mod pipeline;
 mod reply;
+mod reply_sink;
 mod shared;
 mod socket;
 mod status_server;
 mod stop;
+mod stream;
+mod tcp;
+mod tls;
 mod udp;
 
 pub use control::ServerHandle;
-pub use udp::Server;
+pub use listeners::Server;
+pub use tls::credentials::{TlsMaterial, load as load_tls};

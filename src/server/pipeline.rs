@@ -3,11 +3,13 @@
 //! client's budget; any other request goes through the duplicate cache and
 //! the in-flight limits, then to the conversation for a decision, which is
 //! encoded (Message-Authenticator first), delayed when it is a reject,
-//! cached for retransmits, sent and audited.
+//! cached for retransmits, sent and audited. The reply goes back through
+//! the transport's [`ReplySink`], so UDP, TLS and TCP share every step.
 
 use super::admission::{Admitted, DropReason};
 use super::clients::Client;
 use super::duplicates::{RequestKey, Seen};
+use super::reply_sink::ReplySink;
 use super::shared::{PENDING_MARGIN, Shared};
 use super::{limits, reply, status_server};
 use crate::auth::{Decision, Verdict, failure};
@@ -19,7 +21,6 @@ use radius_proto::packet::{Code, Packet, encode_reply};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::UdpSocket;
 
 /// Counts a drop. Per-packet detail stays at debug level.
 pub(super) fn dropped(reason: DropReason, source: SocketAddr) {
@@ -32,15 +33,17 @@ pub(super) fn dropped(reason: DropReason, source: SocketAddr) {
     }
 }
 
-pub(super) async fn on_request(
+/// Handles one admitted request that arrived on listener `index` (the
+/// duplicate cache's listener) and is answered through `sink`.
+pub(super) async fn on_request<S: ReplySink>(
     shared: &Arc<Shared>,
     index: u16,
-    socket: &Arc<UdpSocket>,
+    sink: &S,
     admitted: Admitted,
-    source: SocketAddr,
     received_at: Instant,
 ) {
     let Admitted { client, packet } = admitted;
+    let source = sink.peer();
     if packet.code() == Code::StatusServer {
         match client.admit_status_server(packet.identifier(), packet.authenticator()) {
             status_server::Admission::Answer => {}
@@ -59,7 +62,7 @@ pub(super) async fn on_request(
             &[],
             client.config.secret_bytes(),
         ) {
-            Ok(reply) => send(socket, &reply, source, Code::AccessAccept).await,
+            Ok(reply) => send(sink, &reply, Code::AccessAccept).await,
             Err(error) => tracing::debug!(%source, %error, "cannot encode a Status-Server reply"),
         }
         return;
@@ -86,7 +89,7 @@ pub(super) async fn on_request(
             counter!(m::DUPLICATES, "kind" => "resent").increment(1);
             if let Some(reply) = reply {
                 let code = Code::from_u8(reply[0]).unwrap_or(Code::AccessReject);
-                send(socket, &reply, source, code).await;
+                send(sink, &reply, code).await;
             }
             return;
         }
@@ -103,25 +106,28 @@ pub(super) async fn on_request(
     };
 
     let shared = shared.clone();
-    let socket = socket.clone();
+    let sink = sink.clone();
+    let slot = sink.slot();
     tokio::spawn(async move {
-        let _permits = (global, local);
+        // Released once the reply is sent: the slot last, so a connection
+        // never counts a request as answered before its bytes are written.
+        let _permits = (global, local, slot);
         gauge!(m::IN_FLIGHT).increment(1.0);
-        process(&shared, &socket, &client, packet, key, source, received_at).await;
+        process(&shared, &sink, &client, packet, key, received_at).await;
         gauge!(m::IN_FLIGHT).decrement(1.0);
     });
 }
 
 /// Decides one Access-Request and sends (and caches) the reply.
-async fn process(
+async fn process<S: ReplySink>(
     shared: &Shared,
-    socket: &UdpSocket,
+    sink: &S,
     client: &Client,
     packet: Packet,
     key: RequestKey,
-    source: SocketAddr,
     received_at: Instant,
 ) {
+    let source = sink.peer();
     let request_id = format!("{:016x}", rand::random::<u64>());
     if tracing::enabled!(tracing::Level::DEBUG) {
         tracing::debug!(
@@ -167,21 +173,22 @@ async fn process(
         .finish(key, *packet.authenticator(), reply.clone(), Instant::now());
     if let Some(bytes) = &reply {
         let code = decision.verdict.code().unwrap_or(Code::AccessReject);
-        send(socket, bytes, source, code).await;
+        send(sink, bytes, code).await;
     }
     let elapsed = received_at.elapsed();
+    let transport = sink.transport().label();
     histogram!(m::REQUEST_DURATION).record(elapsed.as_secs_f64());
-    counter!(m::REQUESTS, "client" => client.config.name.clone(), "outcome" => decision.verdict.label())
+    counter!(m::REQUESTS, "client" => client.config.name.clone(), "outcome" => decision.verdict.label(), "transport" => transport)
         .increment(1);
     counter!(m::DECISIONS, "outcome" => decision.verdict.label(), "reason" => decision.reason.label())
         .increment(1);
-    audit(&request_id, client, &packet, &decision, elapsed);
+    audit(&request_id, client, transport, &packet, &decision, elapsed);
 }
 
-async fn send(socket: &UdpSocket, bytes: &[u8], destination: SocketAddr, code: Code) {
-    match socket.send_to(bytes, destination).await {
-        Ok(_) => counter!(m::REPLIES, "code" => code.name()).increment(1),
-        Err(error) => tracing::debug!(%destination, %error, "cannot send a reply"),
+async fn send<S: ReplySink>(sink: &S, bytes: &[u8], code: Code) {
+    if sink.send(bytes).await {
+        counter!(m::REPLIES, "code" => code.name(), "transport" => sink.transport().label())
+            .increment(1);
     }
 }
 
@@ -207,6 +214,7 @@ fn nas_name(packet: &Packet) -> String {
 fn audit(
     request_id: &str,
     client: &Client,
+    transport: &'static str,
     packet: &Packet,
     decision: &Decision,
     elapsed: Duration,
@@ -215,6 +223,7 @@ fn audit(
         target: AUDIT_TARGET,
         request_id,
         client = %client.config.name,
+        transport,
         nas = %nas_name(packet),
         user = decision.login.as_deref().unwrap_or(""),
         outcome = decision.verdict.label(),

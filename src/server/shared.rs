@@ -1,16 +1,21 @@
 //! What every listener and request task of a running server shares: the
 //! client table, the duplicate cache, the in-flight limits, the
-//! conversation, and the order to stop now.
+//! conversation, the order to stop now, and for stream connections the TLS
+//! certificate, their limits and the signals they follow (the listeners
+//! stopping, the clients reloaded).
 
 use super::clients::ClientTable;
 use super::duplicates::DuplicateCache;
 use super::stop::StopNow;
+use super::stream::capacity::ConnectionCapacity;
 use crate::auth::Authenticator;
+use crate::config::ConnectionLimits;
 use crate::live::Live;
 use radius_proto::dictionary::Dictionary;
+use rustls::sign::CertifiedKey;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 /// How long past its deadline a pending entry in the duplicate cache is
 /// trusted; a safety net in case a task never finishes.
@@ -31,4 +36,14 @@ pub(super) struct Shared {
     pub(super) max_in_flight: usize,
     /// Given when the operator will not wait for the drain.
     pub(super) stop_now: StopNow,
+    /// The server's TLS certificate for new handshakes; a reload replaces it.
+    pub(super) certificate: Live<Option<Arc<CertifiedKey>>>,
+    pub(super) connection_limits: ConnectionLimits,
+    pub(super) capacity: Arc<ConnectionCapacity>,
+    /// Becomes true when the listeners stop: connections read no more,
+    /// answer what is in flight and close.
+    pub(super) closing: watch::Sender<bool>,
+    /// Counts client-table replacements: open connections check their
+    /// client again.
+    pub(super) reloads: watch::Sender<u64>,
 }

@@ -1,12 +1,14 @@
 //! What start-up (and a reload) derives from a validated config before
 //! anything runs: the dictionaries, the forwarded-for attribute, the
-//! compiled policies, the OAuth service app's keys and the Direct
-//! Authentication app's, each problem reported under the key it concerns.
+//! compiled policies, the OAuth service app's keys, the Direct
+//! Authentication app's and the RADIUS/TLS certificates, each problem
+//! reported under the key it concerns.
 
 use crate::auth::{CompiledPolicy, ForwardedFor, compile_policies};
 use crate::config::{
     Config, ConfigErrors, ConfigProblem, DirectClientAuth, DirectConfig, OAuthConfig, OAuthKeyFile,
 };
+use crate::server::{TlsMaterial, load_tls};
 use okta_client::ClientAuth;
 use okta_client::oauth::SigningKey;
 use radius_proto::dictionary::Dictionary;
@@ -119,6 +121,9 @@ pub struct Checked {
     pub dictionary: Dictionary,
     pub forwarded_for: Option<ForwardedFor>,
     pub policies: HashMap<String, CompiledPolicy>,
+    /// The RADIUS/TLS certificate and trust anchors, with their warnings
+    /// (expiry, key file mode) for the caller to report.
+    pub tls: TlsMaterial,
 }
 
 /// Validates everything that needs more than the config file itself.
@@ -132,9 +137,11 @@ pub fn check(config: &Config) -> Result<Checked, ConfigErrors> {
     let dictionary = load_dictionary(config)?;
     let forwarded_for = resolve_forwarded_for(config, &dictionary)?;
     let policies = compile_policies(config, &dictionary)?;
+    let tls = load_tls(config)?;
     Ok(Checked {
         dictionary,
         forwarded_for,
         policies,
+        tls,
     })
 }

@@ -3,13 +3,15 @@
 //! push-fatigue limits, the password-spraying throttles and the State key
 //! are replaced without dropping a login in flight. A new config that does
 //! not validate is refused with every problem logged, and the running one is
-//! kept. Settings bound at start (listen addresses, the Okta org, its
+//! kept; so is the running TLS certificate when a new one does not load.
+//! Settings bound at start (listen addresses, the Okta org, its
 //! timeouts and HTTP client, the metrics listener, logging, the global
 //! limits) need a restart; a reload that changes one names it in a warning.
 
 use crate::auth::Rules;
 use crate::config::{
-    Config, ConfigErrors, DirectConfig, LogConfig, OAuthConfig, OktaConfig, ServerConfig,
+    Config, ConfigErrors, ConnectionLimits, DirectConfig, LogConfig, OAuthConfig, OktaConfig,
+    ServerConfig, StreamConfig,
 };
 use crate::server::ServerHandle;
 use crate::telemetry::metrics as m;
@@ -43,7 +45,7 @@ pub fn reload(
             return Err(errors);
         }
     };
-    for warning in &config.warnings {
+    for warning in config.warnings.iter().chain(&checked.tls.warnings) {
         tracing::warn!("{warning}");
     }
     for setting in needs_restart(running, &config) {
@@ -62,7 +64,8 @@ pub fn reload(
         dictionary: Arc::new(checked.dictionary),
         policies: checked.policies,
     });
-    server.replace_clients(&config);
+    server.replace_clients(&config, &checked.tls);
+    server.replace_certificate(&checked.tls);
     counter!(m::RELOADS, "result" => "applied").increment(1);
     tracing::info!(
         config = %path.display(),
@@ -204,6 +207,44 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         _ => compare("okta.oauth", true),
     }
 
+    let StreamConfig {
+        tls_listen,
+        tcp_listen,
+        // Applied: the certificate and key files are read again.
+        tls: _,
+        limits,
+    } = &old.streams;
+    compare("server.tls_listen", *tls_listen != new.streams.tls_listen);
+    compare("server.tcp_listen", *tcp_listen != new.streams.tcp_listen);
+    let ConnectionLimits {
+        handshake_timeout,
+        max_connections,
+        max_per_client,
+        idle_timeout,
+        max_buffered_bytes,
+    } = limits;
+    let new_limits = &new.streams.limits;
+    compare(
+        "tls.handshake_timeout_ms",
+        *handshake_timeout != new_limits.handshake_timeout,
+    );
+    compare(
+        "connections.max_connections",
+        *max_connections != new_limits.max_connections,
+    );
+    compare(
+        "connections.max_per_client",
+        *max_per_client != new_limits.max_per_client,
+    );
+    compare(
+        "connections.idle_timeout_seconds",
+        *idle_timeout != new_limits.idle_timeout,
+    );
+    compare(
+        "connections.max_buffered_bytes",
+        *max_buffered_bytes != new_limits.max_buffered_bytes,
+    );
+
     let LogConfig { format, level } = &old.log;
     compare("log.format", *format != new.log.format);
     compare("log.level", *level != new.log.level);
@@ -265,6 +306,26 @@ secret = "a-secret-long-enough"
                 "abuse",
                 "challenge_reserve_percent = 20",
                 "abuse.challenge_reserve_percent",
+            ),
+            (
+                "server",
+                "tcp_listen = [\"127.0.0.1:1812\"]",
+                "server.tcp_listen",
+            ),
+            (
+                "connections",
+                "idle_timeout_seconds = 30",
+                "connections.idle_timeout_seconds",
+            ),
+            (
+                "connections",
+                "max_connections = 10",
+                "connections.max_connections",
+            ),
+            (
+                "tls",
+                "handshake_timeout_ms = 900",
+                "tls.handshake_timeout_ms",
             ),
         ] {
             let new = load(section, line);

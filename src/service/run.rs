@@ -29,10 +29,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 /// and MFA settings (see [`reload`]), and the Okta credentials.
 pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> anyhow::Result<()> {
     let mut signals = signals::Signals::register();
+    // Warnings of the check (certificate expiry) are the caller's to
+    // report: `serve` adds them to the config's before it gets here.
     let Checked {
         dictionary,
         forwarded_for,
         policies,
+        tls,
     } = check(&config)?;
     if config.state_key.is_none() {
         tracing::warn!(
@@ -67,7 +70,7 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         policies,
     );
 
-    let server = Server::bind(&config, authenticator, dictionary).await?;
+    let server = Server::bind(&config, authenticator, dictionary, tls).await?;
     {
         // Once the listeners are bound, the start-up summary, then the
         // keep-alive: Okta being unreachable does not stop the server from
@@ -98,6 +101,12 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
     }
     for addr in server.local_addrs() {
         tracing::info!(listen = %addr, "RADIUS authentication listener ready");
+    }
+    for addr in server.tls_addrs() {
+        tracing::info!(listen = %addr, "RADIUS/TLS listener ready");
+    }
+    for addr in server.tcp_addrs() {
+        tracing::info!(listen = %addr, "RADIUS/TCP listener ready");
     }
     tracing::info!(
         clients = config.clients.len(),

@@ -13,13 +13,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Datagrams received on a RADIUS port.
+/// Packets received on a RADIUS port, by `transport` (udp, tls, tcp).
 pub const PACKETS_RECEIVED: &str = "radius_packets_received_total";
 /// Datagrams dropped without an answer, by `reason`.
 pub const DROPS: &str = "radius_drops_total";
-/// Access-Requests decided, by `client` and `outcome` (accept, reject, challenge, silence).
+/// Access-Requests decided, by `client`, `outcome` (accept, reject,
+/// challenge, silence) and `transport`.
 pub const REQUESTS: &str = "radius_requests_total";
-/// Replies sent, by `code`.
+/// Replies sent, by `code` and `transport`.
 pub const REPLIES: &str = "radius_replies_total";
 /// Retransmits absorbed by the duplicate cache, by `kind` (resent, in_progress).
 pub const DUPLICATES: &str = "radius_duplicates_total";
@@ -37,6 +38,20 @@ pub const OVERSIZED_REPLIES: &str = "radius_oversized_replies_total";
 pub const THROTTLED: &str = "radius_throttled_total";
 /// Config reloads, by `result` (applied, rejected).
 pub const RELOADS: &str = "okta_radius_config_reloads_total";
+/// RADIUS/TLS and RADIUS/TCP connections established (handshake done,
+/// client known), by `transport`.
+pub const CONNECTIONS_OPENED: &str = "radius_connections_opened_total";
+/// RADIUS/TLS and RADIUS/TCP connections open now, by `transport`.
+pub const CONNECTIONS_OPEN: &str = "radius_connections_open";
+/// Connections refused before they carried a request, by `transport` and
+/// `reason` (unknown_client, connection_limit, client_connection_limit,
+/// handshake_timeout, untrusted_certificate, expired_certificate,
+/// identity_mismatch, no_certificate, handshake_failed).
+pub const CONNECTIONS_REFUSED: &str = "radius_connections_refused_total";
+/// Established connections closed, by `transport` and `reason` (peer_closed,
+/// idle_timeout, malformed, bad_message_authenticator, write_stalled,
+/// buffer_full, client_removed, server_stopping, read_error).
+pub const CONNECTIONS_CLOSED: &str = "radius_connections_closed_total";
 /// Time from receiving an Access-Request to sending its reply (reject delay included).
 pub const REQUEST_DURATION: &str = "radius_request_duration_seconds";
 /// Time spent waiting for Okta within one request.

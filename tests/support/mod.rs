@@ -6,6 +6,7 @@
 
 pub mod apis;
 pub mod process;
+pub mod tls;
 
 pub use apis::*;
 

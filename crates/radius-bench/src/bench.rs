@@ -1,15 +1,28 @@
 //! `okta-radius bench`: its options, and a run from the options to the
-//! printed report. The options become a [`LoadSpec`] for the generator; the
-//! figures read outside the generator (the server socket's kernel drops, the
-//! simulated org's call counters) are read before and after the load and
-//! added to the report with the settings, printed as text or as JSON for
-//! `bench/run.sh`.
+//! printed report. The options become a [`LoadSpec`] for the generator (UDP)
+//! or the stream driver (RADIUS/TLS, RADIUS/TCP); the figures read outside
+//! the generator (the server socket's kernel drops, the simulated Okta
+//! org's call counters) are read before and after the load and added to the
+//! report with the settings, printed as text or as JSON for `bench/run.sh`.
 
 use super::generator::{self, LoadSpec};
 use super::report::Report;
-use super::{mix, server_drops, stats};
+use super::stream_client::StreamTarget;
+use super::{idle, mix, server_drops, stats, stream_load};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// How the load reaches the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Transport {
+    /// RADIUS over UDP.
+    Udp,
+    /// RADIUS/TLS (RFC 6614), with a client certificate.
+    Tls,
+    /// RADIUS/TCP (RFC 6613).
+    Tcp,
+}
 
 /// Options of `okta-radius bench`.
 #[derive(Debug, Clone, clap::Args)]
@@ -66,11 +79,83 @@ pub struct BenchArgs {
     /// One JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// How requests reach the server. Over TLS the shared secret is
+    /// usually `radsec`.
+    #[arg(long, value_enum, default_value = "udp")]
+    pub transport: Transport,
+    /// TLS: the CA certificate(s) that issued the server's certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+    /// TLS: the generator's certificate chain (PEM), as the server's client
+    /// entry expects it.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS: the key of `--tls-cert` (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// TLS: the name the server's certificate must carry (default: the
+    /// server's IP address).
+    #[arg(long)]
+    pub tls_server_name: Option<String>,
+    /// TLS and TCP: connections the window is spread over (default: one per
+    /// 256 in flight).
+    #[arg(long)]
+    pub connections: Option<usize>,
+    /// TLS: measure handshakes: each unit of work opens a connection,
+    /// completes the handshake, has one Status-Server answered and closes;
+    /// `--in-flight` of them at once.
+    #[arg(long)]
+    pub handshakes: bool,
+    /// TLS and TCP: open this many connections, leave them idle, and report
+    /// the server's resident memory per connection (needs `--server-pid`).
+    #[arg(long, value_name = "N")]
+    pub idle_connections: Option<usize>,
+    /// The server's process id, to read its memory (a server on this machine).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+}
+
+/// Where a stream run connects, from the options.
+fn stream_target(args: &BenchArgs) -> anyhow::Result<Option<StreamTarget>> {
+    match args.transport {
+        Transport::Udp => Ok(None),
+        Transport::Tcp => Ok(Some(StreamTarget::tcp(args.server))),
+        Transport::Tls => {
+            let (Some(ca), Some(cert), Some(key)) = (&args.tls_ca, &args.tls_cert, &args.tls_key)
+            else {
+                anyhow::bail!("--transport tls needs --tls-ca, --tls-cert and --tls-key");
+            };
+            Ok(Some(StreamTarget::tls(
+                args.server,
+                ca,
+                cert,
+                key,
+                args.tls_server_name.as_deref(),
+            )?))
+        }
+    }
 }
 
 /// Runs `okta-radius bench` and prints the report.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mix = mix::parse(&args.mix).map_err(anyhow::Error::msg)?;
+    let target = stream_target(&args)?;
+    if let Some(count) = args.idle_connections {
+        let (Some(target), Some(pid)) = (target, args.server_pid) else {
+            anyhow::bail!("--idle-connections needs --transport tls or tcp, and --server-pid");
+        };
+        let report = idle::run(target, count, pid, args.secret.as_bytes()).await?;
+        println!("{report}");
+        return Ok(());
+    }
+    if target.is_some() && (args.rate.is_some() || args.retransmit_ms.is_some()) {
+        anyhow::bail!(
+            "over a stream the generator keeps --in-flight requests outstanding: --rate and --retransmit-ms are for UDP"
+        );
+    }
+    if args.handshakes && args.transport != Transport::Tls {
+        anyhow::bail!("--handshakes needs --transport tls");
+    }
     // Open loop: as many requests are outstanding as start within one
     // timeout (at most the count); closed loop: the window.
     let outstanding = match args.rate {
@@ -110,7 +195,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .then(|| server_drops::udp_drops(args.server.port()))
         .flatten();
 
-    let mut report: Report = generator::run(spec).await?;
+    let connections = args
+        .connections
+        .unwrap_or_else(|| args.in_flight.div_ceil(256))
+        .max(1);
+    let mut report: Report = match target {
+        None => generator::run(spec).await?,
+        Some(target) if args.handshakes => stream_load::handshakes(spec, target).await?,
+        Some(target) => stream_load::run(spec, target, connections).await?,
+    };
 
     if let Some(before) = drops_before
         && let Some(after) = server_drops::udp_drops(args.server.port())
@@ -133,7 +226,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         .into(),
     );
-    report.settings.insert("sockets", sockets.into());
+    report.settings.insert(
+        "transport",
+        format!("{:?}", args.transport).to_lowercase().into(),
+    );
+    if args.transport == Transport::Udp {
+        report.settings.insert("sockets", sockets.into());
+    } else if args.handshakes {
+        report.settings.insert("handshakes", true.into());
+    } else {
+        report.settings.insert("connections", connections.into());
+    }
     if let Some(every) = args.retransmit_ms {
         report.settings.insert(
             "retransmit",

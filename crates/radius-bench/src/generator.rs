@@ -4,6 +4,10 @@
 //! keeps N units in flight (closed loop), matches replies to requests by
 //! identifier and checks their authenticity, retransmits unanswered requests
 //! like a NAS when asked to, and counts everything for the [`Report`].
+//!
+//! Starting work, matching a reply and expiring what waited too long are
+//! kept apart from the socket (they return the bytes to send), so the
+//! stream transports' driver uses them too.
 
 use super::flows::{self, Next, Work};
 use super::mix::WorkKind;
@@ -48,8 +52,8 @@ pub(crate) struct LoadSpec {
 }
 
 /// One request waiting for its reply.
-struct Outstanding {
-    work: Work,
+pub(crate) struct Outstanding {
+    pub work: Work,
     /// When the unit of work started (its latency runs from here).
     started: Instant,
     /// When this step's request was first sent, and last sent.
@@ -61,16 +65,16 @@ struct Outstanding {
     answered: bool,
 }
 
-/// What one socket's task counted.
+/// What one socket's (or connection's) task counted.
 #[derive(Default)]
-struct Tally {
-    started: u64,
+pub(crate) struct Tally {
+    pub started: u64,
     completed: u64,
-    requests_sent: u64,
+    pub requests_sent: u64,
     retransmits: u64,
     replies: BTreeMap<&'static str, u64>,
     outcomes: BTreeMap<(&'static str, &'static str), u64>,
-    timeouts: u64,
+    pub timeouts: u64,
     unmatched: u64,
     identifier_exhausted: u64,
     latencies: Latencies,
@@ -79,7 +83,7 @@ struct Tally {
 
 /// Picks the next unit of work: weighted round robin over the mix, users
 /// round robin per flow.
-struct Picker {
+pub(crate) struct Picker {
     slots: Vec<WorkKind>,
     next: usize,
     next_user: [u32; 3],
@@ -87,7 +91,7 @@ struct Picker {
 }
 
 impl Picker {
-    fn new(mix: &[(WorkKind, u32)], users: u32, offset: usize) -> Picker {
+    pub fn new(mix: &[(WorkKind, u32)], users: u32, offset: usize) -> Picker {
         let mut slots = Vec::new();
         for &(kind, weight) in mix {
             slots.extend(std::iter::repeat_n(kind, weight as usize));
@@ -105,7 +109,7 @@ impl Picker {
         }
     }
 
-    fn pick(&mut self, stride: u32) -> Work {
+    pub fn pick(&mut self, stride: u32) -> Work {
         let kind = self.slots[self.next % self.slots.len()];
         self.next = self.next.wrapping_add(1);
         match kind {
@@ -131,6 +135,14 @@ pub(crate) async fn run(spec: LoadSpec) -> std::io::Result<Report> {
         let spec = spec.clone();
         tasks.spawn(async move { drive(spec, share, socket, index, sockets, start).await });
     }
+    collect(tasks, start).await
+}
+
+/// Adds up what each task counted.
+pub(crate) async fn collect(
+    mut tasks: tokio::task::JoinSet<std::io::Result<Tally>>,
+    start: Instant,
+) -> std::io::Result<Report> {
     let mut report = Report::default();
     let mut latencies = Latencies::default();
     let mut last = start;
@@ -159,15 +171,15 @@ pub(crate) async fn run(spec: LoadSpec) -> std::io::Result<Report> {
     Ok(report)
 }
 
-/// One socket's part of the load.
-struct Share {
-    rate: Option<f64>,
-    in_flight: usize,
-    count: Option<u64>,
+/// One socket's (or connection's) part of the load.
+pub(crate) struct Share {
+    pub rate: Option<f64>,
+    pub in_flight: usize,
+    pub count: Option<u64>,
 }
 
 impl Share {
-    fn of(spec: &LoadSpec, index: usize, sockets: usize) -> Share {
+    pub fn of(spec: &LoadSpec, index: usize, sockets: usize) -> Share {
         let split = |total: u64| {
             total / sockets as u64 + u64::from((index as u64) < total % sockets as u64)
         };
@@ -310,7 +322,7 @@ async fn drive(
     }
 }
 
-/// Starts a unit of work on identifier `id`.
+/// Starts a unit of work on identifier `id` over UDP.
 async fn launch(
     spec: &LoadSpec,
     socket: &UdpSocket,
@@ -320,15 +332,30 @@ async fn launch(
     work: Work,
     now: Instant,
 ) {
+    if let Some(bytes) = start_work(spec, slots, tally, id, work, now) {
+        send(socket, &bytes).await;
+    }
+}
+
+/// Registers a unit of work on identifier `id` and returns its first
+/// request, to be sent by the caller (counted as sent).
+pub(crate) fn start_work(
+    spec: &LoadSpec,
+    slots: &mut [Option<Outstanding>],
+    tally: &mut Tally,
+    id: u8,
+    work: Work,
+    now: Instant,
+) -> Option<Vec<u8>> {
     tally.started += 1;
     let encoded = flows::first_request(work, id, &spec.secret)
         .and_then(|builder| builder.encode(&spec.secret));
     let Ok((bytes, authenticator)) = encoded else {
         // Cannot happen with the generator's own users; count it as lost.
         tally.timeouts += 1;
-        return;
+        return None;
     };
-    send(socket, &bytes, tally).await;
+    tally.requests_sent += 1;
     slots[usize::from(id)] = Some(Outstanding {
         work,
         started: now,
@@ -336,13 +363,13 @@ async fn launch(
         last_sent: now,
         retries_left: spec.retries,
         authenticator,
-        bytes,
+        bytes: bytes.clone(),
         answered: false,
     });
+    Some(bytes)
 }
 
-async fn send(socket: &UdpSocket, bytes: &[u8], tally: &mut Tally) {
-    tally.requests_sent += 1;
+async fn send(socket: &UdpSocket, bytes: &[u8]) {
     // A full send buffer loses the request; it then times out like a drop
     // on the network would.
     let _ = socket.send(bytes).await;
@@ -357,6 +384,20 @@ async fn scan(
     tally: &mut Tally,
     now: Instant,
 ) {
+    for bytes in expire(spec, slots, free, tally, now) {
+        let _ = socket.send(&bytes).await;
+    }
+}
+
+/// Expires what waited too long and returns the retransmits that are due.
+pub(crate) fn expire(
+    spec: &LoadSpec,
+    slots: &mut [Option<Outstanding>],
+    free: &mut Vec<u8>,
+    tally: &mut Tally,
+    now: Instant,
+) -> Vec<Vec<u8>> {
+    let mut resend = Vec::new();
     for (id, slot) in slots.iter_mut().enumerate() {
         let Some(outstanding) = slot else { continue };
         if now.saturating_duration_since(outstanding.step_sent) >= spec.timeout {
@@ -376,9 +417,10 @@ async fn scan(
             outstanding.retries_left -= 1;
             outstanding.last_sent = now;
             tally.retransmits += 1;
-            let _ = socket.send(&outstanding.bytes).await;
+            resend.push(outstanding.bytes.clone());
         }
     }
+    resend
 }
 
 /// Matches a datagram to its request and moves the work on.
@@ -391,9 +433,24 @@ async fn on_datagram(
     datagram: &[u8],
     received: Instant,
 ) {
+    if let Some(next) = on_reply(spec, slots, free, tally, datagram, received) {
+        send(socket, &next).await;
+    }
+}
+
+/// Matches a reply to its request and moves the work on; returns the next
+/// request of the work (the answer to a challenge), counted as sent.
+pub(crate) fn on_reply(
+    spec: &LoadSpec,
+    slots: &mut [Option<Outstanding>],
+    free: &mut Vec<u8>,
+    tally: &mut Tally,
+    datagram: &[u8],
+    received: Instant,
+) -> Option<Vec<u8>> {
     let Ok(reply) = Packet::decode(datagram) else {
         tally.unmatched += 1;
-        return;
+        return None;
     };
     let id = reply.identifier();
     let slot = &mut slots[usize::from(id)];
@@ -402,35 +459,36 @@ async fn on_datagram(
         .is_some_and(|o| reply.verify_reply(&o.authenticator, &spec.secret));
     if !authentic {
         tally.unmatched += 1;
-        return;
+        return None;
     }
-    *tally.replies.entry(reply.code().name()).or_default() += 1;
-    let Some(outstanding) = slot.as_mut() else {
-        return;
-    };
+    tally.count_reply(reply.code());
+    let outstanding = slot.as_mut()?;
     match flows::on_reply(&reply, outstanding.answered) {
         Next::Done(code) => {
             finish(tally, outstanding, code, received);
             *slot = None;
             free.push(id);
+            None
         }
         Next::Answer { state } => {
             let encoded = flows::answer_request(outstanding.work, id, &spec.secret, &state)
                 .and_then(|builder| builder.encode(&spec.secret));
             match encoded {
                 Ok((bytes, authenticator)) => {
-                    send(socket, &bytes, tally).await;
+                    tally.requests_sent += 1;
                     outstanding.answered = true;
                     outstanding.authenticator = authenticator;
-                    outstanding.bytes = bytes;
+                    outstanding.bytes = bytes.clone();
                     outstanding.step_sent = received;
                     outstanding.last_sent = received;
                     outstanding.retries_left = spec.retries;
+                    Some(bytes)
                 }
                 Err(_) => {
                     finish(tally, outstanding, Code::AccessChallenge, received);
                     *slot = None;
                     free.push(id);
+                    None
                 }
             }
         }
@@ -438,13 +496,33 @@ async fn on_datagram(
 }
 
 fn finish(tally: &mut Tally, outstanding: &Outstanding, code: Code, at: Instant) {
-    tally.completed += 1;
-    tally
-        .latencies
-        .record(at.saturating_duration_since(outstanding.started));
-    *tally
-        .outcomes
-        .entry((outstanding.work.label(), code.name()))
-        .or_default() += 1;
-    tally.last_completion = Some(at);
+    tally.complete(outstanding.work.label(), code, outstanding.started, at);
+}
+
+impl Tally {
+    /// Counts a unit of work of kind `label` that started at `started` and
+    /// ended with a reply of `code` at `at`.
+    pub(crate) fn complete(
+        &mut self,
+        label: &'static str,
+        code: Code,
+        started: Instant,
+        at: Instant,
+    ) {
+        self.completed += 1;
+        self.latencies.record(at.saturating_duration_since(started));
+        *self.outcomes.entry((label, code.name())).or_default() += 1;
+        self.last_completion = Some(at);
+    }
+
+    /// Counts a reply received.
+    pub(crate) fn count_reply(&mut self, code: Code) {
+        *self.replies.entry(code.name()).or_default() += 1;
+    }
+
+    /// Counts a unit of work of kind `label` that got no answer.
+    pub(crate) fn lose(&mut self, label: &'static str) {
+        self.timeouts += 1;
+        *self.outcomes.entry((label, "timeout")).or_default() += 1;
+    }
 }

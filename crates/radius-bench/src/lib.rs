@@ -9,6 +9,9 @@
 //! - `mix`: the kinds of work to start, and their weights;
 //! - `flows`: what is sent for each kind of work and what replies mean;
 //! - `generator`: the load generator's sockets and timing;
+//! - `stream_client`: reaching a server over RADIUS/TLS or RADIUS/TCP;
+//! - `stream_load`: the load over those connections, and `--handshakes`;
+//! - `idle`: what idle connections cost the server (`--idle-connections`);
 //! - `stats`: the simulated org's call counters, published and read;
 //! - `server_drops`: the kernel's drops on the server's socket;
 //! - [`sim`]: the simulated org as a standalone process;
@@ -20,11 +23,14 @@
 mod bench;
 mod flows;
 mod generator;
+mod idle;
 mod mix;
 mod report;
 mod server_drops;
 pub mod sim;
 mod stats;
+mod stream_client;
+mod stream_load;
 pub mod users;
 
 pub use bench::{BenchArgs, run};

@@ -10,9 +10,11 @@ use super::attribute::{Attribute, MAX_VALUE_LEN, MESSAGE_AUTHENTICATOR_LEN, type
 use super::crypto::{self, AUTHENTICATOR_LEN};
 use super::reader::Reader;
 
-/// Shortest and longest packets RFC 2865 §3 allows.
-const MIN_PACKET_LEN: usize = 20;
-const MAX_PACKET_LEN: usize = 4096;
+/// The shortest packet: its header alone (RFC 2865 §3).
+pub const MIN_PACKET_LEN: usize = 20;
+/// The longest packet RFC 2865 §3 allows; a stream transport reads no
+/// further than this for one packet.
+pub const MAX_PACKET_LEN: usize = 4096;
 
 /// Size of the header: Code, Identifier, Length, Authenticator.
 const HEADER_LEN: usize = 20;
