@@ -198,6 +198,7 @@ fn check_config(path: &std::path::Path, online: bool) -> ExitCode {
                     "s"
                 },
             );
+            println!("dictionaries: {}", service::dictionaries::source());
             if online {
                 check_online(&config)
             } else {

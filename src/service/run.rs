@@ -6,7 +6,7 @@
 
 use super::checks::{Checked, check};
 use super::okta::{log_report, okta_settings, preflight_needs, reload_credentials};
-use super::{reload, signals};
+use super::{dictionaries, reload, signals};
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::server::Server;
@@ -40,6 +40,11 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         );
     }
     let dictionary = Arc::new(dictionary);
+    tracing::info!(
+        from = %dictionaries::source(),
+        attributes = dictionary.attribute_count(),
+        "dictionaries loaded"
+    );
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
