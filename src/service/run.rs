@@ -61,6 +61,7 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
     if let Some((listener, handle, bound)) = metrics_listener.take() {
         let health_client = okta.clone();
         metrics::serve_with_health(listener, handle, Arc::new(move || health_client.health()));
+        metrics::set_in_flight_limit(config.server.max_in_flight);
         tracing::info!(listen = %bound, "serving /metrics and /health");
     }
     let reload_okta = okta.clone();
