@@ -54,6 +54,10 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:0")]
         okta_listen: SocketAddr,
     },
+    /// Log in to a RADIUS server as a user at a NAS would: PAP with
+    /// Message-Authenticator, every Access-Challenge shown as a prompt and
+    /// answered, until Access-Accept or Access-Reject.
+    Login(radius_login::LoginArgs),
     /// Load-test a RADIUS server (see BENCHMARKS.md).
     Bench(radius_bench::BenchArgs),
     /// Run the simulated Okta org on its own, for benchmarks.
@@ -109,8 +113,21 @@ fn main() -> ExitCode {
                 okta_listen,
             }))
         }
+        Command::Login(args) => login(args),
         Command::Bench(args) => run_async(radius_bench::run(args)),
         Command::Sim(args) => run_async(radius_bench::sim::run(args)),
+    }
+}
+
+/// `okta-radius login`, with the dictionaries the server would read.
+fn login(args: radius_login::LoginArgs) -> ExitCode {
+    let source = service::dictionaries::source();
+    match service::dictionaries::load(&source) {
+        Ok(dictionary) => radius_login::run(args, dictionary),
+        Err(error) => {
+            eprintln!("okta-radius login: the dictionaries ({source}) do not load: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! server's logs and metrics.
 #![allow(dead_code)]
 
+pub mod demo;
 pub mod process;
 
 use okta_sim::{self as sim, SimConfig, SimHandle, SimUser, SimUserStatus};
