@@ -37,8 +37,21 @@ fn check_config(text: &str) -> (Option<i32>, String, String) {
 
 #[test]
 fn check_config_accepts_the_shipped_configs() {
+    // The reference reads its secrets from /etc/okta-radius/secrets/, as the
+    // package installs it; here from a directory of the test's own.
+    let secrets = tempfile::tempdir().expect("tempdir");
+    for (name, value) in [
+        ("okta-api-token", API_TOKEN),
+        ("state-key", STATE_KEY),
+        ("radius-secret-vpn", SECRET),
+    ] {
+        std::fs::write(secrets.path().join(name), value).expect("write a secret");
+    }
+    let secrets_dir = format!("{}/", secrets.path().display());
     for file in ["config/okta-radius.toml", "config/demo.toml"] {
-        let text = std::fs::read_to_string(file).expect("shipped config");
+        let text = std::fs::read_to_string(file)
+            .expect("shipped config")
+            .replace("/etc/okta-radius/secrets/", &secrets_dir);
         let (code, stdout, stderr) = check_config(&text);
         assert_eq!(code, Some(0), "{file}: {stdout}{stderr}");
         assert!(stdout.contains("valid"), "{stdout}");
