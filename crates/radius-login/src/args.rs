@@ -41,8 +41,8 @@ pub struct LoginArgs {
     pub status: bool,
 
     /// Seconds to wait for a reply before sending the request again.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub timeout: f64,
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    pub timeout: Duration,
 
     /// How many times to send a request again when no reply comes (the same
     /// bytes, so the server recognises the retransmit).
@@ -64,14 +64,23 @@ pub struct LoginArgs {
     pub dictionary: Vec<PathBuf>,
 }
 
-impl LoginArgs {
-    /// How long to wait for one reply.
-    pub(crate) fn reply_timeout(&self) -> Duration {
-        Duration::try_from_secs_f64(self.timeout)
-            .ok()
-            .filter(|wait| !wait.is_zero())
-            .unwrap_or(Duration::from_secs(10))
+/// The longest wait for one reply that `--timeout` accepts.
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// `--timeout`: a number of seconds above 0, fractions allowed.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let wait = text
+        .parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("`{text}` is not a number of seconds"))?;
+    if wait.is_zero() || wait > MAX_TIMEOUT {
+        return Err(format!(
+            "the timeout must be above 0 and at most {} seconds",
+            MAX_TIMEOUT.as_secs()
+        ));
     }
+    Ok(wait)
 }
 
 const AFTER_HELP: &str = "\
@@ -89,3 +98,17 @@ Examples:
   RADIUS_SECRET=testing123 RADIUS_PASSWORD=dave-password \\
     okta-radius login 127.0.0.1:1812 dave --answer 123456
   okta-radius login --status --secret-file /etc/okta-radius/secrets/radius-secret-vpn vpn.example.com";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_are_positive_seconds() {
+        assert_eq!(seconds("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(seconds("0.25"), Ok(Duration::from_millis(250)));
+        for bad in ["0", "-1", "ten", "NaN", "7200"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
+}

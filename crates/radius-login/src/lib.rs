@@ -96,7 +96,7 @@ fn start(args: &LoginArgs, dictionary: &mut Dictionary) -> Result<Outcome, Failu
     }
     .read(&mut answers)
     .map_err(|error| Failure::Usage(error.to_string()))?;
-    let mut exchange = Exchange::connect(server, args.reply_timeout(), args.retries)?;
+    let mut exchange = Exchange::connect(server, args.timeout, args.retries)?;
     let mut out = io::stdout().lock();
     let mut notes = io::stderr();
     if args.status {
