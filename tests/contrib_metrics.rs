@@ -183,6 +183,7 @@ async fn scrape_after_traffic() -> String {
         "radius_drops_total{reason=\"bad_message_authenticator\"}",
         "radius_throttled_total{kind=\"user\"}",
         "radius_oversized_replies_total{action=\"minimal_reject\"}",
+        "okta_budget_waits_total{class=\"login\",bucket=\"authn\"}",
         "okta_budget_rejections_total{class=\"login\",bucket=\"authn\"}",
         "okta_radius_config_reloads_total{result=\"applied\"}",
         "okta_keepalive_calls_total{result=\"ok\"}",

@@ -127,7 +127,13 @@ async fn the_factor_menu_is_answered_then_the_security_question() {
 #[tokio::test]
 async fn a_number_matching_push_shows_the_number_and_waits_for_the_phone() {
     let demo = Demo::start().await;
-    let (code, out, err) = login(&demo, "henry-password", &["henry", "--answer", ""]);
+    // Enter, and Enter again while the phone has not answered yet (the
+    // server holds each request up to its deadline, then asks again).
+    let (code, out, err) = login(
+        &demo,
+        "henry-password",
+        &["henry", "--answer", "", "--answer", "", "--answer", ""],
+    );
     assert_eq!(code, Some(0), "{out}{err}");
     let prompt = err
         .lines()
@@ -243,6 +249,30 @@ impl Screen {
     }
 }
 
+/// Whether the terminal echoes what is typed, as the program in it set it.
+fn echoes(master: &dyn portable_pty::MasterPty) -> bool {
+    master
+        .get_termios()
+        .expect("the terminal's settings")
+        .local_flags
+        .contains(nix::sys::termios::LocalFlags::ECHO)
+}
+
+/// Waits until the terminal's echo is `on` (the program set it so, and now
+/// reads); panics after 20 s.
+fn wait_for_echo(master: &dyn portable_pty::MasterPty, on: bool, screen: &Screen) {
+    let start = Instant::now();
+    while echoes(master) != on {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the terminal's echo never turned {}:\n{}",
+            if on { "on" } else { "off" },
+            screen.text()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[tokio::test]
 async fn at_a_terminal_secrets_are_not_echoed_and_the_menu_choice_is() {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
@@ -279,6 +309,7 @@ async fn at_a_terminal_secrets_are_not_echoed_and_the_menu_choice_is() {
     });
 
     screen.wait_for("Password for grace: ");
+    wait_for_echo(&*pair.master, false, &screen);
     keyboard.write_all(b"grace-password\r").expect("type");
     let shown = screen.wait_for("> ");
     assert!(shown.contains("Choose a second factor"), "{shown}");
@@ -287,10 +318,11 @@ async fn at_a_terminal_secrets_are_not_echoed_and_the_menu_choice_is() {
         "the password echoed:\n{shown}"
     );
 
+    assert!(echoes(&*pair.master), "the menu is read with echo on");
     keyboard.write_all(b"question\r").expect("type");
     screen.wait_for("> question");
     let shown = screen.wait_for("What is the name of your first pet?");
-    std::thread::sleep(Duration::from_millis(200));
+    wait_for_echo(&*pair.master, false, &screen);
     keyboard.write_all(b"Rex\r").expect("type");
     let shown_after = screen.wait_for("Access-Accept: grace is logged in");
     assert!(

@@ -26,15 +26,17 @@ impl Drop for Demo {
 }
 
 impl Demo {
-    /// Starts the demo and waits until it listens.
+    /// Starts the demo on free loopback ports and waits until it listens.
     pub async fn start() -> Demo {
-        let port = {
-            let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-            socket.local_addr().expect("addr").port()
-        };
+        // Port 0 for both: the log says which ports were bound.
         let mut child = Command::new(binary())
-            .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--metrics", "127.0.0.1:0"])
+            .args([
+                "demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--metrics",
+                "127.0.0.1:0",
+            ])
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
