@@ -1,7 +1,10 @@
 //! The `okta-radius` command line: parsing arguments and dispatching to the
-//! library. Nothing else lives here.
+//! library. Nothing else lives here, except the man pages generated from
+//! this definition (`manual.rs`).
 
-use clap::{Parser, Subcommand};
+mod manual;
+
+use clap::{CommandFactory, Parser, Subcommand};
 use okta_radius::config::{Config, LogConfig, LogFormat};
 use okta_radius::{demo, service, telemetry};
 use std::net::SocketAddr;
@@ -57,6 +60,21 @@ enum Command {
         /// Engine's Direct Authentication).
         #[arg(long, default_value = "authn", value_parser = ["authn", "direct"])]
         api: String,
+    },
+    /// Log in to a RADIUS server as a user at a NAS would: PAP with
+    /// Message-Authenticator, every Access-Challenge shown as a prompt and
+    /// answered, until Access-Accept or Access-Reject.
+    Login(radius_login::LoginArgs),
+    /// Print a shell completion script to standard output.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages into a directory (for packaging).
+    #[command(hide = true)]
+    Manual {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
     /// Load-test a RADIUS server (see BENCHMARKS.md).
     Bench(radius_bench::BenchArgs),
@@ -119,8 +137,45 @@ fn main() -> ExitCode {
                 },
             }))
         }
+        Command::Login(args) => login(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "okta-radius",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Manual { out } => match manual::write_pages(Cli::command(), &out) {
+            Ok(pages) => {
+                for page in pages {
+                    println!("{}", page.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!(
+                    "okta-radius: cannot write the man pages to {}: {error}",
+                    out.display()
+                );
+                ExitCode::FAILURE
+            }
+        },
         Command::Bench(args) => run_async(radius_bench::run(args)),
         Command::Sim(args) => run_async(radius_bench::sim::run(args)),
+    }
+}
+
+/// `okta-radius login`, with the dictionaries the server would read.
+fn login(args: radius_login::LoginArgs) -> ExitCode {
+    let source = service::dictionaries::source();
+    match service::dictionaries::load(&source) {
+        Ok(dictionary) => radius_login::run(args, dictionary),
+        Err(error) => {
+            eprintln!("okta-radius login: the dictionaries ({source}) do not load: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -212,6 +267,7 @@ fn check_config(path: &std::path::Path, online: bool) -> ExitCode {
                 listeners,
                 if listeners == 1 { "" } else { "s" },
             );
+            println!("dictionaries: {}", service::dictionaries::source());
             if online {
                 check_online(&config)
             } else {

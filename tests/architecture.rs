@@ -6,7 +6,7 @@
 //! - which parts of the product may not name which crates or modules
 //!   (config names neither the conversation nor the Okta client, the server
 //!   does not reach into the Okta client, no library code uses the simulated
-//!   org or the bench);
+//!   org or the bench, nothing on the server's path uses the login client);
 //! - no import circle between the files of one folder, in any crate.
 //!
 //! References are read from the text: `crate::a::b`, `super::x`, and the
@@ -281,6 +281,7 @@ fn workspace_dependencies(manifest: &Path) -> BTreeSet<String> {
         "okta-client",
         "okta-sim",
         "radius-bench",
+        "radius-login",
         "okta-radius",
     ];
     let mut section = String::new();
@@ -314,6 +315,7 @@ fn crates_depend_only_on_what_they_may() {
         ("crates/okta-client", &["okta-api"]),
         ("crates/okta-sim", &["okta-api"]),
         ("crates/radius-bench", &["radius-proto", "okta-sim"]),
+        ("crates/radius-login", &["radius-proto"]),
     ];
     for (dir, may) in allowed {
         let found = workspace_dependencies(&root().join(dir).join("Cargo.toml"));
@@ -371,6 +373,26 @@ fn the_product_keeps_its_arrows() {
                 if code.contains(name) {
                     broken.push(format!("{} names {name}: {why}", file.display()));
                 }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn the_login_client_stays_off_the_servers_path() {
+    // `okta-radius login` is a client: only the command line starts it.
+    let mut broken = Vec::new();
+    for folder in [
+        "src/config",
+        "src/server",
+        "src/auth",
+        "src/service",
+        "src/telemetry",
+    ] {
+        for file in rust_files(&root().join(folder)) {
+            if code_of(&file).contains("radius_login") {
+                broken.push(format!("{} names radius_login", file.display()));
             }
         }
     }

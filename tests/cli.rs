@@ -37,8 +37,21 @@ fn check_config(text: &str) -> (Option<i32>, String, String) {
 
 #[test]
 fn check_config_accepts_the_shipped_configs() {
+    // The reference reads its secrets from /etc/okta-radius/secrets/, as the
+    // package installs it; here from a directory of the test's own.
+    let secrets = tempfile::tempdir().expect("tempdir");
+    for (name, value) in [
+        ("okta-api-token", API_TOKEN),
+        ("state-key", STATE_KEY),
+        ("radius-secret-vpn", SECRET),
+    ] {
+        std::fs::write(secrets.path().join(name), value).expect("write a secret");
+    }
+    let secrets_dir = format!("{}/", secrets.path().display());
     for file in ["config/okta-radius.toml", "config/demo.toml"] {
-        let text = std::fs::read_to_string(file).expect("shipped config");
+        let text = std::fs::read_to_string(file)
+            .expect("shipped config")
+            .replace("/etc/okta-radius/secrets/", &secrets_dir);
         let (code, stdout, stderr) = check_config(&text);
         assert_eq!(code, Some(0), "{file}: {stdout}{stderr}");
         assert!(stdout.contains("valid"), "{stdout}");
@@ -220,4 +233,73 @@ async fn the_demo_answers_radclient() {
         "{}",
         outcome.1
     );
+}
+
+#[test]
+fn check_config_reads_the_dictionaries_installed_beside_the_binary() {
+    // A layout like the package's: <prefix>/bin/okta-radius and
+    // <prefix>/share/okta-radius/dictionaries, whose top file includes a
+    // vendor dictionary the built-in set lacks.
+    let prefix = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    let bin = prefix.path().join("bin");
+    let dictionaries = prefix.path().join("share/okta-radius/dictionaries");
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::fs::create_dir_all(&dictionaries).expect("dictionaries");
+    let installed = bin.join("okta-radius");
+    if std::fs::hard_link(binary(), &installed).is_err() {
+        std::fs::copy(binary(), &installed).expect("copy the binary");
+    }
+    for entry in std::fs::read_dir("dictionaries").expect("shipped dictionaries") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dictionaries.join(entry.file_name())).expect("copy");
+    }
+    std::fs::write(
+        dictionaries.join("dictionary.acme"),
+        "VENDOR Acme 64999\nBEGIN-VENDOR Acme\nATTRIBUTE Acme-Tier 1 string\nEND-VENDOR Acme\n",
+    )
+    .expect("vendor file");
+    let top = dictionaries.join("dictionary");
+    let mut text = std::fs::read_to_string(&top).expect("top file");
+    text.push_str("$INCLUDE dictionary.acme\n");
+    std::fs::write(&top, text).expect("top file");
+
+    let config = config_for("https://example.okta.com").replace(
+        "deadline_ms = 2000",
+        "deadline_ms = 2000\npolicy = \"tiers\"",
+    ) + "\n[policies.tiers]\n[[policies.tiers.reply]]\nattribute = \"Acme-Tier\"\nvalue = \"gold\"\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("okta-radius.toml");
+    std::fs::write(&path, config).expect("write");
+    let run = |program: &std::path::Path| {
+        let output = Command::new(program)
+            .args(["check-config", "--config"])
+            .arg(&path)
+            .env("TEST_OKTA_API_TOKEN", API_TOKEN)
+            .env("TEST_RADIUS_SECRET", SECRET)
+            .env("TEST_STATE_KEY", STATE_KEY)
+            .output()
+            .expect("runs");
+        (
+            output.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        )
+    };
+
+    let (code, text) = run(&installed);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!("dictionaries: {}", dictionaries.display())),
+        "{text}"
+    );
+
+    // The same config with the binary of the source tree: the built-in set,
+    // which has no Acme-Tier.
+    let (code, text) = run(std::path::Path::new(binary()));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("Acme-Tier"), "{text}");
+    assert!(!text.contains("dictionaries: /"), "{text}");
 }

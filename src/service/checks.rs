@@ -4,6 +4,7 @@
 //! Authentication app's and the RADIUS/TLS certificates, each problem
 //! reported under the key it concerns.
 
+use super::dictionaries;
 use crate::auth::{CompiledPolicy, ForwardedFor, compile_policies};
 use crate::config::{
     Config, ConfigErrors, ConfigProblem, DirectClientAuth, DirectConfig, OAuthConfig, OAuthKeyFile,
@@ -15,12 +16,14 @@ use radius_proto::dictionary::Dictionary;
 use radius_proto::value::DataType;
 use std::collections::HashMap;
 
-/// Loads the shipped dictionaries and the operator's extra ones.
+/// Loads the shipped dictionaries (installed beside the binary, or built
+/// in: see `dictionaries.rs`) and the operator's extra ones.
 pub fn load_dictionary(config: &Config) -> Result<Dictionary, ConfigErrors> {
-    let mut dictionary = Dictionary::builtin().map_err(|e| {
+    let source = dictionaries::source();
+    let mut dictionary = dictionaries::load(&source).map_err(|e| {
         ConfigErrors(vec![ConfigProblem {
             key: "dictionaries".to_owned(),
-            message: format!("the shipped dictionaries do not load: {e}"),
+            message: format!("the shipped dictionaries ({source}) do not load: {e}"),
         }])
     })?;
     let mut problems = Vec::new();

@@ -1,9 +1,11 @@
 //! Assembling a running service from a validated config: what start-up
-//! derives and checks (`checks`), the Okta client's settings and the online
+//! derives and checks (`checks`), where the shipped dictionaries are read
+//! from (`dictionaries`), the Okta client's settings and the online
 //! check (`okta`), running and stopping (`run`), re-reading the config on
 //! SIGHUP (`reload`) and the signals themselves (`signals`).
 
 mod checks;
+pub mod dictionaries;
 mod okta;
 mod reload;
 mod run;

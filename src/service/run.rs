@@ -6,7 +6,7 @@
 
 use super::checks::{Checked, check};
 use super::okta::{log_report, okta_settings, preflight_needs, reload_credentials};
-use super::{reload, signals};
+use super::{dictionaries, reload, signals};
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::server::Server;
@@ -43,6 +43,11 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         );
     }
     let dictionary = Arc::new(dictionary);
+    tracing::info!(
+        from = %dictionaries::source(),
+        attributes = dictionary.attribute_count(),
+        "dictionaries loaded"
+    );
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
@@ -59,6 +64,7 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
     if let Some((listener, handle, bound)) = metrics_listener.take() {
         let health_client = okta.clone();
         metrics::serve_with_health(listener, handle, Arc::new(move || health_client.health()));
+        metrics::set_in_flight_limit(config.server.max_in_flight);
         tracing::info!(listen = %bound, "serving /metrics and /health");
     }
     let reload_okta = okta.clone();

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use metrics::gauge;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,6 +27,12 @@ pub const REPLIES: &str = "radius_replies_total";
 pub const DUPLICATES: &str = "radius_duplicates_total";
 /// Access-Requests being worked on.
 pub const IN_FLIGHT: &str = "radius_requests_in_flight";
+/// `server.max_in_flight`: past it new requests are dropped as `overload`.
+/// Each push held in `push_mode = "wait"` keeps one of these.
+pub const IN_FLIGHT_LIMIT: &str = "radius_requests_in_flight_limit";
+/// 1 while `/health` answers 200 (the credentials work and Okta answered
+/// the last call), 0 while it answers 503; read at each scrape.
+pub const HEALTHY: &str = "okta_healthy";
 /// Okta Verify pushes sent and not answered yet.
 pub const PENDING_PUSHES: &str = "okta_pushes_pending";
 /// Access-Requests decided, by `outcome` and `reason` (the audit log's
@@ -76,6 +83,12 @@ pub fn install_recorder() -> Result<PrometheusHandle, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Exports `server.max_in_flight` (bound at start), so that alerts can
+/// compare what is held against it.
+pub fn set_in_flight_limit(max_in_flight: usize) {
+    gauge!(IN_FLIGHT_LIMIT).set(max_in_flight as f64);
+}
+
 /// What `/health` asks: `Ok` when healthy, `Err(reason)` otherwise.
 pub type HealthCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
@@ -101,12 +114,16 @@ pub fn serve_with_health(
             upkeep.run_upkeep();
         }
     });
-    let app = Router::new()
-        .route("/metrics", get(move || std::future::ready(handle.render())))
-        .route(
-            "/health",
-            get(move || std::future::ready(health_answer(&health))),
-        );
+    let scrape_health = health.clone();
+    let scrape = move || {
+        let healthy = if scrape_health().is_ok() { 1.0 } else { 0.0 };
+        gauge!(HEALTHY).set(healthy);
+        std::future::ready(handle.render())
+    };
+    let app = Router::new().route("/metrics", get(scrape)).route(
+        "/health",
+        get(move || std::future::ready(health_answer(&health))),
+    );
     tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "the metrics listener stopped");

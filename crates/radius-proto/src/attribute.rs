@@ -23,6 +23,7 @@ pub mod types {
     pub const CALLING_STATION_ID: u8 = 31;
     pub const NAS_IDENTIFIER: u8 = 32;
     pub const PROXY_STATE: u8 = 33;
+    pub const PROMPT: u8 = 76;
     pub const EAP_MESSAGE: u8 = 79;
     pub const MESSAGE_AUTHENTICATOR: u8 = 80;
     pub const NAS_IPV6_ADDRESS: u8 = 95;
