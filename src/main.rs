@@ -5,7 +5,7 @@
 mod manual;
 
 use clap::{CommandFactory, Parser, Subcommand};
-use okta_radius::config::{Config, LogConfig, LogFormat};
+use okta_radius::config::{Config, ConfigCheck, ConfigReport, LogConfig, LogFormat, Severity};
 use okta_radius::{demo, service, telemetry};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -179,21 +179,49 @@ fn login(args: radius_login::LoginArgs) -> ExitCode {
     }
 }
 
-fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
-    let mut config = Config::load(path).map_err(|errors| {
-        eprintln!("{}: the config is invalid:\n{errors}", path.display());
-        ExitCode::from(EXIT_CONFIG)
-    })?;
+/// Checks a config file and what it names (dictionaries, certificates,
+/// keys): the config when all of it is usable, and every finding.
+fn check_all(path: &std::path::Path) -> (Option<Config>, ConfigReport) {
+    let ConfigCheck { config, mut report } = Config::check_file(path);
+    let Some(mut config) = config else {
+        return (None, report);
+    };
     match service::check(&config) {
         // What the files named by the config hold (certificates near
         // expiry) is warned about with the config's own warnings.
-        Ok(checked) => config.warnings.extend(checked.tls.warnings),
+        Ok(checked) => {
+            report.add_warnings(&checked.tls.warnings);
+            config.warnings.extend(checked.tls.warnings);
+            (Some(config), report)
+        }
         Err(errors) => {
-            eprintln!("{}: the config is invalid:\n{errors}", path.display());
-            return Err(ExitCode::from(EXIT_CONFIG));
+            report.add_problems(&errors);
+            (None, report)
         }
     }
-    Ok(config)
+}
+
+/// Every finding of an invalid config, on standard error.
+fn print_invalid(path: &std::path::Path, report: &ConfigReport) {
+    eprint!(
+        "{}: the config is invalid ({}):\n{}",
+        path.display(),
+        report.summary(),
+        report.render(
+            &path.display().to_string(),
+            &[Severity::UnknownKey, Severity::Invalid, Severity::Warning]
+        )
+    );
+}
+
+fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
+    match check_all(path) {
+        (Some(config), report) if report.is_valid() => Ok(config),
+        (_, report) => {
+            print_invalid(path, &report);
+            Err(ExitCode::from(EXIT_CONFIG))
+        }
+    }
 }
 
 fn generate_key(out: &std::path::Path, kid: Option<&str>) -> ExitCode {
@@ -251,11 +279,13 @@ fn check_online(config: &Config) -> ExitCode {
 }
 
 fn check_config(path: &std::path::Path, online: bool) -> ExitCode {
-    match load(path) {
-        Ok(config) => {
-            for warning in &config.warnings {
-                println!("warning: {warning}");
-            }
+    let (config, report) = check_all(path);
+    match config {
+        Some(config) if report.is_valid() => {
+            print!(
+                "{}",
+                report.render(&path.display().to_string(), &[Severity::Warning])
+            );
             let listeners = config.server.listen.len()
                 + config.streams.tls_listen.len()
                 + config.streams.tcp_listen.len();
@@ -274,7 +304,10 @@ fn check_config(path: &std::path::Path, online: bool) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Err(code) => code,
+        _ => {
+            print_invalid(path, &report);
+            ExitCode::from(EXIT_CONFIG)
+        }
     }
 }
 

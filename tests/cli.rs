@@ -68,7 +68,7 @@ fn check_config_names_each_bad_key_and_exits_2() {
         );
     let (code, _, stderr) = check_config(&text);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("clients[0].address"), "{stderr}");
+    assert!(stderr.contains("clients[0] (test-nas).address"), "{stderr}");
     assert!(
         stderr.contains("server.duplicate_cache_seconds"),
         "{stderr}"

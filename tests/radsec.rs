@@ -250,9 +250,8 @@ fn check_config_reads_the_certificates() {
     let (code, output) = check_config(&tls_config(org, &pki, ""));
     assert_eq!(code, Some(0), "{output}");
     assert!(
-        output.contains(
-            "warning: tls.certificate_file: the certificate `CN=okta-radius.test` expires on"
-        ) && output.contains("in 9 days"),
+        output.contains("tls.certificate_file: the certificate `CN=okta-radius.test` expires on")
+            && output.contains("in 9 days"),
         "{output}"
     );
 
@@ -267,7 +266,10 @@ fn check_config_reads_the_certificates() {
         output.contains("is not the key of the certificate"),
         "{output}"
     );
-    assert!(output.contains("clients[1].tls_ca_file: "), "{output}");
+    assert!(
+        output.contains("clients[1] (campus).tls_ca_file: "),
+        "{output}"
+    );
     let key = std::fs::read_to_string(pki.path("nas.key")).expect("the key");
     let body = key.lines().nth(1).expect("a line of the key");
     assert!(!output.contains(body), "no part of a key is printed");

@@ -137,7 +137,7 @@ fn client_auth(
             Ok(secret) => Some(DirectClientAuth::ClientSecret(secret)),
             Err(problem) => {
                 problems.add(
-                    "okta.direct.client_secret",
+                    SecretSpec::key_for(&problem, "okta.direct.client_secret"),
                     SecretSpec::explain(&problem, "okta.direct.client_secret"),
                 );
                 None

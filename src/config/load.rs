@@ -1,25 +1,36 @@
-//! Reading a config: the TOML file, then `OKTA_RADIUS__SECTION__KEY`
-//! overrides from the environment, into the file's shape
-//! ([`super::file`]), then [`super::validate`]. Parse errors name their key
-//! and never quote a value (it could be a secret).
+//! Reading a config: the TOML file (every syntax error with its line),
+//! then `OKTA_RADIUS__SECTION__KEY` overrides from the environment
+//! ([`super::environment`]), the file's shape ([`super::shape`]: every
+//! unknown key and wrong type in one pass), then [`super::validate`]. The
+//! findings of all three are collected in one [`ConfigReport`], placed at
+//! their lines, and never quote a value that could be a secret.
 
-use super::file::ConfigFile;
+use super::document::KeyLines;
+use super::environment;
 use super::model::Config;
 use super::problem::ConfigErrors;
+use super::report::{ConfigReport, Place, Severity};
+use super::shape::{self, Kind};
 use super::validate::validate;
 use std::collections::HashMap;
 use std::path::Path;
+use toml::{Table, Value};
 
-/// Prefix of environment variables that override config keys.
-pub const ENV_PREFIX: &str = "OKTA_RADIUS";
+/// A config checked: the config when it is valid, and every finding.
+#[derive(Debug)]
+pub struct ConfigCheck {
+    pub config: Option<Config>,
+    pub report: ConfigReport,
+}
 
 impl Config {
     /// Loads a config file with overrides from the process environment.
     pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigErrors::one("--config", format!("cannot read {}: {e}", path.display()))
-        })?;
-        Config::from_toml(&text, None)
+        let check = Config::check_file(path);
+        match check.config {
+            Some(config) if check.report.is_valid() => Ok(config),
+            _ => Err(check.report.errors()),
+        }
     }
 
     /// Parses config text. `env` replaces the process environment for the
@@ -28,71 +39,152 @@ impl Config {
         text: &str,
         env: Option<HashMap<String, String>>,
     ) -> Result<Config, ConfigErrors> {
-        let environment = config::Environment::with_prefix(ENV_PREFIX)
-            .prefix_separator("__")
-            .separator("__")
-            .list_separator(",")
-            .with_list_parse_key("server.listen")
-            .with_list_parse_key("server.dictionaries")
-            .with_list_parse_key("server.tls_listen")
-            .with_list_parse_key("server.tcp_listen")
-            .try_parsing(true)
-            .source(env);
-        let raw: ConfigFile = config::Config::builder()
-            .add_source(config::File::from_str(text, config::FileFormat::Toml))
-            .add_source(environment)
-            .build()
-            .and_then(config::Config::try_deserialize)
-            .map_err(|e| ConfigErrors::one(&error_key(&e), sanitize_parse_error(&e)))?;
-        validate(raw)
+        let check = Config::check_text(text, env);
+        match check.config {
+            Some(config) if check.report.is_valid() => Ok(config),
+            _ => Err(check.report.errors()),
+        }
+    }
+
+    /// Checks a config file (with the process environment's overrides),
+    /// finding everything wrong with it in one run.
+    pub fn check_file(path: &Path) -> ConfigCheck {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::check_text(&text, None),
+            Err(error) => {
+                let mut report = ConfigReport::default();
+                report.add_placed(
+                    Severity::Invalid,
+                    "--config",
+                    Place::Nowhere,
+                    format!("cannot read {}: {error}", path.display()),
+                );
+                ConfigCheck {
+                    config: None,
+                    report,
+                }
+            }
+        }
+    }
+
+    /// Checks config text; `env` as in [`Config::from_toml`].
+    pub fn check_text(text: &str, env: Option<HashMap<String, String>>) -> ConfigCheck {
+        let lines = match KeyLines::parse(text) {
+            Ok(lines) => lines,
+            Err(errors) => {
+                let mut report = ConfigReport::default();
+                for error in errors {
+                    let place = error.line.map_or(Place::Nowhere, Place::Line);
+                    report.add_placed(
+                        Severity::Invalid,
+                        "",
+                        place,
+                        format!("not valid TOML: {}", error.message),
+                    );
+                }
+                return ConfigCheck {
+                    config: None,
+                    report,
+                };
+            }
+        };
+        let mut table: Table = match text.parse() {
+            Ok(table) => table,
+            Err(error) => {
+                let mut report = ConfigReport::default();
+                report.add_placed(
+                    Severity::Invalid,
+                    "",
+                    Place::Nowhere,
+                    format!("not valid TOML: {}", error.message().trim()),
+                );
+                return ConfigCheck {
+                    config: None,
+                    report,
+                };
+            }
+        };
+        let vars: Vec<(String, String)> = match env {
+            Some(map) => map.into_iter().collect(),
+            None => std::env::vars().collect(),
+        };
+        let overrides = environment::apply(&mut table, vars);
+        let client_names = client_names(&table);
+        let mut report = ConfigReport::new(lines, overrides.origins.clone(), client_names);
+        for (var, why) in &overrides.problems {
+            report.add_placed(
+                Severity::Invalid,
+                "",
+                Place::Environment(var.clone()),
+                why.clone(),
+            );
+        }
+
+        let shaped = shape::check(table, &overrides);
+        for problem in &shaped.problems {
+            let severity = match problem.kind {
+                Kind::Unknown => Severity::UnknownKey,
+                Kind::Invalid => Severity::Invalid,
+            };
+            report.add(severity, &problem.key, problem.message.clone());
+        }
+        for (key, text) in &shaped.warnings {
+            report.add(Severity::Warning, key, text.clone());
+        }
+        let Some(file) = shaped.file else {
+            return ConfigCheck {
+                config: None,
+                report,
+            };
+        };
+        let mut warnings = Vec::new();
+        let validated = validate(file, &mut warnings);
+        report.add_warnings(&warnings);
+        match validated {
+            Ok(mut config) => {
+                config.warnings = report
+                    .findings()
+                    .iter()
+                    .filter(|f| f.severity == Severity::Warning)
+                    .map(|f| {
+                        if f.key.is_empty() {
+                            f.message.clone()
+                        } else {
+                            format!("`{}`: {}", f.key, f.message)
+                        }
+                    })
+                    .collect();
+                ConfigCheck {
+                    config: Some(config),
+                    report,
+                }
+            }
+            Err(errors) => {
+                report.add_problems(&errors);
+                ConfigCheck {
+                    config: None,
+                    report,
+                }
+            }
+        }
     }
 }
 
-/// The key a parse error concerns, when the `config` crate names one.
-fn error_key(error: &config::ConfigError) -> String {
-    let text = error.to_string();
-    // The crate reports "... for key `server.listen` ..." where it knows.
-    if let Some(start) = text.find("for key `") {
-        let rest = &text[start + 9..];
-        if let Some(end) = rest.find('`') {
-            return rest[..end].to_owned();
-        }
-    }
-    if let Some(start) = text.find("unknown field `") {
-        let rest = &text[start + 15..];
-        if let Some(end) = rest.find('`') {
-            return rest[..end].to_owned();
-        }
-    }
-    "config".to_owned()
-}
-
-/// Parse errors quote the offending TOML; that could be a secret, so only the
-/// crate's description of the problem is kept, never a quoted value.
-fn sanitize_parse_error(error: &config::ConfigError) -> String {
-    let text = error.to_string();
-    let text = if text.contains("unknown field") {
-        format!("{text} (check the spelling against config/okta-radius.toml)")
-    } else {
-        text
-    };
-    // Quoted values appear as "..." in TOML syntax errors.
-    let mut out = String::with_capacity(text.len());
-    let mut in_quote = false;
-    for ch in text.chars() {
-        if ch == '"' {
-            if !in_quote {
-                out.push_str("\"…");
-            }
-            in_quote = !in_quote;
-            if !in_quote {
-                out.push('"');
-            }
-            continue;
-        }
-        if !in_quote {
-            out.push(ch);
-        }
-    }
-    out
+/// Each client's `name`, by index, for messages.
+fn client_names(table: &Table) -> Vec<Option<String>> {
+    table
+        .get("clients")
+        .and_then(Value::as_array)
+        .map(|clients| {
+            clients
+                .iter()
+                .map(|client| {
+                    client
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -61,7 +61,7 @@ pub(super) fn validate_okta(
             Ok(token) => Some(token),
             Err(problem) => {
                 problems.add(
-                    "okta.api_token",
+                    SecretSpec::key_for(&problem, "okta.api_token"),
                     SecretSpec::explain(&problem, "okta.api_token"),
                 );
                 None

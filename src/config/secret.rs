@@ -53,6 +53,16 @@ impl SecretSpec {
         Ok(SecretString::from(value))
     }
 
+    /// The key a problem is reported under: the one that names the file or
+    /// the variable that failed, else the secret's own key.
+    pub fn key_for(problem: &SecretProblem, key: &str) -> String {
+        match problem {
+            SecretProblem::FileUnreadable(..) => format!("{key}_file"),
+            SecretProblem::EnvUnset(_) => format!("{key}_env"),
+            _ => key.to_owned(),
+        }
+    }
+
     /// Describes the problem for an operator, naming the config keys.
     pub fn explain(problem: &SecretProblem, key: &str) -> String {
         match problem {
@@ -65,18 +75,25 @@ impl SecretSpec {
             SecretProblem::EnvUnset(name) => format!(
                 "`{key}_env` names the environment variable {name}, which is not set (or not valid UTF-8)"
             ),
-            SecretProblem::FileUnreadable(path, why) => format!(
-                "`{key}_file` names {}, which cannot be read: {why}",
-                path.display()
-            ),
+            SecretProblem::FileUnreadable(path, why) => format!("{why}: {}", path.display()),
             SecretProblem::Empty => format!("`{key}` resolves to an empty value"),
         }
     }
 }
 
 fn read_secret_file(path: &Path) -> Result<String, SecretProblem> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| SecretProblem::FileUnreadable(path.to_owned(), e.kind().to_string()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "file not found".to_owned(),
+            std::io::ErrorKind::PermissionDenied => {
+                "permission denied (check the file's owner and mode)".to_owned()
+            }
+            std::io::ErrorKind::IsADirectory => "a directory, not a file".to_owned(),
+            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_owned(),
+            other => format!("cannot be read ({other})"),
+        };
+        SecretProblem::FileUnreadable(path.to_owned(), why)
+    })?;
     let trimmed = text.strip_suffix('\n').unwrap_or(&text);
     let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
     Ok(trimmed.to_owned())
@@ -182,12 +199,7 @@ mod tests {
     }
 
     fn toml_from(text: &str) -> crate::config::file::ConfigFile {
-        config::Config::builder()
-            .add_source(config::File::from_str(text, config::FileFormat::Toml))
-            .build()
-            .expect("builds")
-            .try_deserialize()
-            .expect("deserializes")
+        toml::from_str(text).expect("deserializes")
     }
 
     #[test]
@@ -197,8 +209,11 @@ mod tests {
             ..SecretSpec::default()
         };
         let problem = spec.resolve().expect_err("fails");
-        let text = SecretSpec::explain(&problem, "secret");
-        assert!(text.contains("secret_file"));
+        assert_eq!(SecretSpec::key_for(&problem, "secret"), "secret_file");
+        assert_eq!(
+            SecretSpec::explain(&problem, "secret"),
+            "file not found: /nonexistent/okta-radius-secret"
+        );
         let spec = SecretSpec {
             env: Some("OKTA_RADIUS_TEST_SURELY_UNSET".into()),
             ..SecretSpec::default()

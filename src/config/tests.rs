@@ -198,7 +198,7 @@ fn the_direct_app_is_checked_by_key() {
         ),
         (
             "client_id = \"0oa1\"\nclient_secret_env = \"OKTA_RADIUS_TEST_UNSET_SECRET\"",
-            "okta.direct.client_secret",
+            "okta.direct.client_secret_env",
         ),
         (
             "client_id = \"0oa1\"\nclient_secret = \"s\"\nauthorization_server = \"aus/../x\"",

@@ -24,12 +24,18 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Shared secrets this short are accepted with a warning (BlastRADIUS advice).
-const WEAK_SECRET_LEN: usize = 12;
+/// Shared secrets shorter than this are accepted with a warning
+/// (BlastRADIUS advice: random, at least 16 characters).
+const MIN_SECRET_LEN: usize = 16;
 
-pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
+/// Validates `raw`; its warnings go to `warnings` whether or not it is
+/// valid, so that a check lists them beside the problems.
+pub(super) fn validate(
+    raw: ConfigFile,
+    warnings: &mut Vec<String>,
+) -> Result<Config, ConfigErrors> {
     let mut problems = Problems(Vec::new());
-    let mut warnings = secret::loose_file_warnings(&raw);
+    warnings.extend(secret::loose_file_warnings(&raw));
     let abuse = abuse::validate(&raw.abuse).unwrap_or_else(|errors| {
         for (key, message) in errors {
             problems.add(key, message);
@@ -47,10 +53,10 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         &raw.tls,
         &raw.connections,
         &mut problems,
-        &mut warnings,
+        warnings,
     );
 
-    let okta = validate_okta(raw.okta, &mut problems, &mut warnings);
+    let okta = validate_okta(raw.okta, &mut problems, warnings);
 
     let users = validate_users(&raw.users, &mut problems);
     let log = validate_log(&raw.log, &mut problems);
@@ -94,7 +100,7 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
             mfa: &global_mfa,
             policies: &policies,
         };
-        if let Some(client) = validate_client(i, section, &context, &mut problems, &mut warnings) {
+        if let Some(client) = validate_client(i, section, &context, &mut problems, warnings) {
             if let Some(previous) = seen_names.insert(client.name.clone(), i) {
                 problems.add(
                     format!("clients[{i}].name"),
@@ -126,7 +132,7 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         .iter()
         .map(|client| (client.name.as_str(), &client.transport))
         .collect();
-    stream::cross_check(&streams, &transports, &mut warnings);
+    stream::cross_check(&streams, &transports, warnings);
 
     if let Some(okta) = &okta
         && !okta.has_api_token()
@@ -185,7 +191,7 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         },
         abuse,
         streams,
-        warnings,
+        warnings: warnings.clone(),
     })
 }
 
@@ -200,7 +206,13 @@ fn validate_server(section: &file::ServerSection, problems: &mut Problems) -> Se
     }
     for (i, address) in section.listen.iter().enumerate() {
         match address.parse::<SocketAddr>() {
-            Ok(addr) => listen.push(addr),
+            Ok(addr) => match listen.iter().position(|seen| *seen == addr) {
+                Some(first) => problems.add(
+                    format!("server.listen[{i}]"),
+                    format!("`{addr}` is also server.listen[{first}]: list each address once"),
+                ),
+                None => listen.push(addr),
+            },
             Err(_) => problems.add(
                 format!("server.listen[{i}]"),
                 format!("`{address}` is not an IP address and port, e.g. \"0.0.0.0:1812\" or \"[::]:1812\""),
@@ -327,7 +339,10 @@ fn resolve_state_key(
             }
         }
         Err(problem) => {
-            problems.add("state.key", SecretSpec::explain(&problem, "state.key"));
+            problems.add(
+                SecretSpec::key_for(&problem, "state.key"),
+                SecretSpec::explain(&problem, "state.key"),
+            );
             None
         }
     }
@@ -353,7 +368,16 @@ fn validate_client(
         .parse::<IpNet>()
         .or_else(|_| address.parse::<IpAddr>().map(IpNet::from));
     let network = match network {
-        Ok(network) => Some(network.trunc()),
+        Ok(network) => {
+            if network != network.trunc() {
+                warnings.push(format!(
+                    "{}: `{address}` has host bits set; it is read as the network {}: write that",
+                    key("address"),
+                    network.trunc()
+                ));
+            }
+            Some(network.trunc())
+        }
         Err(_) => {
             problems.add(key("address"), format!("`{address}` is not an IP address or CIDR network, e.g. \"192.0.2.10\" or \"10.1.0.0/16\""));
             None
@@ -383,17 +407,20 @@ fn validate_client(
     };
     let secret = match resolved {
         Ok(secret) => {
-            if !over_tls && secret.expose_secret().len() <= WEAK_SECRET_LEN {
+            let length = secret.expose_secret().chars().count();
+            if !over_tls && length < MIN_SECRET_LEN {
                 warnings.push(format!(
-                    "{}: the shared secret is {} bytes or shorter; use a random secret of at least 16 characters",
+                    "{}: the shared secret has {length} characters; use a random secret of at least {MIN_SECRET_LEN} (BlastRADIUS)",
                     key("secret"),
-                    WEAK_SECRET_LEN
                 ));
             }
             Some(secret)
         }
         Err(problem) => {
-            problems.add(key("secret"), SecretSpec::explain(&problem, &key("secret")));
+            problems.add(
+                SecretSpec::key_for(&problem, &key("secret")),
+                SecretSpec::explain(&problem, &key("secret")),
+            );
             None
         }
     };
