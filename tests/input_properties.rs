@@ -66,6 +66,7 @@ proptest! {
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let challenge = Challenge {
             expires_at: 1_700_000_300,
+            login_id: 1,
             step: Step::Menu { state_token: SecretString::from(token.clone()) },
         };
         let (sealed, id) = key.seal(&challenge, &binding()).expect("seals");

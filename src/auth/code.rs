@@ -190,9 +190,11 @@ pub(super) async fn verify(
             warning: None,
         }),
         Err(failed) => match failed.code() {
-            Some(codes::INVALID_PASSCODE) => retry(Reason::WrongCode, messages::WRONG_CODE_RETRY),
+            Some(codes::INVALID_PASSCODE) => retry(Reason::WrongCode, messages::WRONG_CODE_RETRY)
+                .quoting(failed.okta_request_id()),
             Some(codes::PASSCODE_REPLAYED | codes::PASSCODE_OUTSIDE_WINDOW) => {
                 retry(Reason::CodeReplayed, messages::CODE_REPLAYED)
+                    .quoting(failed.okta_request_id())
             }
             _ => failed.into(),
         },

@@ -10,6 +10,7 @@ use crate::config::{ClientConfig, OktaApi};
 use okta_client::OktaClient;
 use radius_proto::packet::Packet;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::time::Instant;
 
 /// One Access-Request as the conversation sees it.
@@ -25,6 +26,23 @@ pub(super) struct Request<'a> {
     pub(super) arrived: Instant,
     /// When an ordinary answer is due (arrival + the client's deadline).
     pub(super) deadline: Instant,
+    /// The login's id in the audit log: new for a first round, taken from
+    /// the State when the request answers a challenge.
+    pub(super) login_id: AtomicU32,
+}
+
+impl Request<'_> {
+    pub(super) fn login_id(&self) -> u32 {
+        self.login_id.load(Ordering::Relaxed)
+    }
+
+    /// Continues the login a State was sealed for (0: a State from before
+    /// login ids were carried keeps the new id).
+    pub(super) fn continue_login(&self, login_id: u32) {
+        if login_id != 0 {
+            self.login_id.store(login_id, Ordering::Relaxed);
+        }
+    }
 }
 
 /// What every step may consult.

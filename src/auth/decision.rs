@@ -50,6 +50,9 @@ pub struct Decision {
     pub(crate) login: Option<String>,
     /// `X-Okta-Request-Id` of the call that decided, for Okta's System Log.
     pub(crate) okta_request_id: Option<String>,
+    /// The login's id, the same in every Access-Challenge round of it
+    /// (None before the request was read).
+    pub(crate) login_id: Option<u32>,
 }
 
 impl Decision {
@@ -60,6 +63,7 @@ impl Decision {
             reason,
             login: None,
             okta_request_id: None,
+            login_id: None,
         }
     }
 
@@ -71,6 +75,7 @@ impl Decision {
             reason,
             login: None,
             okta_request_id: None,
+            login_id: None,
         }
     }
 
@@ -84,6 +89,7 @@ impl Decision {
             reason,
             login: None,
             okta_request_id: None,
+            login_id: None,
         }
     }
 
@@ -100,11 +106,17 @@ impl Decision {
             reason,
             login: None,
             okta_request_id: None,
+            login_id: None,
         }
     }
 
     pub(super) fn with_login(mut self, login: impl Into<String>) -> Decision {
         self.login = Some(login.into());
+        self
+    }
+
+    pub(super) fn with_login_id(mut self, login_id: u32) -> Decision {
+        self.login_id = Some(login_id);
         self
     }
 

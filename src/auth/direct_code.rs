@@ -158,7 +158,9 @@ pub(super) async fn verify_sent(
         tries,
     };
     match reply.body {
-        Grant::Refused(refusal) if refusal.is(errors::INVALID_GRANT) => retry(request, tries, step),
+        Grant::Refused(refusal) if refusal.is(errors::INVALID_GRANT) => {
+            retry(request, tries, step).quoting(reply.request_id)
+        }
         // A push whose code was typed, not approved yet.
         Grant::Pending | Grant::SlowDown => Next::challenge(
             Reason::ChallengePush,

@@ -69,6 +69,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 use throttle::FailureThrottle;
 use tokio::time::Instant;
 
@@ -188,6 +189,8 @@ impl Authenticator {
             forwarded_for: self.forwarded_for(packet),
             arrived,
             deadline,
+            // Never 0, which stands for "no id" in old States.
+            login_id: AtomicU32::new(rand::random::<u32>().max(1)),
         };
         let driver = Driver {
             context: &self.context,
@@ -196,7 +199,9 @@ impl Authenticator {
             rules: &self.rules,
         };
         let decision = driver.converse(&request).await;
-        decision.with_login(request.login)
+        decision
+            .with_login_id(request.login_id())
+            .with_login(request.login)
     }
 
     /// The end user's IP address from the configured attribute, when it is one.

@@ -59,6 +59,26 @@ impl Next {
     }
 
     /// An Access-Reject whose Reply-Message tells the user why.
+    /// The audit line of what follows quotes Okta's `request_id` (a code
+    /// Okta refused, say), where it decides or challenges.
+    pub(super) fn quoting(self, request_id: Option<String>) -> Next {
+        match self {
+            Next::Challenge(prompt) => Next::Challenge(Prompt {
+                okta_request_id: request_id,
+                ..prompt
+            }),
+            Next::Decided(decision) => Next::Decided(decision.with_okta_request_id(request_id)),
+            Next::Abandon {
+                state_token,
+                decision,
+            } => Next::Abandon {
+                state_token,
+                decision: decision.with_okta_request_id(request_id),
+            },
+            other => other,
+        }
+    }
+
     pub(super) fn reject(reason: Reason, message: &str) -> Next {
         Next::Decided(Decision::reject(reason, message))
     }

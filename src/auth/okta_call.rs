@@ -62,6 +62,11 @@ impl Failed {
         self.error.as_ref()
     }
 
+    /// `X-Okta-Request-Id` of the refusal, for the audit line.
+    pub(super) fn okta_request_id(&self) -> Option<String> {
+        self.error.as_ref()?.request_id().map(str::to_owned)
+    }
+
     /// Whether the time ran out before Okta answered.
     pub(super) fn is_late(&self) -> bool {
         self.error.is_none()

@@ -59,6 +59,7 @@ impl States {
         let lifetime = request.client.mfa.challenge_lifetime;
         let challenge = Challenge {
             expires_at: state::unix_seconds(SystemTime::now()) + lifetime.as_secs(),
+            login_id: request.login_id(),
             step,
         };
         match self.keys.get().seal(&challenge, &binding(request)) {
@@ -92,6 +93,7 @@ impl States {
                 ));
             }
         };
+        request.continue_login(challenge.login_id);
         if !self.first_answer(id, challenge.expires_at) {
             return Err(Decision::reject(
                 Reason::StateReused,

@@ -175,6 +175,7 @@ mod tests {
     fn challenge() -> Challenge {
         Challenge {
             expires_at: unix_seconds(SystemTime::now()) + 300,
+            login_id: 1,
             step: Step::Code {
                 state_token: SecretString::from("00Xy7-a-state-token-of-forty-two-chars-abc"),
                 verify_path: "/api/v1/authn/factors/ostf1a2b3c4d5e6f7g8h/verify".to_owned(),
@@ -285,6 +286,7 @@ mod tests {
         let key = StateKey::generate();
         let challenge = Challenge {
             expires_at: unix_seconds(SystemTime::now()) + 300,
+            login_id: 1,
             step: Step::Push {
                 state_token: SecretString::from("0".repeat(120)),
                 poll_path: format!("/api/v1/authn/factors/{}/verify", "f".repeat(20)),
@@ -294,6 +296,7 @@ mod tests {
         assert!(state.len() <= 253);
         let too_long = Challenge {
             expires_at: challenge.expires_at,
+            login_id: 1,
             step: Step::Menu {
                 state_token: SecretString::from("0".repeat(240)),
             },
@@ -311,6 +314,7 @@ mod tests {
         // characters; room is left for twice that.
         let challenge = Challenge {
             expires_at: unix_seconds(SystemTime::now()) + 300,
+            login_id: 1,
             step: Step::DirectSentCode {
                 mfa_token: SecretString::from("m".repeat(80)),
                 oob_code: SecretString::from("o".repeat(80)),

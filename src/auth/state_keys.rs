@@ -101,6 +101,7 @@ mod tests {
     fn challenge() -> Challenge {
         Challenge {
             expires_at: unix_seconds(SystemTime::now()) + 300,
+            login_id: 1,
             step: Step::Menu {
                 state_token: SecretString::from("00token".to_owned()),
             },

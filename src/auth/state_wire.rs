@@ -2,7 +2,10 @@
 //! State's version byte: 1 for the steps of the authentication API and of
 //! MFA-only mode (a stateToken or user id, a link path, a factor), 2 for
 //! the steps of Direct Authentication (an `mfa_token`, an `oob_code`, the
-//! poll interval). Plain strings while serialised, wiped after use.
+//! poll interval). Versions 3 and 4 are the same forms after the login's
+//! audit id (4 bytes, big-endian); 1 and 2 are still opened, so a login in
+//! flight across an upgrade goes on. Plain strings while serialised, wiped
+//! after use.
 
 use super::step::{Challenge, Step};
 use crate::config::FactorKind;
@@ -14,6 +17,12 @@ use zeroize::Zeroize;
 pub(super) const AUTHN_FORM: u8 = 1;
 /// Version byte of the Direct Authentication steps.
 pub(super) const DIRECT_FORM: u8 = 2;
+/// The authentication API's form after the login id.
+pub(super) const AUTHN_FORM_WITH_ID: u8 = 3;
+/// The Direct Authentication form after the login id.
+pub(super) const DIRECT_FORM_WITH_ID: u8 = 4;
+/// Length of the login id.
+const LOGIN_ID_LEN: usize = 4;
 
 /// The serialised form (private: plain strings, wiped after use).
 #[derive(Serialize, Deserialize, Zeroize)]
@@ -43,23 +52,35 @@ struct SealedDirect {
 
 /// The version byte and plaintext of a challenge.
 pub(super) fn encode(challenge: &Challenge) -> Option<(u8, Vec<u8>)> {
+    let mut out = challenge.login_id.to_be_bytes().to_vec();
     if let Some(direct) = to_sealed_direct(challenge) {
-        return postcard::to_allocvec(&direct)
+        return postcard::to_extend(&direct, out)
             .ok()
-            .map(|bytes| (DIRECT_FORM, bytes));
+            .map(|bytes| (DIRECT_FORM_WITH_ID, bytes));
     }
-    postcard::to_allocvec(&to_sealed(challenge))
-        .ok()
-        .map(|bytes| (AUTHN_FORM, bytes))
+    let sealed = to_sealed(challenge);
+    out = postcard::to_extend(&sealed, out).ok()?;
+    Some((AUTHN_FORM_WITH_ID, out))
 }
 
 /// The challenge of a plaintext in the form `version` names.
 pub(super) fn decode(version: u8, plaintext: &[u8]) -> Option<Challenge> {
-    match version {
-        AUTHN_FORM => from_sealed(&postcard::from_bytes::<Sealed>(plaintext).ok()?),
-        DIRECT_FORM => from_sealed_direct(&postcard::from_bytes::<SealedDirect>(plaintext).ok()?),
-        _ => None,
-    }
+    let (login_id, body) = match version {
+        AUTHN_FORM | DIRECT_FORM => (0, plaintext),
+        AUTHN_FORM_WITH_ID | DIRECT_FORM_WITH_ID => {
+            let (id, body) = plaintext.split_at_checked(LOGIN_ID_LEN)?;
+            (u32::from_be_bytes(id.try_into().ok()?), body)
+        }
+        _ => return None,
+    };
+    let mut challenge = match version {
+        AUTHN_FORM | AUTHN_FORM_WITH_ID => {
+            from_sealed(&postcard::from_bytes::<Sealed>(body).ok()?)?
+        }
+        _ => from_sealed_direct(&postcard::from_bytes::<SealedDirect>(body).ok()?)?,
+    };
+    challenge.login_id = login_id;
+    Some(challenge)
 }
 
 fn to_sealed_direct(challenge: &Challenge) -> Option<SealedDirect> {
@@ -135,6 +156,7 @@ fn from_sealed_direct(sealed: &SealedDirect) -> Option<Challenge> {
     };
     Some(Challenge {
         expires_at: sealed.expires_at,
+        login_id: 0,
         step,
     })
 }
@@ -269,6 +291,7 @@ fn from_sealed(sealed: &Sealed) -> Option<Challenge> {
     };
     Some(Challenge {
         expires_at: sealed.expires_at,
+        login_id: 0,
         step,
     })
 }
@@ -288,6 +311,7 @@ mod tests {
     fn direct_steps_use_their_own_form() {
         let challenge = Challenge {
             expires_at: 1,
+            login_id: 7,
             step: Step::DirectPush {
                 mfa_token: SecretString::from("ftMFA"),
                 oob_code: SecretString::from("ftOOB"),
@@ -295,7 +319,7 @@ mod tests {
             },
         };
         let (version, bytes) = encode(&challenge).expect("encodes");
-        assert_eq!(version, DIRECT_FORM);
+        assert_eq!(version, DIRECT_FORM_WITH_ID);
         match decode(version, &bytes).map(|c| c.step) {
             Some(Step::DirectPush {
                 mfa_token,

@@ -72,6 +72,9 @@ pub enum Step {
 pub struct Challenge {
     /// When the State stops being accepted (Unix seconds).
     pub expires_at: u64,
+    /// The login's id in the audit log, the same in every round of it
+    /// (0 in States sealed before it was carried).
+    pub login_id: u32,
     pub step: Step,
 }
 
@@ -91,6 +94,7 @@ impl std::fmt::Debug for Challenge {
         };
         f.debug_struct("Challenge")
             .field("expires_at", &self.expires_at)
+            .field("login_id", &self.login_id)
             .field("step", &step)
             .finish()
     }

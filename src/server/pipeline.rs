@@ -182,7 +182,17 @@ async fn process<S: ReplySink>(
         .increment(1);
     counter!(m::DECISIONS, "outcome" => decision.verdict.label(), "reason" => decision.reason.label())
         .increment(1);
-    audit(&request_id, client, transport, &packet, &decision, elapsed);
+    audit(
+        &request_id,
+        Origin {
+            client,
+            transport,
+            source,
+        },
+        &packet,
+        &decision,
+        elapsed,
+    );
 }
 
 async fn send<S: ReplySink>(sink: &S, bytes: &[u8], code: Code) {
@@ -210,21 +220,37 @@ fn nas_name(packet: &Packet) -> String {
     String::new()
 }
 
-/// One audit line per decision.
+/// Where a request came from, for its audit line.
+struct Origin<'a> {
+    client: &'a Client,
+    transport: &'static str,
+    source: std::net::SocketAddr,
+}
+
+/// One audit line per decision. `login_id` is the same in every
+/// Access-Challenge round of one login, so one search finds all of them;
+/// `typed` is the User-Name as the user typed it, `user` the Okta login.
 fn audit(
     request_id: &str,
-    client: &Client,
-    transport: &'static str,
+    seen: Origin<'_>,
     packet: &Packet,
     decision: &Decision,
     elapsed: Duration,
 ) {
+    let login_id = decision
+        .login_id
+        .map(|id| format!("{id:08x}"))
+        .unwrap_or_default();
     tracing::info!(
         target: AUDIT_TARGET,
         request_id,
-        client = %client.config.name,
-        transport,
+        login_id,
+        client = %seen.client.config.name,
+        transport = seen.transport,
+        source = %seen.source,
         nas = %nas_name(packet),
+        calling_station_id = packet.text(types::CALLING_STATION_ID).unwrap_or(""),
+        typed = packet.text(types::USER_NAME).unwrap_or(""),
         user = decision.login.as_deref().unwrap_or(""),
         outcome = decision.verdict.label(),
         reason = decision.reason.label(),

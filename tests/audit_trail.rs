@@ -1,0 +1,86 @@
+//! The audit log as an administrator reads it when a user calls: one
+//! search for the login id finds every Access-Challenge round of one
+//! login, each line naming where the request came from (the NAS's source
+//! address, its Calling-Station-Id), the name as the user typed it beside
+//! the Okta login it was checked as, and Okta's request id where a code
+//! was refused.
+
+mod support;
+
+use okta_sim::totp;
+use radius_proto::attribute::types;
+use radius_proto::packet::Code;
+use std::time::{SystemTime, UNIX_EPOCH};
+use support::*;
+
+const DAVE_TOTP: &str = "JBSWY3DPEHPK3PXP";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_login_id_follows_a_login_through_its_challenges() {
+    let org = start_mfa_org(|_| {}).await;
+    let config = format!(
+        "{}\n[clients.mfa]\npush_timeout_seconds = 10\n",
+        config_for(&org.base_url())
+    );
+    let server = TestServer::start(&config).await;
+    let nas = Nas::new(server.radius).await;
+    let source = nas.socket.local_addr().expect("bound").to_string();
+    let from = |request: radius_proto::packet::RequestBuilder| {
+        request.text(types::CALLING_STATION_ID, "203.0.113.7")
+    };
+
+    // "Dave" as typed, Dave@example.com sent to Okta (the default domain
+    // added): password, a wrong code, the right one.
+    let reply = nas
+        .exchange(&from(nas.login_request("Dave", "dave-password")))
+        .await
+        .expect("reply");
+    assert_eq!(reply.code(), Code::AccessChallenge);
+    let reply = nas
+        .exchange(&from(nas.answer("Dave", "000000", &state_of(&reply))))
+        .await
+        .expect("reply");
+    assert_eq!(reply.code(), Code::AccessChallenge);
+    assert!(reply_message(&reply).contains("Wrong code"));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let reply = nas
+        .exchange(&from(nas.answer(
+            "Dave",
+            &totp::code(DAVE_TOTP, now),
+            &state_of(&reply),
+        )))
+        .await
+        .expect("reply");
+    assert_eq!(reply.code(), Code::AccessAccept);
+    // Another login of the same user.
+    assert_eq!(
+        nas.exchange(&from(nas.login_request("Dave", "dave-password")))
+            .await
+            .expect("reply")
+            .code(),
+        Code::AccessChallenge
+    );
+
+    let audits = server.logs.wait_audits(4).await;
+    let field = |i: usize, name: &str| audits[i][name].as_str().unwrap_or("").to_owned();
+    let login_id = field(0, "login_id");
+    assert_eq!(login_id.len(), 8, "{:?}", audits[0]);
+    for (i, outcome) in ["challenge", "challenge", "accept"].iter().enumerate() {
+        assert_eq!(field(i, "outcome"), *outcome, "{:?}", audits[i]);
+        assert_eq!(field(i, "login_id"), login_id, "round {i}: {:?}", audits[i]);
+        assert_eq!(field(i, "typed"), "Dave", "{:?}", audits[i]);
+        assert_eq!(field(i, "user"), "Dave@example.com", "{:?}", audits[i]);
+        assert_eq!(field(i, "source"), source, "{:?}", audits[i]);
+        assert_eq!(field(i, "calling_station_id"), "203.0.113.7");
+    }
+    assert_eq!(field(1, "reason"), "wrong_code", "{:?}", audits[1]);
+    assert!(
+        !field(1, "okta_request_id").is_empty(),
+        "a refused code quotes Okta's request id: {:?}",
+        audits[1]
+    );
+    assert_ne!(field(3, "login_id"), login_id, "a new login has its own id");
+}
