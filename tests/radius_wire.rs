@@ -26,7 +26,10 @@ async fn unknown_clients_and_wrong_secrets_are_dropped_and_counted() {
     nas.send_raw(&bytes).await;
     assert_eq!(nas.receive(SILENCE).await, None);
     server
-        .wait_counter("radius_drops_total{reason=\"unknown_client\"}", 1.0)
+        .wait_counter(
+            "radius_drops_total{reason=\"unknown_client\",client=\"\"}",
+            1.0,
+        )
         .await;
 
     let server = TestServer::start(&config_for(&org.base_url())).await;
@@ -37,12 +40,34 @@ async fn unknown_clients_and_wrong_secrets_are_dropped_and_counted() {
         .expect("encodes");
     wrong.send_raw(&bytes).await;
     assert_eq!(wrong.receive(SILENCE).await, None);
+    // Counted under the client, and said once at warn with the likely cause.
     server
         .wait_counter(
-            "radius_drops_total{reason=\"bad_message_authenticator\"}",
+            "radius_drops_total{reason=\"bad_message_authenticator\",client=\"test-nas\"}",
             1.0,
         )
         .await;
+    for _ in 0..3 {
+        wrong.send_raw(&bytes).await;
+    }
+    server
+        .wait_counter(
+            "radius_drops_total{reason=\"bad_message_authenticator\",client=\"test-nas\"}",
+            4.0,
+        )
+        .await;
+    let warnings: Vec<serde_json::Value> = server
+        .logs
+        .events()
+        .into_iter()
+        .filter(|e| e["level"] == "WARN" && e["client"] == "test-nas")
+        .filter(|e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("the shared secret of this NAS differs"))
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning a minute: {warnings:?}");
     assert_eq!(
         org.records().authn_calls("alice@example.com"),
         0,

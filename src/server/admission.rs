@@ -45,6 +45,12 @@ impl DropReason {
     }
 }
 
+/// A datagram that failed a check: why, and its client when it was known.
+pub struct Refused {
+    pub reason: DropReason,
+    pub client: Option<Arc<Client>>,
+}
+
 /// A datagram that passed every check.
 pub struct Admitted {
     pub client: Arc<Client>,
@@ -57,16 +63,29 @@ pub fn admit(
     clients: &ClientTable,
     datagram: &[u8],
     source: SocketAddr,
-) -> Result<Admitted, DropReason> {
+) -> Result<Admitted, Refused> {
     let client = clients
         .lookup(source.ip())
-        .ok_or(DropReason::UnknownClient)?
+        .ok_or(Refused {
+            reason: DropReason::UnknownClient,
+            client: None,
+        })?
         .clone();
     admit_from(client, datagram)
 }
 
 /// The checks after the first, for a packet from a known `client`.
-pub fn admit_from(client: Arc<Client>, datagram: &[u8]) -> Result<Admitted, DropReason> {
+pub fn admit_from(client: Arc<Client>, datagram: &[u8]) -> Result<Admitted, Refused> {
+    match check(&client, datagram) {
+        Ok(packet) => Ok(Admitted { client, packet }),
+        Err(reason) => Err(Refused {
+            reason,
+            client: Some(client),
+        }),
+    }
+}
+
+fn check(client: &Client, datagram: &[u8]) -> Result<Packet, DropReason> {
     let packet = Packet::decode(datagram).map_err(|e| DropReason::Malformed(e.reason()))?;
     match packet.code() {
         Code::AccessRequest => {}
@@ -96,5 +115,5 @@ pub fn admit_from(client: Arc<Client>, datagram: &[u8]) -> Result<Admitted, Drop
             );
         }
     }
-    Ok(Admitted { client, packet })
+    Ok(packet)
 }

@@ -23,8 +23,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Counts a drop. Per-packet detail stays at debug level.
-pub(super) fn dropped(reason: DropReason, source: SocketAddr) {
-    counter!(m::DROPS, "reason" => reason.label()).increment(1);
+pub(super) fn dropped(reason: DropReason, source: SocketAddr, client: Option<&Client>) {
+    let name = client
+        .map(|client| client.config.name.clone())
+        .unwrap_or_default();
+    counter!(m::DROPS, "reason" => reason.label(), "client" => name).increment(1);
+    if reason == DropReason::BadMessageAuthenticator
+        && let Some(client) = client
+        && client.may_warn()
+    {
+        // At most once a minute per client (a misconfigured NAS sends many).
+        tracing::warn!(
+            client = %client.config.name,
+            %source,
+            "a request's Message-Authenticator does not verify: the shared secret of this NAS differs from the client's secret in the config (dropped; warned at most once a minute)"
+        );
+    }
     match reason {
         DropReason::Malformed(detail) => {
             tracing::debug!(%source, reason = reason.label(), detail, "dropped a datagram");
@@ -48,11 +62,11 @@ pub(super) async fn on_request<S: ReplySink>(
         match client.admit_status_server(packet.identifier(), packet.authenticator()) {
             status_server::Admission::Answer => {}
             status_server::Admission::Replay => {
-                dropped(DropReason::StatusServerReplay, source);
+                dropped(DropReason::StatusServerReplay, source, Some(&client));
                 return;
             }
             status_server::Admission::OverRate => {
-                dropped(DropReason::StatusServerRate, source);
+                dropped(DropReason::StatusServerRate, source, Some(&client));
                 return;
             }
         }
@@ -82,7 +96,7 @@ pub(super) async fn on_request<S: ReplySink>(
         Seen::New => {}
         Seen::InProgress => {
             counter!(m::DUPLICATES, "kind" => "in_progress").increment(1);
-            dropped(DropReason::Duplicate, source);
+            dropped(DropReason::Duplicate, source, Some(&client));
             return;
         }
         Seen::Answered(reply) => {
@@ -94,14 +108,14 @@ pub(super) async fn on_request<S: ReplySink>(
             return;
         }
         Seen::Full => {
-            dropped(DropReason::Overload, source);
+            dropped(DropReason::Overload, source, Some(&client));
             return;
         }
     }
 
     let Some((global, local)) = limits::admit_in_flight(shared, &client, &packet) else {
         shared.duplicates.forget(key, authenticator);
-        dropped(DropReason::Overload, source);
+        dropped(DropReason::Overload, source, Some(&client));
         return;
     };
 

@@ -61,7 +61,7 @@ pub(super) async fn listen(
                 let sink = DatagramReplies::new(socket.clone(), source);
                 on_request(&shared, index, &sink, admitted, received_at).await
             }
-            Err(reason) => dropped(reason, source),
+            Err(refused) => dropped(refused.reason, source, refused.client.as_deref()),
         }
     }
 }

@@ -327,14 +327,50 @@ impl TestServer {
     }
 }
 
-/// Reads one series from Prometheus text.
-pub fn metric_value(text: &str, series: &str) -> f64 {
+/// The sum of the series `selector` selects in Prometheus text, as
+/// `sum(name{label="value"})` would: every series of that name whose
+/// labels include the given ones (0 when none).
+pub fn metric_value(text: &str, selector: &str) -> f64 {
+    let (name, wanted) = series_parts(selector);
     text.lines()
-        .find_map(|line| {
-            let (name, value) = line.rsplit_once(' ')?;
-            (name == series).then(|| value.parse().ok()).flatten()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (series, value) = line.rsplit_once(' ')?;
+            let (series_name, labels) = series_parts(series);
+            (series_name == name && wanted.iter().all(|label| labels.contains(label)))
+                .then(|| value.parse::<f64>().ok())
+                .flatten()
         })
-        .unwrap_or(0.0)
+        .sum()
+}
+
+/// `name{a="1",b="2"}` as its name and its `a="1"` pairs.
+fn series_parts(series: &str) -> (&str, Vec<String>) {
+    let Some((name, rest)) = series.split_once('{') else {
+        return (series, Vec::new());
+    };
+    let body = rest.strip_suffix('}').unwrap_or(rest);
+    let mut labels = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut escaped = false;
+    for ch in body.chars() {
+        match ch {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                labels.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(ch);
+    }
+    if !current.is_empty() {
+        labels.push(current);
+    }
+    (name, labels)
 }
 
 /// A NAS: one UDP socket that sends requests and reads replies.

@@ -174,7 +174,11 @@ impl<W: AsyncWrite + Unpin + Send + 'static> Connection<W> {
                 Frame::Incomplete => break Ok(()),
                 Frame::BadLength(length) => {
                     tracing::debug!(peer = %self.peer, length, "a packet's Length is outside 20..4096");
-                    dropped(DropReason::Malformed("bad_length"), self.peer);
+                    dropped(
+                        DropReason::Malformed("bad_length"),
+                        self.peer,
+                        Some(&self.client),
+                    );
                     break Err("malformed");
                 }
                 Frame::Packet(length) => {
@@ -210,8 +214,9 @@ impl<W: AsyncWrite + Unpin + Send + 'static> Connection<W> {
                 .await;
                 Ok(())
             }
-            Err(reason) => {
-                dropped(reason, self.peer);
+            Err(refused) => {
+                let reason = refused.reason;
+                dropped(reason, self.peer, Some(&self.client));
                 match closing_reason(reason) {
                     Some(close) => Err(close),
                     None => Ok(()),
