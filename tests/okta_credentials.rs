@@ -150,6 +150,20 @@ async fn oauth_makes_the_management_calls_and_keys_roll_over_without_downtime() 
     });
 
     let server = TestServer::start(&oauth_config(&org.base_url(), keys.path(), "k1")).await;
+    // The start-up check leaves the permission checks on a made-up user to
+    // `check-config --online`: no 404 in the call counters at every start.
+    server
+        .logs
+        .wait_for("the start-up check", |event| {
+            event["message"] == "Okta start-up check"
+        })
+        .await;
+    assert_eq!(
+        server.counter("okta_calls_total{status=\"404\"}").await,
+        0.0,
+        "{}",
+        server.metrics_text().await
+    );
     for _ in 0..2 {
         assert_eq!(
             login_code(server.radius, "alice", "alice-password").await,
@@ -195,4 +209,30 @@ async fn oauth_makes_the_management_calls_and_keys_roll_over_without_downtime() 
     );
     let record = org.oauth().record("0oa-radius").expect("app");
     assert_eq!(record.kids_used.last().map(String::as_str), Some("k2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_credential_reads_not_checked_until_okta_has_answered() {
+    // An org that is not there yet: nothing is known of the token.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let server = TestServer::start(&config_for(&format!("http://127.0.0.1:{port}"))).await;
+    server
+        .logs
+        .wait_for("the start-up check", |event| {
+            event["message"] == "Okta start-up check failed"
+        })
+        .await;
+    assert_eq!(server.counter("okta_credential_valid").await, -1.0);
+    assert_eq!(server.counter("okta_up").await, 0.0);
+
+    let org = start_org().await;
+    let server = TestServer::start(&config_for(&org.base_url())).await;
+    assert_eq!(
+        login_code(server.radius, "alice", "alice-password").await,
+        Some(Code::AccessAccept)
+    );
+    assert_eq!(server.wait_counter("okta_credential_valid", 1.0).await, 1.0);
+    assert_eq!(server.counter("okta_up").await, 1.0);
 }

@@ -59,13 +59,18 @@ pub fn preflight_needs(config: &Config) -> preflight::Needs {
             .clients
             .iter()
             .any(|client| !client.okta_primary_auth),
+        made_up_ids: false,
     }
 }
 
 /// Reaches the org and checks the credentials (`check-config --online`).
 pub async fn check_online(config: &Config) -> anyhow::Result<preflight::Report> {
     let okta = OktaClient::new(okta_settings(&config.okta)?)?;
-    Ok(preflight::check(&okta, preflight_needs(config)).await)
+    let needs = preflight::Needs {
+        made_up_ids: true,
+        ..preflight_needs(config)
+    };
+    Ok(preflight::check(&okta, needs).await)
 }
 
 /// Loads credentials from a new config into a running client: a changed

@@ -4,6 +4,11 @@
 //! on a call without a stateToken), whether Okta answered the last call,
 //! and whether the OAuth service app can get tokens.
 //!
+//! `okta_credential_valid` is -1 until Okta has accepted or refused the API
+//! token once (and again after a new token is loaded), then 1 or 0;
+//! `okta_up` is 1 while Okta answered the last call. An Okta that stays
+//! unreachable is warned about again every few minutes, not only once.
+//!
 //! A refused API token is loud once and fast afterwards: one error line
 //! with the likely causes and the fix, `okta_credential_valid` at 0,
 //! `/health` red, and calls that need the token refused by the client
@@ -27,6 +32,10 @@ pub(crate) const API_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 36
 const EXPIRY_WARNING: Duration = Duration::from_secs(7 * 24 * 3600);
 /// A missing permission is logged at most once per call kind in this time.
 const FORBIDDEN_LOG_INTERVAL: Duration = Duration::from_secs(3600);
+/// While Okta stays unreachable, a warning repeats at this interval.
+const UNREACHABLE_LOG_INTERVAL: Duration = Duration::from_secs(300);
+/// `okta_credential_valid` before Okta has said anything of the token.
+const NOT_CHECKED: f64 = -1.0;
 
 /// What every call reports to, and `/health` reads from.
 #[derive(Debug)]
@@ -37,6 +46,10 @@ pub(crate) struct CredentialState {
     unreachable: Mutex<Option<String>>,
     /// Whether any call got an answer yet.
     answered: AtomicBool,
+    /// Whether Okta has accepted or refused the API token since it was loaded.
+    checked: AtomicBool,
+    /// When Okta was last said to be unreachable (or the process started).
+    unreachable_warned: Mutex<Instant>,
     oauth_problem: Mutex<Option<String>>,
     forbidden_logged: Mutex<HashMap<String, Instant>>,
     /// Wakes the keep-alive task when the credential turns invalid.
@@ -63,12 +76,15 @@ fn epoch(time: SystemTime) -> f64 {
 
 impl CredentialState {
     pub(crate) fn new() -> CredentialState {
-        gauge!(names::OKTA_CREDENTIAL_VALID).set(1.0);
+        gauge!(names::OKTA_CREDENTIAL_VALID).set(NOT_CHECKED);
+        gauge!(names::OKTA_UP).set(0.0);
         CredentialState {
             invalid: AtomicBool::new(false),
             last_use: Mutex::new(None),
             unreachable: Mutex::new(Some("Okta has not answered yet".to_owned())),
             answered: AtomicBool::new(false),
+            checked: AtomicBool::new(false),
+            unreachable_warned: Mutex::new(Instant::now()),
             oauth_problem: Mutex::new(None),
             forbidden_logged: Mutex::new(HashMap::new()),
             changed: Notify::new(),
@@ -98,6 +114,7 @@ impl CredentialState {
     pub(crate) fn note_answer(&self) {
         // The first answer after start-up is not a recovery worth a line.
         let first = !self.answered.swap(true, Ordering::Relaxed);
+        gauge!(names::OKTA_UP).set(1.0);
         let was = lock(&self.unreachable).take();
         if let Some(reason) = was
             && !first
@@ -108,10 +125,21 @@ impl CredentialState {
 
     /// A call got no usable answer (no connection, timeout, 5xx).
     pub(crate) fn note_unreachable(&self, reason: String) {
+        gauge!(names::OKTA_UP).set(0.0);
         let mut unreachable = lock(&self.unreachable);
+        let mut warned = lock(&self.unreachable_warned);
+        let now = Instant::now();
         if unreachable.is_none() {
             tracing::warn!(%reason, "Okta did not answer; /health reports unhealthy until it does");
+            *warned = now;
+        } else if now.duration_since(*warned) >= UNREACHABLE_LOG_INTERVAL {
+            tracing::warn!(
+                %reason,
+                "Okta still does not answer; logins get each client's on_okta_failure until it does (repeated every 5 minutes)"
+            );
+            *warned = now;
         }
+        drop(warned);
         *unreachable = Some(reason);
         drop(unreachable);
         self.changed.notify_one();
@@ -122,14 +150,18 @@ impl CredentialState {
         *lock(&self.last_use) = Some(now);
         gauge!(names::OKTA_TOKEN_LAST_USE).set(epoch(now));
         gauge!(names::OKTA_TOKEN_PREDICTED_EXPIRY).set(epoch(now + API_TOKEN_LIFETIME));
+        let first_verdict = !self.checked.swap(true, Ordering::Relaxed);
         if self.invalid.swap(false, Ordering::Relaxed) {
             gauge!(names::OKTA_CREDENTIAL_VALID).set(1.0);
             tracing::info!("the Okta API token works again: logins are sent to Okta again");
+        } else if first_verdict {
+            gauge!(names::OKTA_CREDENTIAL_VALID).set(1.0);
         }
     }
 
     /// Okta refused the API token on `call` (401 `E0000011`).
     pub(crate) fn note_api_token_refused(&self, call: &str, request_id: Option<&str>) {
+        self.checked.store(true, Ordering::Relaxed);
         if !self.invalid.swap(true, Ordering::Relaxed) {
             gauge!(names::OKTA_CREDENTIAL_VALID).set(0.0);
             tracing::error!(
@@ -149,9 +181,10 @@ impl CredentialState {
     /// A new API token was loaded: forget that the old one was refused.
     pub(crate) fn reset_api_token(&self) {
         if self.invalid.swap(false, Ordering::Relaxed) {
-            gauge!(names::OKTA_CREDENTIAL_VALID).set(1.0);
             tracing::info!("a new Okta API token is loaded");
         }
+        self.checked.store(false, Ordering::Relaxed);
+        gauge!(names::OKTA_CREDENTIAL_VALID).set(NOT_CHECKED);
         *lock(&self.last_use) = None;
         self.changed.notify_one();
     }

@@ -14,8 +14,10 @@ pub const OKTA_BUDGET_WAITS: &str = "okta_budget_waits_total";
 pub const OKTA_BUDGET_REJECTIONS: &str = "okta_budget_rejections_total";
 /// Okta requests in flight (capped by `okta.max_concurrent`).
 pub const OKTA_CONCURRENT: &str = "okta_requests_in_flight";
-/// 1 while the API token works, 0 once Okta refused it (401 E0000011).
+/// -1 until Okta has accepted or refused the API token (also without one), 1 while it works, 0 once Okta refused it (401 E0000011).
 pub const OKTA_CREDENTIAL_VALID: &str = "okta_credential_valid";
+/// 1 while Okta answered the last call, 0 while it does not answer.
+pub const OKTA_UP: &str = "okta_up";
 /// Last successful call with the API token, as a Unix timestamp.
 pub const OKTA_TOKEN_LAST_USE: &str = "okta_api_token_last_use_timestamp_seconds";
 /// When the API token expires if not used again (last use + 30 days), Unix timestamp.

@@ -56,6 +56,11 @@ pub(super) async fn users_me(State(org): State<Arc<SimOrg>>) -> Response {
     )
 }
 
+/// Whether `key` names the API token's admin (by id or login).
+fn is_admin(org: &SimOrg, key: &str) -> bool {
+    key == org.admin_login || key == ids::stable_id("00u", &org.admin_login)
+}
+
 /// `GET /api/v1/users/{id or login}`.
 pub(super) async fn user(State(org): State<Arc<SimOrg>>, Path(key): Path<String>) -> Response {
     match org.users.by_id_or_login(&key) {
@@ -113,8 +118,14 @@ pub(super) async fn groups(
     Path(key): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(user) = org.users.by_id_or_login(&key) else {
-        return responses::not_found(&key, "User");
+    // The API token's admin is a user of the org too, in Everyone only.
+    let (user_id, user_groups) = if is_admin(&org, &key) {
+        (ids::stable_id("00u", &org.admin_login), Vec::new())
+    } else {
+        let Some(user) = org.users.by_id_or_login(&key) else {
+            return responses::not_found(&key, "User");
+        };
+        (user.id.clone(), user.user.groups.clone())
     };
     let limit = match query.get("limit").map(|limit| limit.parse::<usize>()) {
         None => org.group_page_size,
@@ -130,7 +141,7 @@ pub(super) async fn groups(
     };
     let started = okta_timestamp(org.started);
     let mut all = vec![group_json(&org, "Everyone", "BUILT_IN", &started)];
-    for name in &user.user.groups {
+    for name in &user_groups {
         all.push(group_json(&org, name, "OKTA_GROUP", &started));
     }
     let start = match query.get("after") {
@@ -141,7 +152,7 @@ pub(super) async fn groups(
         },
     };
     let page: Vec<Value> = all.iter().skip(start).take(limit).cloned().collect();
-    let base = format!("{}/api/v1/users/{}/groups", org.base_url, user.id);
+    let base = format!("{}/api/v1/users/{user_id}/groups", org.base_url);
     let mut links = vec![format!("<{base}?limit={limit}>; rel=\"self\"")];
     if start + page.len() < all.len()
         && let Some(last) = page.last().and_then(|group| group["id"].as_str())
@@ -159,6 +170,10 @@ pub(super) async fn groups(
 
 /// `GET /api/v1/users/{id}/factors`.
 pub(super) async fn factors(State(org): State<Arc<SimOrg>>, Path(key): Path<String>) -> Response {
+    if is_admin(&org, &key) {
+        // The admin enrolled no factor the bridge could verify.
+        return responses::json(StatusCode::OK, json!([]));
+    }
     let Some(user) = org.users.by_id_or_login(&key) else {
         return responses::not_found(&key, "User");
     };
