@@ -90,6 +90,13 @@ async fn menu_choice_then_code(api: Api) {
         .await
         .expect("reply");
     let state = assert_challenge(&reply, "not one of the choices");
+    let again = reply_message(&reply);
+    assert_eq!(
+        again.matches("Choose a second factor").count(),
+        1,
+        "one header above the menu: {again}"
+    );
+    assert!(again.contains("2 - "), "{again}");
 
     // "2" is the authenticator app (menu order: push, totp, ...).
     let reply = nas
@@ -154,6 +161,17 @@ async fn a_code_typed_at_the_menu_and_the_question(api: Api) {
         .await
         .expect("reply");
     let state = assert_challenge(&reply, "What is the name of your first pet?");
+    // A wrong answer is called an answer, not a code.
+    let reply = nas
+        .exchange(&nas.answer("grace", "tiddles", &state))
+        .await
+        .expect("reply");
+    let state = assert_challenge(&reply, "Wrong answer");
+    assert!(
+        !reply_message(&reply).contains("code"),
+        "{}",
+        reply_message(&reply)
+    );
     let reply = nas
         .exchange(&nas.answer("grace", "rex", &state))
         .await

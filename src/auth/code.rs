@@ -167,7 +167,7 @@ pub(super) async fn verify(
         if tries >= request.client.mfa.max_code_attempts {
             return Next::Abandon {
                 state_token,
-                decision: Decision::reject(reason, messages::WRONG_CODE_FINAL),
+                decision: Decision::reject(reason, messages::wrong(kind, true)),
             };
         }
         let step = Step::Code {
@@ -190,7 +190,7 @@ pub(super) async fn verify(
             warning: None,
         }),
         Err(failed) => match failed.code() {
-            Some(codes::INVALID_PASSCODE) => retry(Reason::WrongCode, messages::WRONG_CODE_RETRY)
+            Some(codes::INVALID_PASSCODE) => retry(Reason::WrongCode, messages::wrong(kind, false))
                 .quoting(failed.okta_request_id()),
             Some(codes::PASSCODE_REPLAYED | codes::PASSCODE_OUTSIDE_WINDOW) => {
                 retry(Reason::CodeReplayed, messages::CODE_REPLAYED)

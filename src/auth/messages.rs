@@ -1,6 +1,8 @@
 //! Every text a user reads in a Reply-Message, in one place. NAS dialogs are
 //! small: each text is short, says what happened, and says what to do.
 
+use crate::config::FactorKind;
+
 pub(super) const WRONG_PASSWORD: &str = "Wrong user name or password.";
 pub(super) const LOCKED_OUT: &str = "Your account is locked. Contact your help desk.";
 pub(super) const PASSWORD_EXPIRED: &str =
@@ -12,12 +14,14 @@ pub(super) const ENROLL_FIRST: &str = "Your account needs a second factor. Enrol
 pub(super) const NO_USABLE_FACTOR: &str = "None of your Okta factors works with this login. Enrol Okta Verify, an authenticator app or a phone number in Okta.";
 pub(super) const SESSION_EXPIRED: &str = "Your login session expired. Log in again.";
 pub(super) const STATE_REUSED: &str = "This prompt was already answered. Log in again.";
-pub(super) const MENU_UNKNOWN: &str =
-    "That is not one of the choices. Type the number of a factor:";
+/// Shown above the menu again (whose title says what to type).
+pub(super) const MENU_UNKNOWN: &str = "That is not one of the choices.";
 pub(super) const ENTER_CODE: &str = "Enter the code from your authenticator app:";
 pub(super) const ENTER_YUBIKEY: &str = "Touch your YubiKey to enter its code:";
 pub(super) const WRONG_CODE_RETRY: &str = "Wrong code. Try again:";
 pub(super) const WRONG_CODE_FINAL: &str = "Wrong code. Log in again to retry.";
+pub(super) const WRONG_ANSWER_RETRY: &str = "Wrong answer. Try again:";
+pub(super) const WRONG_ANSWER_FINAL: &str = "Wrong answer. Log in again to retry.";
 pub(super) const CODE_REPLAYED: &str =
     "That code was already used. Wait for the next code and enter it:";
 pub(super) const FACTOR_LOCKED: &str =
@@ -48,6 +52,17 @@ pub(super) fn enter_sent_code(destination: &str) -> String {
     format!("Enter the code sent to {destination} (type resend for a new one):")
 }
 
+/// After a wrong code, or a wrong answer to a security question: "Wrong
+/// answer" there, since nobody types a code into that prompt.
+pub(super) fn wrong(kind: FactorKind, last_try: bool) -> &'static str {
+    match (kind == FactorKind::Question, last_try) {
+        (true, false) => WRONG_ANSWER_RETRY,
+        (true, true) => WRONG_ANSWER_FINAL,
+        (false, false) => WRONG_CODE_RETRY,
+        (false, true) => WRONG_CODE_FINAL,
+    }
+}
+
 /// "Answer your security question: What is ...?"
 pub(super) fn question(text: &str) -> String {
     format!("Answer your security question: {text}")
@@ -63,7 +78,7 @@ pub(super) fn password_warn(days: Option<u32>) -> String {
     }
 }
 
-pub(super) const FACTOR_NOT_SET_UP: &str =
-    "That factor is not set up for your account. Choose another:";
+/// Shown above the menu again (whose title says what to type).
+pub(super) const FACTOR_NOT_SET_UP: &str = "That factor is not set up for your account.";
 pub(super) const SEND_TOO_SOON_DIRECT: &str = "Okta sends at most one code every 30 seconds, and one was sent moments ago. Wait, then type resend for a new one:";
 pub(super) const ENTER_PUSH_CODE: &str = "Enter the code shown in Okta Verify:";
