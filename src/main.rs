@@ -28,6 +28,14 @@ enum Command {
     Serve {
         #[arg(long, short, value_name = "FILE", env = "OKTA_RADIUS_CONFIG")]
         config: PathBuf,
+        /// Debug mode, to watch logins as they happen: human-readable
+        /// lines on standard error at debug level, whatever the config's
+        /// [log] says. Each request shows its attributes (passwords
+        /// hidden), the client, every Okta call with its status and Okta
+        /// request id, the user's groups and the policy's rules, and the
+        /// reply's attributes.
+        #[arg(long = "debug", short = 'X')]
+        debug: bool,
     },
     /// Check a config file and report every problem by key (exit 2 on
     /// error); with --online also reach the org and check the credentials
@@ -108,12 +116,25 @@ fn main() -> ExitCode {
         Command::Keys {
             command: KeysCommand::Generate { out, kid },
         } => generate_key(&out, kid.as_deref()),
-        Command::Serve { config: path } => {
+        Command::Serve {
+            config: path,
+            debug,
+        } => {
             let config = match load(&path) {
                 Ok(config) => config,
                 Err(code) => return code,
             };
-            telemetry::logging::init(&config.log);
+            if debug {
+                telemetry::logging::init(&LogConfig {
+                    format: LogFormat::Human,
+                    level: telemetry::logging::DEBUG_MODE_FILTER.to_owned(),
+                });
+                tracing::info!(
+                    "debug mode: every request is shown as it is decided; do not leave it on in production"
+                );
+            } else {
+                telemetry::logging::init(&config.log);
+            }
             run_async(service::serve(config, path))
         }
         Command::Demo {

@@ -118,8 +118,10 @@ pub(super) async fn authorize_with_groups(
 /// Applies the client's policy (if any) to a user with these groups.
 fn decide(rules: &Rules, request: &Request<'_>, approval: Approval, groups: &[String]) -> Decision {
     let Some(policy) = policy_of(rules, request) else {
+        tracing::debug!("no policy for this client: Okta's approval is enough");
         return accepted(approval, Vec::new());
     };
+    tracing::debug!(groups = ?groups, "the user's Okta groups");
     let subject = Subject {
         login: &request.login,
         user_name: &request.user_name,

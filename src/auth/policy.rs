@@ -162,14 +162,29 @@ impl CompiledPolicy {
         subject: &Subject<'_>,
         groups: &[String],
     ) -> Authorization {
-        if !self.require_groups.is_empty()
-            && !groups.iter().any(|group| {
+        if !self.require_groups.is_empty() {
+            let admitted = groups.iter().find_map(|group| {
                 self.require_groups
                     .iter()
-                    .any(|pattern| group_matches(pattern, group))
-            })
-        {
-            return Authorization::NotInGroup;
+                    .find(|pattern| group_matches(pattern, group))
+                    .map(|pattern| (pattern, group))
+            });
+            match admitted {
+                Some((pattern, group)) => tracing::debug!(
+                    policy = %self.name,
+                    %pattern,
+                    %group,
+                    "require_groups: the user is in a required group"
+                ),
+                None => {
+                    tracing::debug!(
+                        policy = %self.name,
+                        require_groups = ?self.require_groups,
+                        "require_groups: the user is in none of these groups"
+                    );
+                    return Authorization::NotInGroup;
+                }
+            }
         }
         let mut attributes = Vec::new();
         for compiled in &self.rules {
@@ -193,6 +208,13 @@ impl CompiledPolicy {
                     }
                 }
             };
+            tracing::debug!(
+                policy = %self.name,
+                attribute = %compiled.def.name,
+                when_group = rule.when_group.as_deref().unwrap_or("(always)"),
+                values = values.len(),
+                "reply rule"
+            );
             for value in values {
                 match encode(dictionary, &compiled.def, &value) {
                     Some(attribute) => attributes.push(attribute),

@@ -21,6 +21,7 @@ use radius_proto::packet::{Code, Packet, encode_reply};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 /// Counts a drop. Per-packet detail stays at debug level.
 pub(super) fn dropped(reason: DropReason, source: SocketAddr, client: Option<&Client>) {
@@ -154,9 +155,12 @@ async fn process<S: ReplySink>(
     }
     let arrived = tokio::time::Instant::from_std(received_at);
     let okta_started = Instant::now();
+    // In debug mode every line of the request (its Okta calls, groups,
+    // policy) carries its id.
     let work = shared
         .authenticator
-        .access_request(&client.config, &packet, arrived);
+        .access_request(&client.config, &packet, arrived)
+        .instrument(tracing::debug_span!("request", id = %request_id));
     // Told to stop now, the request stops waiting for Okta (dropping its
     // calls) and answers as for an Okta outage.
     let decision = tokio::select! {
@@ -169,6 +173,17 @@ async fn process<S: ReplySink>(
     histogram!(m::OKTA_DURATION).record(okta_started.elapsed().as_secs_f64());
 
     let (decision, reply) = reply::encode(decision, &packet, client.config.secret_bytes());
+    if tracing::enabled!(tracing::Level::DEBUG)
+        && let Some(bytes) = &reply
+        && let Ok(sent) = Packet::decode(bytes)
+    {
+        tracing::debug!(
+            request_id,
+            code = sent.code().name(),
+            attributes = %radius_proto::describe::describe(&shared.dictionary, &sent),
+            "reply"
+        );
+    }
 
     if decision.verdict == Verdict::Reject && !shared.reject_delay.is_zero() {
         // Rejects leave no sooner than about one reject delay after the

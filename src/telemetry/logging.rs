@@ -28,6 +28,10 @@ use tracing_subscriber::fmt::format::Writer;
 /// The `tracing` target of the one-line-per-decision audit events.
 pub const AUDIT_TARGET: &str = "okta_radius::audit";
 
+/// What `serve -X` shows: the server's and the Okta client's debug lines,
+/// the libraries' warnings only.
+pub const DEBUG_MODE_FILTER: &str = "warn,okta_radius=debug,okta_client=debug";
+
 /// Installs the global subscriber, writing to standard error. Returns false
 /// when one was already installed (tests that start several servers).
 pub fn init(config: &LogConfig) -> bool {

@@ -197,6 +197,20 @@ impl Logs {
         }
     }
 
+    /// Waits until a raw line (in any format) satisfies `predicate`.
+    pub async fn wait_for_line(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(line) = self.lines().into_iter().find(|line| predicate(line)) {
+                return line;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("no log line {what}; logs:\n{}", self.lines().join("\n"));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits until an event satisfies `predicate`.
     pub async fn wait_for(
         &self,
@@ -243,12 +257,22 @@ impl TestServer {
     }
 
     pub async fn start_with_env(config: &str, env: &[(&str, &str)]) -> TestServer {
+        TestServer::launch(config, &[], env).await
+    }
+
+    /// Starts `serve` with extra command-line arguments (`-X`, say).
+    pub async fn start_with_args(config: &str, args: &[&str]) -> TestServer {
+        TestServer::launch(config, args, &[]).await
+    }
+
+    async fn launch(config: &str, args: &[&str], env: &[(&str, &str)]) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("okta-radius.toml");
         std::fs::write(&path, config).expect("write config");
         let mut command = Command::new(binary());
         command
             .arg("serve")
+            .args(args)
             .arg("--config")
             .arg(&path)
             .env("TEST_OKTA_API_TOKEN", API_TOKEN)
