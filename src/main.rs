@@ -2,6 +2,7 @@
 //! library. Nothing else lives here, except the man pages generated from
 //! this definition (`manual.rs`).
 
+mod admin_command;
 mod manual;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -48,6 +49,11 @@ enum Command {
         #[arg(long)]
         online: bool,
     },
+    /// Act on a running server from its host (through its metrics listener).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Manage the OAuth service app's signing keys.
     Keys {
         #[command(subcommand)]
@@ -88,6 +94,12 @@ enum Command {
     Bench(radius_bench::BenchArgs),
     /// Run the simulated Okta org on its own, for benchmarks.
     Sim(radius_bench::SimArgs),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// A user's failed-password throttle and push limits: show or clear.
+    Throttle(admin_command::ThrottleArgs),
 }
 
 #[derive(Subcommand)]
@@ -159,6 +171,9 @@ fn main() -> ExitCode {
             }))
         }
         Command::Login(args) => login(args),
+        Command::Admin {
+            command: AdminCommand::Throttle(args),
+        } => admin_command::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -15,7 +15,10 @@ async fn debug_mode_shows_one_login_from_request_to_reply() {
     // The config asks for JSON at info: -X wins.
     let config = config_for(&org.base_url())
         .replace("level = \"debug\"", "level = \"info\"")
-        .replace("deadline_ms = 2000\n", "deadline_ms = 2000\npolicy = \"vpn\"\n")
+        .replace(
+            "deadline_ms = 2000\n",
+            "deadline_ms = 2000\npolicy = \"vpn\"\n",
+        )
         + r#"
 [policies.vpn]
 require_groups = ["vpn-*"]
@@ -32,7 +35,9 @@ value = "OU={group};"
     );
     server
         .logs
-        .wait_for_line("the reply", |line| line.contains("reply") && line.contains("Access-Accept"))
+        .wait_for_line("the reply", |line| {
+            line.contains("reply") && line.contains("Access-Accept")
+        })
         .await;
     let lines = server.logs.lines();
     let text = lines.join("\n");
@@ -51,7 +56,10 @@ value = "OU={group};"
         request.contains("client=test-nas") && request.contains("User-Name"),
         "{request}"
     );
-    assert!(!text.contains("alice-password"), "the password is never shown:\n{text}");
+    assert!(
+        !text.contains("alice-password"),
+        "the password is never shown:\n{text}"
+    );
     let okta = find("path=\"/api/v1/authn\"");
     assert!(
         okta.contains("Okta answered") && okta.contains("http_status=200"),
@@ -61,11 +69,11 @@ value = "OU={group};"
         .split_once("request_id=")
         .map(|(_, rest)| rest.split_whitespace().next().unwrap_or(""))
         .unwrap_or("");
+    assert!(request_id.len() > 10, "Okta's request id is shown: {okta}");
     assert!(
-        request_id.len() > 10,
-        "Okta's request id is shown: {okta}"
+        find("the user's Okta groups").contains("vpn-users"),
+        "{text}"
     );
-    assert!(find("the user's Okta groups").contains("vpn-users"), "{text}");
     assert!(find("require_groups").contains("vpn-*"), "{text}");
     assert!(find("reply rule").contains("Class"), "{text}");
     let reply = find("Access-Accept");

@@ -47,6 +47,7 @@ mod state_wire;
 mod step;
 mod throttle;
 pub mod typed;
+mod user_limits;
 mod username;
 
 pub use access_request::RequestProblem;
@@ -54,6 +55,7 @@ pub use decision::{Decision, Verdict};
 pub use policy::CompiledPolicy;
 pub use reason::Reason;
 pub(crate) use rules::{Rules, compile_policies};
+pub use user_limits::UserLimits;
 
 use crate::config::{ClientConfig, Config};
 use crate::live::Live;
@@ -202,6 +204,19 @@ impl Authenticator {
         decision
             .with_login_id(request.login_id())
             .with_login(request.login)
+    }
+
+    /// What the per-user limits hold for a login as typed at a NAS.
+    pub fn user_limits(&self, typed: &str) -> UserLimits {
+        let login = username::normalize(typed, &self.rules.get().users);
+        user_limits::report(&self.context, &login)
+    }
+
+    /// Clears the per-user limits of a login as typed at a NAS; returns
+    /// what they held.
+    pub fn clear_user_limits(&self, typed: &str) -> UserLimits {
+        let login = username::normalize(typed, &self.rules.get().users);
+        user_limits::clear(&self.context, &login)
     }
 
     /// The end user's IP address from the configured attribute, when it is one.

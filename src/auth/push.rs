@@ -395,6 +395,25 @@ impl Pushes {
         self.fatigue.admit(user)
     }
 
+    /// Whether a push to `user` is waiting for its answer, the pushes sent
+    /// in the last minute and the cooldown left.
+    pub(super) fn status_of(&self, user: &UserKey) -> (bool, usize, Duration) {
+        let waiting = self
+            .watches
+            .get(user)
+            .is_some_and(|watch| !watch.status().is_done() && Instant::now() < watch.give_up_at);
+        let (sent, cooldown) = self.fatigue.status(user);
+        (waiting, sent, cooldown)
+    }
+
+    /// Lets go of `user`'s pending push and fatigue ledger: the next login
+    /// sends a new push at once. A login already waiting on the old push
+    /// keeps waiting for it.
+    pub(super) fn forget_user(&self, user: &UserKey) {
+        self.watches.remove(user);
+        self.fatigue.forget(user);
+    }
+
     /// Replaces the fatigue limits (a config reload).
     pub(super) fn replace_limits(&self, limits: PushLimits) {
         self.fatigue.replace_limits(limits);

@@ -107,6 +107,35 @@ impl FatigueLedger {
         Ok(())
     }
 
+    /// Pushes sent to `user` in the last minute, and what is left of a
+    /// cooldown after a rejected push.
+    pub(super) fn status(&self, user: &UserKey) -> (usize, Duration) {
+        let now = Instant::now();
+        let Some(entry) = self.ledger.get(user) else {
+            return (0, Duration::ZERO);
+        };
+        let Ok(ledger) = entry.lock() else {
+            return (0, Duration::ZERO);
+        };
+        let sent = ledger
+            .sent
+            .iter()
+            .filter(|at| now.duration_since(**at) < Duration::from_secs(60))
+            .count();
+        let cooldown = ledger.rejected_at.map_or(Duration::ZERO, |at| {
+            self.limits
+                .get()
+                .cooldown_after_reject
+                .saturating_sub(now.duration_since(at))
+        });
+        (sent, cooldown)
+    }
+
+    /// Forgets what the ledger holds for `user` (an administrator cleared it).
+    pub(super) fn forget(&self, user: &UserKey) {
+        self.ledger.remove(user);
+    }
+
     /// Keeps the ledger bounded: once it is large, users with no push and no
     /// rejection inside the limits' windows are forgotten (they have nothing
     /// left to limit).

@@ -138,6 +138,22 @@ impl FailureThrottle {
         }
     }
 
+    /// The user's wrong passwords inside the window, and whether they
+    /// throttle the user now.
+    pub(super) fn failures(&self, user: &UserKey) -> (usize, bool) {
+        let now = Instant::now();
+        let limits = self.limits.get();
+        let count = self.users.get(user.as_str()).map_or(0, |failures| {
+            failures
+                .iter()
+                .filter(|at| now.duration_since(**at) < limits.window)
+                .count()
+        });
+        let throttled =
+            limits.max_failures_per_user != 0 && count >= limits.max_failures_per_user as usize;
+        (count, throttled)
+    }
+
     fn log(&self, kind: Throttled, user: &UserKey, source: Option<&str>) {
         let now = self.started.elapsed().as_secs() + LOG_EVERY_SECONDS;
         let last = self.logged_at.load(Ordering::Relaxed);

@@ -4,6 +4,7 @@
 //! check (`okta`), running and stopping (`run`), re-reading the config on
 //! SIGHUP (`reload`) and the signals themselves (`signals`).
 
+pub mod admin;
 mod checks;
 pub mod dictionaries;
 mod okta;

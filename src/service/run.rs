@@ -61,12 +61,6 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         metrics_listener = Some((listener, handle, bound));
     }
     let okta = OktaClient::new(okta_settings(&config.okta)?)?;
-    if let Some((listener, handle, bound)) = metrics_listener.take() {
-        let health_client = okta.clone();
-        metrics::serve_with_health(listener, handle, Arc::new(move || health_client.health()));
-        metrics::set_in_flight_limit(config.server.max_in_flight);
-        tracing::info!(listen = %bound, "serving /metrics and /health");
-    }
     let reload_okta = okta.clone();
     let authenticator = Authenticator::new(
         okta.clone(),
@@ -77,6 +71,17 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
     );
 
     let server = Server::bind(&config, authenticator, dictionary, tls).await?;
+    if let Some((listener, handle, bound)) = metrics_listener.take() {
+        let health_client = okta.clone();
+        metrics::serve_with_health(
+            listener,
+            handle,
+            Arc::new(move || health_client.health()),
+            super::admin::routes(server.handle()),
+        );
+        metrics::set_in_flight_limit(config.server.max_in_flight);
+        tracing::info!(listen = %bound, "serving /metrics and /health");
+    }
     {
         // Once the listeners are bound, the start-up summary, then the
         // keep-alive: Okta being unreachable does not stop the server from

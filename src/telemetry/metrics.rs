@@ -95,16 +95,19 @@ pub type HealthCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 /// Serves `/metrics` and `/health` on `listener` until the process ends;
 /// `/health` always answers `ok`.
 pub fn serve(listener: tokio::net::TcpListener, handle: PrometheusHandle) {
-    serve_with_health(listener, handle, Arc::new(|| Ok(())));
+    serve_with_health(listener, handle, Arc::new(|| Ok(())), Router::new());
 }
 
 /// Serves `/metrics` and `/health` on `listener` until the process ends:
 /// `/health` answers 200 `ok` when `health` says so, else 503 with a short
-/// JSON reason (`{"status":"unhealthy","reason":"..."}`).
+/// JSON reason (`{"status":"unhealthy","reason":"..."}`). `more` adds
+/// routes of the service's own (the admin commands); handlers may read the
+/// peer's address as `ConnectInfo<SocketAddr>`.
 pub fn serve_with_health(
     listener: tokio::net::TcpListener,
     handle: PrometheusHandle,
     health: HealthCheck,
+    more: Router,
 ) {
     let upkeep = handle.clone();
     tokio::spawn(async move {
@@ -120,12 +123,16 @@ pub fn serve_with_health(
         gauge!(HEALTHY).set(healthy);
         std::future::ready(handle.render())
     };
-    let app = Router::new().route("/metrics", get(scrape)).route(
-        "/health",
-        get(move || std::future::ready(health_answer(&health))),
-    );
+    let app = Router::new()
+        .route("/metrics", get(scrape))
+        .route(
+            "/health",
+            get(move || std::future::ready(health_answer(&health))),
+        )
+        .merge(more);
     tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, app).await {
+        let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        if let Err(error) = axum::serve(listener, service).await {
             tracing::error!(%error, "the metrics listener stopped");
         }
     });
