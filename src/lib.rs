@@ -3,6 +3,7 @@
 //! Okta client, the simulated org and the bench are crates of the workspace
 //! (see `ARCHITECTURE.md`).
 //!
+//! - [`accounting`]: accounting records and the file that stores them;
 //! - [`config`]: one typed, validated configuration;
 //! - `server`: the UDP transport, admission, duplicates, limits, replies;
 //! - [`auth`]: the login conversation, the only place where RADIUS and Okta meet;
@@ -10,6 +11,7 @@
 //! - [`telemetry`]: logs (one audit line per decision) and metrics;
 //! - [`demo`]: the server on the embedded simulated org.
 
+pub mod accounting;
 pub mod auth;
 pub mod config;
 pub mod demo;

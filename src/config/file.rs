@@ -34,6 +34,8 @@ pub struct ConfigFile {
     pub tls: super::stream::TlsSection,
     #[serde(default)]
     pub connections: super::stream::ConnectionsSection,
+    #[serde(default)]
+    pub accounting: super::accounting::AccountingSection,
 }
 
 /// `[mfa]`, and `[clients.mfa]` to override it for one client. Every key is
@@ -116,6 +118,8 @@ pub struct ServerSection {
     pub tcp_listen: Vec<String>,
     /// Lets `tcp_listen` name an address beyond loopback.
     pub tcp_allow_non_loopback: bool,
+    /// Accounting (RFC 2866) listen addresses; none by default.
+    pub accounting_listen: Vec<String>,
 }
 
 impl Default for ServerSection {
@@ -131,6 +135,7 @@ impl Default for ServerSection {
             tls_listen: Vec::new(),
             tcp_listen: Vec::new(),
             tcp_allow_non_loopback: false,
+            accounting_listen: Vec::new(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! naming its key and the fix, so an operator fixes a config in one pass.
 
 pub mod abuse;
+mod accounting;
 mod direct;
 mod factor_kind;
 pub mod file;
@@ -22,6 +23,7 @@ mod stream;
 mod transport;
 mod validate;
 
+pub use accounting::{AccountingConfig, AccountingOutput};
 pub use factor_kind::FactorKind;
 pub use load::ENV_PREFIX;
 pub use mfa::{MfaSettings, PushLimits, PushMode};

@@ -3,6 +3,7 @@
 //! ([`super::validate`]), so every value here has been checked.
 
 use super::abuse;
+use super::accounting::AccountingConfig;
 use super::mfa::{MfaSettings, PushLimits, PushMode};
 use super::policy::Policy;
 use super::stream::StreamConfig;
@@ -34,6 +35,8 @@ pub struct Config {
     pub abuse: abuse::AbuseLimits,
     /// RADIUS/TLS and RADIUS/TCP: listeners, `[tls]`, `[connections]`.
     pub streams: StreamConfig,
+    /// `[accounting]`: where records go, the session table's bounds.
+    pub accounting: AccountingConfig,
     /// Things that work but deserve the operator's attention.
     pub warnings: Vec<String>,
 }
@@ -47,6 +50,8 @@ pub struct ServerConfig {
     pub reject_delay: Duration,
     pub status_server_per_second: u32,
     pub dictionaries: Vec<PathBuf>,
+    /// Where Accounting-Requests are received; empty: no accounting port.
+    pub accounting_listen: Vec<SocketAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +163,32 @@ pub struct UserNameRules {
     pub default_domain: Option<String>,
     /// Lower-case the name before sending it to Okta.
     pub lowercase: bool,
+}
+
+impl UserNameRules {
+    /// The login Okta knows for a typed name: strip a `DOMAIN\` prefix,
+    /// lower-case, then append the default domain when there is no `@`.
+    pub fn okta_login(&self, typed: &str) -> String {
+        let mut name = typed.trim();
+        if self.strip_domain_prefix
+            && let Some((_, rest)) = name.split_once('\\')
+            && !rest.is_empty()
+        {
+            name = rest;
+        }
+        let mut login = if self.lowercase {
+            name.to_lowercase()
+        } else {
+            name.to_owned()
+        };
+        if let Some(domain) = &self.default_domain
+            && !login.contains('@')
+        {
+            login.push('@');
+            login.push_str(domain);
+        }
+        login
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

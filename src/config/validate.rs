@@ -38,6 +38,22 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
     });
 
     let server = validate_server(&raw.server, &mut problems);
+    let accounting = super::accounting::validate(
+        &raw.accounting,
+        !raw.server.accounting_listen.is_empty(),
+        &mut warnings,
+    )
+    .unwrap_or_else(|errors| {
+        for (key, message) in errors {
+            problems.add(key, message);
+        }
+        super::accounting::AccountingConfig {
+            output: None,
+            fsync: false,
+            max_sessions: 1,
+            session_silence: Duration::from_secs(60),
+        }
+    });
     let streams = stream::validate(
         StreamListen {
             tls_listen: &raw.server.tls_listen,
@@ -185,6 +201,7 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         },
         abuse,
         streams,
+        accounting,
         warnings,
     })
 }
@@ -204,6 +221,20 @@ fn validate_server(section: &file::ServerSection, problems: &mut Problems) -> Se
             Err(_) => problems.add(
                 format!("server.listen[{i}]"),
                 format!("`{address}` is not an IP address and port, e.g. \"0.0.0.0:1812\" or \"[::]:1812\""),
+            ),
+        }
+    }
+    let mut accounting_listen = Vec::new();
+    for (i, address) in section.accounting_listen.iter().enumerate() {
+        match address.parse::<SocketAddr>() {
+            Ok(addr) if addr.port() != 0 && listen.contains(&addr) => problems.add(
+                format!("server.accounting_listen[{i}]"),
+                format!("`{address}` is also in server.listen: accounting needs a port of its own, usually 1813"),
+            ),
+            Ok(addr) => accounting_listen.push(addr),
+            Err(_) => problems.add(
+                format!("server.accounting_listen[{i}]"),
+                format!("`{address}` is not an IP address and port, e.g. \"0.0.0.0:1813\""),
             ),
         }
     }
@@ -240,6 +271,7 @@ fn validate_server(section: &file::ServerSection, problems: &mut Problems) -> Se
         reject_delay: Duration::from_millis(section.reject_delay_ms),
         status_server_per_second: section.status_server_per_second,
         dictionaries: section.dictionaries.clone(),
+        accounting_listen,
     }
 }
 
