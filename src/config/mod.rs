@@ -9,6 +9,7 @@
 pub mod abuse;
 mod accounting;
 mod direct;
+mod disconnect;
 mod factor_kind;
 pub mod file;
 mod load;
@@ -24,6 +25,7 @@ mod transport;
 mod validate;
 
 pub use accounting::{AccountingConfig, AccountingOutput};
+pub use disconnect::{DisconnectConfig, DisconnectOn};
 pub use factor_kind::FactorKind;
 pub use load::ENV_PREFIX;
 pub use mfa::{MfaSettings, PushLimits, PushMode};

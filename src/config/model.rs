@@ -4,6 +4,7 @@
 
 use super::abuse;
 use super::accounting::AccountingConfig;
+use super::disconnect::{DisconnectConfig, DisconnectOn};
 use super::mfa::{MfaSettings, PushLimits, PushMode};
 use super::policy::Policy;
 use super::stream::StreamConfig;
@@ -37,6 +38,8 @@ pub struct Config {
     pub streams: StreamConfig,
     /// `[accounting]`: where records go, the session table's bounds.
     pub accounting: AccountingConfig,
+    /// `[disconnect]`: following the System Log, Disconnect-Requests.
+    pub disconnect: DisconnectConfig,
     /// Things that work but deserve the operator's attention.
     pub warnings: Vec<String>,
 }
@@ -231,9 +234,23 @@ pub struct ClientConfig {
     pub okta_primary_auth: bool,
     pub mfa: MfaSettings,
     pub policy: Option<Arc<Policy>>,
+    /// Where the NAS takes Disconnect-Requests (RFC 5176).
+    pub coa_port: u16,
+    /// Their secret, when it is not the shared secret.
+    pub coa_secret: Option<SecretString>,
+    /// The Okta events that end this client's sessions.
+    pub disconnect_on: Vec<DisconnectOn>,
 }
 
 impl ClientConfig {
+    /// The secret of Disconnect-Requests to this client.
+    pub fn coa_secret_bytes(&self) -> &[u8] {
+        match &self.coa_secret {
+            Some(secret) => secret.expose_secret().as_bytes(),
+            None => self.secret_bytes(),
+        }
+    }
+
     /// The longest a request from this client may take to answer: its
     /// deadline, or the push hold in `wait` mode.
     pub fn longest_answer(&self) -> Duration {
@@ -266,6 +283,12 @@ impl fmt::Debug for ClientConfig {
             .field("max_in_flight", &self.max_in_flight)
             .field("okta_primary_auth", &self.okta_primary_auth)
             .field("policy", &self.policy.as_ref().map(|p| p.name.clone()))
+            .field("coa_port", &self.coa_port)
+            .field(
+                "coa_secret",
+                &self.coa_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("disconnect_on", &self.disconnect_on)
             .finish()
     }
 }

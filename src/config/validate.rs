@@ -5,6 +5,7 @@
 //! checked in their own files; this one puts them together.
 
 use super::abuse;
+use super::disconnect::DisconnectOn;
 use super::file::{self, ClientSection, ConfigFile};
 use super::log_level::parse_filter;
 use super::mfa::{MfaSettings, PushLimits};
@@ -66,7 +67,34 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         &mut warnings,
     );
 
+    let disconnect = super::disconnect::validate(
+        &raw.disconnect,
+        !raw.server.accounting_listen.is_empty() && accounting.output.is_some(),
+    )
+    .unwrap_or_else(|errors| {
+        for (key, message) in errors {
+            problems.add(key, message);
+        }
+        super::disconnect::DisconnectConfig {
+            enabled: false,
+            poll_interval: Duration::from_secs(15),
+            cursor_file: Default::default(),
+            timeout: Duration::from_secs(1),
+            retries: 0,
+        }
+    });
     let okta = validate_okta(raw.okta, &mut problems, &mut warnings);
+    if disconnect.enabled
+        && let Some(okta) = &okta
+        && !okta.has_api_token()
+        && let Some(oauth) = &okta.oauth
+        && !oauth.scopes.iter().any(|scope| scope == "okta.logs.read")
+    {
+        problems.add(
+            "okta.oauth.scopes",
+            "disconnect.enabled reads the System Log: add \"okta.logs.read\" to the scopes (and grant it to the service app in Okta)",
+        );
+    }
 
     let users = validate_users(&raw.users, &mut problems);
     let log = validate_log(&raw.log, &mut problems);
@@ -202,6 +230,7 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         abuse,
         streams,
         accounting,
+        disconnect,
         warnings,
     })
 }
@@ -473,6 +502,52 @@ fn validate_client(
             }
         },
     };
+    let coa_spec = SecretSpec {
+        inline: section.coa_secret.map(SecretString::from),
+        file: section.coa_secret_file,
+        env: section.coa_secret_env,
+    };
+    let coa_secret =
+        if coa_spec.inline.is_some() || coa_spec.file.is_some() || coa_spec.env.is_some() {
+            match coa_spec.resolve() {
+                Ok(secret) => Some(secret),
+                Err(problem) => {
+                    problems.add(
+                        key("coa_secret"),
+                        SecretSpec::explain(&problem, &key("coa_secret")),
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
+    if section.coa_port == 0 {
+        problems.add(
+            key("coa_port"),
+            "must be a port, 3799 by default (RFC 5176)",
+        );
+    }
+    let disconnect_on = match &section.disconnect_on {
+        None => DisconnectOn::defaults(),
+        Some(names) => {
+            let mut chosen = Vec::new();
+            for name in names {
+                match DisconnectOn::from_name(name) {
+                    Some(on) if !chosen.contains(&on) => chosen.push(on),
+                    Some(_) => {}
+                    None => problems.add(
+                        key("disconnect_on"),
+                        format!(
+                            "`{name}` is not an event: use any of {}",
+                            DisconnectOn::ALL.map(DisconnectOn::name).join(", ")
+                        ),
+                    ),
+                }
+            }
+            chosen
+        }
+    };
     Some(ClientConfig {
         name,
         network: network?,
@@ -486,5 +561,8 @@ fn validate_client(
         okta_primary_auth: section.okta_primary_auth,
         mfa,
         policy,
+        coa_port: section.coa_port,
+        coa_secret,
+        disconnect_on,
     })
 }

@@ -59,6 +59,7 @@ pub fn preflight_needs(config: &Config) -> preflight::Needs {
             .clients
             .iter()
             .any(|client| !client.okta_primary_auth),
+        system_log: config.disconnect.enabled,
     }
 }
 

@@ -10,8 +10,8 @@
 
 use crate::auth::Rules;
 use crate::config::{
-    AccountingConfig, Config, ConfigErrors, ConnectionLimits, DirectConfig, LogConfig, OAuthConfig,
-    OktaConfig, ServerConfig, StreamConfig,
+    AccountingConfig, Config, ConfigErrors, ConnectionLimits, DirectConfig, DisconnectConfig,
+    LogConfig, OAuthConfig, OktaConfig, ServerConfig, StreamConfig,
 };
 use crate::server::ServerHandle;
 use crate::telemetry::metrics as m;
@@ -119,6 +119,25 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         "accounting.session_silence_seconds",
         *session_silence != new.accounting.session_silence,
     );
+    let DisconnectConfig {
+        enabled,
+        poll_interval,
+        cursor_file,
+        timeout,
+        retries,
+    } = &old.disconnect;
+    let disconnect = &new.disconnect;
+    compare("disconnect.enabled", *enabled != disconnect.enabled);
+    compare(
+        "disconnect.poll_interval_seconds",
+        *poll_interval != disconnect.poll_interval,
+    );
+    compare(
+        "disconnect.cursor_file",
+        *cursor_file != disconnect.cursor_file,
+    );
+    compare("disconnect.timeout_ms", *timeout != disconnect.timeout);
+    compare("disconnect.retries", *retries != disconnect.retries);
     compare("server.listen", *listen != new.server.listen);
     compare(
         "server.max_in_flight",

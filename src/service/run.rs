@@ -10,6 +10,7 @@ use super::{dictionaries, reload, signals};
 use crate::accounting::{Accounting, Journal, LocalSessions, rebuild};
 use crate::auth::Authenticator;
 use crate::config::{AccountingOutput, Config};
+use crate::disconnect;
 use crate::server::Server;
 use crate::telemetry::metrics;
 use okta_client::{OktaClient, keepalive, preflight};
@@ -78,6 +79,10 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
     );
 
     let accounting = start_accounting(&config).await?;
+    let follower = match &accounting {
+        Some(accounting) => disconnect::start(&config, okta.clone(), accounting.clone())?,
+        None => None,
+    };
     let server = Server::bind(&config, authenticator, dictionary, tls, accounting).await?;
     {
         // Once the listeners are bound, the start-up summary, then the
@@ -140,6 +145,9 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
                                 match reload_credentials(&reload_okta, &new.okta) {
                                     Ok(()) => tracing::info!("Okta credentials reloaded"),
                                     Err(error) => tracing::error!("{error:#}; the previous Okta credentials stay in use"),
+                                }
+                                if let Some(follower) = &follower {
+                                    follower.replace_clients(&new);
                                 }
                                 config = new;
                             }

@@ -67,6 +67,11 @@ pub const ACCOUNTING_RECORDS: &str = "radius_accounting_records_total";
 pub const ACCOUNTING_WRITE_ERRORS: &str = "radius_accounting_write_errors_total";
 /// Sessions in the session table (from accounting Start to Stop).
 pub const ACCOUNTING_SESSIONS: &str = "radius_accounting_sessions";
+/// Disconnect-Requests (RFC 5176) that ended, by `outcome` (ack, nak,
+/// no_answer, failed).
+pub const DISCONNECTS: &str = "radius_disconnects_total";
+/// Polls of Okta's System Log, by `result` (ok, error).
+pub const SYSTEM_LOG_POLLS: &str = "okta_system_log_polls_total";
 /// Time from receiving an Access-Request to sending its reply (reject delay included).
 pub const REQUEST_DURATION: &str = "radius_request_duration_seconds";
 /// Time spent waiting for Okta within one request.

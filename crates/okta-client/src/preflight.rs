@@ -33,6 +33,8 @@ pub struct Needs {
     pub factors: bool,
     /// Logins go through Direct Authentication (`okta.api = "direct"`).
     pub direct: bool,
+    /// Sessions end on System Log events (`[disconnect]`).
+    pub system_log: bool,
 }
 
 /// One line of the report.
@@ -137,6 +139,18 @@ pub async fn check(client: &OktaClient, needs: Needs) -> Report {
         permission(
             &mut report,
             "GET /api/v1/users/{id}/factors (MFA-only mode)",
+            result,
+        );
+    }
+    if needs.system_log {
+        let cursor = crate::LogCursor::Since {
+            since: SystemTime::now(),
+            event_types: vec![okta_api::system_log::event_types::USER_DEACTIVATE.to_owned()],
+        };
+        let result = client.system_log().poll(&cursor).await.map(|_| ());
+        permission(
+            &mut report,
+            "GET /api/v1/logs (the System Log, scope okta.logs.read, for disconnects)",
             result,
         );
     }
