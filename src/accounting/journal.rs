@@ -69,6 +69,9 @@ impl Journal {
             last_logged: None,
         };
         writer.ensure_open().map(|_| ())?;
+        // Exported from the start, so a dashboard shows 0 rather than nothing.
+        counter!(m::ACCOUNTING_WRITE_ERRORS).increment(0);
+        counter!(m::ACCOUNTING_RECORDS, "result" => "written").increment(0);
         let (commands, receiver) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("accounting-writer".to_owned())

@@ -99,6 +99,15 @@ pub fn start(
     let cursor = Cursor::load(&config.disconnect.cursor_file, &wanted).map_err(|error| {
         std::io::Error::new(error.kind(), format!("disconnect.cursor_file: {error}"))
     })?;
+    for outcome in [
+        Outcome::Ack,
+        Outcome::Nak(None),
+        Outcome::NoAnswer,
+        Outcome::Failed,
+    ] {
+        // Exported from the start, so a dashboard shows 0 rather than nothing.
+        counter!(m::DISCONNECTS, "outcome" => outcome.label()).increment(0);
+    }
     let clients = Arc::new(Live::new(clients_by_name(config)));
     let poller = Poller {
         okta,
