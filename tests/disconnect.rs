@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::process::serve_until_exit;
 use support::*;
 use tokio::net::UdpSocket;
 
@@ -323,4 +324,64 @@ async fn check_config_online_checks_that_the_system_log_is_readable() {
         .expect("join");
     assert_eq!(code, Some(3), "{text}");
     assert!(text.contains("/api/v1/logs"), "{text}");
+}
+
+#[tokio::test]
+async fn removal_from_a_required_group_disconnects_and_from_another_does_not() {
+    let org = start_org().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emulator = NasEmulator::start(COA_SECRET, vec![]).await;
+    let config = with_client_keys(
+        &config(&org.base_url(), dir.path(), emulator.addr),
+        "policy = \"vpn\"\ndisconnect_on = [\"group_removal\"]",
+    );
+    let config = format!("{config}\n[policies.vpn]\nrequire_groups = [\"vpn-users\"]\n");
+    let (server, accounting) = start(&config).await;
+    accounting_start(accounting, "alice", "S-alice-4").await;
+    accounting_start(accounting, "bob", "S-bob-4").await;
+
+    // bob leaves a group the client's policy does not require.
+    assert!(org.remove_from_group("bob@example.com", "net-admins"));
+    let bob = server
+        .logs
+        .wait_for("bob's removal handled", |event| {
+            event["message"] == "Okta event" && event["user"] == "bob@example.com"
+        })
+        .await;
+    assert_eq!(bob["sessions"], 0);
+
+    assert!(org.remove_from_group("alice@example.com", "vpn-users"));
+    let received = emulator.wait_requests(1).await;
+    assert_eq!(received[0].1.text(ACCT_SESSION_ID), Some("S-alice-4"));
+    let audit = server
+        .logs
+        .wait_for("the disconnect's audit line", |event| {
+            event["target"] == "okta_radius::audit" && event["message"] == "disconnect"
+        })
+        .await;
+    assert_eq!(audit["event_type"], "group.user_membership.remove");
+    assert_eq!(emulator.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_cursor_file_that_cannot_be_written_stops_the_start() {
+    let org = start_org().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let coa: SocketAddr = "127.0.0.1:3799".parse().expect("addr");
+    let config = config(&org.base_url(), dir.path(), coa)
+        .replace("cursor.json", "no-such-directory/cursor.json");
+    let (status, stderr) = tokio::task::spawn_blocking(move || {
+        serve_until_exit(
+            &config,
+            &[("TEST_COA_SECRET", COA_SECRET)],
+            Duration::from_secs(20),
+        )
+    })
+    .await
+    .expect("join");
+    assert!(
+        status.is_some_and(|status| !status.success()),
+        "{status:?}\n{stderr}"
+    );
+    assert!(stderr.contains("disconnect.cursor_file"), "{stderr}");
 }

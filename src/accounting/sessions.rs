@@ -198,7 +198,14 @@ pub trait SessionStore: Send + Sync {
     fn count(&self) -> StoreFuture<'_, usize>;
 }
 
-type Key = (Nas, String);
+/// A session is known by the client and address of its NAS and its
+/// Acct-Session-Id (unique per NAS, RFC 2866 §5.5): a Stop that names the
+/// NAS differently from its Start (NAS-Identifier left out) still ends it.
+type Key = (String, IpAddr, String);
+
+fn key_of(nas: &Nas, acct_session_id: &str) -> Key {
+    (nas.client.clone(), nas.address, acct_session_id.to_owned())
+}
 
 /// The table in this process.
 pub struct LocalSessions {
@@ -240,8 +247,8 @@ impl LocalSessions {
                 let gone: Vec<Key> = table
                     .sessions
                     .keys()
-                    .filter(|(nas, _)| {
-                        nas.client == session.nas.client && nas.address == session.nas.address
+                    .filter(|(client, address, _)| {
+                        *client == session.nas.client && *address == session.nas.address
                     })
                     .cloned()
                     .collect();
@@ -250,10 +257,10 @@ impl LocalSessions {
                 }
             }
             SessionEvent::Stop => {
-                table.remove(&(session.nas.clone(), session.acct_session_id.clone()));
+                table.remove(&key_of(&session.nas, &session.acct_session_id));
             }
             SessionEvent::Start | SessionEvent::InterimUpdate => {
-                let key = (session.nas.clone(), session.acct_session_id.clone());
+                let key = key_of(&session.nas, &session.acct_session_id);
                 let started = table
                     .sessions
                     .get(&key)
@@ -352,8 +359,7 @@ impl SessionStore for LocalSessions {
     }
 
     fn remove<'a>(&'a self, nas: &'a Nas, acct_session_id: &'a str) -> StoreFuture<'a, ()> {
-        self.table()
-            .remove(&(nas.clone(), acct_session_id.to_owned()));
+        self.table().remove(&key_of(nas, acct_session_id));
         Box::pin(std::future::ready(()))
     }
 
@@ -419,6 +425,18 @@ mod tests {
                 .await
                 .is_empty()
         );
+        assert_eq!(table.count().await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_stop_naming_the_nas_differently_still_ends_the_session() {
+        let table = LocalSessions::new(10, Duration::from_secs(600));
+        let mut start = update(SessionEvent::Start, "s1", "alice", 0);
+        start.session.nas.nas_identifier = Some("asa-1".to_owned());
+        table.apply(start).await;
+        table
+            .apply(update(SessionEvent::Stop, "s1", "alice", 10))
+            .await;
         assert_eq!(table.count().await, 0);
     }
 

@@ -96,9 +96,23 @@ pub fn start(
         );
         return Ok(None);
     }
-    let cursor = Cursor::load(&config.disconnect.cursor_file, &wanted).map_err(|error| {
-        std::io::Error::new(error.kind(), format!("disconnect.cursor_file: {error}"))
-    })?;
+    let cursor_file = &config.disconnect.cursor_file;
+    let cursor = Cursor::load(cursor_file, &wanted)
+        .and_then(|cursor| {
+            // Written at once, so a file the service cannot write stops the
+            // start rather than every poll.
+            cursor.save(cursor_file)?;
+            Ok(cursor)
+        })
+        .map_err(|error| {
+            std::io::Error::new(
+                error.kind(),
+                format!(
+                    "disconnect.cursor_file: {}: {error}; create its directory and let the service write there",
+                    cursor_file.display()
+                ),
+            )
+        })?;
     for outcome in [
         Outcome::Ack,
         Outcome::Nak(None),
@@ -118,6 +132,7 @@ pub fn start(
             .checked_sub(config.disconnect.poll_interval)
             .unwrap_or(SystemTime::UNIX_EPOCH),
         cursor,
+        failing_since: None,
     };
     tracing::info!(
         event_types = %wanted.join(" "),
@@ -136,6 +151,8 @@ struct Poller {
     /// Where the first poll ever starts.
     since: SystemTime,
     cursor: Cursor,
+    /// When polls started failing, while they fail.
+    failing_since: Option<std::time::Instant>,
 }
 
 impl Poller {
@@ -161,10 +178,22 @@ impl Poller {
                 Ok(reply) => reply.body,
                 Err(error) => {
                     counter!(m::SYSTEM_LOG_POLLS, "result" => "error").increment(1);
-                    tracing::warn!(%error, "cannot read the Okta System Log; trying again at the next poll");
+                    // Said once when it starts failing, not at every poll.
+                    if self.failing_since.is_none() {
+                        self.failing_since = Some(std::time::Instant::now());
+                        tracing::warn!(%error, "cannot read the Okta System Log: no session is ended until it can; trying again at every poll");
+                    } else {
+                        tracing::debug!(%error, "cannot read the Okta System Log");
+                    }
                     return;
                 }
             };
+            if let Some(since) = self.failing_since.take() {
+                tracing::info!(
+                    failing_for_s = since.elapsed().as_secs(),
+                    "the Okta System Log is readable again"
+                );
+            }
             counter!(m::SYSTEM_LOG_POLLS, "result" => "ok").increment(1);
             let count = page.events.len();
             // The events are marked as handled, and the cursor saved,
