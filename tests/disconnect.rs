@@ -237,6 +237,11 @@ async fn a_nak_is_retried_and_a_user_without_sessions_causes_nothing() {
         .await;
     assert_eq!(audit["outcome"], "ack");
     assert_eq!(audit["attempts"], 2);
+    let logs = server.logs.lines().join("\n");
+    assert!(
+        !logs.contains(COA_SECRET),
+        "the CoA secret never reaches a log line"
+    );
 }
 
 #[tokio::test]
