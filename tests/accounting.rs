@@ -247,3 +247,16 @@ async fn sighup_reopens_the_file_after_logrotate() {
     assert_eq!(new.len(), 1, "{new:?}");
     assert_eq!(new[0]["attributes"]["Acct-Status-Type"], "Stop");
 }
+
+#[tokio::test]
+async fn status_server_on_the_accounting_port_gets_an_accounting_response() {
+    let org = start_org().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = accounting_file(&dir);
+    let (_server, accounting) = start_with_accounting(&org.base_url(), &file, "").await;
+    let nas = Nas::new(accounting).await;
+    let probe = RequestBuilder::new(Code::StatusServer, nas.next_identifier());
+    let reply = nas.exchange(&probe).await.expect("answered");
+    assert_eq!(reply.code(), Code::AccountingResponse);
+    assert!(records(&file).is_empty(), "a probe is not a record");
+}
