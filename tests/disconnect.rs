@@ -31,6 +31,8 @@ struct NasEmulator {
 enum Reply {
     Ack,
     Nak(u32),
+    /// No answer at all, as if the request was lost.
+    Silent,
 }
 
 impl NasEmulator {
@@ -59,6 +61,12 @@ impl NasEmulator {
                         Code::DisconnectNak,
                         vec![Attribute::integer(types::ERROR_CAUSE, cause)],
                     ),
+                    Reply::Silent => {
+                        if let Ok(mut kept) = kept.lock() {
+                            kept.push((Instant::now(), packet));
+                        }
+                        continue;
+                    }
                 };
                 let reply = encode_reply(code, &packet, &attributes, secret.as_bytes())
                     .expect("the answer encodes");
@@ -389,4 +397,32 @@ async fn a_cursor_file_that_cannot_be_written_stops_the_start() {
         "{status:?}\n{stderr}"
     );
     assert!(stderr.contains("disconnect.cursor_file"), "{stderr}");
+}
+
+#[tokio::test]
+async fn an_unanswered_request_is_sent_again_unchanged() {
+    let org = start_org().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emulator = NasEmulator::start(COA_SECRET, vec![Reply::Silent]).await;
+    let (server, accounting) = start(&config(&org.base_url(), dir.path(), emulator.addr)).await;
+    accounting_start(accounting, "alice", "S-alice-5").await;
+    assert!(org.deactivate_user("alice@example.com"));
+    let received = emulator.wait_requests(2).await;
+    assert_eq!(
+        received[0].1.bytes(),
+        received[1].1.bytes(),
+        "a retransmit is the very same request: same Identifier and authenticator"
+    );
+    assert!(
+        received[1].0 > received[0].0,
+        "the retransmit comes after the first"
+    );
+    let audit = server
+        .logs
+        .wait_for("the disconnect's audit line", |event| {
+            event["target"] == "okta_radius::audit" && event["message"] == "disconnect"
+        })
+        .await;
+    assert_eq!(audit["outcome"], "ack");
+    assert_eq!(audit["attempts"], 2);
 }
