@@ -84,9 +84,10 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         }
     });
     let okta = validate_okta(raw.okta, &mut problems, &mut warnings);
+    // The System Log is read as the service account: through the OAuth app
+    // whenever one is configured, API token or not.
     if disconnect.enabled
         && let Some(okta) = &okta
-        && !okta.has_api_token()
         && let Some(oauth) = &okta.oauth
         && !oauth.scopes.iter().any(|scope| scope == "okta.logs.read")
     {
