@@ -26,6 +26,10 @@ use std::time::{Duration, SystemTime};
 /// polls rather than in one burst on the rate limit.
 const PAGES_PER_POLL: usize = 10;
 
+/// Disconnect-Requests in flight at most (each holds a socket): a mass
+/// deactivation waits its turn rather than running out of descriptors.
+const MOST_IN_FLIGHT: usize = 256;
+
 /// How much later than the event a session may have started and still be
 /// ended by it: the bridge's and Okta's clocks differ a little.
 const CLOCK_SKEW: Duration = Duration::from_secs(5);
@@ -133,6 +137,7 @@ pub fn start(
             .unwrap_or(SystemTime::UNIX_EPOCH),
         cursor,
         failing_since: None,
+        in_flight: Arc::new(tokio::sync::Semaphore::new(MOST_IN_FLIGHT)),
     };
     tracing::info!(
         event_types = %wanted.join(" "),
@@ -153,6 +158,7 @@ struct Poller {
     cursor: Cursor,
     /// When polls started failing, while they fail.
     failing_since: Option<std::time::Instant>,
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl Poller {
@@ -265,7 +271,14 @@ impl Poller {
                         retries: self.settings.retries,
                     },
                 };
-                tokio::spawn(job.run(self.accounting.clone()));
+                let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
+                    return;
+                };
+                let accounting = self.accounting.clone();
+                tokio::spawn(async move {
+                    job.run(accounting).await;
+                    drop(permit);
+                });
             }
             tracing::info!(
                 okta_event = %event.uuid,

@@ -126,18 +126,7 @@ async fn on_accounting(
     tokio::spawn(async move {
         let _permit = permit;
         match state.journal.append(line).await {
-            Ok(()) => {
-                let update = SessionUpdate::from_packet(
-                    &packet,
-                    &client.config.name,
-                    source.ip(),
-                    received,
-                    |user_name| state.okta_login(user_name),
-                );
-                if let Some(update) = update {
-                    state.track(update).await;
-                }
-            }
+            Ok(()) => {}
             Err(why) => {
                 shared.duplicates.forget(key, authenticator);
                 if why == NotStored::QueueFull {
@@ -168,5 +157,17 @@ async fn on_accounting(
             .duplicates
             .finish(key, authenticator, Some(reply.clone()), Instant::now());
         send(&sink, &reply, Code::AccountingResponse).await;
+        // The NAS is answered first: the session table (perhaps a store
+        // shared by a fleet) never delays the acknowledgement.
+        let update = SessionUpdate::from_packet(
+            &packet,
+            &client.config.name,
+            source.ip(),
+            received,
+            |user_name| state.okta_login(user_name),
+        );
+        if let Some(update) = update {
+            state.track(update).await;
+        }
     });
 }
