@@ -236,7 +236,7 @@ async fn the_dashboard_and_the_rules_name_only_exported_metrics_and_show_them_al
     let alert_exprs = rule_exprs(&rules);
     assert_eq!(
         alert_exprs.len(),
-        6,
+        7,
         "one expression per alert: {alert_exprs:?}"
     );
     let in_rules: BTreeSet<String> = alert_exprs
