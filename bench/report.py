@@ -83,6 +83,41 @@ def comparison(rows, scenario, work, with_p99):
     return "\n".join(out)
 
 
+def acknowledged(row):
+    return row["report"]["outcomes"].get("accounting Accounting-Response", 0)
+
+
+def accounting_table(rows):
+    """Accounting-Responses per second: records acknowledged once stored."""
+    sides = ["okta-radius", "okta-radius-fsync", "freeradius"]
+    names = {"okta-radius": "okta-radius (fsync off)", "okta-radius-fsync": "okta-radius (fsync on)",
+             "freeradius": "FreeRADIUS detail"}
+    by = by_server(rows, "accounting")
+    out = ["| round | " + " | ".join(f"{names[s]} records/s" for s in sides) + " | "
+           + " | ".join(f"{names[s]} CPU µs/record" for s in sides) + " |",
+           "|---|" + "---|" * (2 * len(sides))]
+    rounds = max((len(by.get(s, [])) for s in sides), default=0)
+
+    def rate(row):
+        r = row["report"]
+        return r["throughput_per_s"] * acknowledged(row) / r["completed"] if r["completed"] else 0.0
+
+    for i in range(rounds):
+        cells = []
+        for s in sides:
+            runs = by.get(s, [])
+            cells.append(fmt(rate(runs[i])) if i < len(runs) else "-")
+        for s in sides:
+            runs = by.get(s, [])
+            cells.append(fmt(cpu_us(runs[i]), 1) if i < len(runs) else "-")
+        out.append(f"| {i + 1} | " + " | ".join(cells) + " |")
+    if rounds:
+        cells = [f"**{fmt(statistics.median(rate(r) for r in by[s]))}**" if by.get(s) else "-" for s in sides]
+        cells += [fmt(statistics.median(cpu_us(r) for r in by[s]), 1) if by.get(s) else "-" for s in sides]
+        out.append("| **median** | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def offered_table(rows):
     rates = sorted({int(r["scenario"].split("-")[1]) for r in rows})
     out = ["| offered /s | server | achieved /s | p50 ms | p99 ms | p99.9 ms | timeouts | load |",
@@ -268,6 +303,7 @@ def main():
     for row in lines(os.path.join(results, "pushes-idle.json")):
         idle.update(row)
     tls = lines(os.path.join(results, "tls.jsonl"))
+    accounting = lines(os.path.join(results, "accounting.jsonl"))
     tls_idle = {}
     for row in lines(os.path.join(results, "tls-idle.json")):
         tls_idle.update(row)
@@ -281,6 +317,7 @@ def main():
         "calls": calls_table(calls + pushes),
         "pushes": pushes_table(pushes, idle, samples),
         "tls": tls_table(tls, tls_idle),
+        "accounting": accounting_table(accounting),
     }
     with open(doc) as f:
         text = f.read()

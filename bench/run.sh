@@ -10,14 +10,15 @@
 #
 # Each comparison runs both servers in the same run, alternating round by
 # round, so machine load affects both sides alike. ROUNDS=N changes the
-# number of rounds (default 3); SECTIONS="compare calls pushes tls" (default:
-# all four) re-runs only some sections and keeps the other results.
+# number of rounds (default 3); SECTIONS="compare calls pushes tls
+# accounting" (default: all five) re-runs only some sections and keeps the
+# other results.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${ROUNDS:-3}
-SECTIONS=${SECTIONS:-compare calls pushes tls}
+SECTIONS=${SECTIONS:-compare calls pushes tls accounting}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 RESULTS=$ROOT/bench/results
 TMP=$(mktemp -d /tmp/okta-radius-bench.XXXXXX)
@@ -27,6 +28,8 @@ SIM=127.0.0.1:18080
 SIM_STATS=http://127.0.0.1:18081/stats
 OKTA_RADIUS=127.0.0.1:11812
 FREERADIUS=127.0.0.1:11813
+OKTA_RADIUS_ACCT=127.0.0.1:11814
+FREERADIUS_ACCT=127.0.0.1:11815
 PIDS=()
 # The server under test runs on its own half of the CPUs; the simulated org
 # and the load generator share the other half, so neither server competes
@@ -221,6 +224,14 @@ modules {
     always ok {
         rcode = ok
     }
+    # The accounting records, as FreeRADIUS's detail module writes them
+    # (it flushes each record; it has no fsync).
+    detail {
+        filename = $dir/log/detail
+        permissions = 0600
+        header = "%t"
+        locking = no
+    }
     always reject {
         rcode = reject
     }
@@ -253,6 +264,18 @@ server bench {
         port = ${FREERADIUS##*:}
         # The same receive buffer okta-radius asks for.
         recv_buff = 8388608
+    }
+    listen {
+        type = acct
+        ipaddr = 127.0.0.1
+        port = ${FREERADIUS_ACCT##*:}
+        recv_buff = 8388608
+    }
+    preacct {
+        ok
+    }
+    accounting {
+        detail
     }
     authorize {
         if (&User-Password) {
@@ -456,6 +479,39 @@ log "server memory held by 2,000 idle RADIUS/TLS connections"
 "${ON_DRIVER[@]}" "$BIN" bench --server "$OKTA_RADIUS_TLS" "${TLS_ARGS[@]}" --idle-connections 2000 --server-pid "$OKTA_PID" >"$RESULTS/tls-idle.json"
 cat "$RESULTS/tls-idle.json" >&2
 stop "$OKTA_PID"
+stop "$SIM_PID"
+fi
+
+# --- 5. Accounting records ----------------------------------------------------
+if want accounting; then
+log "accounting Starts: okta-radius (fsync off, on) next to FreeRADIUS's detail module"
+start_sim --users-per-flow 1000
+start_freeradius
+# okta-radius with its accounting port, writing to a file of its own; fsync
+# as asked. Restarted for each side, so one instance holds the ports.
+start_okta_radius_accounting() { # fsync
+    SERVER_EXTRA="accounting_listen = [\"$OKTA_RADIUS_ACCT\"]"
+    CONFIG_EXTRA="
+[accounting]
+file = \"$TMP/accounting-$1.jsonl\"
+fsync = $1"
+    start_okta_radius
+    SERVER_EXTRA="" CONFIG_EXTRA=""
+}
+for round in $(seq "$ROUNDS"); do
+    for side in okta-radius freeradius okta-radius-fsync; do
+        if [ $side = freeradius ]; then
+            measure accounting.jsonl "accounting" freeradius "$FR_PID" "$FREERADIUS_ACCT" -- --mix accounting --in-flight 256 --sockets 4 --duration 5 --users 1000
+            continue
+        fi
+        if [ $side = okta-radius-fsync ]; then fsync=true; else fsync=false; fi
+        start_okta_radius_accounting $fsync
+        measure accounting.jsonl "accounting" $side "$OKTA_PID" "$OKTA_RADIUS_ACCT" -- --mix accounting --in-flight 256 --sockets 4 --duration 5 --users 1000
+        stop "$OKTA_PID"
+    done
+done
+wc -l "$TMP"/accounting-*.jsonl "$TMP/freeradius/log/detail" >&2 || true
+stop "$FR_PID"
 stop "$SIM_PID"
 fi
 

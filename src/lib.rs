@@ -3,16 +3,20 @@
 //! Okta client, the simulated org and the bench are crates of the workspace
 //! (see `ARCHITECTURE.md`).
 //!
+//! - [`accounting`]: accounting records and the file that stores them;
 //! - [`config`]: one typed, validated configuration;
 //! - `server`: the UDP transport, admission, duplicates, limits, replies;
 //! - [`auth`]: the login conversation, the only place where RADIUS and Okta meet;
 //! - [`service`]: assembling a running server from a config, signals, reload;
 //! - [`telemetry`]: logs (one audit line per decision) and metrics;
+//! - [`disconnect`]: following Okta's System Log to end sessions (RFC 5176);
 //! - [`demo`]: the server on the embedded simulated org.
 
+pub mod accounting;
 pub mod auth;
 pub mod config;
 pub mod demo;
+pub mod disconnect;
 mod live;
 mod server;
 pub mod service;

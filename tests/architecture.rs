@@ -364,6 +364,22 @@ fn the_product_keeps_its_arrows() {
             &["crate::auth", "crate::server", "okta_sim"],
             "logging and metrics serve everyone and depend on no one",
         ),
+        (
+            "src/accounting",
+            &[
+                "okta_client",
+                "okta_sim",
+                "crate::auth",
+                "crate::server",
+                "crate::disconnect",
+            ],
+            "accounting stores records and sessions; the server feeds it and disconnects read it",
+        ),
+        (
+            "src/disconnect",
+            &["okta_sim", "radius_bench", "crate::server", "crate::auth"],
+            "disconnects follow Okta and read the session table, beside the request path",
+        ),
     ];
     let mut broken = Vec::new();
     for (folder, forbidden, why) in rules {

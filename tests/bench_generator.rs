@@ -195,3 +195,61 @@ async fn the_generator_speaks_radius_tls() {
     assert_eq!(report["idle_connections"], 5, "{report}");
     assert!(report["kib_per_connection"].is_number(), "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounting_starts_are_counted_once_stored() {
+    let org = sim::start(
+        SimConfig::new(users::population(5, Duration::ZERO), API_TOKEN),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("the simulated org starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("accounting.jsonl");
+    let config = config_for(&org.base_url()).replace(
+        "listen = [\"127.0.0.1:0\"]\n",
+        "listen = [\"127.0.0.1:0\"]\naccounting_listen = [\"127.0.0.1:0\"]\n",
+    );
+    let config = format!("{config}\n[accounting]\nfile = \"{}\"\n", file.display());
+    let server = TestServer::start(&config).await;
+    let accounting = server
+        .logs
+        .wait_field("RADIUS accounting listener ready", "listen")
+        .await
+        .parse()
+        .expect("addr");
+    let report = bench(
+        accounting,
+        SECRET,
+        &[
+            "--mix",
+            "accounting",
+            "--count",
+            "40",
+            "--in-flight",
+            "8",
+            "--sockets",
+            "2",
+            "--users",
+            "5",
+        ],
+    );
+    assert_eq!(report["completed"], 40);
+    assert_eq!(report["outcomes"]["accounting Accounting-Response"], 40);
+    // Each Start is a session of its own, written once.
+    let text = std::fs::read_to_string(&file).expect("the file");
+    let mut sessions: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).expect("JSON");
+            record["attributes"]["Acct-Session-Id"]
+                .as_str()
+                .expect("a session id")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(sessions.len(), 40);
+    sessions.sort();
+    sessions.dedup();
+    assert_eq!(sessions.len(), 40);
+}

@@ -3,7 +3,8 @@
 //! appeared (an accepted login, a retransmit, a wrong shared secret,
 //! throttled passwords, a reply too large for its Proxy-State, one user's
 //! logins faster than Okta's per-user limit, a burst past the org's rate
-//! limit, a reload, the keep-alive), then `/metrics` is scraped and checked
+//! limit, a reload, the keep-alive, an accounting record, the System Log
+//! followed), then `/metrics` is scraped and checked
 //! both ways: every metric the dashboard, the rules and their unit tests
 //! name is exported, and every exported family is on the dashboard.
 
@@ -104,9 +105,35 @@ async fn scrape_after_traffic() -> String {
     let config = with_okta_keys(
         &config_for(&org.base_url()),
         "keepalive_interval_seconds = 1",
+    )
+    .replace(
+        "listen = [\"127.0.0.1:0\"]\n",
+        "listen = [\"127.0.0.1:0\"]\naccounting_listen = [\"127.0.0.1:0\"]\n",
+    );
+    // Accounting, and the System Log followed every second.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = format!(
+        "{config}\n[accounting]\nfile = \"{}\"\n\n[disconnect]\nenabled = true\npoll_interval_seconds = 1\ncursor_file = \"{}\"\n",
+        dir.path().join("accounting.jsonl").display(),
+        dir.path().join("cursor.json").display()
     );
     let server = TestServer::start(&config).await;
     let nas = Nas::new(server.radius).await;
+
+    // One accounting Start.
+    let accounting: std::net::SocketAddr = server
+        .logs
+        .wait_field("RADIUS accounting listener ready", "listen")
+        .await
+        .parse()
+        .expect("addr");
+    let (answered, output) = radclient_acct(
+        accounting,
+        SECRET,
+        "Acct-Status-Type = Start\nAcct-Session-Id = \"contrib-1\"\nUser-Name = \"alice\"\nNAS-IP-Address = 127.0.0.1\n",
+        &[],
+    );
+    assert!(answered, "{output}");
 
     // An accepted login, then the same datagram again: a retransmit.
     let request = nas.login_request("alice", "alice-password");
@@ -187,6 +214,8 @@ async fn scrape_after_traffic() -> String {
         "okta_budget_rejections_total{class=\"login\",bucket=\"authn\"}",
         "okta_radius_config_reloads_total{result=\"applied\"}",
         "okta_keepalive_calls_total{result=\"ok\"}",
+        "okta_system_log_polls_total{result=\"ok\"}",
+        "radius_accounting_sessions",
     ] {
         server.wait_counter(series, 1.0).await;
     }
@@ -207,7 +236,7 @@ async fn the_dashboard_and_the_rules_name_only_exported_metrics_and_show_them_al
     let alert_exprs = rule_exprs(&rules);
     assert_eq!(
         alert_exprs.len(),
-        6,
+        7,
         "one expression per alert: {alert_exprs:?}"
     );
     let in_rules: BTreeSet<String> = alert_exprs

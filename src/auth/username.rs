@@ -7,27 +7,10 @@
 use crate::config::UserNameRules;
 
 /// Applies the rules: strip a `DOMAIN\` prefix, lower-case, then append the
-/// default domain when there is no `@`.
+/// default domain when there is no `@` (the accounting path applies the
+/// same rules to a record's User-Name).
 pub(super) fn normalize(typed: &str, rules: &UserNameRules) -> String {
-    let mut name = typed.trim();
-    if rules.strip_domain_prefix
-        && let Some((_, rest)) = name.split_once('\\')
-        && !rest.is_empty()
-    {
-        name = rest;
-    }
-    let mut login = if rules.lowercase {
-        name.to_lowercase()
-    } else {
-        name.to_owned()
-    };
-    if let Some(domain) = &rules.default_domain
-        && !login.contains('@')
-    {
-        login.push('@');
-        login.push_str(domain);
-    }
-    login
+    rules.okta_login(typed)
 }
 
 #[cfg(test)]

@@ -34,6 +34,10 @@ pub struct ConfigFile {
     pub tls: super::stream::TlsSection,
     #[serde(default)]
     pub connections: super::stream::ConnectionsSection,
+    #[serde(default)]
+    pub accounting: super::accounting::AccountingSection,
+    #[serde(default)]
+    pub disconnect: super::disconnect::DisconnectSection,
 }
 
 /// `[mfa]`, and `[clients.mfa]` to override it for one client. Every key is
@@ -116,6 +120,8 @@ pub struct ServerSection {
     pub tcp_listen: Vec<String>,
     /// Lets `tcp_listen` name an address beyond loopback.
     pub tcp_allow_non_loopback: bool,
+    /// Accounting (RFC 2866) listen addresses; none by default.
+    pub accounting_listen: Vec<String>,
 }
 
 impl Default for ServerSection {
@@ -131,6 +137,7 @@ impl Default for ServerSection {
             tls_listen: Vec::new(),
             tcp_listen: Vec::new(),
             tcp_allow_non_loopback: false,
+            accounting_listen: Vec::new(),
         }
     }
 }
@@ -314,6 +321,19 @@ pub struct ClientSection {
     pub tls_ca_file: Option<PathBuf>,
     /// What identifies a TLS client in its certificate.
     pub tls_identity: Option<String>,
+    /// Where the NAS listens for Disconnect-Requests (RFC 5176).
+    #[serde(default = "default_coa_port")]
+    pub coa_port: u16,
+    /// The secret of Disconnect-Requests; the shared secret when none.
+    pub coa_secret: Option<String>,
+    pub coa_secret_file: Option<PathBuf>,
+    pub coa_secret_env: Option<String>,
+    /// The Okta events that end this client's sessions.
+    pub disconnect_on: Option<Vec<String>>,
+}
+
+fn default_coa_port() -> u16 {
+    3799
 }
 
 fn yes() -> bool {

@@ -8,9 +8,11 @@
 //! its line and the fix, so an operator fixes a config in one pass.
 
 pub mod abuse;
+mod accounting;
 mod direct;
 mod document;
 mod environment;
+mod disconnect;
 mod factor_kind;
 pub mod file;
 mod load;
@@ -30,6 +32,8 @@ mod tree;
 mod validate;
 
 pub use environment::ENV_PREFIX;
+pub use accounting::{AccountingConfig, AccountingOutput};
+pub use disconnect::{DisconnectConfig, DisconnectOn};
 pub use factor_kind::FactorKind;
 pub use load::ConfigCheck;
 pub use mfa::{MfaSettings, PushLimits, PushMode};

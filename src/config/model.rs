@@ -3,6 +3,8 @@
 //! ([`super::validate`]), so every value here has been checked.
 
 use super::abuse;
+use super::accounting::AccountingConfig;
+use super::disconnect::{DisconnectConfig, DisconnectOn};
 use super::mfa::{MfaSettings, PushLimits, PushMode};
 use super::policy::Policy;
 use super::stream::StreamConfig;
@@ -34,6 +36,10 @@ pub struct Config {
     pub abuse: abuse::AbuseLimits,
     /// RADIUS/TLS and RADIUS/TCP: listeners, `[tls]`, `[connections]`.
     pub streams: StreamConfig,
+    /// `[accounting]`: where records go, the session table's bounds.
+    pub accounting: AccountingConfig,
+    /// `[disconnect]`: following the System Log, Disconnect-Requests.
+    pub disconnect: DisconnectConfig,
     /// Things that work but deserve the operator's attention.
     pub warnings: Vec<String>,
 }
@@ -47,6 +53,8 @@ pub struct ServerConfig {
     pub reject_delay: Duration,
     pub status_server_per_second: u32,
     pub dictionaries: Vec<PathBuf>,
+    /// Where Accounting-Requests are received; empty: no accounting port.
+    pub accounting_listen: Vec<SocketAddr>,
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +168,32 @@ pub struct UserNameRules {
     pub lowercase: bool,
 }
 
+impl UserNameRules {
+    /// The login Okta knows for a typed name: strip a `DOMAIN\` prefix,
+    /// lower-case, then append the default domain when there is no `@`.
+    pub fn okta_login(&self, typed: &str) -> String {
+        let mut name = typed.trim();
+        if self.strip_domain_prefix
+            && let Some((_, rest)) = name.split_once('\\')
+            && !rest.is_empty()
+        {
+            name = rest;
+        }
+        let mut login = if self.lowercase {
+            name.to_lowercase()
+        } else {
+            name.to_owned()
+        };
+        if let Some(domain) = &self.default_domain
+            && !login.contains('@')
+        {
+            login.push('@');
+            login.push_str(domain);
+        }
+        login
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Human,
@@ -200,9 +234,23 @@ pub struct ClientConfig {
     pub okta_primary_auth: bool,
     pub mfa: MfaSettings,
     pub policy: Option<Arc<Policy>>,
+    /// Where the NAS takes Disconnect-Requests (RFC 5176).
+    pub coa_port: u16,
+    /// Their secret, when it is not the shared secret.
+    pub coa_secret: Option<SecretString>,
+    /// The Okta events that end this client's sessions.
+    pub disconnect_on: Vec<DisconnectOn>,
 }
 
 impl ClientConfig {
+    /// The secret of Disconnect-Requests to this client.
+    pub fn coa_secret_bytes(&self) -> &[u8] {
+        match &self.coa_secret {
+            Some(secret) => secret.expose_secret().as_bytes(),
+            None => self.secret_bytes(),
+        }
+    }
+
     /// The longest a request from this client may take to answer: its
     /// deadline, or the push hold in `wait` mode.
     pub fn longest_answer(&self) -> Duration {
@@ -235,6 +283,12 @@ impl fmt::Debug for ClientConfig {
             .field("max_in_flight", &self.max_in_flight)
             .field("okta_primary_auth", &self.okta_primary_auth)
             .field("policy", &self.policy.as_ref().map(|p| p.name.clone()))
+            .field("coa_port", &self.coa_port)
+            .field(
+                "coa_secret",
+                &self.coa_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("disconnect_on", &self.disconnect_on)
             .finish()
     }
 }

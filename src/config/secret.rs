@@ -114,6 +114,9 @@ pub fn loose_file_warnings(raw: &super::file::ConfigFile) -> Vec<String> {
         if let Some(path) = client.secret_file.as_deref() {
             files.push((format!("clients[{i}].secret_file"), path));
         }
+        if let Some(path) = client.coa_secret_file.as_deref() {
+            files.push((format!("clients[{i}].coa_secret_file"), path));
+        }
     }
     files
         .into_iter()

@@ -242,3 +242,58 @@ fn without_an_api_token_groups_need_the_claim_or_a_management_credential() {
             .is_ok()
     );
 }
+
+#[test]
+fn accounting_and_disconnect_keys_are_checked_by_key() {
+    let with = |server: &str, extra: &str, client: &str| {
+        let text = MINIMAL.replace(
+            "secret = \"a-long-enough-shared-secret\"\n",
+            &format!("secret = \"a-long-enough-shared-secret\"\n{client}\n"),
+        );
+        format!("[server]\n{server}\n{text}\n{extra}")
+    };
+    // Defaults: no accounting port, the three default events, port 3799.
+    let config = Config::from_toml(MINIMAL, Some(HashMap::new())).expect("valid");
+    assert!(config.server.accounting_listen.is_empty());
+    assert!(!config.disconnect.enabled);
+    let client = &config.clients[0];
+    assert_eq!(client.coa_port, 3799);
+    assert_eq!(client.coa_secret_bytes(), client.secret_bytes());
+    assert_eq!(client.disconnect_on, DisconnectOn::defaults());
+
+    let text = with(
+        "accounting_listen = [\"127.0.0.1:1813\"]",
+        "[accounting]\nfile = \"/var/log/okta-radius/accounting.jsonl\"\nfsync = true\n[disconnect]\nenabled = true\ncursor_file = \"/var/lib/okta-radius/cursor.json\"",
+        "coa_port = 1700\ncoa_secret = \"another-secret-for-coa\"\ndisconnect_on = [\"suspend\", \"group_removal\"]",
+    );
+    let config = Config::from_toml(&text, Some(HashMap::new())).expect("valid");
+    assert!(config.accounting.fsync);
+    assert!(config.disconnect.enabled);
+    let client = &config.clients[0];
+    assert_eq!(client.coa_port, 1700);
+    assert_eq!(client.coa_secret_bytes(), b"another-secret-for-coa");
+    assert_eq!(
+        client.disconnect_on,
+        [DisconnectOn::Suspend, DisconnectOn::GroupRemoval]
+    );
+    assert!(!format!("{client:?}").contains("another-secret-for-coa"));
+
+    // The same address twice, an unknown event, disconnects without accounting.
+    let text = with(
+        "listen = [\"127.0.0.1:1812\"]\naccounting_listen = [\"127.0.0.1:1812\"]",
+        "[accounting]\nfile = \"-\"\n[disconnect]\nenabled = true\ncursor_file = \"/tmp/c.json\"",
+        "disconnect_on = [\"deactivated\"]",
+    );
+    let errors = Config::from_toml(&text, Some(HashMap::new())).expect_err("invalid");
+    assert_eq!(
+        keys(&errors),
+        ["server.accounting_listen[0]", "clients[0].disconnect_on"]
+    );
+    let text = with(
+        "",
+        "[disconnect]\nenabled = true\ncursor_file = \"/tmp/c.json\"",
+        "",
+    );
+    let errors = Config::from_toml(&text, Some(HashMap::new())).expect_err("invalid");
+    assert_eq!(keys(&errors), ["disconnect.enabled"]);
+}

@@ -5,6 +5,7 @@
 //! checked in their own files; this one puts them together.
 
 use super::abuse;
+use super::disconnect::DisconnectOn;
 use super::file::{self, ClientSection, ConfigFile};
 use super::log_level::parse_filter;
 use super::mfa::{MfaSettings, PushLimits};
@@ -44,6 +45,22 @@ pub(super) fn validate(
     });
 
     let server = validate_server(&raw.server, &mut problems);
+    let accounting = super::accounting::validate(
+        &raw.accounting,
+        !raw.server.accounting_listen.is_empty(),
+        warnings,
+    )
+    .unwrap_or_else(|errors| {
+        for (key, message) in errors {
+            problems.add(key, message);
+        }
+        super::accounting::AccountingConfig {
+            output: None,
+            fsync: false,
+            max_sessions: 1,
+            session_silence: Duration::from_secs(60),
+        }
+    });
     let streams = stream::validate(
         StreamListen {
             tls_listen: &raw.server.tls_listen,
@@ -56,7 +73,35 @@ pub(super) fn validate(
         warnings,
     );
 
+    let disconnect = super::disconnect::validate(
+        &raw.disconnect,
+        !raw.server.accounting_listen.is_empty() && accounting.output.is_some(),
+    )
+    .unwrap_or_else(|errors| {
+        for (key, message) in errors {
+            problems.add(key, message);
+        }
+        super::disconnect::DisconnectConfig {
+            enabled: false,
+            poll_interval: Duration::from_secs(15),
+            cursor_file: Default::default(),
+            timeout: Duration::from_secs(1),
+            retries: 0,
+        }
+    });
     let okta = validate_okta(raw.okta, &mut problems, warnings);
+    // The System Log is read as the service account: through the OAuth app
+    // whenever one is configured, API token or not.
+    if disconnect.enabled
+        && let Some(okta) = &okta
+        && let Some(oauth) = &okta.oauth
+        && !oauth.scopes.iter().any(|scope| scope == "okta.logs.read")
+    {
+        problems.add(
+            "okta.oauth.scopes",
+            "disconnect.enabled reads the System Log: add \"okta.logs.read\" to the scopes (and grant it to the service app in Okta)",
+        );
+    }
 
     let users = validate_users(&raw.users, &mut problems);
     let log = validate_log(&raw.log, &mut problems);
@@ -191,6 +236,8 @@ pub(super) fn validate(
         },
         abuse,
         streams,
+        accounting,
+        disconnect,
         warnings: warnings.clone(),
     })
 }
@@ -216,6 +263,20 @@ fn validate_server(section: &file::ServerSection, problems: &mut Problems) -> Se
             Err(_) => problems.add(
                 format!("server.listen[{i}]"),
                 format!("`{address}` is not an IP address and port, e.g. \"0.0.0.0:1812\" or \"[::]:1812\""),
+            ),
+        }
+    }
+    let mut accounting_listen = Vec::new();
+    for (i, address) in section.accounting_listen.iter().enumerate() {
+        match address.parse::<SocketAddr>() {
+            Ok(addr) if addr.port() != 0 && listen.contains(&addr) => problems.add(
+                format!("server.accounting_listen[{i}]"),
+                format!("`{address}` is also in server.listen: accounting needs a port of its own, usually 1813"),
+            ),
+            Ok(addr) => accounting_listen.push(addr),
+            Err(_) => problems.add(
+                format!("server.accounting_listen[{i}]"),
+                format!("`{address}` is not an IP address and port, e.g. \"0.0.0.0:1813\""),
             ),
         }
     }
@@ -252,6 +313,7 @@ fn validate_server(section: &file::ServerSection, problems: &mut Problems) -> Se
         reject_delay: Duration::from_millis(section.reject_delay_ms),
         status_server_per_second: section.status_server_per_second,
         dictionaries: section.dictionaries.clone(),
+        accounting_listen,
     }
 }
 
@@ -468,6 +530,52 @@ fn validate_client(
             }
         },
     };
+    let coa_spec = SecretSpec {
+        inline: section.coa_secret.map(SecretString::from),
+        file: section.coa_secret_file,
+        env: section.coa_secret_env,
+    };
+    let coa_secret =
+        if coa_spec.inline.is_some() || coa_spec.file.is_some() || coa_spec.env.is_some() {
+            match coa_spec.resolve() {
+                Ok(secret) => Some(secret),
+                Err(problem) => {
+                    problems.add(
+                        key("coa_secret"),
+                        SecretSpec::explain(&problem, &key("coa_secret")),
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
+    if section.coa_port == 0 {
+        problems.add(
+            key("coa_port"),
+            "must be a port, 3799 by default (RFC 5176)",
+        );
+    }
+    let disconnect_on = match &section.disconnect_on {
+        None => DisconnectOn::defaults(),
+        Some(names) => {
+            let mut chosen = Vec::new();
+            for name in names {
+                match DisconnectOn::from_name(name) {
+                    Some(on) if !chosen.contains(&on) => chosen.push(on),
+                    Some(_) => {}
+                    None => problems.add(
+                        key("disconnect_on"),
+                        format!(
+                            "`{name}` is not an event: use any of {}",
+                            DisconnectOn::ALL.map(DisconnectOn::name).join(", ")
+                        ),
+                    ),
+                }
+            }
+            chosen
+        }
+    };
     Some(ClientConfig {
         name,
         network: network?,
@@ -481,5 +589,8 @@ fn validate_client(
         okta_primary_auth: section.okta_primary_auth,
         mfa,
         policy,
+        coa_port: section.coa_port,
+        coa_secret,
+        disconnect_on,
     })
 }

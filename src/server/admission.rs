@@ -24,6 +24,11 @@ pub enum DropReason {
     StatusServerReplay,
     Duplicate,
     Overload,
+    /// An Accounting-Request whose Request Authenticator is not the digest
+    /// its client's secret gives (RFC 2866 §3).
+    BadRequestAuthenticator,
+    /// An Accounting-Request that could not be stored, so is not answered.
+    NotStored,
 }
 
 impl DropReason {
@@ -41,6 +46,8 @@ impl DropReason {
             DropReason::StatusServerReplay => "status_server_replay",
             DropReason::Duplicate => "duplicate",
             DropReason::Overload => "overload",
+            DropReason::BadRequestAuthenticator => "bad_request_authenticator",
+            DropReason::NotStored => "not_stored",
         }
     }
 }
@@ -72,6 +79,56 @@ pub fn admit(
         })?
         .clone();
     admit_from(client, datagram)
+}
+
+/// The checks of a datagram on an accounting port: a known client, sound
+/// framing, an Accounting-Request whose Request Authenticator is the digest
+/// of its client's secret (or a Status-Server with its
+/// Message-Authenticator), and a valid Message-Authenticator when one is
+/// present (RFC 2866 does not ask a NAS for one).
+pub fn admit_accounting(
+    clients: &ClientTable,
+    datagram: &[u8],
+    source: SocketAddr,
+) -> Result<Admitted, Refused> {
+    let client = clients
+        .lookup(source.ip())
+        .ok_or(Refused {
+            reason: DropReason::UnknownClient,
+            client: None,
+        })?
+        .clone();
+    match check_accounting(&client, datagram) {
+        Ok(packet) => Ok(Admitted { client, packet }),
+        Err(reason) => Err(Refused {
+            reason,
+            client: Some(client),
+        }),
+    }
+}
+
+fn check_accounting(client: &Client, datagram: &[u8]) -> Result<Packet, DropReason> {
+    let packet = Packet::decode(datagram).map_err(|e| DropReason::Malformed(e.reason()))?;
+    let secret = client.config.secret_bytes();
+    match packet.code() {
+        Code::AccountingRequest => {
+            if !packet.verify_request_digest(secret) {
+                return Err(DropReason::BadRequestAuthenticator);
+            }
+        }
+        Code::StatusServer => {
+            if packet.message_authenticator_offset().is_none() {
+                return Err(DropReason::MissingMessageAuthenticator);
+            }
+        }
+        _ => return Err(DropReason::UnexpectedCode),
+    }
+    if packet.message_authenticator_offset().is_some()
+        && !packet.verify_message_authenticator(secret)
+    {
+        return Err(DropReason::BadMessageAuthenticator);
+    }
+    Ok(packet)
 }
 
 /// The checks after the first, for a packet from a known `client`.

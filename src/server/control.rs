@@ -34,6 +34,9 @@ impl ServerHandle {
             &tls.trust,
         ));
         self.shared.reloads.send_modify(|count| *count += 1);
+        if let Some(state) = &self.shared.accounting {
+            state.replace_users(config.users.clone());
+        }
     }
 
     /// Puts a newly read TLS certificate in force for new handshakes; open
@@ -41,6 +44,26 @@ impl ServerHandle {
     pub fn replace_certificate(&self, tls: &TlsMaterial) {
         if let Some(certificate) = &tls.certificate {
             self.shared.certificate.set(Some(certificate.clone()));
+        }
+    }
+
+    /// Reopens the accounting file (after logrotate moved it, or with a
+    /// reloaded `[accounting]`); nothing when no accounting port is open.
+    pub async fn reopen_accounting(&self, config: &Config) {
+        let (Some(state), Some(output)) = (&self.shared.accounting, &config.accounting.output)
+        else {
+            return;
+        };
+        match state
+            .journal
+            .reopen(output.clone(), config.accounting.fsync)
+            .await
+        {
+            Ok(()) => tracing::info!("accounting file reopened"),
+            Err(error) => tracing::error!(
+                %error,
+                "cannot reopen the accounting file: records are not acknowledged until it can be written"
+            ),
         }
     }
 

@@ -3,7 +3,7 @@
 //! the state they share, and running them until the process stops.
 //!
 //! Listen addresses are numbered across transports (UDP first, then TLS,
-//! then TCP); the number is the duplicate cache's listener, so a UDP
+//! then TCP, then accounting); the number is the duplicate cache's listener, so a UDP
 //! datagram and a TCP connection from the same address and port never
 //! share an entry.
 
@@ -14,7 +14,8 @@ use super::shared::Shared;
 use super::stop::StopNow;
 use super::stream::capacity::ConnectionCapacity;
 use super::tls::credentials::TlsMaterial;
-use super::{limits, tcp, tls, udp};
+use super::{accounting, limits, tcp, tls, udp};
+use crate::accounting::Accounting;
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::live::Live;
@@ -34,20 +35,30 @@ pub struct Server {
     sockets: Vec<(u16, Arc<UdpSocket>)>,
     tls: Vec<(u16, TcpListener)>,
     tcp: Vec<(u16, TcpListener)>,
+    /// The accounting sockets, each with its listener index.
+    accounting: Vec<(u16, Arc<UdpSocket>)>,
 }
 
 impl Server {
     /// Binds every listen address. Fails if any cannot be bound.
+    /// `accounting` stores accounting records and tracks sessions; the
+    /// accounting port opens only with it.
     pub async fn bind(
         config: &Config,
         authenticator: Authenticator,
         dictionary: Arc<Dictionary>,
         tls_material: TlsMaterial,
+        accounting: Option<Arc<Accounting>>,
     ) -> std::io::Result<Server> {
-        let sockets = udp::bind(&config.server.listen)?;
+        let sockets = udp::bind(&config.server.listen, 0)?;
         let mut next_index = config.server.listen.len();
         let tls = bind_streams(&config.streams.tls_listen, &mut next_index, "RADIUS/TLS").await?;
         let tcp = bind_streams(&config.streams.tcp_listen, &mut next_index, "RADIUS/TCP").await?;
+        let accounting_sockets = if accounting.is_some() {
+            udp::bind(&config.server.accounting_listen, next_index)?
+        } else {
+            Vec::new()
+        };
         let limits = config.streams.limits.clone();
         let shared = Shared {
             clients: Live::new(ClientTable::new(
@@ -78,12 +89,14 @@ impl Server {
             connection_limits: limits,
             closing: watch::Sender::new(false),
             reloads: watch::Sender::new(0),
+            accounting,
         };
         Ok(Server {
             shared: Arc::new(shared),
             sockets,
             tls,
             tcp,
+            accounting: accounting_sockets,
         })
     }
 
@@ -96,6 +109,17 @@ impl Server {
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         let mut addrs: Vec<SocketAddr> = self
             .sockets
+            .iter()
+            .filter_map(|(_, socket)| socket.local_addr().ok())
+            .collect();
+        addrs.dedup();
+        addrs
+    }
+
+    /// The accounting addresses actually bound.
+    pub fn accounting_addrs(&self) -> Vec<SocketAddr> {
+        let mut addrs: Vec<SocketAddr> = self
+            .accounting
             .iter()
             .filter_map(|(_, socket)| socket.local_addr().ok())
             .collect();
@@ -124,6 +148,10 @@ impl Server {
             loop {
                 tick.tick().await;
                 purger.duplicates.purge(Instant::now());
+                if let Some(state) = &purger.accounting {
+                    state.sessions.expire(std::time::SystemTime::now()).await;
+                    gauge!(m::ACCOUNTING_SESSIONS).set(state.sessions.count().await as f64);
+                }
                 gauge!(m::PENDING_PUSHES).set(purger.authenticator.pending_pushes() as f64);
             }
         });
@@ -131,6 +159,14 @@ impl Server {
         for (index, socket) in self.sockets {
             let shared = self.shared.clone();
             listeners.spawn(async move { udp::listen(shared, index, socket).await });
+        }
+        if let Some(state) = &self.shared.accounting {
+            for (index, socket) in self.accounting {
+                let shared = self.shared.clone();
+                let state = state.clone();
+                listeners
+                    .spawn(async move { accounting::listen(shared, state, index, socket).await });
+            }
         }
         for (index, listener) in self.tls {
             let shared = self.shared.clone();

@@ -4,8 +4,10 @@
 //! client, framing, code, Message-Authenticator) and the request
 //! [`pipeline`] (Status-Server, the duplicate cache, the in-flight
 //! [`limits`], the conversation, the reply through the transport's
-//! [`reply_sink`]). [`control`] reloads, drains and stops a running server.
+//! [`reply_sink`]). The accounting port ([`accounting`]) stores each
+//! record before it answers. [`control`] reloads, drains and stops a running server.
 
+mod accounting;
 mod admission;
 mod clients;
 mod control;

@@ -60,26 +60,7 @@ pub(super) async fn on_request<S: ReplySink>(
     let Admitted { client, packet } = admitted;
     let source = sink.peer();
     if packet.code() == Code::StatusServer {
-        match client.admit_status_server(packet.identifier(), packet.authenticator()) {
-            status_server::Admission::Answer => {}
-            status_server::Admission::Replay => {
-                dropped(DropReason::StatusServerReplay, source, Some(&client));
-                return;
-            }
-            status_server::Admission::OverRate => {
-                dropped(DropReason::StatusServerRate, source, Some(&client));
-                return;
-            }
-        }
-        match encode_reply(
-            Code::AccessAccept,
-            &packet,
-            &[],
-            client.config.secret_bytes(),
-        ) {
-            Ok(reply) => send(sink, &reply, Code::AccessAccept).await,
-            Err(error) => tracing::debug!(%source, %error, "cannot encode a Status-Server reply"),
-        }
+        answer_status_server(sink, &client, &packet, Code::AccessAccept).await;
         return;
     }
 
@@ -131,6 +112,33 @@ pub(super) async fn on_request<S: ReplySink>(
         process(&shared, &sink, &client, packet, key, received_at).await;
         gauge!(m::IN_FLIGHT).decrement(1.0);
     });
+}
+
+/// Answers a Status-Server (RFC 5997) with `code` (Access-Accept on an
+/// authentication port, Accounting-Response on an accounting port), unless
+/// it is a replay or over its client's budget.
+pub(super) async fn answer_status_server<S: ReplySink>(
+    sink: &S,
+    client: &Client,
+    packet: &Packet,
+    code: Code,
+) {
+    let source = sink.peer();
+    match client.admit_status_server(packet.identifier(), packet.authenticator()) {
+        status_server::Admission::Answer => {}
+        status_server::Admission::Replay => {
+            dropped(DropReason::StatusServerReplay, source, Some(client));
+            return;
+        }
+        status_server::Admission::OverRate => {
+            dropped(DropReason::StatusServerRate, source, Some(client));
+            return;
+        }
+    }
+    match encode_reply(code, packet, &[], client.config.secret_bytes()) {
+        Ok(reply) => send(sink, &reply, code).await,
+        Err(error) => tracing::debug!(%source, %error, "cannot encode a Status-Server reply"),
+    }
 }
 
 /// Decides one Access-Request and sends (and caches) the reply.
@@ -224,7 +232,7 @@ async fn process<S: ReplySink>(
     );
 }
 
-async fn send<S: ReplySink>(sink: &S, bytes: &[u8], code: Code) {
+pub(super) async fn send<S: ReplySink>(sink: &S, bytes: &[u8], code: Code) {
     if sink.send(bytes).await {
         counter!(m::REPLIES, "code" => code.name(), "transport" => sink.transport().label())
             .increment(1);

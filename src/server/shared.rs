@@ -8,6 +8,7 @@ use super::clients::ClientTable;
 use super::duplicates::DuplicateCache;
 use super::stop::StopNow;
 use super::stream::capacity::ConnectionCapacity;
+use crate::accounting::Accounting;
 use crate::auth::Authenticator;
 use crate::config::ConnectionLimits;
 use crate::live::Live;
@@ -46,4 +47,6 @@ pub(super) struct Shared {
     /// Counts client-table replacements: open connections check their
     /// client again.
     pub(super) reloads: watch::Sender<u64>,
+    /// The accounting file and session table, when an accounting port is open.
+    pub(super) accounting: Option<Arc<Accounting>>,
 }

@@ -17,11 +17,15 @@ use tokio::net::UdpSocket;
 /// The size of the receive buffer: the largest packet RFC 2865 allows.
 const RECEIVE_BUFFER: usize = 4096;
 
-/// Binds every address, each socket with the index of its address (the
-/// duplicate cache's listener: the sockets of one address share it). Every
+/// Binds every address, each socket with the index of its address counted
+/// from `first_index` (the duplicate cache's listener: the sockets of one
+/// address share it). Every
 /// address is probed before any is bound: a server must not start beside
 /// another one that holds its address.
-pub(super) fn bind(addrs: &[SocketAddr]) -> std::io::Result<Vec<(u16, Arc<UdpSocket>)>> {
+pub(super) fn bind(
+    addrs: &[SocketAddr],
+    first_index: usize,
+) -> std::io::Result<Vec<(u16, Arc<UdpSocket>)>> {
     let cannot_listen = |addr: &SocketAddr, e: std::io::Error| {
         std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
     };
@@ -33,7 +37,7 @@ pub(super) fn bind(addrs: &[SocketAddr]) -> std::io::Result<Vec<(u16, Arc<UdpSoc
     let per_address = std::thread::available_parallelism().map_or(1, usize::from);
     for (index, addr) in resolved.iter().enumerate() {
         let group = socket::bind_group(*addr, per_address).map_err(|e| cannot_listen(addr, e))?;
-        let index = u16::try_from(index).unwrap_or(u16::MAX);
+        let index = u16::try_from(first_index + index).unwrap_or(u16::MAX);
         sockets.extend(group.into_iter().map(|socket| (index, Arc::new(socket))));
     }
     Ok(sockets)
@@ -66,7 +70,8 @@ pub(super) async fn listen(
     }
 }
 
-fn is_transient(error: &std::io::Error) -> bool {
+/// Receive errors that concern one earlier peer, not the socket.
+pub(super) fn is_transient(error: &std::io::Error) -> bool {
     matches!(
         error.kind(),
         std::io::ErrorKind::ConnectionReset

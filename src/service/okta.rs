@@ -60,6 +60,7 @@ pub fn preflight_needs(config: &Config) -> preflight::Needs {
             .iter()
             .any(|client| !client.okta_primary_auth),
         made_up_ids: false,
+        system_log: config.disconnect.enabled,
     }
 }
 

@@ -10,8 +10,8 @@
 
 use crate::auth::Rules;
 use crate::config::{
-    Config, ConfigErrors, ConnectionLimits, DirectConfig, LogConfig, OAuthConfig, OktaConfig,
-    ServerConfig, StreamConfig,
+    AccountingConfig, Config, ConfigErrors, ConnectionLimits, DirectConfig, DisconnectConfig,
+    LogConfig, OAuthConfig, OktaConfig, ServerConfig, StreamConfig,
 };
 use crate::server::ServerHandle;
 use crate::telemetry::metrics as m;
@@ -98,7 +98,46 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         status_server_per_second: _,
         // Applied: policies are compiled against the reloaded dictionaries.
         dictionaries: _,
+        accounting_listen,
     } = &old.server;
+    compare(
+        "server.accounting_listen",
+        *accounting_listen != new.server.accounting_listen,
+    );
+    let AccountingConfig {
+        // Applied: the file is reopened with them on every SIGHUP.
+        output: _,
+        fsync: _,
+        max_sessions,
+        session_silence,
+    } = &old.accounting;
+    compare(
+        "accounting.max_sessions",
+        *max_sessions != new.accounting.max_sessions,
+    );
+    compare(
+        "accounting.session_silence_seconds",
+        *session_silence != new.accounting.session_silence,
+    );
+    let DisconnectConfig {
+        enabled,
+        poll_interval,
+        cursor_file,
+        timeout,
+        retries,
+    } = &old.disconnect;
+    let disconnect = &new.disconnect;
+    compare("disconnect.enabled", *enabled != disconnect.enabled);
+    compare(
+        "disconnect.poll_interval_seconds",
+        *poll_interval != disconnect.poll_interval,
+    );
+    compare(
+        "disconnect.cursor_file",
+        *cursor_file != disconnect.cursor_file,
+    );
+    compare("disconnect.timeout_ms", *timeout != disconnect.timeout);
+    compare("disconnect.retries", *retries != disconnect.retries);
     compare("server.listen", *listen != new.server.listen);
     compare(
         "server.max_in_flight",
@@ -327,6 +366,11 @@ secret = "a-secret-long-enough"
                 "handshake_timeout_ms = 900",
                 "tls.handshake_timeout_ms",
             ),
+            (
+                "accounting",
+                "session_silence_seconds = 600",
+                "accounting.session_silence_seconds",
+            ),
         ] {
             let new = load(section, line);
             assert_eq!(needs_restart(&old, &new), vec![key], "{line}");
@@ -370,6 +414,7 @@ secret = "a-secret-long-enough"
             ("abuse", "max_failures_per_user = 2"),
             ("users", "lowercase = true"),
             ("server", "status_server_per_second = 5"),
+            ("accounting", "fsync = true"),
             (
                 "state",
                 "key = \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"",

@@ -7,8 +7,10 @@
 use super::checks::{Checked, check};
 use super::okta::{log_report, okta_settings, preflight_needs, reload_credentials};
 use super::{dictionaries, reload, signals};
+use crate::accounting::{Accounting, Journal, LocalSessions, rebuild};
 use crate::auth::Authenticator;
-use crate::config::Config;
+use crate::config::{AccountingOutput, Config};
+use crate::disconnect;
 use crate::server::Server;
 use crate::telemetry::metrics;
 use okta_client::{OktaClient, keepalive, preflight};
@@ -70,7 +72,12 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         policies,
     );
 
-    let server = Server::bind(&config, authenticator, dictionary, tls).await?;
+    let accounting = start_accounting(&config).await?;
+    let follower = match &accounting {
+        Some(accounting) => disconnect::start(&config, okta.clone(), accounting.clone())?,
+        None => None,
+    };
+    let server = Server::bind(&config, authenticator, dictionary, tls, accounting).await?;
     if let Some((listener, handle, bound)) = metrics_listener.take() {
         let health_client = okta.clone();
         metrics::serve_with_health(
@@ -113,6 +120,9 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
     for addr in server.local_addrs() {
         tracing::info!(listen = %addr, "RADIUS authentication listener ready");
     }
+    for addr in server.accounting_addrs() {
+        tracing::info!(listen = %addr, "RADIUS accounting listener ready");
+    }
     for addr in server.tls_addrs() {
         tracing::info!(listen = %addr, "RADIUS/TLS listener ready");
     }
@@ -133,18 +143,26 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         tokio::select! {
             result = &mut running => return result.map_err(anyhow::Error::from),
             request = signals.next() => match request {
-                signals::Request::Reload => match &config_path {
-                    Some(path) => {
-                        if let Ok(new) = reload::reload(path, &config, &handle) {
-                            match reload_credentials(&reload_okta, &new.okta) {
-                                Ok(()) => tracing::info!("Okta credentials reloaded"),
-                                Err(error) => tracing::error!("{error:#}; the previous Okta credentials stay in use"),
+                signals::Request::Reload => {
+                    match &config_path {
+                        Some(path) => {
+                            if let Ok(new) = reload::reload(path, &config, &handle) {
+                                match reload_credentials(&reload_okta, &new.okta) {
+                                    Ok(()) => tracing::info!("Okta credentials reloaded"),
+                                    Err(error) => tracing::error!("{error:#}; the previous Okta credentials stay in use"),
+                                }
+                                if let Some(follower) = &follower {
+                                    follower.replace_clients(&new);
+                                }
+                                config = new;
                             }
-                            config = new;
                         }
+                        None => tracing::warn!("SIGHUP ignored: this server was not started from a config file"),
                     }
-                    None => tracing::warn!("SIGHUP ignored: this server was not started from a config file"),
-                },
+                    // logrotate's postrotate sends SIGHUP: the accounting
+                    // file is reopened whether or not the config changed.
+                    handle.reopen_accounting(&config).await;
+                }
                 signals::Request::Stop => break,
             },
         }
@@ -176,6 +194,53 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         );
     }
     Ok(())
+}
+
+/// Opens the accounting file and the session table, rebuilt from the
+/// file's recent lines; `None` when no accounting port is configured.
+async fn start_accounting(config: &Config) -> anyhow::Result<Option<Arc<Accounting>>> {
+    let Some(output) = &config.accounting.output else {
+        return Ok(None);
+    };
+    if config.server.accounting_listen.is_empty() {
+        return Ok(None);
+    }
+    let journal = Journal::open(output.clone(), config.accounting.fsync).map_err(|e| {
+        anyhow::anyhow!(
+            "accounting.file: {e}; create its directory and let the service write there, or give another file"
+        )
+    })?;
+    let sessions = Arc::new(LocalSessions::new(
+        config.accounting.max_sessions,
+        config.accounting.session_silence,
+    ));
+    let accounting = Arc::new(Accounting::new(journal, sessions, config.users.clone()));
+    if let AccountingOutput::File(path) = output {
+        let rules = config.users.clone();
+        match rebuild::rebuild(
+            accounting.sessions.as_ref(),
+            path,
+            config.accounting.session_silence,
+            std::time::SystemTime::now(),
+            |user_name| rules.okta_login(user_name),
+        )
+        .await
+        {
+            Ok(found) => tracing::info!(
+                records = found.records,
+                unreadable_lines = found.unreadable,
+                sessions = accounting.sessions.count().await,
+                file = %path.display(),
+                "session table rebuilt from the accounting file"
+            ),
+            Err(error) => tracing::warn!(
+                %error,
+                file = %path.display(),
+                "cannot read the accounting file back: the session table starts empty"
+            ),
+        }
+    }
+    Ok(Some(accounting))
 }
 
 /// How long a forced stop waits for the requests in flight to send their

@@ -59,6 +59,19 @@ pub const CONNECTIONS_REFUSED: &str = "radius_connections_refused_total";
 /// idle_timeout, malformed, bad_message_authenticator, write_stalled,
 /// buffer_full, client_removed, server_stopping, read_error).
 pub const CONNECTIONS_CLOSED: &str = "radius_connections_closed_total";
+/// Accounting records, by `result`: written (stored, then acknowledged),
+/// write_failed (not stored, so not acknowledged: the NAS sends it again).
+pub const ACCOUNTING_RECORDS: &str = "radius_accounting_records_total";
+/// Failed writes of the accounting file (a full disk, a file that cannot be
+/// opened); each leaves a batch of records unacknowledged.
+pub const ACCOUNTING_WRITE_ERRORS: &str = "radius_accounting_write_errors_total";
+/// Sessions in the session table (from accounting Start to Stop).
+pub const ACCOUNTING_SESSIONS: &str = "radius_accounting_sessions";
+/// Disconnect-Requests (RFC 5176) that ended, by `outcome` (ack, nak,
+/// no_answer, failed).
+pub const DISCONNECTS: &str = "radius_disconnects_total";
+/// Polls of Okta's System Log, by `result` (ok, error).
+pub const SYSTEM_LOG_POLLS: &str = "okta_system_log_polls_total";
 /// Time from receiving an Access-Request to sending its reply (reject delay included).
 pub const REQUEST_DURATION: &str = "radius_request_duration_seconds";
 /// Time spent waiting for Okta within one request.

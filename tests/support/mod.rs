@@ -508,11 +508,31 @@ pub fn radclient(
     request: &str,
     extra_args: &[&str],
 ) -> (bool, String) {
+    radclient_command(server, "auth", secret, request, extra_args)
+}
+
+/// Runs radclient with `request` as Accounting-Requests (`acct`): (exit success, output).
+pub fn radclient_acct(
+    server: SocketAddr,
+    secret: &str,
+    request: &str,
+    extra_args: &[&str],
+) -> (bool, String) {
+    radclient_command(server, "acct", secret, request, extra_args)
+}
+
+fn radclient_command(
+    server: SocketAddr,
+    command: &str,
+    secret: &str,
+    request: &str,
+    extra_args: &[&str],
+) -> (bool, String) {
     let mut child = Command::new("radclient")
         .args(["-x", "-r", "1", "-t", "3"])
         .args(extra_args)
         .arg(server.to_string())
-        .arg("auth")
+        .arg(command)
         .arg(secret)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -87,7 +87,7 @@ impl CallKind {
     pub(crate) fn retryable(&self, method: &Method) -> bool {
         !self.secret
             && match self.class {
-                CallClass::Poll | CallClass::KeepAlive => true,
+                CallClass::Poll | CallClass::KeepAlive | CallClass::SystemLog => true,
                 CallClass::Management => *method == Method::GET || *method == Method::DELETE,
                 CallClass::Login | CallClass::FactorStep => false,
             }
@@ -112,6 +112,7 @@ pub(crate) fn endpoint_label(method: &Method, path: &str) -> &'static str {
         ["api", "v1", "users", _, "factors"] => "user_factors",
         ["api", "v1", "users", _, "factors", _, "verify"] => "user_factor_verify",
         ["api", "v1", "users", _, "factors", _, "transactions", ..] => "user_factor_poll",
+        ["api", "v1", "logs"] => "logs",
         ["oauth2", .., "token"] => "oauth_token",
         ["oauth2", .., "challenge"] => "oauth_challenge",
         ["oauth2", .., "keys"] => "oauth_keys",

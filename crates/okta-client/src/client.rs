@@ -27,6 +27,7 @@ use super::exchange::{Exchange, OktaReply, Request};
 use super::oauth::SigningKey;
 use super::org::Org;
 use super::settings::OktaSettings;
+use super::system_log::SystemLog;
 use super::users::Users;
 use okta_api::authn::AuthnUser;
 
@@ -106,6 +107,11 @@ impl OktaClient {
     /// The Users API: the service account's management calls.
     pub fn users(&self) -> Users<'_> {
         Users::new(&self.inner.org, &self.inner.exchange)
+    }
+
+    /// The System Log, read as a polling client.
+    pub fn system_log(&self) -> SystemLog<'_> {
+        SystemLog::new(&self.inner.org, &self.inner.exchange)
     }
 
     /// The org's base URL (`https://example.okta.com/`).

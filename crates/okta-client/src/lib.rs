@@ -34,6 +34,7 @@ pub mod oauth;
 mod org;
 pub mod preflight;
 mod settings;
+mod system_log;
 mod users;
 
 pub use authn::{Authn, AuthnOptions, FactorVerify, PrimaryAuthn};
@@ -44,4 +45,5 @@ pub use direct::{
 pub use exchange::OktaReply;
 pub use id_token::{IdTokenRejection, VerifiedIdentity};
 pub use settings::{OktaSettings, USER_AGENT};
+pub use system_log::{LogCursor, LogPage, PAGE_LIMIT, SystemLog};
 pub use users::{UserFactorVerify, Users};

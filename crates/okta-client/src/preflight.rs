@@ -38,6 +38,8 @@ pub struct Needs {
     /// Permissions may be checked on a made-up user id when the API
     /// token's own is not known (each such check is a 404 at Okta).
     pub made_up_ids: bool,
+    /// Sessions end on System Log events (`[disconnect]`).
+    pub system_log: bool,
 }
 
 /// One line of the report.
@@ -154,6 +156,18 @@ pub async fn check(client: &OktaClient, needs: Needs) -> Report {
         permission(
             &mut report,
             "GET /api/v1/users/{id}/factors (MFA-only mode)",
+            result,
+        );
+    }
+    if needs.system_log {
+        let cursor = crate::LogCursor::Since {
+            since: SystemTime::now(),
+            event_types: vec![okta_api::system_log::event_types::USER_DEACTIVATE.to_owned()],
+        };
+        let result = client.system_log().poll(&cursor).await.map(|_| ());
+        permission(
+            &mut report,
+            "GET /api/v1/logs (the System Log, scope okta.logs.read, for disconnects)",
             result,
         );
     }

@@ -1,7 +1,7 @@
 //! The handle of a running simulated org: its address, and the hooks a
 //! test or a demo uses to look at what the org received and to change it
 //! while it runs (faults, user status, pushes, codes, API tokens, OAuth
-//! apps). Dropping the handle stops the org.
+//! apps, and the admin actions that leave System Log events). Dropping the handle stops the org.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use super::org::SimOrg;
 use super::records::SimRecords;
 use super::users::SimUserStatus;
 use okta_api::authn::FactorType;
+use okta_api::system_log::event_types;
 
 /// A running simulated org. Dropping it stops the org.
 pub struct SimHandle {
@@ -74,6 +75,87 @@ impl SimHandle {
     /// Changes a user's status, like an admin unlocking them; false if unknown.
     pub fn set_user_status(&self, login: &str, status: SimUserStatus) -> bool {
         self.org.users.set_status(login, status)
+    }
+
+    /// An admin deactivates the user: their status becomes DEPROVISIONED
+    /// and the System Log gets `user.lifecycle.deactivate`. False when
+    /// there is no such user.
+    pub fn deactivate_user(&self, login: &str) -> bool {
+        self.change_user(
+            login,
+            Some(SimUserStatus::Deprovisioned),
+            event_types::USER_DEACTIVATE,
+            "Deactivate Okta user",
+        )
+    }
+
+    /// An admin suspends the user (`user.lifecycle.suspend`).
+    pub fn suspend_user(&self, login: &str) -> bool {
+        self.change_user(
+            login,
+            Some(SimUserStatus::Suspended),
+            event_types::USER_SUSPEND,
+            "Suspend Okta user",
+        )
+    }
+
+    /// An admin clears the user's sessions (`user.session.clear`).
+    pub fn clear_user_sessions(&self, login: &str) -> bool {
+        self.change_user(
+            login,
+            None,
+            event_types::USER_SESSION_CLEAR,
+            "Clear user session",
+        )
+    }
+
+    /// An admin resets the user's password (`user.account.reset_password`).
+    pub fn reset_password(&self, login: &str) -> bool {
+        self.change_user(
+            login,
+            None,
+            event_types::USER_RESET_PASSWORD,
+            "Reset password for Okta user",
+        )
+    }
+
+    /// An admin removes the user from a group
+    /// (`group.user_membership.remove`, naming the user and the group).
+    /// False when the user was not in it.
+    pub fn remove_from_group(&self, login: &str, group: &str) -> bool {
+        let Some(user) = self.org.users.by_login(login) else {
+            return false;
+        };
+        if !self.org.users.remove_group(login, group) {
+            return false;
+        }
+        self.org.system_log.emit(
+            event_types::GROUP_MEMBERSHIP_REMOVE,
+            "Remove user from group membership",
+            user.login(),
+            &user.id,
+            Some(group),
+        );
+        true
+    }
+
+    fn change_user(
+        &self,
+        login: &str,
+        status: Option<SimUserStatus>,
+        event_type: &str,
+        message: &str,
+    ) -> bool {
+        let Some(user) = self.org.users.by_login(login) else {
+            return false;
+        };
+        if let Some(status) = status {
+            self.org.users.set_status(login, status);
+        }
+        self.org
+            .system_log
+            .emit(event_type, message, user.login(), &user.id, None);
+        true
     }
 
     /// The names of a user's groups.

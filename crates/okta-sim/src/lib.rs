@@ -20,7 +20,8 @@
 //!   in Okta's shapes (`responses`, `states`);
 //! - the endpoints: primary authentication (`authn`), its factor calls
 //!   (`factor_verify`), Direct Authentication ([`direct`]), the management
-//!   API (`management`, `user_factors`), and the layers around them
+//!   API (`management`, `user_factors`), the System Log (`logs`, over the
+//!   events of `system_log`), and the layers around them
 //!   (`middleware`);
 //! - on top, starting an org (`server`) and its handle (`handle`).
 //!
@@ -52,6 +53,7 @@ mod factors;
 mod faults;
 mod handle;
 mod ids;
+mod logs;
 mod management;
 mod middleware;
 pub mod oauth;
@@ -62,6 +64,7 @@ mod records;
 mod responses;
 mod server;
 mod states;
+mod system_log;
 pub mod totp;
 mod transactions;
 mod user_factors;

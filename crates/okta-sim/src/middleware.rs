@@ -135,7 +135,7 @@ pub(crate) async fn inject_faults(
 /// token (`DPoP` or `Bearer`).
 pub(crate) async fn require_token(
     State(org): State<Arc<SimOrg>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let authorization = request
@@ -150,7 +150,11 @@ pub(crate) async fn require_token(
             request.uri(),
             request.headers(),
         ) {
-            Ok(_) => next.run(request).await,
+            Ok(grant) => {
+                // An endpoint that needs a scope of its own reads the grant.
+                request.extensions_mut().insert(grant);
+                next.run(request).await
+            }
             Err(rejection) => rejection.into_response(),
         };
     }

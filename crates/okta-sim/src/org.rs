@@ -17,6 +17,7 @@ use super::oauth::SimOAuthApps;
 use super::push::Pushes;
 use super::rate_limit::{Concurrency, RateLimitBucket};
 use super::records::SimRecords;
+use super::system_log::SystemLog;
 use super::transactions::Transactions;
 use super::user_store::UserStore;
 
@@ -33,6 +34,8 @@ pub(crate) struct SimOrg {
     pub pushes: Pushes,
     pub factors: FactorRuntime,
     pub records: SimRecords,
+    /// The events admins' actions leave, for `GET /api/v1/logs`.
+    pub system_log: SystemLog,
     pub faults: SimFaults,
     pub authn_bucket: RateLimitBucket,
     pub user_bucket: RateLimitBucket,
@@ -67,6 +70,7 @@ impl SimOrg {
             pushes: Pushes::new(config.capacity),
             factors: FactorRuntime::new(config.max_factor_attempts, config.code_resend_interval),
             records: SimRecords::default(),
+            system_log: SystemLog::default(),
             faults: SimFaults::default(),
             authn_bucket: RateLimitBucket::new(config.authn_rate_limit),
             user_bucket: RateLimitBucket::new(config.user_rate_limit),

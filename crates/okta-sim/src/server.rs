@@ -22,7 +22,7 @@ use super::middleware::{
 };
 use super::org::SimOrg;
 use super::rate_limit::Bucket;
-use super::{authn, factor_verify, management, responses, user_factors};
+use super::{authn, factor_verify, logs, management, responses, user_factors};
 use okta_api::error::codes;
 
 /// Starts a simulated org listening on `listen` (`127.0.0.1:0` picks a port).
@@ -71,6 +71,7 @@ fn routes(org: &Arc<SimOrg>) -> Router {
         ));
     let management = Router::new()
         .route("/api/v1/users/me", get(management::users_me))
+        .route("/api/v1/logs", get(logs::logs))
         .route("/api/v1/users", get(management::search))
         .route("/api/v1/users/{user}/groups", get(management::groups))
         .route("/api/v1/users/{user}/factors", get(management::factors))

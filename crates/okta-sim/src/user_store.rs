@@ -192,6 +192,18 @@ impl UserStore {
         }
     }
 
+    /// Removes the user from a group; false when they were not in it.
+    pub fn remove_group(&self, login: &str, group: &str) -> bool {
+        match self.lock().get_mut(&login.to_lowercase()) {
+            Some(entry) => {
+                let before = entry.user.groups.len();
+                entry.user.groups.retain(|name| name != group);
+                entry.user.groups.len() != before
+            }
+            None => false,
+        }
+    }
+
     /// The names of the user's groups.
     pub fn groups(&self, login: &str) -> Option<Vec<String>> {
         self.lock()

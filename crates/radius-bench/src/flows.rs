@@ -1,6 +1,7 @@
 //! What the load generator sends for each kind of work, and what a reply
-//! means for it: a Status-Server probe, or one step of a login (the password
-//! Access-Request, and for TOTP users the answer to the Access-Challenge).
+//! means for it: a Status-Server probe, one step of a login (the password
+//! Access-Request, and for TOTP users the answer to the Access-Challenge),
+//! or an accounting Start.
 //!
 //! A login ends on Access-Accept or Access-Reject; an Access-Challenge with a
 //! State continues it with the user's TOTP code, computed the way the
@@ -19,6 +20,9 @@ pub(crate) enum Work {
     Status,
     /// A login of user `user` of `flow`.
     Login { flow: Flow, user: u32 },
+    /// An accounting Start (RFC 2866) of user `user`'s session `session`,
+    /// answered with Accounting-Response once stored.
+    Accounting { user: u32, session: u64 },
 }
 
 impl Work {
@@ -27,6 +31,7 @@ impl Work {
         match self {
             Work::Status => "status",
             Work::Login { flow, .. } => flow.name(),
+            Work::Accounting { .. } => "accounting",
         }
     }
 }
@@ -59,8 +64,28 @@ pub(crate) fn first_request(
                 .text(types::NAS_IDENTIFIER, NAS_IDENTIFIER)
                 .attribute(Attribute::integer(types::NAS_PORT, user)))
         }
+        Work::Accounting { user, session } => {
+            let [_, b, c, d] = user.to_be_bytes();
+            Ok(RequestBuilder::new(Code::AccountingRequest, identifier)
+                .message_authenticator(false)
+                .attribute(Attribute::integer(ACCT_STATUS_TYPE, ACCT_START))
+                .text(ACCT_SESSION_ID, &format!("{session:016x}"))
+                .text(types::USER_NAME, &users::login(Flow::Password, user))
+                .text(types::NAS_IDENTIFIER, NAS_IDENTIFIER)
+                .attribute(Attribute::integer(types::NAS_PORT, user))
+                .attribute(Attribute::new(FRAMED_IP_ADDRESS, vec![10, b, c, d]))
+                .text(types::CALLING_STATION_ID, "198.51.100.23"))
+        }
     }
 }
+
+/// Acct-Status-Type (RFC 2866 §5.1) and its Start value.
+const ACCT_STATUS_TYPE: u8 = 40;
+const ACCT_START: u32 = 1;
+/// Acct-Session-Id (RFC 2866 §5.5).
+const ACCT_SESSION_ID: u8 = 44;
+/// Framed-IP-Address (RFC 2865 §5.8).
+const FRAMED_IP_ADDRESS: u8 = 8;
 
 /// The answer to an Access-Challenge: the TOTP code of the user now.
 pub(crate) fn answer_request(

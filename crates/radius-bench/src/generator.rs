@@ -88,6 +88,9 @@ pub(crate) struct Picker {
     next: usize,
     next_user: [u32; 3],
     users: u32,
+    /// Accounting sessions started by this picker; the high bits are its
+    /// offset, so sessions of different sockets never share an id.
+    next_session: u64,
 }
 
 impl Picker {
@@ -106,6 +109,7 @@ impl Picker {
             // same user at the same moment.
             next_user: [offset as u32; 3],
             users: users.max(1),
+            next_session: (offset as u64) << 40,
         }
     }
 
@@ -119,6 +123,13 @@ impl Picker {
                 let user = self.next_user[index] % self.users;
                 self.next_user[index] = self.next_user[index].wrapping_add(stride);
                 Work::Login { flow, user }
+            }
+            WorkKind::Accounting => {
+                self.next_session = self.next_session.wrapping_add(1);
+                Work::Accounting {
+                    user: (self.next_session as u32) % self.users,
+                    session: self.next_session,
+                }
             }
         }
     }

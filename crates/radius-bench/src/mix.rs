@@ -1,5 +1,6 @@
 //! `--mix`: the kinds of work the generator starts (Status-Server probes,
-//! logins of each flow) and their weights, as `password:8,push:1,totp:1`.
+//! logins of each flow, accounting Starts) and their weights, as
+//! `password:8,push:1,totp:1`.
 
 use super::users::Flow;
 
@@ -8,6 +9,8 @@ use super::users::Flow;
 pub(crate) enum WorkKind {
     Status,
     Login(Flow),
+    /// Accounting Starts, each of a session of its own.
+    Accounting,
 }
 
 /// Parses `--mix`.
@@ -29,9 +32,10 @@ pub(crate) fn parse(text: &str) -> Result<Vec<(WorkKind, u32)>, String> {
             "password" => WorkKind::Login(Flow::Password),
             "push" => WorkKind::Login(Flow::Push),
             "totp" => WorkKind::Login(Flow::Totp),
+            "accounting" => WorkKind::Accounting,
             other => {
                 return Err(format!(
-                    "unknown kind of work `{other}` (status, password, push, totp)"
+                    "unknown kind of work `{other}` (status, password, push, totp, accounting)"
                 ));
             }
         };
@@ -57,6 +61,7 @@ mod tests {
                 (WorkKind::Login(Flow::Totp), 1),
             ])
         );
+        assert_eq!(parse("accounting"), Ok(vec![(WorkKind::Accounting, 1)]));
         assert!(parse("chap").is_err());
         assert!(parse("status:0").is_err());
     }

@@ -27,7 +27,7 @@ pub mod types {
     pub const EAP_MESSAGE: u8 = 79;
     pub const MESSAGE_AUTHENTICATOR: u8 = 80;
     pub const NAS_IPV6_ADDRESS: u8 = 95;
-    pub(crate) const ERROR_CAUSE: u8 = 101;
+    pub const ERROR_CAUSE: u8 = 101;
 }
 
 /// Vendor ids (SMI private enterprise numbers) the server itself inspects.

@@ -100,6 +100,68 @@ pub fn named_attributes(dictionary: &Dictionary, packet: &Packet) -> Vec<NamedAt
     out
 }
 
+/// Every attribute of `packet` by name with its value as a record keeps it
+/// (the accounting file): text as it is when it is UTF-8, numbers by their
+/// `VALUE` name, anything unknown or not text as `0x` and hex; secrets
+/// masked as in [`named_attributes`].
+pub fn record_attributes(dictionary: &Dictionary, packet: &Packet) -> Vec<NamedAttribute> {
+    let plain = |def: &AttributeDef, bytes: &[u8]| {
+        if matches!(def.data_type, DataType::String) {
+            match std::str::from_utf8(bytes) {
+                Ok(text) => text.to_owned(),
+                Err(_) => format!("0x{}", hex::encode(bytes)),
+            }
+        } else {
+            dictionary.format_value(def, bytes)
+        }
+    };
+    let mut out = Vec::new();
+    for (typ, value) in packet.attributes() {
+        if typ == types::VENDOR_SPECIFIC
+            && let Ok(subs) = decode_vendor_specific(value)
+        {
+            for sub in subs {
+                out.push(
+                    match dictionary.attribute(sub.vendor_id, u32::from(sub.vendor_type)) {
+                        Some(def) if secret(def) => NamedAttribute {
+                            name: def.name.clone(),
+                            value: HIDDEN.to_owned(),
+                        },
+                        Some(def) => NamedAttribute {
+                            name: def.name.clone(),
+                            value: plain(def, &sub.value),
+                        },
+                        None => NamedAttribute {
+                            name: format!("Vendor-{}-Attr-{}", sub.vendor_id, sub.vendor_type),
+                            value: format!("0x{}", hex::encode(&sub.value)),
+                        },
+                    },
+                );
+            }
+            continue;
+        }
+        out.push(match dictionary.attribute(0, u32::from(typ)) {
+            Some(def) if always_masked(typ) || secret(def) => NamedAttribute {
+                name: def.name.clone(),
+                value: HIDDEN.to_owned(),
+            },
+            Some(def) => NamedAttribute {
+                name: def.name.clone(),
+                value: plain(def, value),
+            },
+            None if always_masked(typ) => NamedAttribute {
+                name: format!("Attr-{typ}"),
+                value: HIDDEN.to_owned(),
+            },
+            None => NamedAttribute {
+                name: format!("Attr-{typ}"),
+                value: format!("0x{}", hex::encode(value)),
+            },
+        });
+    }
+    out
+}
+
 /// `User-Name = "alice", NAS-Identifier = "vpn", User-Password = <hidden>`.
 pub fn describe(dictionary: &Dictionary, packet: &Packet) -> String {
     named_attributes(dictionary, packet)
@@ -114,6 +176,32 @@ mod tests {
     use super::*;
     use crate::attribute::Attribute;
     use crate::packet::{Code, RequestBuilder};
+
+    #[test]
+    fn a_record_keeps_text_as_it_is() {
+        let dictionary = Dictionary::builtin().expect("the built-in set loads");
+        let (bytes, _) = RequestBuilder::new(Code::AccountingRequest, 1)
+            .text(types::USER_NAME, "O'Brien \"ob\"")
+            .attribute(Attribute::integer(40, 1))
+            .attribute(Attribute::new(8, vec![192, 0, 2, 7]))
+            .attribute(Attribute::new(230, vec![1, 2]))
+            .encode(b"secret")
+            .expect("encodes");
+        let packet = Packet::decode(&bytes).expect("decodes");
+        let shown: Vec<String> = record_attributes(&dictionary, &packet)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "User-Name = O'Brien \"ob\"",
+                "Acct-Status-Type = Start",
+                "Framed-IP-Address = 192.0.2.7",
+                "Attr-230 = 0x0102",
+            ]
+        );
+    }
 
     #[test]
     fn names_each_attribute_and_masks_secrets() {

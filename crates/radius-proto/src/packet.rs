@@ -295,11 +295,30 @@ impl Packet {
 
     /// Checks the Message-Authenticator of a received request. `false` when
     /// it is absent or wrong.
+    ///
+    /// In a request whose authenticator is a digest (Accounting-Request,
+    /// Disconnect-Request, CoA-Request), the HMAC was computed with 16 zero
+    /// bytes in the authenticator field (RFC 3579 §3.2, RFC 5176 §3.5).
     pub fn verify_message_authenticator(&self, secret: &[u8]) -> bool {
-        match self.message_authenticator_offset() {
-            Some(offset) => crypto::verify_message_authenticator(&self.bytes, offset, secret),
-            None => false,
+        let Some(offset) = self.message_authenticator_offset() else {
+            return false;
+        };
+        if matches!(
+            self.code,
+            Code::AccountingRequest | Code::DisconnectRequest | Code::CoaRequest
+        ) {
+            let mut zeroed = self.bytes.to_vec();
+            zeroed[4..HEADER_LEN].fill(0);
+            return crypto::verify_message_authenticator(&zeroed, offset, secret);
         }
+        crypto::verify_message_authenticator(&self.bytes, offset, secret)
+    }
+
+    /// Checks the Request Authenticator of a received Accounting-Request,
+    /// Disconnect-Request or CoA-Request (RFC 2866 §3, RFC 5176 §3.5): a
+    /// digest of the packet and the shared secret, not a random value.
+    pub fn verify_request_digest(&self, secret: &[u8]) -> bool {
+        crypto::verify_accounting_request(&self.bytes, secret)
     }
 
     /// Checks the authenticity of a received reply to a request we sent:

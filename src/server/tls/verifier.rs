@@ -251,6 +251,9 @@ mod tests {
             okta_primary_auth: true,
             mfa: MfaSettings::default(),
             policy: None,
+            coa_port: 3799,
+            coa_secret: None,
+            disconnect_on: crate::config::DisconnectOn::defaults(),
         })
     }
 

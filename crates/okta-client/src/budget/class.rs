@@ -15,6 +15,8 @@ pub(crate) enum CallClass {
     Management,
     /// The call that keeps the API token alive, and the credential probe.
     KeepAlive,
+    /// Reading the System Log in the background: it gives way to logins.
+    SystemLog,
 }
 
 impl CallClass {
@@ -26,6 +28,7 @@ impl CallClass {
             CallClass::Poll => "poll",
             CallClass::Management => "management",
             CallClass::KeepAlive => "keep_alive",
+            CallClass::SystemLog => "system_log",
         }
     }
 
@@ -34,7 +37,7 @@ impl CallClass {
     /// under way.
     pub(crate) fn floor(self, limit: u64) -> u64 {
         match self {
-            CallClass::Poll => limit / 2,
+            CallClass::Poll | CallClass::SystemLog => limit / 2,
             CallClass::Login | CallClass::Management => (limit / 10).max(u64::from(limit > 1)),
             CallClass::FactorStep | CallClass::KeepAlive => 0,
         }

@@ -81,6 +81,8 @@ pub(crate) enum OktaBucket {
     Token,
     /// `/oauth2/v1/keys`, the authorization server's key set.
     Keys,
+    /// `/api/v1/logs`, the System Log (a bucket of its own at Okta).
+    Logs,
 }
 
 impl OktaBucket {
@@ -96,6 +98,9 @@ impl OktaBucket {
         }
         if path.starts_with("/oauth2/") && path.ends_with("/keys") {
             return OktaBucket::Keys;
+        }
+        if path == "/api/v1/logs" {
+            return OktaBucket::Logs;
         }
         if *method == Method::GET
             && let Some(rest) = path.strip_prefix("/api/v1/users/")
@@ -116,6 +121,7 @@ impl OktaBucket {
             OktaBucket::Api => "api",
             OktaBucket::Token => "token",
             OktaBucket::Keys => "keys",
+            OktaBucket::Logs => "logs",
         }
     }
 
@@ -126,6 +132,7 @@ impl OktaBucket {
             OktaBucket::Api => 2,
             OktaBucket::Token => 3,
             OktaBucket::Keys => 4,
+            OktaBucket::Logs => 5,
         }
     }
 }
@@ -135,7 +142,7 @@ impl OktaBucket {
 pub(crate) struct Budget {
     /// The longest wait for a call made outside any request deadline.
     default_wait: Duration,
-    buckets: [BucketState; 5],
+    buckets: [BucketState; 6],
     concurrency: Arc<Semaphore>,
     /// The share of `concurrency` push polls may hold.
     poll_concurrency: Arc<Semaphore>,
@@ -325,6 +332,10 @@ mod tests {
         assert_eq!(
             OktaBucket::for_request(&get, "/api/v1/users/00u1/groups"),
             OktaBucket::Api
+        );
+        assert_eq!(
+            OktaBucket::for_request(&get, "/api/v1/logs"),
+            OktaBucket::Logs
         );
         assert_eq!(
             OktaBucket::for_request(&post, "/oauth2/v1/token"),

@@ -482,3 +482,25 @@ proptest! {
         prop_assert_eq!(&revealed[..], &password[..]);
     }
 }
+
+#[test]
+fn a_disconnect_request_carries_a_digest_and_a_message_authenticator() {
+    let (bytes, authenticator) = RequestBuilder::new(Code::DisconnectRequest, 9)
+        .message_authenticator(true)
+        .text(types::USER_NAME, "alice@example.com")
+        .encode(SECRET)
+        .expect("fits");
+    let request = Packet::decode(&bytes).expect("valid");
+    assert_eq!(request.authenticator(), &authenticator);
+    assert!(request.verify_request_digest(SECRET));
+    assert!(request.verify_message_authenticator(SECRET));
+    assert!(!request.verify_request_digest(b"another secret"));
+    assert!(!request.verify_message_authenticator(b"another secret"));
+    // A changed attribute spoils both.
+    let mut forged = bytes.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let forged = Packet::decode(&forged).expect("still framed");
+    assert!(!forged.verify_request_digest(SECRET));
+    assert!(!forged.verify_message_authenticator(SECRET));
+}
