@@ -10,9 +10,9 @@
 pub mod abuse;
 mod accounting;
 mod direct;
+mod disconnect;
 mod document;
 mod environment;
-mod disconnect;
 mod factor_kind;
 pub mod file;
 mod load;
@@ -31,9 +31,9 @@ mod transport;
 mod tree;
 mod validate;
 
-pub use environment::ENV_PREFIX;
 pub use accounting::{AccountingConfig, AccountingOutput};
 pub use disconnect::{DisconnectConfig, DisconnectOn};
+pub use environment::ENV_PREFIX;
 pub use factor_kind::FactorKind;
 pub use load::ConfigCheck;
 pub use mfa::{MfaSettings, PushLimits, PushMode};
