@@ -8,11 +8,13 @@
 //! - [`auth`]: the login conversation, the only place where RADIUS and Okta meet;
 //! - [`service`]: assembling a running server from a config, signals, reload;
 //! - [`telemetry`]: logs (one audit line per decision) and metrics;
+//! - `eap`: 802.1X logins, EAP-TTLS with PAP inside, decided by `auth`;
 //! - [`demo`]: the server on the embedded simulated org.
 
 pub mod auth;
 pub mod config;
 pub mod demo;
+mod eap;
 mod live;
 mod server;
 pub mod service;

@@ -34,6 +34,8 @@ pub struct ConfigFile {
     pub tls: super::stream::TlsSection,
     #[serde(default)]
     pub connections: super::stream::ConnectionsSection,
+    /// 802.1X through EAP; absent: no client answers EAP.
+    pub eap: Option<super::eap::EapSection>,
 }
 
 /// `[mfa]`, and `[clients.mfa]` to override it for one client. Every key is
@@ -314,6 +316,9 @@ pub struct ClientSection {
     pub tls_ca_file: Option<PathBuf>,
     /// What identifies a TLS client in its certificate.
     pub tls_identity: Option<String>,
+    /// Whether the client's EAP requests are answered (needs `[eap]`).
+    #[serde(default)]
+    pub eap: bool,
 }
 
 fn yes() -> bool {

@@ -8,6 +8,7 @@
 
 pub mod abuse;
 mod direct;
+mod eap;
 mod factor_kind;
 pub mod file;
 mod load;
@@ -22,6 +23,7 @@ mod stream;
 mod transport;
 mod validate;
 
+pub use eap::{EapConfig, EapMethod};
 pub use factor_kind::FactorKind;
 pub use load::ENV_PREFIX;
 pub use mfa::{MfaSettings, PushLimits, PushMode};

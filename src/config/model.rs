@@ -34,6 +34,8 @@ pub struct Config {
     pub abuse: abuse::AbuseLimits,
     /// RADIUS/TLS and RADIUS/TCP: listeners, `[tls]`, `[connections]`.
     pub streams: StreamConfig,
+    /// `[eap]`: 802.1X through EAP-TTLS; `None` when absent.
+    pub eap: Option<super::eap::EapConfig>,
     /// Things that work but deserve the operator's attention.
     pub warnings: Vec<String>,
 }
@@ -200,6 +202,8 @@ pub struct ClientConfig {
     pub okta_primary_auth: bool,
     pub mfa: MfaSettings,
     pub policy: Option<Arc<Policy>>,
+    /// Whether EAP requests from this client are answered.
+    pub eap: bool,
 }
 
 impl ClientConfig {
@@ -235,6 +239,7 @@ impl fmt::Debug for ClientConfig {
             .field("max_in_flight", &self.max_in_flight)
             .field("okta_primary_auth", &self.okta_primary_auth)
             .field("policy", &self.policy.as_ref().map(|p| p.name.clone()))
+            .field("eap", &self.eap)
             .finish()
     }
 }

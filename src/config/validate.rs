@@ -5,6 +5,7 @@
 //! checked in their own files; this one puts them together.
 
 use super::abuse;
+use super::eap;
 use super::file::{self, ClientSection, ConfigFile};
 use super::log_level::parse_filter;
 use super::mfa::{MfaSettings, PushLimits};
@@ -51,6 +52,11 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
     );
 
     let okta = validate_okta(raw.okta, &mut problems, &mut warnings);
+    let eap_absent = raw.eap.is_none();
+    let eap = raw
+        .eap
+        .as_ref()
+        .and_then(|section| eap::validate(section, &mut problems));
 
     let users = validate_users(&raw.users, &mut problems);
     let log = validate_log(&raw.log, &mut problems);
@@ -122,6 +128,17 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         }
     }
 
+    if eap_absent {
+        for (i, client) in clients.iter().enumerate() {
+            if client.eap {
+                problems.add(
+                    format!("clients[{i}].eap"),
+                    "this client answers EAP but there is no [eap] section: add one with certificate_file and private_key_file, or set eap = false",
+                );
+            }
+        }
+    }
+
     let transports: Vec<(&str, &ClientTransport)> = clients
         .iter()
         .map(|client| (client.name.as_str(), &client.transport))
@@ -185,6 +202,7 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         },
         abuse,
         streams,
+        eap,
         warnings,
     })
 }
@@ -454,5 +472,6 @@ fn validate_client(
         okta_primary_auth: section.okta_primary_auth,
         mfa,
         policy,
+        eap: section.eap,
     })
 }

@@ -184,6 +184,7 @@ mod tests {
             okta_primary_auth: true,
             mfa: crate::config::MfaSettings::default(),
             policy: None,
+            eap: false,
         })
     }
 

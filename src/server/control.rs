@@ -42,6 +42,9 @@ impl ServerHandle {
         if let Some(certificate) = &tls.certificate {
             self.shared.certificate.set(Some(certificate.clone()));
         }
+        if let (Some(eap), Some(certificate)) = (&self.shared.eap, &tls.eap_certificate) {
+            eap.replace_certificate(certificate.clone());
+        }
     }
 
     /// The conversation, to replace its rules on a reload.

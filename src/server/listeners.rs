@@ -17,6 +17,7 @@ use super::tls::credentials::TlsMaterial;
 use super::{limits, tcp, tls, udp};
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::eap::EapServer;
 use crate::live::Live;
 use crate::telemetry::metrics as m;
 use metrics::gauge;
@@ -49,6 +50,13 @@ impl Server {
         let tls = bind_streams(&config.streams.tls_listen, &mut next_index, "RADIUS/TLS").await?;
         let tcp = bind_streams(&config.streams.tcp_listen, &mut next_index, "RADIUS/TCP").await?;
         let limits = config.streams.limits.clone();
+        let eap = match (&config.eap, &tls_material.eap_certificate) {
+            (Some(eap), Some(certificate)) => Some(
+                EapServer::new(eap, certificate.clone())
+                    .map_err(|error| std::io::Error::other(format!("[eap] TLS: {error}")))?,
+            ),
+            _ => None,
+        };
         let shared = Shared {
             clients: Live::new(ClientTable::new(
                 &config.clients,
@@ -61,6 +69,7 @@ impl Server {
             ),
             in_flight: Arc::new(Semaphore::new(config.server.max_in_flight)),
             authenticator,
+            eap,
             dictionary,
             reject_delay: config.server.reject_delay,
             challenge_reserve: limits::reserve(

@@ -251,6 +251,7 @@ mod tests {
             okta_primary_auth: true,
             mfa: MfaSettings::default(),
             policy: None,
+            eap: false,
         })
     }
 
