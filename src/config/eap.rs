@@ -28,7 +28,7 @@ impl Default for EapSection {
         EapSection {
             certificate_file: None,
             private_key_file: None,
-            methods: vec!["ttls".to_owned()],
+            methods: vec!["ttls".to_owned(), "peap".to_owned()],
             fragment_size: 1_020,
             conversation_timeout_seconds: 60,
             max_conversations: 4_096,
@@ -41,12 +41,15 @@ impl Default for EapSection {
 pub enum EapMethod {
     /// EAP-TTLS v0 (RFC 5281) with PAP inside.
     Ttls,
+    /// PEAP (v0, or v1 when the peer asks) with EAP-GTC inside.
+    Peap,
 }
 
 impl EapMethod {
     pub fn label(self) -> &'static str {
         match self {
             EapMethod::Ttls => "ttls",
+            EapMethod::Peap => "peap",
         }
     }
 }
@@ -87,10 +90,11 @@ pub(super) fn validate(section: &EapSection, problems: &mut Problems) -> Option<
     for name in &section.methods {
         let method = match name.as_str() {
             "ttls" => EapMethod::Ttls,
+            "peap" => EapMethod::Peap,
             other => {
                 problems.add(
                     "eap.methods",
-                    format!("`{other}` is not a method this server runs: use \"ttls\""),
+                    format!("`{other}` is not a method this server runs: use \"ttls\" or \"peap\""),
                 );
                 continue;
             }

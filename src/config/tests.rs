@@ -273,7 +273,7 @@ fn eap_needs_its_section_and_names_each_bad_key() {
     );
     let config = Config::from_toml(&good, Some(HashMap::new())).expect("valid");
     let eap = config.eap.expect("[eap]");
-    assert_eq!(eap.methods, vec![EapMethod::Ttls]);
+    assert_eq!(eap.methods, vec![EapMethod::Ttls, EapMethod::Peap]);
     assert_eq!(eap.fragment_size, 1020);
     assert_eq!(eap.conversation_timeout, Duration::from_secs(60));
     assert!(config.clients[0].eap);

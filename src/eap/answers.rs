@@ -34,6 +34,21 @@ pub(super) fn challenge(request: &EapPacket, state: &StateKey, login: String) ->
     }
 }
 
+/// The text and the State of the conversation's challenge, to show at an
+/// EAP-GTC prompt and to send back with the answer.
+pub(super) fn prompt_and_state(decision: &Decision) -> (String, Vec<u8>) {
+    let mut prompt = String::new();
+    let mut state = Vec::new();
+    for attribute in &decision.attributes {
+        match attribute.typ {
+            types::REPLY_MESSAGE => prompt.push_str(&String::from_utf8_lossy(&attribute.value)),
+            types::STATE => state.clone_from(&attribute.value),
+            _ => {}
+        }
+    }
+    (prompt, state)
+}
+
 /// EAP-Failure in an Access-Reject.
 pub(super) fn failure(identifier: u8, reason: Reason, login: Option<String>) -> Decision {
     let mut decision = Decision::reject(reason, "");

@@ -10,6 +10,7 @@
 //! table, and puts it back with a new State when it asks the peer for more.
 
 use super::tunnel::Tunnel;
+use crate::auth::Decision;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -35,6 +36,30 @@ pub(super) struct Conversation {
     pub(super) rounds: u32,
     /// The most TLS bytes in one of our frames.
     pub(super) fragment_size: usize,
+    /// The method's version (PEAP: 0 or 1, as the peer chose).
+    pub(super) version: u8,
+    /// Where the login inside the tunnel stands.
+    pub(super) inner: Inner,
+}
+
+/// Where the login inside a PEAP tunnel stands.
+pub(super) enum Inner {
+    /// The TLS handshake is not over yet.
+    Handshake,
+    /// The inner Identity was asked for.
+    Identity,
+    /// A GTC prompt is shown: the answer goes to Okta as the password, or
+    /// as the answer to the challenge whose State is kept here.
+    Gtc {
+        user_name: String,
+        challenge: Option<Vec<u8>>,
+    },
+    /// Okta said yes and the peer was told; its acknowledgement ends the
+    /// login with this accept and the keys.
+    Accepted {
+        decision: Box<Decision>,
+        msk: Box<[u8; 64]>,
+    },
 }
 
 struct Entry {
@@ -122,6 +147,8 @@ mod tests {
             tunnel: None,
             rounds: 1,
             fragment_size: 1000,
+            version: 0,
+            inner: Inner::Handshake,
         }
     }
 

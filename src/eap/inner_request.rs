@@ -4,7 +4,9 @@
 //! as a User-Password hidden with the client's secret.
 //!
 //! So a login over EAP-TTLS/PAP is decided by the very steps a PAP login
-//! is: `password,CODE` typed inline, auto-push, throttles, policies.
+//! is: `password,CODE` typed inline, auto-push, throttles, policies. What
+//! a user types at an EAP-GTC prompt after a challenge goes back with the
+//! challenge's State, as a PAP NAS would send it.
 
 use radius_proto::attribute::{Attribute, types};
 use radius_proto::packet::{Code, Packet, RequestBuilder};
@@ -29,6 +31,7 @@ pub(super) fn inner_request(
     outer: &Packet,
     user_name: &str,
     password: &SecretString,
+    challenge: Option<Vec<u8>>,
     secret: &[u8],
 ) -> Result<Packet, TooLarge> {
     let mut builder = RequestBuilder::new(Code::AccessRequest, outer.identifier());
@@ -36,6 +39,9 @@ pub(super) fn inner_request(
         if !NOT_COPIED.contains(&typ) {
             builder = builder.attribute(Attribute::new(typ, value));
         }
+    }
+    if let Some(state) = challenge {
+        builder = builder.attribute(Attribute::new(types::STATE, state));
     }
     let builder = builder
         .text(types::USER_NAME, user_name)
@@ -62,7 +68,7 @@ mod tests {
             .expect("fits");
         let outer = Packet::decode(&bytes).expect("valid");
         let password = SecretString::from("hunter2,123456".to_owned());
-        let inner = inner_request(&outer, "alice", &password, b"secret")
+        let inner = inner_request(&outer, "alice", &password, None, b"secret")
             .ok()
             .expect("fits");
         assert_eq!(inner.text(types::USER_NAME), Some("alice"));

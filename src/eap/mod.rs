@@ -14,19 +14,21 @@
 mod answers;
 mod conversations;
 mod inner_request;
+mod peap;
 mod ttls;
 mod tunnel;
 
 use crate::auth::{Authenticator, Decision, Reason, Verdict};
 use crate::config::{ClientConfig, EapConfig, EapMethod};
 use crate::live::Live;
-use conversations::{Conversation, Conversations};
+use conversations::{Conversation, Conversations, Inner};
 use radius_proto::attribute::types;
 use radius_proto::eap::{EapCode, EapPacket, joined_eap_message, methods};
 use radius_proto::packet::Packet;
 use rustls::ServerConfig;
 use rustls::server::NoServerSessionStorage;
 use rustls::sign::{CertifiedKey, SingleCertAndKey};
+use secrecy::SecretString;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -168,17 +170,26 @@ impl EapServer {
             tunnel: None,
             rounds: 1,
             fragment_size,
+            version: 0,
+            inner: Inner::Handshake,
         };
         self.start_method(conversation)
     }
 
     /// Sends the Start of the conversation's method.
     fn start_method(&self, mut conversation: Conversation) -> Decision {
-        let tunnel = match Tunnel::new(
+        // PEAP offers its highest version and follows the peer down; TTLS is v0.
+        let peap = conversation.method == methods::PEAP;
+        let version = if peap { peap::HIGHEST_VERSION } else { 0 };
+        conversation.version = version;
+        conversation.inner = Inner::Handshake;
+        let tunnel = Tunnel::new(
             self.tls.get().as_ref().clone(),
-            0,
+            version,
+            peap,
             conversation.fragment_size,
-        ) {
+        );
+        let tunnel = match tunnel {
             Ok(tunnel) => tunnel,
             Err(error) => {
                 tracing::error!(%error, "cannot start a TLS tunnel");
@@ -232,19 +243,7 @@ impl EapServer {
             return answers::failure(eap.identifier, Reason::EapWrongIdentifier, login);
         }
         if eap.method == Some(methods::NAK) {
-            let asked: Vec<&str> = eap
-                .nak_desired()
-                .iter()
-                .map(|m| methods::name(*m))
-                .collect();
-            tracing::info!(
-                client = %client.name,
-                identity = %conversation.outer_identity,
-                offered = methods::name(conversation.method),
-                asked_for = %asked.join(","),
-                "the supplicant refused the EAP method offered and asked for one this server does not run"
-            );
-            return answers::failure(eap.identifier, Reason::EapMethodRefused, login);
+            return self.after_nak(client, &eap, conversation);
         }
         if eap.method != Some(conversation.method) {
             return answers::failure(eap.identifier, Reason::EapMalformed, login);
@@ -252,72 +251,323 @@ impl EapServer {
         let Some(tunnel) = conversation.tunnel.as_mut() else {
             return answers::failure(eap.identifier, Reason::EapMalformed, login);
         };
-        let plaintext = match tunnel.receive(&eap.data) {
+        let received = tunnel.receive(&eap.data);
+        conversation.version = tunnel.version();
+        let plaintext = match received {
             Ok(TunnelStep::Send(data)) => return self.ask(conversation, data),
-            Ok(TunnelStep::Plaintext(plaintext)) if plaintext.is_empty() => {
-                // The handshake is over but the peer said nothing yet.
-                return self.ask(conversation, Vec::from([0u8]));
-            }
             Ok(TunnelStep::Plaintext(plaintext)) => plaintext,
             Err(error) => {
-                let reason = match &error {
-                    TunnelError::TooLarge => Reason::EapTooLarge,
-                    TunnelError::Malformed(_) => Reason::EapMalformed,
-                    TunnelError::Tls(_) => Reason::EapTlsFailed,
-                };
-                tracing::info!(
-                    client = %client.name,
-                    identity = %conversation.outer_identity,
-                    %error,
-                    "EAP-TTLS tunnel failed"
-                );
-                return answers::failure(eap.identifier, reason, login);
+                return tunnel_failed(client, &conversation, &eap, &error);
             }
         };
+        let round = Round {
+            authenticator,
+            client,
+            packet,
+            arrived,
+            identifier: eap.identifier,
+        };
+        if conversation.method == methods::PEAP {
+            self.peap_round(&round, conversation, plaintext).await
+        } else {
+            self.ttls_round(&round, conversation, plaintext).await
+        }
+    }
+
+    /// The peer refused the method offered: the next configured method it
+    /// asked for, or EAP-Failure with a log line naming what it wanted.
+    fn after_nak(
+        &self,
+        client: &ClientConfig,
+        eap: &EapPacket,
+        mut conversation: Conversation,
+    ) -> Decision {
+        let desired = eap.nak_desired();
+        let next = self
+            .methods
+            .iter()
+            .map(|method| method_type(*method))
+            .find(|method| *method != conversation.method && desired.contains(method));
+        if let Some(method) = next
+            && conversation.rounds == 2
+        {
+            conversation.method = method;
+            return self.start_method(conversation);
+        }
+        let asked: Vec<&str> = desired.iter().map(|m| methods::name(*m)).collect();
+        tracing::info!(
+            client = %client.name,
+            identity = %conversation.outer_identity,
+            offered = methods::name(conversation.method),
+            asked_for = %asked.join(","),
+            "the supplicant refused the EAP methods offered and asked for one this server does not run"
+        );
+        answers::failure(
+            eap.identifier,
+            Reason::EapMethodRefused,
+            Some(conversation.outer_identity),
+        )
+    }
+
+    /// EAP-TTLS: the inner PAP login, decided by the conversation.
+    async fn ttls_round(
+        &self,
+        round: &Round<'_>,
+        mut conversation: Conversation,
+        plaintext: Vec<u8>,
+    ) -> Decision {
+        let login = Some(conversation.outer_identity.clone());
+        if plaintext.is_empty() {
+            // The handshake is over but the peer said nothing yet.
+            return self.ask(conversation, vec![0]);
+        }
         let inner = match ttls::inner_pap(&plaintext) {
             Ok(inner) => inner,
             Err(problem) => {
                 tracing::info!(
-                    client = %client.name,
+                    client = %round.client.name,
                     identity = %conversation.outer_identity,
                     problem = problem.label(),
                     "EAP-TTLS tunnel without a PAP login (set the supplicant's inner method to PAP)"
                 );
-                return answers::failure(eap.identifier, Reason::EapInnerMalformed, login);
+                return answers::failure(round.identifier, Reason::EapInnerMalformed, login);
             }
         };
-        let msk = match ttls::master_session_key(tunnel) {
+        let Some(tunnel) = conversation.tunnel.take() else {
+            return answers::failure(round.identifier, Reason::EapMalformed, login);
+        };
+        let msk = match ttls::master_session_key(&tunnel) {
             Ok(msk) => msk,
             Err(error) => {
                 tracing::error!(%error, "cannot derive the EAP-TTLS keys");
-                return answers::failure(eap.identifier, Reason::EapTlsFailed, login);
+                return answers::failure(round.identifier, Reason::EapTlsFailed, login);
             }
         };
         // The conversation is over whatever Okta says: its tunnel is
         // dropped here, before the wait.
-        drop(conversation);
-        let secret = client.secret_bytes();
-        let Ok(request) =
-            inner_request::inner_request(packet, &inner.user_name, &inner.password, secret)
-        else {
-            return answers::failure(eap.identifier, Reason::EapInnerMalformed, login);
+        drop((tunnel, conversation));
+        let decision = match round.decide(&inner.user_name, &inner.password, None).await {
+            Ok(decision) => decision,
+            Err(reject) => return reject,
         };
-        let decision = authenticator
-            .access_request(client, &request, arrived)
-            .await;
+        let secret = round.client.secret_bytes();
         match decision.verdict {
-            Verdict::Accept => answers::success(decision, eap.identifier, &msk, packet, secret),
-            Verdict::Reject => answers::with_failure(decision, eap.identifier),
-            Verdict::Challenge => answers::inner_challenge(decision, eap.identifier),
+            Verdict::Accept => {
+                answers::success(decision, round.identifier, &msk, round.packet, secret)
+            }
+            Verdict::Reject => answers::with_failure(decision, round.identifier),
+            Verdict::Challenge => answers::inner_challenge(decision, round.identifier),
             Verdict::Silence => decision,
         }
     }
+
+    /// PEAP: the inner Identity, then EAP-GTC prompts until Okta decides,
+    /// then the result inside the tunnel and its acknowledgement.
+    async fn peap_round(
+        &self,
+        round: &Round<'_>,
+        mut conversation: Conversation,
+        plaintext: Vec<u8>,
+    ) -> Decision {
+        let login = Some(conversation.outer_identity.clone());
+        let version = conversation.version;
+        let next_id = conversation.identifier.wrapping_add(1);
+        let answer = peap::unwrap(version, &plaintext, round.identifier);
+        let inner = std::mem::replace(&mut conversation.inner, Inner::Handshake);
+        match inner {
+            Inner::Handshake => {
+                conversation.inner = Inner::Identity;
+                self.send_inner(
+                    conversation,
+                    &peap::identity_request(next_id),
+                    round.identifier,
+                )
+            }
+            Inner::Identity => {
+                let user_name = answer
+                    .filter(|a| a.method == Some(methods::IDENTITY))
+                    .and_then(|a| String::from_utf8(a.data).ok())
+                    .map(|name| name.trim_end_matches('\0').to_owned())
+                    .filter(|name| !name.is_empty());
+                let Some(user_name) = user_name else {
+                    return answers::failure(round.identifier, Reason::EapInnerMalformed, login);
+                };
+                conversation.inner = Inner::Gtc {
+                    user_name,
+                    challenge: None,
+                };
+                self.send_inner(
+                    conversation,
+                    &peap::gtc_request(next_id, "Password"),
+                    round.identifier,
+                )
+            }
+            Inner::Gtc {
+                user_name,
+                challenge,
+            } => {
+                let typed = answer
+                    .filter(|a| a.method == Some(methods::GTC))
+                    .and_then(|a| String::from_utf8(a.data).ok());
+                let Some(typed) = typed else {
+                    tracing::info!(
+                        client = %round.client.name,
+                        identity = %conversation.outer_identity,
+                        "PEAP tunnel without an EAP-GTC answer (set the supplicant's inner method to GTC)"
+                    );
+                    return answers::failure(round.identifier, Reason::EapInnerMalformed, login);
+                };
+                let typed = SecretString::from(typed);
+                let decision = match round.decide(&user_name, &typed, challenge).await {
+                    Ok(decision) => decision,
+                    Err(reject) => return reject,
+                };
+                match decision.verdict {
+                    Verdict::Accept => {
+                        let Some(tunnel) = conversation.tunnel.as_ref() else {
+                            return answers::failure(round.identifier, Reason::EapMalformed, login);
+                        };
+                        let msk = match peap::master_session_key(tunnel) {
+                            Ok(msk) => msk,
+                            Err(error) => {
+                                tracing::error!(%error, "cannot derive the PEAP keys");
+                                return answers::failure(
+                                    round.identifier,
+                                    Reason::EapTlsFailed,
+                                    login,
+                                );
+                            }
+                        };
+                        conversation.inner = Inner::Accepted {
+                            decision: Box::new(decision),
+                            msk: Box::new(msk),
+                        };
+                        self.send_inner(
+                            conversation,
+                            &peap::result(version, next_id, true),
+                            round.identifier,
+                        )
+                    }
+                    Verdict::Challenge => {
+                        let (prompt, state) = answers::prompt_and_state(&decision);
+                        conversation.inner = Inner::Gtc {
+                            user_name,
+                            challenge: Some(state),
+                        };
+                        let mut asked = self.send_inner(
+                            conversation,
+                            &peap::gtc_request(next_id, &prompt),
+                            round.identifier,
+                        );
+                        asked.reason = decision.reason;
+                        asked
+                    }
+                    Verdict::Reject => answers::with_failure(decision, round.identifier),
+                    Verdict::Silence => decision,
+                }
+            }
+            Inner::Accepted { decision, msk } => {
+                if !peap::confirms_success(version, answer.as_ref()) {
+                    return answers::failure(round.identifier, Reason::EapInnerMalformed, login);
+                }
+                let secret = round.client.secret_bytes();
+                answers::success(*decision, round.identifier, &msk, round.packet, secret)
+            }
+        }
+    }
+
+    /// Sends `inner` through the conversation's tunnel in the next Request.
+    fn send_inner(
+        &self,
+        mut conversation: Conversation,
+        inner: &EapPacket,
+        identifier: u8,
+    ) -> Decision {
+        let version = conversation.version;
+        let Some(tunnel) = conversation.tunnel.as_mut() else {
+            return answers::failure(identifier, Reason::EapMalformed, None);
+        };
+        match tunnel.send(&peap::wrap(version, inner)) {
+            Ok(data) => self.ask(conversation, data),
+            Err(error) => {
+                tracing::error!(%error, "cannot send into the PEAP tunnel");
+                answers::failure(
+                    identifier,
+                    Reason::EapTlsFailed,
+                    Some(conversation.outer_identity),
+                )
+            }
+        }
+    }
+}
+
+/// What one round's inner login needs of the outer request.
+struct Round<'a> {
+    authenticator: &'a Authenticator,
+    client: &'a ClientConfig,
+    packet: &'a Packet,
+    arrived: Instant,
+    /// The Identifier of the peer's EAP Response.
+    identifier: u8,
+}
+
+impl Round<'_> {
+    /// Runs the inner login (or the answer to its challenge) through the
+    /// conversation, as the Access-Request a PAP NAS would have sent.
+    async fn decide(
+        &self,
+        user_name: &str,
+        typed: &SecretString,
+        challenge: Option<Vec<u8>>,
+    ) -> Result<Decision, Decision> {
+        let secret = self.client.secret_bytes();
+        let Ok(request) =
+            inner_request::inner_request(self.packet, user_name, typed, challenge, secret)
+        else {
+            return Err(answers::failure(
+                self.identifier,
+                Reason::EapInnerMalformed,
+                None,
+            ));
+        };
+        Ok(self
+            .authenticator
+            .access_request(self.client, &request, self.arrived)
+            .await)
+    }
+}
+
+/// The tunnel failed: EAP-Failure, with a log line saying why.
+fn tunnel_failed(
+    client: &ClientConfig,
+    conversation: &Conversation,
+    eap: &EapPacket,
+    error: &TunnelError,
+) -> Decision {
+    let reason = match error {
+        TunnelError::TooLarge => Reason::EapTooLarge,
+        TunnelError::Malformed(_) => Reason::EapMalformed,
+        TunnelError::Tls(_) => Reason::EapTlsFailed,
+    };
+    tracing::info!(
+        client = %client.name,
+        identity = %conversation.outer_identity,
+        method = methods::name(conversation.method),
+        %error,
+        "EAP tunnel failed"
+    );
+    answers::failure(
+        eap.identifier,
+        reason,
+        Some(conversation.outer_identity.clone()),
+    )
 }
 
 /// The EAP Type of a method.
 fn method_type(method: EapMethod) -> u8 {
     match method {
         EapMethod::Ttls => methods::TTLS,
+        EapMethod::Peap => methods::PEAP,
     }
 }
 

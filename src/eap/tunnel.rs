@@ -9,7 +9,7 @@
 
 use radius_proto::eap_tls::{TlsFrame, encode_tls_frame, flags};
 use rustls::{ProtocolVersion, ServerConfig, ServerConnection};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::sync::Arc;
 
 /// The most bytes one TLS message from the peer may add up to, however
@@ -58,6 +58,8 @@ pub(super) struct Tunnel {
     tls: ServerConnection,
     /// The method's version bits, echoed in every frame.
     version: u8,
+    /// Whether the peer's first frame may lower the version (PEAP).
+    negotiating: bool,
     fragment_size: usize,
     /// The peer's fragments of the message being reassembled.
     incoming: Vec<u8>,
@@ -70,11 +72,13 @@ impl Tunnel {
     pub(super) fn new(
         config: Arc<ServerConfig>,
         version: u8,
+        negotiates: bool,
         fragment_size: usize,
     ) -> Result<Tunnel, TunnelError> {
         Ok(Tunnel {
             tls: ServerConnection::new(config)?,
             version,
+            negotiating: negotiates,
             fragment_size,
             incoming: Vec::new(),
             outgoing: Vec::new(),
@@ -91,6 +95,10 @@ impl Tunnel {
     pub(super) fn receive(&mut self, data: &[u8]) -> Result<TunnelStep, TunnelError> {
         let frame =
             TlsFrame::decode(data).map_err(|_| TunnelError::Malformed("frame cut short"))?;
+        if self.negotiating {
+            self.version = self.version.min(frame.version());
+            self.negotiating = false;
+        }
         if self.sent < self.outgoing.len() {
             // We are in the middle of sending: only an acknowledgement fits.
             if !frame.is_ack() {
@@ -122,6 +130,22 @@ impl Tunnel {
             }
         }
         Ok(TunnelStep::Send(self.next_fragment()))
+    }
+
+    /// Encrypts `plaintext` for the peer and returns the first frame of it.
+    pub(super) fn send(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, TunnelError> {
+        self.tls
+            .writer()
+            .write_all(plaintext)
+            .map_err(|_| TunnelError::Malformed("the tunnel refused data"))?;
+        self.drain_output()?;
+        Ok(self.next_fragment())
+    }
+
+    /// The method's version: the one offered, or the lower one the peer
+    /// answered Start with.
+    pub(super) fn version(&self) -> u8 {
+        self.version
     }
 
     /// The negotiated TLS version, once the handshake is over.
