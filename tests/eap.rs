@@ -59,10 +59,14 @@ async fn ttls_pap_accepts_with_mppe_keys_and_a_verified_certificate() {
         "{}",
         run.tail()
     );
-    let audits = server.logs.audits();
-    let last = audits.last().expect("an audit line");
-    assert_eq!(last["outcome"], "accept");
-    assert_eq!(last["user"], "alice@example.com");
+    server
+        .logs
+        .wait_for("alice's accept audited", |e| {
+            e["target"] == "okta_radius::audit"
+                && e["outcome"] == "accept"
+                && e["user"] == "alice@example.com"
+        })
+        .await;
 }
 
 #[tokio::test]
@@ -78,14 +82,12 @@ async fn ttls_pap_rejects_a_wrong_password_and_an_untrusted_server() {
         "{}",
         run.tail()
     );
-    assert!(
-        server
-            .logs
-            .audits()
-            .iter()
-            .any(|a| a["outcome"] == "reject" && a["reason"] == "okta_authentication_failed"),
-        "a rejected Okta login is audited"
-    );
+    server
+        .logs
+        .wait_for("the rejected Okta login audited", |a| {
+            a["outcome"] == "reject" && a["reason"] == "okta_authentication_failed"
+        })
+        .await;
 
     // A supplicant that trusts another CA stops before sending the password.
     let other = Pki::new();
@@ -125,14 +127,11 @@ async fn a_client_without_eap_is_told_to_use_pap() {
 
     let run = ttls_pap(&server, &pki.path("ca.pem"), "alice", "alice-password").await;
     assert!(!run.success, "{}", run.tail());
-    assert!(
-        server
-            .logs
-            .audits()
-            .iter()
-            .any(|a| a["reason"] == "eap_unsupported"),
-        "the reject says EAP is not answered for this client"
-    );
+    // The reject says EAP is not answered for this client.
+    server
+        .logs
+        .wait_for("the reject audited", |a| a["reason"] == "eap_unsupported")
+        .await;
 }
 
 #[tokio::test]
@@ -205,11 +204,10 @@ async fn a_supplicant_asking_for_a_method_not_offered_gets_eap_failure() {
         )
         .await;
     assert_eq!(refused, "MSCHAPv2");
-    assert!(
-        server
-            .logs
-            .audits()
-            .iter()
-            .any(|a| a["reason"] == "eap_method_refused" && a["outcome"] == "reject")
-    );
+    server
+        .logs
+        .wait_for("the refusal audited", |a| {
+            a["reason"] == "eap_method_refused" && a["outcome"] == "reject"
+        })
+        .await;
 }

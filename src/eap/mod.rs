@@ -46,7 +46,7 @@ const FRAMED_MTU: u8 = 12;
 const FRAME_OVERHEAD: usize = 14;
 
 /// How often abandoned conversations are looked for.
-const SWEEP_EVERY: Duration = Duration::from_secs(5);
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// The EAP server of a running okta-radius.
 pub(crate) struct EapServer {
