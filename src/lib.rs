@@ -10,6 +10,7 @@
 //! - [`service`]: assembling a running server from a config, signals, reload;
 //! - [`telemetry`]: logs (one audit line per decision) and metrics;
 //! - [`disconnect`]: following Okta's System Log to end sessions (RFC 5176);
+//! - `eap`: 802.1X logins, EAP-TTLS with PAP inside, decided by `auth`;
 //! - [`demo`]: the server on the embedded simulated org.
 
 pub mod accounting;
@@ -17,6 +18,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod disconnect;
+mod eap;
 mod live;
 mod server;
 pub mod service;

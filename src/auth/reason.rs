@@ -118,6 +118,30 @@ pub enum Reason {
     ReplyTooLarge,
     /// The reply could not be encoded.
     ReplyUnencodable,
+    /// EAP: one more round of the conversation (Identity, TLS handshake).
+    EapRound,
+    /// EAP: a State this process holds no conversation for (expired, or
+    /// started on another replica).
+    EapUnknownConversation,
+    /// EAP: a malformed EAP packet, or one out of turn.
+    EapMalformed,
+    /// EAP: a Response whose Identifier is not the last Request's.
+    EapWrongIdentifier,
+    /// EAP: the peer refused every method this server offers.
+    EapMethodRefused,
+    /// EAP: the TLS handshake or a TLS record failed.
+    EapTlsFailed,
+    /// EAP: a TLS message past the size cap.
+    EapTooLarge,
+    /// EAP: the conversation took more rounds than any login needs.
+    EapTooManyRounds,
+    /// EAP: too many conversations in flight.
+    EapOverloaded,
+    /// EAP: the tunnel did not carry a PAP login this server can read.
+    EapInnerMalformed,
+    /// EAP-TTLS/PAP: Okta asked for a second factor the peer cannot be
+    /// asked for (it must come inline, or by push).
+    EapInnerChallenge,
 }
 
 impl Reason {
@@ -178,6 +202,17 @@ impl Reason {
             Reason::DirectAppRefused => "direct_app_refused",
             Reason::ReplyTooLarge => "reply_too_large",
             Reason::ReplyUnencodable => "reply_unencodable",
+            Reason::EapRound => "eap_round",
+            Reason::EapUnknownConversation => "eap_unknown_conversation",
+            Reason::EapMalformed => "eap_malformed",
+            Reason::EapWrongIdentifier => "eap_wrong_identifier",
+            Reason::EapMethodRefused => "eap_method_refused",
+            Reason::EapTlsFailed => "eap_tls_failed",
+            Reason::EapTooLarge => "eap_too_large",
+            Reason::EapTooManyRounds => "eap_too_many_rounds",
+            Reason::EapOverloaded => "eap_overloaded",
+            Reason::EapInnerMalformed => "eap_inner_malformed",
+            Reason::EapInnerChallenge => "eap_inner_challenge",
         }
     }
 }

@@ -38,6 +38,8 @@ pub struct ConfigFile {
     pub accounting: super::accounting::AccountingSection,
     #[serde(default)]
     pub disconnect: super::disconnect::DisconnectSection,
+    /// 802.1X through EAP; absent: no client answers EAP.
+    pub eap: Option<super::eap::EapSection>,
 }
 
 /// `[mfa]`, and `[clients.mfa]` to override it for one client. Every key is
@@ -330,6 +332,9 @@ pub struct ClientSection {
     pub coa_secret_env: Option<String>,
     /// The Okta events that end this client's sessions.
     pub disconnect_on: Option<Vec<String>>,
+    /// Whether the client's EAP requests are answered (needs `[eap]`).
+    #[serde(default)]
+    pub eap: bool,
 }
 
 fn default_coa_port() -> u16 {

@@ -12,6 +12,7 @@ mod accounting;
 mod direct;
 mod disconnect;
 mod document;
+mod eap;
 mod environment;
 mod factor_kind;
 pub mod file;
@@ -33,6 +34,7 @@ mod validate;
 
 pub use accounting::{AccountingConfig, AccountingOutput};
 pub use disconnect::{DisconnectConfig, DisconnectOn};
+pub use eap::{EapConfig, EapMethod};
 pub use environment::ENV_PREFIX;
 pub use factor_kind::FactorKind;
 pub use load::ConfigCheck;

@@ -40,6 +40,8 @@ pub struct Config {
     pub accounting: AccountingConfig,
     /// `[disconnect]`: following the System Log, Disconnect-Requests.
     pub disconnect: DisconnectConfig,
+    /// `[eap]`: 802.1X through EAP-TTLS; `None` when absent.
+    pub eap: Option<super::eap::EapConfig>,
     /// Things that work but deserve the operator's attention.
     pub warnings: Vec<String>,
 }
@@ -240,6 +242,8 @@ pub struct ClientConfig {
     pub coa_secret: Option<SecretString>,
     /// The Okta events that end this client's sessions.
     pub disconnect_on: Vec<DisconnectOn>,
+    /// Whether EAP requests from this client are answered.
+    pub eap: bool,
 }
 
 impl ClientConfig {
@@ -289,6 +293,7 @@ impl fmt::Debug for ClientConfig {
                 &self.coa_secret.as_ref().map(|_| "[redacted]"),
             )
             .field("disconnect_on", &self.disconnect_on)
+            .field("eap", &self.eap)
             .finish()
     }
 }

@@ -297,3 +297,41 @@ fn accounting_and_disconnect_keys_are_checked_by_key() {
     let errors = Config::from_toml(&text, Some(HashMap::new())).expect_err("invalid");
     assert_eq!(keys(&errors), ["disconnect.enabled"]);
 }
+
+#[test]
+fn eap_needs_its_section_and_names_each_bad_key() {
+    let client_eap = MINIMAL.replace(
+        "secret = \"a-long-enough-shared-secret\"",
+        "secret = \"a-long-enough-shared-secret\"\neap = true",
+    );
+    let errors = Config::from_toml(&client_eap, Some(HashMap::new())).expect_err("no [eap]");
+    assert_eq!(keys(&errors), vec!["clients[0].eap"]);
+
+    let bad = format!(
+        "{client_eap}\n[eap]\nmethods = [\"leap\"]\nfragment_size = 100\nconversation_timeout_seconds = 0\nmax_conversations = 0\n"
+    );
+    let errors = Config::from_toml(&bad, Some(HashMap::new())).expect_err("invalid [eap]");
+    assert_eq!(
+        keys(&errors),
+        vec![
+            "eap.certificate_file",
+            "eap.private_key_file",
+            "eap.methods",
+            "eap.fragment_size",
+            "eap.conversation_timeout_seconds",
+            "eap.max_conversations",
+        ]
+    );
+
+    let good = format!(
+        "{client_eap}\n[eap]\ncertificate_file = \"/etc/okta-radius/eap.pem\"\nprivate_key_file = \"/etc/okta-radius/eap.key\"\n"
+    );
+    let config = Config::from_toml(&good, Some(HashMap::new())).expect("valid");
+    let eap = config.eap.expect("[eap]");
+    assert_eq!(eap.methods, vec![EapMethod::Ttls, EapMethod::Peap]);
+    assert_eq!(eap.fragment_size, 1020);
+    assert_eq!(eap.conversation_timeout, Duration::from_secs(60));
+    assert!(config.clients[0].eap);
+    let without = Config::from_toml(MINIMAL, Some(HashMap::new())).expect("valid");
+    assert!(without.eap.is_none() && !without.clients[0].eap);
+}

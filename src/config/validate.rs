@@ -6,6 +6,7 @@
 
 use super::abuse;
 use super::disconnect::DisconnectOn;
+use super::eap;
 use super::file::{self, ClientSection, ConfigFile};
 use super::log_level::parse_filter;
 use super::mfa::{MfaSettings, PushLimits};
@@ -102,6 +103,11 @@ pub(super) fn validate(
             "disconnect.enabled reads the System Log: add \"okta.logs.read\" to the scopes (and grant it to the service app in Okta)",
         );
     }
+    let eap_absent = raw.eap.is_none();
+    let eap = raw
+        .eap
+        .as_ref()
+        .and_then(|section| eap::validate(section, &mut problems));
 
     let users = validate_users(&raw.users, &mut problems);
     let log = validate_log(&raw.log, &mut problems);
@@ -173,6 +179,17 @@ pub(super) fn validate(
         }
     }
 
+    if eap_absent {
+        for (i, client) in clients.iter().enumerate() {
+            if client.eap {
+                problems.add(
+                    format!("clients[{i}].eap"),
+                    "this client answers EAP but there is no [eap] section: add one with certificate_file and private_key_file, or set eap = false",
+                );
+            }
+        }
+    }
+
     let transports: Vec<(&str, &ClientTransport)> = clients
         .iter()
         .map(|client| (client.name.as_str(), &client.transport))
@@ -238,6 +255,7 @@ pub(super) fn validate(
         streams,
         accounting,
         disconnect,
+        eap,
         warnings: warnings.clone(),
     })
 }
@@ -592,5 +610,6 @@ fn validate_client(
         coa_port: section.coa_port,
         coa_secret,
         disconnect_on,
+        eap: section.eap,
     })
 }

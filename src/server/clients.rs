@@ -187,6 +187,7 @@ mod tests {
             coa_port: 3799,
             coa_secret: None,
             disconnect_on: crate::config::DisconnectOn::defaults(),
+            eap: false,
         })
     }
 

@@ -45,6 +45,9 @@ impl ServerHandle {
         if let Some(certificate) = &tls.certificate {
             self.shared.certificate.set(Some(certificate.clone()));
         }
+        if let (Some(eap), Some(certificate)) = (&self.shared.eap, &tls.eap_certificate) {
+            eap.replace_certificate(certificate.clone());
+        }
     }
 
     /// Reopens the accounting file (after logrotate moved it, or with a

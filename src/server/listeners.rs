@@ -18,6 +18,7 @@ use super::{accounting, limits, tcp, tls, udp};
 use crate::accounting::Accounting;
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::eap::EapServer;
 use crate::live::Live;
 use crate::telemetry::metrics as m;
 use metrics::gauge;
@@ -60,6 +61,13 @@ impl Server {
             Vec::new()
         };
         let limits = config.streams.limits.clone();
+        let eap = match (&config.eap, &tls_material.eap_certificate) {
+            (Some(eap), Some(certificate)) => Some(
+                EapServer::new(eap, certificate.clone())
+                    .map_err(|error| std::io::Error::other(format!("[eap] TLS: {error}")))?,
+            ),
+            _ => None,
+        };
         let shared = Shared {
             clients: Live::new(ClientTable::new(
                 &config.clients,
@@ -72,6 +80,7 @@ impl Server {
             ),
             in_flight: Arc::new(Semaphore::new(config.server.max_in_flight)),
             authenticator,
+            eap,
             dictionary,
             reject_delay: config.server.reject_delay,
             challenge_reserve: limits::reserve(

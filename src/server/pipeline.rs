@@ -163,12 +163,30 @@ async fn process<S: ReplySink>(
     }
     let arrived = tokio::time::Instant::from_std(received_at);
     let okta_started = Instant::now();
+    // EAP goes to the EAP server when this client answers EAP; otherwise
+    // the conversation refuses it with a reject that says to use PAP.
+    let eap = shared
+        .eap
+        .as_ref()
+        .filter(|_| client.config.eap && packet.has(types::EAP_MESSAGE));
     // In debug mode every line of the request (its Okta calls, groups,
     // policy) carries its id.
-    let work = shared
-        .authenticator
-        .access_request(&client.config, &packet, arrived)
-        .instrument(tracing::debug_span!("request", id = %request_id));
+    let span = tracing::debug_span!("request", id = %request_id);
+    let work = async {
+        match eap {
+            Some(eap) => {
+                eap.access_request(&shared.authenticator, &client.config, &packet, arrived)
+                    .await
+            }
+            None => {
+                shared
+                    .authenticator
+                    .access_request(&client.config, &packet, arrived)
+                    .await
+            }
+        }
+    }
+    .instrument(span);
     // Told to stop now, the request stops waiting for Okta (dropping its
     // calls) and answers as for an Okta outage.
     let decision = tokio::select! {

@@ -11,6 +11,7 @@ use super::stream::capacity::ConnectionCapacity;
 use crate::accounting::Accounting;
 use crate::auth::Authenticator;
 use crate::config::ConnectionLimits;
+use crate::eap::EapServer;
 use crate::live::Live;
 use radius_proto::dictionary::Dictionary;
 use rustls::sign::CertifiedKey;
@@ -29,6 +30,8 @@ pub(super) struct Shared {
     pub(super) duplicates: DuplicateCache,
     pub(super) in_flight: Arc<Semaphore>,
     pub(super) authenticator: Authenticator,
+    /// EAP logins, when `[eap]` is configured.
+    pub(super) eap: Option<EapServer>,
     pub(super) dictionary: Arc<Dictionary>,
     pub(super) reject_delay: Duration,
     /// Permits of `in_flight` only State-bearing requests may take.

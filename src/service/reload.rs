@@ -11,7 +11,7 @@
 use crate::auth::Rules;
 use crate::config::{
     AccountingConfig, Config, ConfigErrors, ConnectionLimits, DirectConfig, DisconnectConfig,
-    LogConfig, OAuthConfig, OktaConfig, ServerConfig, StreamConfig,
+    EapConfig, LogConfig, OAuthConfig, OktaConfig, ServerConfig, StreamConfig,
 };
 use crate::server::ServerHandle;
 use crate::telemetry::metrics as m;
@@ -284,6 +284,32 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         *max_buffered_bytes != new_limits.max_buffered_bytes,
     );
 
+    match (&old.eap, &new.eap) {
+        (Some(old_eap), Some(new_eap)) => {
+            let EapConfig {
+                // Applied: the certificate and key files are read again.
+                certificate_file: _,
+                private_key_file: _,
+                methods,
+                fragment_size,
+                conversation_timeout,
+                max_conversations,
+            } = old_eap;
+            compare("eap.methods", *methods != new_eap.methods);
+            compare("eap.fragment_size", *fragment_size != new_eap.fragment_size);
+            compare(
+                "eap.conversation_timeout_seconds",
+                *conversation_timeout != new_eap.conversation_timeout,
+            );
+            compare(
+                "eap.max_conversations",
+                *max_conversations != new_eap.max_conversations,
+            );
+        }
+        (None, None) => {}
+        _ => compare("eap", true),
+    }
+
     let LogConfig { format, level } = &old.log;
     compare("log.format", *format != new.log.format);
     compare("log.level", *level != new.log.level);
@@ -292,7 +318,7 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         "abuse.challenge_reserve_percent",
         old.abuse.challenge_reserve_percent != new.abuse.challenge_reserve_percent,
     );
-    // Applied by the reload: users, clients (with their [mfa]), policies,
+    // Applied by the reload: users, clients (with their [mfa] and eap), policies,
     // push_limits, state (the key rotates), and the rest of [abuse].
     changed
 }
@@ -404,6 +430,30 @@ secret = "a-secret-long-enough"
             needs_restart(&old, &load("server", "")),
             vec!["okta.api", "okta.direct"]
         );
+    }
+
+    #[test]
+    fn eap_settings_need_a_restart_but_its_certificate_does_not() {
+        let eap = |lines: &str| {
+            load(
+                "eap",
+                &format!(
+                    "certificate_file = \"/e/a.pem\"\nprivate_key_file = \"/e/a.key\"\n{lines}"
+                ),
+            )
+        };
+        let old = eap("");
+        assert!(needs_restart(&old, &eap("")).is_empty());
+        let moved = load(
+            "eap",
+            "certificate_file = \"/e/b.pem\"\nprivate_key_file = \"/e/b.key\"",
+        );
+        assert!(needs_restart(&old, &moved).is_empty());
+        assert_eq!(
+            needs_restart(&old, &eap("fragment_size = 500")),
+            vec!["eap.fragment_size"]
+        );
+        assert_eq!(needs_restart(&old, &load("server", "")), vec!["eap"]);
     }
 
     #[test]

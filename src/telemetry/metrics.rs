@@ -76,6 +76,8 @@ pub const SYSTEM_LOG_POLLS: &str = "okta_system_log_polls_total";
 pub const REQUEST_DURATION: &str = "radius_request_duration_seconds";
 /// Time spent waiting for Okta within one request.
 pub const OKTA_DURATION: &str = "okta_request_duration_seconds";
+/// Gauge: EAP conversations held in this process (their TLS tunnels).
+pub const EAP_CONVERSATIONS: &str = "radius_eap_conversations";
 
 pub use okta_client::metrics::*;
 

@@ -6,6 +6,7 @@
 
 pub mod apis;
 pub mod demo;
+pub mod eapol;
 pub mod process;
 pub mod tls;
 

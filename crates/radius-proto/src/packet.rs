@@ -446,8 +446,8 @@ pub fn encode_reply(
     Ok(out)
 }
 
-/// Builds requests, as a NAS would send them: used by the load generator and
-/// the tests, and by nothing on the server's own path.
+/// Builds requests, as a NAS would send them: used by the load generator,
+/// the tests, and the server for the PAP login it finds inside an EAP tunnel.
 #[derive(Debug, Clone)]
 pub struct RequestBuilder {
     code: Code,

@@ -32,6 +32,8 @@ pub struct TlsMaterial {
     /// The server's chain and key; `None` when nothing listens for TLS.
     pub(in crate::server) certificate: Option<Arc<CertifiedKey>>,
     pub(in crate::server) trust: TrustAnchors,
+    /// The certificate of `[eap]`'s TLS tunnels; `None` without `[eap]`.
+    pub(in crate::server) eap_certificate: Option<Arc<CertifiedKey>>,
     /// Expiry and file-mode findings, for the operator.
     pub warnings: Vec<String>,
 }
@@ -51,7 +53,7 @@ pub fn load(config: &Config) -> Result<TlsMaterial, ConfigErrors> {
     let mut material = TlsMaterial::default();
     let now = SystemTime::now();
     if let Some(tls) = &config.streams.tls {
-        match load_certificate(&tls.certificate_file, &tls.private_key_file) {
+        match load_certificate("tls", &tls.certificate_file, &tls.private_key_file) {
             Ok(key) => {
                 expiry_warnings(
                     "tls.certificate_file",
@@ -59,15 +61,31 @@ pub fn load(config: &Config) -> Result<TlsMaterial, ConfigErrors> {
                     now,
                     &mut material.warnings,
                 );
-                if let Some(warning) = key_file_warning(&tls.private_key_file) {
+                if let Some(warning) = key_file_warning("tls", &tls.private_key_file) {
                     material.warnings.push(warning);
                 }
                 material.certificate = Some(Arc::new(key));
             }
-            Err((key, message)) => problems.push(ConfigProblem {
-                key: key.to_owned(),
-                message,
-            }),
+            Err((key, message)) => problems.push(ConfigProblem { key, message }),
+        }
+    }
+    if let Some(eap) = &config.eap {
+        // The certificate supplicants check in EAP-TTLS: read and checked
+        // exactly as the RADIUS/TLS one, under its own keys.
+        match load_certificate("eap", &eap.certificate_file, &eap.private_key_file) {
+            Ok(key) => {
+                expiry_warnings(
+                    "eap.certificate_file",
+                    &key.cert,
+                    now,
+                    &mut material.warnings,
+                );
+                if let Some(warning) = key_file_warning("eap", &eap.private_key_file) {
+                    material.warnings.push(warning);
+                }
+                material.eap_certificate = Some(Arc::new(key));
+            }
+            Err((key, message)) => problems.push(ConfigProblem { key, message }),
         }
     }
     let mut loaded: HashMap<&Path, Arc<dyn rustls::server::danger::ClientCertVerifier>> =
@@ -97,13 +115,15 @@ pub fn load(config: &Config) -> Result<TlsMaterial, ConfigErrors> {
     }
 }
 
-/// The chain and key of the server; on failure, the key at fault and why.
+/// The chain and key of the server from the keys `certificate_file` and
+/// `private_key_file` of `section`; on failure, the key at fault and why.
 fn load_certificate(
+    section: &str,
     certificate_file: &Path,
     private_key_file: &Path,
-) -> Result<CertifiedKey, (&'static str, String)> {
-    let chain =
-        read_certificates(certificate_file).map_err(|message| ("tls.certificate_file", message))?;
+) -> Result<CertifiedKey, (String, String)> {
+    let chain = read_certificates(certificate_file)
+        .map_err(|message| (format!("{section}.certificate_file"), message))?;
     let key = PrivateKeyDer::from_pem_file(private_key_file).map_err(|error| {
         let why = match error {
             pem::Error::NoItemsFound => "holds no private key (PEM: BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY or BEGIN EC PRIVATE KEY)".to_owned(),
@@ -111,7 +131,7 @@ fn load_certificate(
             _ => "is not a PEM private key".to_owned(),
         };
         (
-            "tls.private_key_file",
+            format!("{section}.private_key_file"),
             format!("{} {why}", private_key_file.display()),
         )
     })?;
@@ -127,7 +147,7 @@ fn load_certificate(
                 private_key_file.display()
             ),
         };
-        ("tls.private_key_file", message)
+        (format!("{section}.private_key_file"), message)
     })
 }
 
@@ -228,22 +248,22 @@ fn expiry_warnings(
 }
 
 /// A warning when the private key file is readable by its group or others.
-fn key_file_warning(path: &Path) -> Option<String> {
+fn key_file_warning(section: &str, path: &Path) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(path).ok()?.permissions().mode();
         (mode & 0o077 != 0).then(|| {
             format!(
-                "`tls.private_key_file`: {} is readable by its group or by other users (mode {:o}); run `chmod 600` on it",
+                "`{section}.private_key_file`: {} is readable by its group or by other users (mode {:o}); run `chmod 600` on it",
                 path.display(),
-                mode & 0o777
+                mode & 0o777,
             )
         })
     }
     #[cfg(not(unix))]
     {
-        let _ = path;
+        let _ = (section, path);
         None
     }
 }
