@@ -6,11 +6,13 @@
 //! - [`config`]: one typed, validated configuration;
 //! - `server`: the UDP transport, admission, duplicates, limits, replies;
 //! - [`auth`]: the login conversation, the only place where RADIUS and Okta meet;
+//! - `cluster`: what the replicas of a fleet share through Redis;
 //! - [`service`]: assembling a running server from a config, signals, reload;
 //! - [`telemetry`]: logs (one audit line per decision) and metrics;
 //! - [`demo`]: the server on the embedded simulated org.
 
 pub mod auth;
+mod cluster;
 pub mod config;
 pub mod demo;
 mod live;

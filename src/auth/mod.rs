@@ -55,6 +55,7 @@ pub use policy::CompiledPolicy;
 pub use reason::Reason;
 pub(crate) use rules::{Rules, compile_policies};
 
+use crate::cluster::Cluster;
 use crate::config::{ClientConfig, Config};
 use crate::live::Live;
 use authorize::GroupsCache;
@@ -92,6 +93,8 @@ pub struct Authenticator {
     /// What a config reload may replace.
     rules: Live<Rules>,
     forwarded_for: Option<ForwardedFor>,
+    /// The fleet this server shares its state with, if any.
+    cluster: Cluster,
 }
 
 impl Authenticator {
@@ -101,6 +104,7 @@ impl Authenticator {
         dictionary: Arc<radius_proto::dictionary::Dictionary>,
         forwarded_for: Option<ForwardedFor>,
         policies: HashMap<String, CompiledPolicy>,
+        cluster: Cluster,
     ) -> Authenticator {
         Authenticator {
             context: Context {
@@ -110,7 +114,7 @@ impl Authenticator {
                 identities: Identities::new(),
                 api: config.okta.api,
             },
-            states: States::new(config.state_key.as_ref()),
+            states: States::new(config.state_key.as_ref(), cluster.clone()),
             groups: GroupsCache::new(config.okta.groups_cache),
             rules: Live::new(Rules {
                 users: config.users.clone(),
@@ -118,7 +122,13 @@ impl Authenticator {
                 policies,
             }),
             forwarded_for,
+            cluster,
         }
+    }
+
+    /// The fleet this server is part of (for the server's duplicate cache).
+    pub(crate) fn cluster(&self) -> &Cluster {
+        &self.cluster
     }
 
     /// Replaces the user-name rules and policies (a config reload). Logins

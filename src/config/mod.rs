@@ -7,6 +7,7 @@
 //! naming its key and the fix, so an operator fixes a config in one pass.
 
 pub mod abuse;
+pub mod cluster;
 mod direct;
 mod factor_kind;
 pub mod file;

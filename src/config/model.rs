@@ -34,6 +34,8 @@ pub struct Config {
     pub abuse: abuse::AbuseLimits,
     /// RADIUS/TLS and RADIUS/TCP: listeners, `[tls]`, `[connections]`.
     pub streams: StreamConfig,
+    /// `[cluster]`: the Redis the fleet shares its state through, if any.
+    pub cluster: Option<super::cluster::ClusterConfig>,
     /// Things that work but deserve the operator's attention.
     pub warnings: Vec<String>,
 }

@@ -5,6 +5,7 @@
 //! checked in their own files; this one puts them together.
 
 use super::abuse;
+use super::cluster;
 use super::file::{self, ClientSection, ConfigFile};
 use super::log_level::parse_filter;
 use super::mfa::{MfaSettings, PushLimits};
@@ -35,6 +36,13 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
             problems.add(key, message);
         }
         abuse::AbuseLimits::default()
+    });
+
+    let cluster = cluster::validate(raw.cluster.as_ref()).unwrap_or_else(|errors| {
+        for (key, message) in errors {
+            problems.add(key, message);
+        }
+        None
     });
 
     let server = validate_server(&raw.server, &mut problems);
@@ -185,6 +193,7 @@ pub(super) fn validate(raw: ConfigFile) -> Result<Config, ConfigErrors> {
         },
         abuse,
         streams,
+        cluster,
         warnings,
     })
 }

@@ -60,6 +60,7 @@ impl Server {
                 config.server.duplicate_cache_entries,
             ),
             in_flight: Arc::new(Semaphore::new(config.server.max_in_flight)),
+            cluster: authenticator.cluster().clone(),
             authenticator,
             dictionary,
             reject_delay: config.server.reject_delay,

@@ -9,6 +9,7 @@ use super::duplicates::DuplicateCache;
 use super::stop::StopNow;
 use super::stream::capacity::ConnectionCapacity;
 use crate::auth::Authenticator;
+use crate::cluster::Cluster;
 use crate::config::ConnectionLimits;
 use crate::live::Live;
 use radius_proto::dictionary::Dictionary;
@@ -28,6 +29,8 @@ pub(super) struct Shared {
     pub(super) duplicates: DuplicateCache,
     pub(super) in_flight: Arc<Semaphore>,
     pub(super) authenticator: Authenticator,
+    /// The fleet sharing the duplicate cache through Redis, if any.
+    pub(super) cluster: Cluster,
     pub(super) dictionary: Arc<Dictionary>,
     pub(super) reject_delay: Duration,
     /// Permits of `in_flight` only State-bearing requests may take.

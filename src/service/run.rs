@@ -8,6 +8,7 @@ use super::checks::{Checked, check};
 use super::okta::{log_report, okta_settings, preflight_needs, reload_credentials};
 use super::{dictionaries, reload, signals};
 use crate::auth::Authenticator;
+use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::server::Server;
 use crate::telemetry::metrics;
@@ -61,9 +62,29 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         metrics_listener = Some((listener, handle, bound));
     }
     let okta = OktaClient::new(okta_settings(&config.okta)?)?;
+    let cluster = Cluster::start(config.cluster.as_ref()).map_err(anyhow::Error::msg)?;
+    if let Some(cluster_config) = &config.cluster {
+        tracing::info!(
+            redis = %cluster_config.describe(),
+            key_prefix = %cluster_config.key_prefix,
+            op_timeout_ms = u64::try_from(cluster_config.op_timeout.as_millis()).unwrap_or(u64::MAX),
+            "[cluster]: sharing duplicates and single-use States with the fleet through Redis"
+        );
+    }
     if let Some((listener, handle, bound)) = metrics_listener.take() {
         let health_client = okta.clone();
-        metrics::serve_with_health(listener, handle, Arc::new(move || health_client.health()));
+        let health_cluster = cluster.clone();
+        metrics::serve_with_health(
+            listener,
+            handle,
+            Arc::new(move || match health_client.health() {
+                Err(reason) => metrics::Health::Unhealthy(reason),
+                Ok(()) => match health_cluster.degraded() {
+                    Some(reason) => metrics::Health::Degraded(reason),
+                    None => metrics::Health::Ok,
+                },
+            }),
+        );
         metrics::set_in_flight_limit(config.server.max_in_flight);
         tracing::info!(listen = %bound, "serving /metrics and /health");
     }
@@ -74,6 +95,7 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         dictionary.clone(),
         forwarded_for,
         policies,
+        cluster,
     );
 
     let server = Server::bind(&config, authenticator, dictionary, tls).await?;

@@ -1,0 +1,243 @@
+//! A fleet of three replicas behaving as one server: the real binary three
+//! times over real UDP, sharing one `[state]` key and one `[cluster]` (a
+//! `redis-server` of the test's own on a free loopback port), and the
+//! simulated org over HTTP.
+
+mod support;
+
+use okta_sim::totp;
+use radius_proto::packet::{Code, Packet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::redis::RedisServer;
+use support::*;
+
+const DAVE_TOTP: &str = "JBSWY3DPEHPK3PXP";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+/// The test config with `[clients.mfa]` lines and a `[cluster]` on `redis`.
+fn fleet_config(org_url: &str, mfa: &str, redis: &str) -> String {
+    format!(
+        "{}\n[clients.mfa]\npush_timeout_seconds = 10\n{mfa}\n\n[cluster]\nredis_url = \"{redis}\"\nkey_prefix = \"test-fleet:\"\nop_timeout_ms = 200\n",
+        config_for(org_url)
+    )
+}
+
+/// Three replicas of `config`.
+async fn three(config: &str) -> Vec<TestServer> {
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        replicas.push(TestServer::start(config).await);
+    }
+    replicas
+}
+
+/// Waits until every replica has reached Redis (`/health` says `ok`).
+async fn wait_connected(replicas: &[TestServer]) {
+    for replica in replicas {
+        let started = std::time::Instant::now();
+        loop {
+            let (status, body) = replica.health().await;
+            if status == 200 && body == "ok\n" {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "a replica never reached Redis: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn challenge_state(reply: &Packet, prompt: &str) -> Vec<u8> {
+    assert_eq!(
+        reply.code(),
+        Code::AccessChallenge,
+        "{}",
+        reply_message(reply)
+    );
+    assert!(
+        reply_message(reply).contains(prompt),
+        "{}",
+        reply_message(reply)
+    );
+    state_of(reply)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_totp_challenge_started_at_one_replica_is_answered_at_another() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(&org.base_url(), "", &redis.url())).await;
+    wait_connected(&replicas).await;
+
+    let first = Nas::new(replicas[0].radius).await;
+    let reply = first
+        .exchange(&first.login_request("dave", "dave-password"))
+        .await
+        .expect("a reply");
+    let state = challenge_state(&reply, "authenticator app");
+
+    let second = Nas::new(replicas[1].radius).await;
+    let reply = second
+        .exchange(&second.answer("dave", &totp::code(DAVE_TOTP, now()), &state))
+        .await
+        .expect("a reply");
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    assert_eq!(org.records().authn_calls("dave@example.com"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_answered_at_one_replica_is_refused_at_another() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(&org.base_url(), "", &redis.url())).await;
+    wait_connected(&replicas).await;
+
+    let nas = Nas::new(replicas[0].radius).await;
+    let reply = nas
+        .exchange(&nas.login_request("dave", "dave-password"))
+        .await
+        .expect("a reply");
+    let state = challenge_state(&reply, "authenticator app");
+    // A wrong code at replica 0 uses the State up (a new one comes back).
+    let reply = nas
+        .exchange(&nas.answer("dave", "000000", &state))
+        .await
+        .expect("a reply");
+    challenge_state(&reply, "Wrong code");
+
+    // The first State replayed, with the right code, to replicas 1 and 2.
+    for replica in &replicas[1..] {
+        let replay = Nas::new(replica.radius).await;
+        let reply = replay
+            .exchange(&replay.answer("dave", &totp::code(DAVE_TOTP, now()), &state))
+            .await
+            .expect("a reply");
+        assert_eq!(reply.code(), Code::AccessReject);
+        assert!(
+            reply_message(&reply).contains("already answered"),
+            "{}",
+            reply_message(&reply)
+        );
+    }
+    let reason = replicas[1]
+        .logs
+        .wait_audits(1)
+        .await
+        .last()
+        .map(|audit| audit["reason"].as_str().unwrap_or("").to_owned());
+    assert_eq!(reason.as_deref(), Some("state_reused"));
+    // The nonce is kept in Redis, with the prefix, until the challenge
+    // expires; nothing of it is the user's name or the State itself.
+    let keys = redis.cli(&["--scan", "--pattern", "test-fleet:state:*"]);
+    assert_eq!(keys.lines().count(), 1, "{keys}");
+    let ttl: i64 = redis
+        .cli(&["TTL", keys.trim()])
+        .trim()
+        .parse()
+        .expect("a TTL");
+    assert!(ttl > 0 && ttl <= 300, "expires with the challenge: {ttl}");
+    let everything = redis.cli(&["--scan"]);
+    assert!(!everything.contains("dave"), "{everything}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_online_reaches_redis_and_says_when_it_cannot() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let (status, output) = check_config_online(&fleet_config(&org.base_url(), "", &redis.url()));
+    assert_eq!(status, Some(0), "{output}");
+    assert!(
+        output.contains("Redis") && output.contains("answers"),
+        "{output}"
+    );
+
+    let nobody = format!("redis://127.0.0.1:{}", support::process::free_port());
+    let (status, output) = check_config_online(&fleet_config(&org.base_url(), "", &nobody));
+    assert_ne!(status, Some(0), "{output}");
+    assert!(output.contains("FAIL Redis does not answer"), "{output}");
+}
+
+/// Sends the same datagram from one NAS socket to each replica in turn
+/// (a NAS failing over while the first server waits on a push), then
+/// approves the push; returns every reply, decoded and checked.
+async fn fail_over_during_a_push(
+    org: &okta_sim::SimHandle,
+    replicas: &[TestServer],
+    nas: &Nas,
+) -> Vec<Packet> {
+    let (bytes, authenticator) = nas
+        .login_request("pat", "pat-password")
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+    for replica in replicas {
+        nas.socket
+            .send_to(&bytes, replica.radius)
+            .await
+            .expect("send");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    assert_eq!(org.resolve_push("pat@example.com", true), 1);
+    let mut replies = Vec::new();
+    for _ in replicas {
+        let reply = nas
+            .receive(Duration::from_secs(15))
+            .await
+            .expect("every replica answers");
+        let packet = Packet::decode(&reply).expect("the reply decodes");
+        assert!(
+            packet.verify_reply(&authenticator, SECRET.as_bytes()),
+            "the reply is authentic"
+        );
+        replies.push(packet);
+    }
+    replies
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nas_failing_over_during_a_push_gets_one_okta_login_and_one_push() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(
+        &org.base_url(),
+        "auto_push = true",
+        &redis.url(),
+    ))
+    .await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().authn_calls("pat@example.com"), 1);
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    // One decision, one audit line, for the whole fleet.
+    let audits: usize = replicas
+        .iter()
+        .map(|replica| replica.logs.audits().len())
+        .sum();
+    assert_eq!(audits, 1);
+    // Stored decisions hold reply attributes, never the password.
+    for key in redis
+        .cli(&["--scan", "--pattern", "test-fleet:req:*"])
+        .lines()
+    {
+        let value = redis.cli(&["GET", key]);
+        assert!(!value.contains("pat-password"), "{value}");
+    }
+}
