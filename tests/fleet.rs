@@ -241,3 +241,41 @@ async fn a_nas_failing_over_during_a_push_gets_one_okta_login_and_one_push() {
         assert!(!value.contains("pat-password"), "{value}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_spread_over_the_replicas_are_throttled_as_by_one_server() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "", &redis.url())
+        + "\n[abuse]\nmax_failures_per_user_and_source = 3\nmax_failures_per_user = 6\nmax_failures_per_source = 0\n";
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+
+    for replica in &replicas {
+        let nas = Nas::new(replica.radius).await;
+        let reply = nas
+            .exchange(&nas.login_request("alice", "Winter2025!"))
+            .await
+            .expect("answered");
+        assert!(reply_message(&reply).contains("Wrong user name or password"));
+    }
+    // One failure at each replica: three for the fleet, the first limit.
+    for replica in &replicas {
+        let nas = Nas::new(replica.radius).await;
+        let reply = nas
+            .exchange(&nas.login_request("alice", "alice-password"))
+            .await
+            .expect("answered");
+        assert_eq!(reply.code(), Code::AccessReject);
+        assert!(
+            reply_message(&reply).contains("Too many failed logins"),
+            "{}",
+            reply_message(&reply)
+        );
+    }
+    assert_eq!(org.records().authn_calls("alice@example.com"), 3);
+    // The counts are under the prefix, keyed by digests.
+    let keys = redis.cli(&["--scan", "--pattern", "test-fleet:fail:*"]);
+    assert!(keys.lines().count() >= 2, "{keys}");
+    assert!(!keys.contains("alice"), "{keys}");
+}

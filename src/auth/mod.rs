@@ -110,7 +110,7 @@ impl Authenticator {
             context: Context {
                 okta,
                 pushes: Pushes::new(config.push_limits.clone()),
-                throttle: FailureThrottle::new(config.abuse.clone()),
+                throttle: FailureThrottle::new(config.abuse.clone(), cluster.clone()),
                 identities: Identities::new(),
                 api: config.okta.api,
             },

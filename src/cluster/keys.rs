@@ -50,6 +50,14 @@ impl Keys {
         self.named("state", &[state_id])
     }
 
+    /// Failed passwords of one throttle (`pair`: a user and source, `user`,
+    /// `source`), by what it counts.
+    pub fn failures(&self, throttle: &str, parts: &[&[u8]]) -> String {
+        let mut all: Vec<&[u8]> = vec![throttle.as_bytes()];
+        all.extend_from_slice(parts);
+        self.named("fail", &all)
+    }
+
     /// `prefix` `kind` `:` hex digest of the parts, each length-prefixed so
     /// that no two lists of parts give the same bytes.
     fn named(&self, kind: &str, parts: &[&[u8]]) -> String {
