@@ -279,3 +279,80 @@ async fn wrong_passwords_spread_over_the_replicas_are_throttled_as_by_one_server
     assert!(keys.lines().count() >= 2, "{keys}");
     assert!(!keys.contains("alice"), "{keys}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_push_fatigue_limits_are_the_fleet_s() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(
+        &org.base_url(),
+        "auto_push = true\npush_mode = \"challenge\"",
+        &redis.url(),
+    ) + "\n[push_limits]\nmax_per_minute = 2\ncooldown_after_reject_seconds = 60\n";
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+
+    // Frank rejects a push sent by replica 0: replica 1 sends none for the cooldown.
+    let nas = Nas::new(replicas[0].radius).await;
+    let reply = nas
+        .exchange(&nas.login_request("frank", "frank-password,push"))
+        .await
+        .expect("reply");
+    let mut state = challenge_state(&reply, "Approve");
+    let rejected = loop {
+        let reply = nas
+            .exchange_within(&nas.answer("frank", "", &state), Duration::from_secs(20))
+            .await
+            .expect("reply");
+        if reply.code() != Code::AccessChallenge {
+            break reply;
+        }
+        state = state_of(&reply);
+    };
+    assert_eq!(rejected.code(), Code::AccessReject);
+    let other = Nas::new(replicas[1].radius).await;
+    let reply = other
+        .exchange(&other.login_request("frank", "frank-password,push"))
+        .await
+        .expect("reply");
+    assert_eq!(reply.code(), Code::AccessReject);
+    assert!(
+        reply_message(&reply).contains("Wait a minute"),
+        "{}",
+        reply_message(&reply)
+    );
+    assert_eq!(org.records().pushes_sent("frank@example.com"), 1);
+
+    // Two pushes a minute for pat, from replicas 0 and 1; replica 2 sends no third.
+    for replica in &replicas[..2] {
+        let nas = Nas::new(replica.radius).await;
+        let reply = nas
+            .exchange(&nas.login_request("pat", "pat-password"))
+            .await
+            .expect("reply");
+        let state = challenge_state(&reply, "Approve");
+        org.resolve_push("pat@example.com", true);
+        let reply = nas
+            .exchange(&nas.answer("pat", "", &state))
+            .await
+            .expect("reply");
+        assert_eq!(
+            reply.code(),
+            Code::AccessAccept,
+            "{}",
+            reply_message(&reply)
+        );
+    }
+    let nas = Nas::new(replicas[2].radius).await;
+    let reply = nas
+        .exchange(&nas.login_request("pat", "pat-password"))
+        .await
+        .expect("reply");
+    assert_eq!(reply.code(), Code::AccessReject);
+    assert!(
+        reply_message(&reply).contains("Too many push requests"),
+        "{}",
+        reply_message(&reply)
+    );
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 2);
+}

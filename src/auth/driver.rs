@@ -351,7 +351,7 @@ impl Driver<'_> {
         // Polls draw on the Okta budget up to this request's own answer time,
         // which in wait mode is the push hold, not the ordinary deadline.
         let status = okta_client::budget::with_deadline(until, watch.wait(until, first)).await;
-        push_factor::outcome(self.context, request, &watch, status, first)
+        push_factor::outcome(self.context, request, &watch, status, first).await
     }
 
     /// An Access-Challenge carrying `prompt.step` in its State.

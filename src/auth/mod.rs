@@ -109,7 +109,7 @@ impl Authenticator {
         Authenticator {
             context: Context {
                 okta,
-                pushes: Pushes::new(config.push_limits.clone()),
+                pushes: Pushes::new(config.push_limits.clone(), cluster.clone()),
                 throttle: FailureThrottle::new(config.abuse.clone(), cluster.clone()),
                 identities: Identities::new(),
                 api: config.okta.api,

@@ -43,7 +43,7 @@ pub(super) async fn start(
             okta_request_id: None,
         });
     }
-    if let Err(refusal) = context.pushes.admit(&user) {
+    if let Err(refusal) = context.pushes.admit(&user).await {
         tracing::info!(user = %request.login, refusal = ?refusal, "push refused by the push-fatigue limits");
         return Next::Abandon {
             state_token,
@@ -137,7 +137,7 @@ pub(super) async fn follow_up(
 /// What a push's status means for the request that waited for it: the
 /// transaction's final answer, a reject, or a challenge to approve (and
 /// perhaps tap a number) and press Enter.
-pub(super) fn outcome(
+pub(super) async fn outcome(
     context: &Context,
     request: &Request<'_>,
     watch: &PushWatch,
@@ -154,7 +154,7 @@ pub(super) fn outcome(
             warning: None,
         }),
         PushStatus::Rejected => {
-            context.pushes.note_rejected(watch.user());
+            context.pushes.note_rejected(watch.user()).await;
             Next::reject(Reason::PushRejected, messages::PUSH_REJECTED)
         }
         PushStatus::Direct(grant) => {

@@ -58,6 +58,12 @@ impl Keys {
         self.named("fail", &all)
     }
 
+    /// A record of one user (`kind`: `push-cooldown`, `push-sent`), by
+    /// the user's canonical key.
+    pub fn per_user(&self, kind: &str, user: &str) -> String {
+        self.named(kind, &[user.as_bytes()])
+    }
+
     /// `prefix` `kind` `:` hex digest of the parts, each length-prefixed so
     /// that no two lists of parts give the same bytes.
     fn named(&self, kind: &str, parts: &[&[u8]]) -> String {
