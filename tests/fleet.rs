@@ -356,3 +356,75 @@ async fn the_push_fatigue_limits_are_the_fleet_s() {
     );
     assert_eq!(org.records().pushes_sent("pat@example.com"), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_max_concurrent_holds_for_the_fleet() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    org.faults().set_latency(Duration::from_millis(150));
+    let config = with_okta_keys(
+        &fleet_config(&org.base_url(), "", &redis.url()),
+        "max_concurrent = 4",
+    )
+    .replace("deadline_ms = 2000", "deadline_ms = 8000");
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+
+    let mut logins = Vec::new();
+    for i in 0..24 {
+        let radius = replicas[i % 3].radius;
+        logins.push(tokio::spawn(async move {
+            login_code(radius, "alice", "alice-password").await
+        }));
+    }
+    for login in logins {
+        assert_eq!(
+            login.await.expect("join"),
+            Some(Code::AccessAccept),
+            "every login is answered"
+        );
+    }
+    assert_eq!(org.records().authn_calls("alice@example.com"), 24);
+    assert!(
+        org.peak_concurrency() <= 4,
+        "the org saw {} requests in flight",
+        org.peak_concurrency()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_met_by_one_replica_holds_the_others_back() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(&org.base_url(), "", &redis.url())).await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    assert_eq!(
+        login_code(replicas[0].radius, "bob", "bob-password").await,
+        Some(Code::AccessAccept)
+    );
+
+    org.faults().rate_limit_authn(
+        1,
+        okta_sim::SimRateLimited::Bucket {
+            resets_in: Duration::from_secs(30),
+        },
+    );
+    let reply = nas
+        .exchange(&nas.login_request("alice", "alice-password"))
+        .await
+        .expect("a reply");
+    assert_eq!(reply.code(), Code::AccessReject);
+    let calls = org.records().authn_calls("bob@example.com");
+    // Replicas 1 and 2 never met the 429, yet do not walk into it.
+    for replica in &replicas[1..] {
+        let before = replica.logs.audits().len();
+        assert_eq!(
+            login_code(replica.radius, "bob", "bob-password").await,
+            Some(Code::AccessReject)
+        );
+        let audits = replica.logs.wait_audits(before + 1).await;
+        assert_eq!(audits[before]["reason"], "okta_rate_limit_budget");
+    }
+    assert_eq!(org.records().authn_calls("bob@example.com"), calls);
+}

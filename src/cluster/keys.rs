@@ -58,6 +58,12 @@ impl Keys {
         self.named("fail", &all)
     }
 
+    /// The fleet's Okta budget: `leases`, or a bucket's exhaustion by its
+    /// label.
+    pub fn okta(&self, what: &str) -> String {
+        format!("{}okta:{what}", self.prefix)
+    }
+
     /// A record of one user (`kind`: `push-cooldown`, `push-sent`), by
     /// the user's canonical key.
     pub fn per_user(&self, kind: &str, user: &str) -> String {

@@ -1,6 +1,7 @@
 //! What the replicas of a fleet share through Redis (`[cluster]`): which
 //! replica works on a request, the decisions retransmits get, the States
-//! already answered. Without `[cluster]` there is no fleet and every caller
+//! already answered, the per-user limits, and the Okta budget
+//! (`okta_budget`). Without `[cluster]` there is no fleet and every caller
 //! keeps to its in-process state, at no extra cost.
 //!
 //! Every operation has the configured timeout (50 ms by default); one that
@@ -10,9 +11,11 @@
 
 mod keys;
 mod link;
+mod okta_budget;
 mod reach;
 
 pub use keys::Keys;
+pub use okta_budget::OktaLeases;
 
 use crate::config::cluster::ClusterConfig;
 use link::Link;
@@ -67,6 +70,11 @@ impl Cluster {
     /// The shared state, when this replica is part of a fleet.
     pub fn fleet(&self) -> Option<&Fleet> {
         self.fleet.as_deref()
+    }
+
+    /// [`Cluster::fleet`], to keep.
+    pub fn shared_fleet(&self) -> Option<Arc<Fleet>> {
+        self.fleet.clone()
     }
 
     /// `None` when there is no fleet or Redis answers; otherwise why this

@@ -8,7 +8,7 @@ use super::checks::{Checked, check};
 use super::okta::{log_report, okta_settings, preflight_needs, reload_credentials};
 use super::{dictionaries, reload, signals};
 use crate::auth::Authenticator;
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, OktaLeases};
 use crate::config::Config;
 use crate::server::Server;
 use crate::telemetry::metrics;
@@ -63,12 +63,20 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
     }
     let okta = OktaClient::new(okta_settings(&config.okta)?)?;
     let cluster = Cluster::start(config.cluster.as_ref()).map_err(anyhow::Error::msg)?;
+    if let Some(fleet) = cluster.shared_fleet() {
+        // okta.max_concurrent for the whole fleet, and a 429 shared.
+        okta.join_fleet_budget(Arc::new(OktaLeases::new(
+            fleet,
+            config.okta.max_concurrent,
+            config.okta.request_timeout,
+        )));
+    }
     if let Some(cluster_config) = &config.cluster {
         tracing::info!(
             redis = %cluster_config.describe(),
             key_prefix = %cluster_config.key_prefix,
             op_timeout_ms = u64::try_from(cluster_config.op_timeout.as_millis()).unwrap_or(u64::MAX),
-            "[cluster]: sharing duplicates and single-use States with the fleet through Redis"
+            "[cluster]: sharing duplicates, single-use States, the per-user limits and the Okta budget with the fleet through Redis"
         );
     }
     if let Some((listener, handle, bound)) = metrics_listener.take() {
