@@ -428,3 +428,57 @@ async fn a_429_met_by_one_replica_holds_the_others_back() {
     }
     assert_eq!(org.records().authn_calls("bob@example.com"), calls);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_go_on_while_redis_is_down_and_the_fleet_comes_back_with_it() {
+    let mut redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(
+        &org.base_url(),
+        "auto_push = true",
+        &redis.url(),
+    ))
+    .await;
+    wait_connected(&replicas).await;
+
+    redis.kill();
+    for replica in &replicas {
+        let body = loop {
+            let (status, body) = replica.health().await;
+            assert_eq!(status, 200, "degraded, not unhealthy: {body}");
+            if body.contains("degraded") {
+                break body;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(body.contains("Redis unreachable"), "{body}");
+        assert_eq!(
+            login_code(replica.radius, "alice", "alice-password").await,
+            Some(Code::AccessAccept),
+            "a login is never refused because Redis is down"
+        );
+        replica
+            .wait_counter(
+                "okta_radius_cluster_fallbacks_total{op=\"duplicate_claim\"}",
+                1.0,
+            )
+            .await;
+    }
+    let warned = replicas[0].logs.events().into_iter().any(|event| {
+        event["level"] == "WARN"
+            && event["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Redis operations fell back"))
+    });
+    assert!(warned, "the fallbacks are logged");
+
+    redis.restart();
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().authn_calls("pat@example.com"), 1);
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+}
