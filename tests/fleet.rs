@@ -482,3 +482,78 @@ async fn logins_go_on_while_redis_is_down_and_the_fleet_comes_back_with_it() {
     assert_eq!(org.records().authn_calls("pat@example.com"), 1);
     assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_logs_in_to_redis_as_an_acl_user_with_only_what_it_needs() {
+    let redis = RedisServer::start();
+    // The ACL line README.md gives, for this test's prefix.
+    let created = redis.cli(&[
+        "ACL",
+        "SETUSER",
+        "okta-radius",
+        "on",
+        ">a-redis-password",
+        "~test-fleet:*",
+        "+get",
+        "+set",
+        "+del",
+        "+zadd",
+        "+zcard",
+        "+zcount",
+        "+zrem",
+        "+zremrangebyscore",
+        "+zremrangebyrank",
+        "+pexpire",
+        "+pttl",
+        "+exists",
+        "+evalsha",
+        "+eval",
+        "+script|load",
+        "+ping",
+        "+info",
+    ]);
+    assert_eq!(created.trim(), "OK", "{created}");
+    redis.cli(&["ACL", "SETUSER", "default", "off"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let password = dir.path().join("redis-password");
+    std::fs::write(&password, "a-redis-password\n").expect("write");
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "auto_push = true", &redis.url()).replace(
+        "key_prefix = \"test-fleet:\"",
+        &format!(
+            "key_prefix = \"test-fleet:\"\nusername = \"okta-radius\"\npassword_file = \"{}\"",
+            password.display()
+        ),
+    );
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    let fallbacks: f64 = {
+        let mut total = 0.0;
+        for replica in &replicas {
+            let text = replica.metrics_text().await;
+            total += text
+                .lines()
+                .filter(|line| line.starts_with("okta_radius_cluster_fallbacks_total"))
+                .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+                .sum::<f64>();
+        }
+        total
+    };
+    assert_eq!(fallbacks, 0.0, "every operation was allowed");
+    // The password reaches no log line.
+    for replica in &replicas {
+        assert!(
+            !replica
+                .logs
+                .lines()
+                .iter()
+                .any(|line| line.contains("a-redis-password"))
+        );
+    }
+}
