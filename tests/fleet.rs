@@ -557,3 +557,69 @@ async fn a_fleet_logs_in_to_redis_as_an_acl_user_with_only_what_it_needs() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_login_at_another_replica_joins_the_pending_push() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(
+        &org.base_url(),
+        "auto_push = true",
+        &redis.url(),
+    ))
+    .await;
+    wait_connected(&replicas).await;
+
+    let first = Nas::new(replicas[0].radius).await;
+    let (first_bytes, first_authenticator) = first
+        .login_request("pat", "pat-password")
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+    first.send_raw(&first_bytes).await;
+    // The push from replica 0 is out before pat logs in again elsewhere.
+    let started = std::time::Instant::now();
+    while org.records().pushes_sent("pat@example.com") == 0 {
+        assert!(started.elapsed() < Duration::from_secs(10), "no push sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = Nas::new(replicas[2].radius).await;
+    let (second_bytes, second_authenticator) = second
+        .login_request("pat", "pat-password")
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+    second.send_raw(&second_bytes).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        org.records().pushes_sent("pat@example.com"),
+        1,
+        "still one push"
+    );
+    assert_eq!(org.resolve_push("pat@example.com", true), 1);
+
+    for (nas, authenticator) in [
+        (&first, first_authenticator),
+        (&second, second_authenticator),
+    ] {
+        let reply = nas.receive(Duration::from_secs(15)).await.expect("a reply");
+        let packet = Packet::decode(&reply).expect("decodes");
+        assert!(packet.verify_reply(&authenticator, SECRET.as_bytes()));
+        assert_eq!(
+            packet.code(),
+            Code::AccessAccept,
+            "{}",
+            reply_message(&packet)
+        );
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    // Each login's password was checked by Okta; the second's transaction ended.
+    assert_eq!(org.records().authn_calls("pat@example.com"), 2);
+    // What was published holds no token.
+    for key in redis
+        .cli(&["--scan", "--pattern", "test-fleet:push-pending:*"])
+        .lines()
+    {
+        let value = redis.cli(&["GET", key]);
+        assert!(value.contains("approved"), "{value}");
+        assert!(!value.to_lowercase().contains("token"), "{value}");
+    }
+}

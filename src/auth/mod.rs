@@ -26,6 +26,7 @@ mod direct_push;
 mod driver;
 mod factors;
 pub(crate) mod failure;
+mod fleet_push;
 mod identity;
 mod links;
 mod login;
@@ -113,6 +114,7 @@ impl Authenticator {
                 throttle: FailureThrottle::new(config.abuse.clone(), cluster.clone()),
                 identities: Identities::new(),
                 api: config.okta.api,
+                cluster: cluster.clone(),
             },
             states: States::new(config.state_key.as_ref(), cluster.clone()),
             groups: GroupsCache::new(config.okta.groups_cache),
