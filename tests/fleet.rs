@@ -623,3 +623,68 @@ async fn a_second_login_at_another_replica_joins_the_pending_push() {
         assert!(!value.to_lowercase().contains("token"), "{value}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_finds_its_redis_through_sentinel() {
+    let master = RedisServer::start();
+    let sentinel = RedisServer::sentinel(&master, "okta-radius");
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "auto_push = true", "unused").replace(
+        "redis_url = \"unused\"",
+        &format!(
+            "sentinels = [\"redis://127.0.0.1:{}\"]\nmaster_name = \"okta-radius\"",
+            sentinel.port
+        ),
+    );
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    assert_eq!(org.records().authn_calls("pat@example.com"), 1);
+    // The decision is in the master the sentinel named.
+    let keys = master.cli(&["--scan", "--pattern", "test-fleet:req:*"]);
+    assert_eq!(keys.lines().count(), 1, "{keys}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_reaches_redis_over_tls_with_its_ca_file() {
+    let pki = support::tls::Pki::new();
+    let redis = RedisServer::start_tls(
+        &pki.path("server.pem"),
+        &pki.path("server.key"),
+        &pki.path("ca.pem"),
+    );
+    let org = start_mfa_org(|_| {}).await;
+    let url = format!("rediss://127.0.0.1:{}", redis.port);
+    let config = fleet_config(&org.base_url(), "auto_push = true", &url).replace(
+        "key_prefix = \"test-fleet:\"",
+        &format!(
+            "key_prefix = \"test-fleet:\"\nca_file = \"{}\"",
+            pki.path("ca.pem").display()
+        ),
+    );
+    let (status, output) = check_config_online(&config);
+    assert_eq!(status, Some(0), "{output}");
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+
+    // Another CA's certificate is not trusted: the replica runs degraded.
+    let other = support::tls::Pki::new();
+    let untrusted = config.replace(
+        &pki.path("ca.pem").display().to_string(),
+        &other.path("ca.pem").display().to_string(),
+    );
+    let (status, output) = check_config_online(&untrusted);
+    assert_ne!(status, Some(0), "{output}");
+    assert!(output.contains("FAIL Redis does not answer"), "{output}");
+}
