@@ -688,3 +688,19 @@ async fn a_fleet_reaches_redis_over_tls_with_its_ca_file() {
     assert_ne!(status, Some(0), "{output}");
     assert!(output.contains("FAIL Redis does not answer"), "{output}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_password_written_in_the_config_is_refused_without_being_repeated() {
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(
+        &org.base_url(),
+        "",
+        "redis://:an-inline-redis-secret@127.0.0.1:6379",
+    );
+    let (status, output) =
+        support::process::serve_until_exit(&config, &[], Duration::from_secs(10));
+    assert_eq!(status.and_then(|status| status.code()), Some(2), "{output}");
+    assert!(output.contains("cluster.redis_url"), "{output}");
+    assert!(output.contains("password_file"), "{output}");
+    assert!(!output.contains("an-inline-redis-secret"), "{output}");
+}
