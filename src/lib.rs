@@ -7,6 +7,7 @@
 //! - [`config`]: one typed, validated configuration;
 //! - `server`: the UDP transport, admission, duplicates, limits, replies;
 //! - [`auth`]: the login conversation, the only place where RADIUS and Okta meet;
+//! - `cluster`: what the replicas of a fleet share through Redis;
 //! - [`service`]: assembling a running server from a config, signals, reload;
 //! - [`telemetry`]: logs (one audit line per decision) and metrics;
 //! - [`disconnect`]: following Okta's System Log to end sessions (RFC 5176);
@@ -15,6 +16,7 @@
 
 pub mod accounting;
 pub mod auth;
+mod cluster;
 pub mod config;
 pub mod demo;
 pub mod disconnect;

@@ -291,7 +291,7 @@ fn check_online(config: &Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(service::check_online(config)) {
+    let okta_ok = match runtime.block_on(service::check_online(config)) {
         Ok(report) => {
             println!("online check of {}:", config.okta.org_url);
             for finding in &report.findings {
@@ -301,16 +301,28 @@ fn check_online(config: &Config) -> ExitCode {
                     finding.text
                 );
             }
-            if report.ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_ONLINE)
-            }
+            report.ok()
         }
         Err(error) => {
             println!("online check of {}:\n  FAIL {error:#}", config.okta.org_url);
-            ExitCode::from(EXIT_ONLINE)
+            false
         }
+    };
+    let redis_ok = match runtime.block_on(service::check_cluster(config)) {
+        None => true,
+        Some(Ok(answer)) => {
+            println!("cluster:\n  ok   {answer}");
+            true
+        }
+        Some(Err(why)) => {
+            println!("cluster:\n  FAIL Redis does not answer: {why}");
+            false
+        }
+    };
+    if okta_ok && redis_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_ONLINE)
     }
 }
 

@@ -119,6 +119,98 @@ async fn a_source_spraying_many_users_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sprayer_is_throttled_at_its_address_while_the_user_logs_in_from_hers() {
+    let org = start_org().await;
+    let server = TestServer::start(&abuse_config(
+        &org.base_url(),
+        "max_failures_per_user_and_source = 3\nmax_failures_per_user = 8\nmax_failures_per_source = 0",
+    ))
+    .await;
+    let nas = Nas::new(server.radius).await;
+    let from = |password: &str, source: &str| {
+        nas.login_request("alice", password)
+            .text(types::CALLING_STATION_ID, source)
+    };
+
+    // Someone who knows alice's login guesses from one address.
+    for _ in 0..3 {
+        let reply = nas
+            .exchange(&from("Winter2025!", "203.0.113.66"))
+            .await
+            .expect("answered");
+        assert!(reply_message(&reply).contains("Wrong user name or password"));
+    }
+    let reply = nas
+        .exchange(&from("alice-password", "203.0.113.66"))
+        .await
+        .expect("answered");
+    assert_eq!(reply.code(), Code::AccessReject);
+    assert!(reply_message(&reply).contains("Too many failed logins"));
+    assert_eq!(org.records().authn_calls("alice@example.com"), 3);
+    assert!(
+        server
+            .counter("radius_throttled_total{kind=\"user_source\"}")
+            .await
+            >= 1.0
+    );
+
+    // Alice, from her own address, is not locked out by it.
+    let reply = nas
+        .exchange(&from("alice-password", "198.51.100.20"))
+        .await
+        .expect("answered");
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    // And her login does not free the sprayer's address.
+    let reply = nas
+        .exchange(&from("alice-password", "203.0.113.66"))
+        .await
+        .expect("answered");
+    assert!(reply_message(&reply).contains("Too many failed logins"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spray_spread_over_many_addresses_is_stopped_by_the_per_user_ceiling() {
+    let org = start_org().await;
+    let server = TestServer::start(&abuse_config(
+        &org.base_url(),
+        "max_failures_per_user_and_source = 3\nmax_failures_per_user = 8\nmax_failures_per_source = 0",
+    ))
+    .await;
+    let nas = Nas::new(server.radius).await;
+    for i in 0..8 {
+        let reply = nas
+            .exchange(
+                &nas.login_request("alice", "Winter2025!")
+                    .text(types::CALLING_STATION_ID, &format!("203.0.113.{i}")),
+            )
+            .await
+            .expect("answered");
+        assert!(reply_message(&reply).contains("Wrong user name or password"));
+    }
+    let reply = nas
+        .exchange(
+            &nas.login_request("alice", "alice-password")
+                .text(types::CALLING_STATION_ID, "198.51.100.20"),
+        )
+        .await
+        .expect("answered");
+    assert_eq!(reply.code(), Code::AccessReject);
+    assert!(reply_message(&reply).contains("Too many failed logins"));
+    assert_eq!(org.records().authn_calls("alice@example.com"), 8);
+    assert!(
+        server
+            .counter("radius_throttled_total{kind=\"user\"}")
+            .await
+            >= 1.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_thousand_junk_datagrams_leave_memory_flat() {
     let org = start_org().await;
     let server = TestServer::start(&config_for(&org.base_url())).await;

@@ -102,6 +102,8 @@ async fn scrape_after_traffic() -> String {
     // Okta's /authn limit is 16 calls a minute: the burst at the end runs
     // into the budget, everything before it fits.
     let org = start_org_with(|config| config.authn_rate_limit = 16).await;
+    // A [cluster] whose Redis is not there: the server runs on its own
+    // state, and its Redis metrics (reachable 0, fallbacks) are exported.
     let config = with_okta_keys(
         &config_for(&org.base_url()),
         "keepalive_interval_seconds = 1",
@@ -113,9 +115,10 @@ async fn scrape_after_traffic() -> String {
     // Accounting, and the System Log followed every second.
     let dir = tempfile::tempdir().expect("tempdir");
     let config = format!(
-        "{config}\n[accounting]\nfile = \"{}\"\n\n[disconnect]\nenabled = true\npoll_interval_seconds = 1\ncursor_file = \"{}\"\n",
+        "{config}\n[accounting]\nfile = \"{}\"\n\n[disconnect]\nenabled = true\npoll_interval_seconds = 1\ncursor_file = \"{}\"\n\n[cluster]\nredis_url = \"redis://127.0.0.1:{}\"\n",
         dir.path().join("accounting.jsonl").display(),
-        dir.path().join("cursor.json").display()
+        dir.path().join("cursor.json").display(),
+        support::process::free_port()
     );
     let server = TestServer::start(&config).await;
     let nas = Nas::new(server.radius).await;
@@ -151,7 +154,7 @@ async fn scrape_after_traffic() -> String {
         .expect("encodes");
     stranger.send_raw(&bytes).await;
 
-    // Wrong passwords past the per-user throttle (5 by default).
+    // Wrong passwords past the first throttle (5 per user and source by default).
     for _ in 0..6 {
         let reply = nas
             .exchange(&nas.login_request("bob", "not-bobs-password"))
@@ -208,7 +211,7 @@ async fn scrape_after_traffic() -> String {
     server.signal("HUP");
     for series in [
         "radius_drops_total{reason=\"bad_message_authenticator\"}",
-        "radius_throttled_total{kind=\"user\"}",
+        "radius_throttled_total{kind=\"user_source\"}",
         "radius_oversized_replies_total{action=\"minimal_reject\"}",
         "okta_budget_waits_total{class=\"login\",bucket=\"authn\"}",
         "okta_budget_rejections_total{class=\"login\",bucket=\"authn\"}",

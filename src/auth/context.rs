@@ -6,6 +6,7 @@
 use super::identity::Identities;
 use super::push::Pushes;
 use super::throttle::FailureThrottle;
+use crate::cluster::Cluster;
 use crate::config::{ClientConfig, OktaApi};
 use okta_client::OktaClient;
 use radius_proto::packet::Packet;
@@ -56,4 +57,6 @@ pub(super) struct Context {
     pub(super) identities: Identities,
     /// Which Okta API checks passwords and second factors (bound at start).
     pub(super) api: OktaApi,
+    /// The fleet sharing the pending pushes, if any.
+    pub(super) cluster: Cluster,
 }

@@ -47,7 +47,12 @@ pub(super) async fn password(
     };
     let source = throttle::source_of(request.packet);
     let key = context.identities.key(&request.login);
-    if context.throttle.check(&key, source).is_some() {
+    if context
+        .throttle
+        .check(&context.identities.keys(&request.login), source)
+        .await
+        .is_some()
+    {
         return Next::reject(Reason::Throttled, throttle::THROTTLED_MESSAGE);
     }
     let direct = match context.okta.direct() {
@@ -78,11 +83,12 @@ pub(super) async fn password(
             // The password was right: a new spelling's failures are forgiven.
             context
                 .throttle
-                .succeeded(&context.identities.keys(&request.login));
+                .succeeded(&context.identities.keys(&request.login), source)
+                .await;
             Next::Run(Stage::DirectFactors { mfa_token, inline })
         }
         Grant::Refused(refusal) if refusal.is(errors::INVALID_GRANT) => {
-            context.throttle.failed(&key, source);
+            context.throttle.failed(&key, source).await;
             Next::Decided(
                 Decision::reject(Reason::OktaAuthenticationFailed, messages::WRONG_PASSWORD)
                     .with_okta_request_id(request_id),
@@ -92,7 +98,8 @@ pub(super) async fn password(
             if matches!(outcome, Grant::Authenticated(_)) {
                 context
                     .throttle
-                    .succeeded(&context.identities.keys(&request.login));
+                    .succeeded(&context.identities.keys(&request.login), source)
+                    .await;
             }
             completed(context, request, outcome, Reason::OktaSuccess, request_id)
         }

@@ -41,7 +41,7 @@ pub(super) async fn start(
             okta_request_id: None,
         });
     }
-    if let Err(refusal) = context.pushes.admit(&key) {
+    if let Err(refusal) = context.pushes.admit(&key).await {
         tracing::info!(user = %request.login, refusal = ?refusal, "push refused by the push-fatigue limits");
         return Next::Decided(refusal.decision());
     }

@@ -70,7 +70,7 @@ impl Driver<'_> {
     /// Runs the conversation for one request until it is decided.
     pub(super) async fn converse(&self, request: &Request<'_>) -> Decision {
         let mut answered_by = AnsweredBy::default();
-        let mut next = self.first(request);
+        let mut next = self.first(request).await;
         let decision = loop {
             // The wait is taken out of `Act` before it is awaited: nothing
             // else of this loop is kept while a request waits.
@@ -143,9 +143,9 @@ impl Driver<'_> {
     /// Where a request starts: the answer to a challenge (it carries a
     /// State), or a new login (its password goes to Okta, or in MFA-only
     /// mode it is the second factor).
-    fn first(&self, request: &Request<'_>) -> Next {
+    async fn first(&self, request: &Request<'_>) -> Next {
         if let Some(sealed) = request.packet.first(types::STATE) {
-            return match self.states.open_once(request, sealed) {
+            return match self.states.open_once(request, sealed).await {
                 Ok(step) => challenge::answer(self.context, request, step),
                 Err(decision) => Next::Decided(decision),
             };
@@ -351,7 +351,7 @@ impl Driver<'_> {
         // Polls draw on the Okta budget up to this request's own answer time,
         // which in wait mode is the push hold, not the ordinary deadline.
         let status = okta_client::budget::with_deadline(until, watch.wait(until, first)).await;
-        push_factor::outcome(self.context, request, &watch, status, first)
+        push_factor::outcome(self.context, request, &watch, status, first).await
     }
 
     /// An Access-Challenge carrying `prompt.step` in its State.

@@ -38,7 +38,12 @@ pub(super) async fn password(
     };
     let source = throttle::source_of(request.packet);
     let user = context.identities.key(&request.login);
-    if context.throttle.check(&user, source).is_some() {
+    if context
+        .throttle
+        .check(&context.identities.keys(&request.login), source)
+        .await
+        .is_some()
+    {
         return Next::reject(Reason::Throttled, throttle::THROTTLED_MESSAGE);
     }
     let primary = PrimaryAuthn {
@@ -59,7 +64,8 @@ pub(super) async fn password(
             }
             context
                 .throttle
-                .succeeded(&context.identities.keys(&request.login));
+                .succeeded(&context.identities.keys(&request.login), source)
+                .await;
             Next::Okta(Transaction {
                 answer: reply.body,
                 okta_request_id: reply.request_id,
@@ -70,7 +76,7 @@ pub(super) async fn password(
         }
         Err(failed) => {
             if failed.code() == Some(codes::AUTHENTICATION_FAILED) {
-                context.throttle.failed(&user, source);
+                context.throttle.failed(&user, source).await;
             } else if let Some(error) = failed.error() {
                 tracing::warn!(client = %request.client.name, user = %request.login, %error, "Okta could not decide the login");
             }

@@ -220,7 +220,7 @@ async fn start_push(
     profile: HashMap<String, String>,
 ) -> Next {
     let user = context.identities.learn(&request.login, &factor.user_id);
-    if let Err(refusal) = context.pushes.admit(&user) {
+    if let Err(refusal) = context.pushes.admit(&user).await {
         return Next::Decided(refusal.decision());
     }
     let verify = UserFactorVerify::default();
@@ -287,7 +287,7 @@ pub(super) async fn poll(
                 FactorResult::Waiting => {}
                 FactorResult::Rejected => {
                     let user = context.identities.learn(&request.login, &user_id);
-                    context.pushes.note_rejected(&user);
+                    context.pushes.note_rejected(&user).await;
                     return Next::reject(Reason::PushRejected, messages::PUSH_REJECTED);
                 }
                 _ => return Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT),

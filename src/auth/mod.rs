@@ -26,6 +26,7 @@ mod direct_push;
 mod driver;
 mod factors;
 pub(crate) mod failure;
+mod fleet_push;
 mod identity;
 mod links;
 mod login;
@@ -57,6 +58,7 @@ pub use reason::Reason;
 pub(crate) use rules::{Rules, compile_policies};
 pub use user_limits::UserLimits;
 
+use crate::cluster::Cluster;
 use crate::config::{ClientConfig, Config};
 use crate::live::Live;
 use authorize::GroupsCache;
@@ -95,6 +97,8 @@ pub struct Authenticator {
     /// What a config reload may replace.
     rules: Live<Rules>,
     forwarded_for: Option<ForwardedFor>,
+    /// The fleet this server shares its state with, if any.
+    cluster: Cluster,
 }
 
 impl Authenticator {
@@ -104,16 +108,18 @@ impl Authenticator {
         dictionary: Arc<radius_proto::dictionary::Dictionary>,
         forwarded_for: Option<ForwardedFor>,
         policies: HashMap<String, CompiledPolicy>,
+        cluster: Cluster,
     ) -> Authenticator {
         Authenticator {
             context: Context {
                 okta,
-                pushes: Pushes::new(config.push_limits.clone()),
-                throttle: FailureThrottle::new(config.abuse.clone()),
+                pushes: Pushes::new(config.push_limits.clone(), cluster.clone()),
+                throttle: FailureThrottle::new(config.abuse.clone(), cluster.clone()),
                 identities: Identities::new(),
                 api: config.okta.api,
+                cluster: cluster.clone(),
             },
-            states: States::new(config.state_key.as_ref()),
+            states: States::new(config.state_key.as_ref(), cluster.clone()),
             groups: GroupsCache::new(config.okta.groups_cache),
             rules: Live::new(Rules {
                 users: config.users.clone(),
@@ -121,7 +127,13 @@ impl Authenticator {
                 policies,
             }),
             forwarded_for,
+            cluster,
         }
+    }
+
+    /// The fleet this server is part of (for the server's duplicate cache).
+    pub(crate) fn cluster(&self) -> &Cluster {
+        &self.cluster
     }
 
     /// Replaces the user-name rules and policies (a config reload). Logins
@@ -214,9 +226,9 @@ impl Authenticator {
 
     /// Clears the per-user limits of a login as typed at a NAS; returns
     /// what they held.
-    pub fn clear_user_limits(&self, typed: &str) -> UserLimits {
+    pub async fn clear_user_limits(&self, typed: &str) -> UserLimits {
         let login = username::normalize(typed, &self.rules.get().users);
-        user_limits::clear(&self.context, &login)
+        user_limits::clear(&self.context, &login).await
     }
 
     /// The end user's IP address from the configured attribute, when it is one.

@@ -16,6 +16,7 @@ use super::identity::UserKey;
 use super::links::link_path;
 use super::push_fatigue::{FatigueLedger, PushRefusal, sweep_due};
 use super::state::Step;
+use crate::cluster::Cluster;
 use crate::config::PushLimits;
 use dashmap::DashMap;
 use okta_api::authn::{AuthnResponse, AuthnStatus, FactorResult};
@@ -332,10 +333,10 @@ pub(super) fn poll_interval(elapsed: Duration) -> Duration {
 }
 
 impl Pushes {
-    pub(super) fn new(limits: PushLimits) -> Pushes {
+    pub(super) fn new(limits: PushLimits, cluster: Cluster) -> Pushes {
         Pushes {
             watches: DashMap::new(),
-            fatigue: FatigueLedger::new(limits),
+            fatigue: FatigueLedger::new(limits, cluster),
             watches_swept: Mutex::new(None),
         }
     }
@@ -391,8 +392,8 @@ impl Pushes {
 
     /// Checks the fatigue limits for a new push to `user` and, when allowed,
     /// records it as sent.
-    pub(super) fn admit(&self, user: &UserKey) -> Result<(), PushRefusal> {
-        self.fatigue.admit(user)
+    pub(super) async fn admit(&self, user: &UserKey) -> Result<(), PushRefusal> {
+        self.fatigue.admit(user).await
     }
 
     /// Whether a push to `user` is waiting for its answer, the pushes sent
@@ -409,9 +410,9 @@ impl Pushes {
     /// Lets go of `user`'s pending push and fatigue ledger: the next login
     /// sends a new push at once. A login already waiting on the old push
     /// keeps waiting for it.
-    pub(super) fn forget_user(&self, user: &UserKey) {
+    pub(super) async fn forget_user(&self, user: &UserKey) {
         self.watches.remove(user);
-        self.fatigue.forget(user);
+        self.fatigue.forget(user).await;
     }
 
     /// Replaces the fatigue limits (a config reload).
@@ -420,8 +421,8 @@ impl Pushes {
     }
 
     /// The user rejected a push: no new one during the cooldown.
-    pub(super) fn note_rejected(&self, user: &UserKey) {
-        self.fatigue.note_rejected(user);
+    pub(super) async fn note_rejected(&self, user: &UserKey) {
+        self.fatigue.note_rejected(user).await;
     }
 
     /// Registers a push that Okta has just sent to `user` (`first` is the

@@ -11,6 +11,7 @@ use super::context::{Context, Request};
 use super::decision::Decision;
 use super::direct_login::completed;
 use super::failure::decide_step_failure;
+use super::fleet_push::{self, Outcome, Waited};
 use super::links::link_href;
 use super::messages;
 use super::next::{Hold, Next, Transaction};
@@ -43,7 +44,37 @@ pub(super) async fn start(
             okta_request_id: None,
         });
     }
-    if let Err(refusal) = context.pushes.admit(&user) {
+    if request.client.mfa.push_mode == PushMode::Wait
+        && let Some(fleet) = context.cluster.fleet()
+        && fleet_push::pending_elsewhere(fleet, &user).await
+    {
+        // Another replica pushed this user's phone: wait for that push's
+        // outcome rather than push again. This transaction stays open
+        // until then, in case this login must go on by itself.
+        tracing::info!(user = %request.login, "joining the push another replica has pending for this user");
+        let until = request.arrived + request.client.mfa.push_timeout;
+        let decided = match fleet_push::wait_outcome(fleet, &user, until).await {
+            Waited::Known(Outcome::Approved(answer)) => Some(Next::Okta(Transaction {
+                answer: *answer,
+                okta_request_id: None,
+                success: Reason::MfaPushApproved,
+                inline: None,
+                warning: None,
+            })),
+            Waited::Known(Outcome::Rejected) => {
+                Some(Next::reject(Reason::PushRejected, messages::PUSH_REJECTED))
+            }
+            Waited::Known(Outcome::TimedOut) | Waited::StillPending => {
+                Some(Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT))
+            }
+            Waited::Alone => None,
+        };
+        if let Some(next) = decided {
+            okta_call::cancel(&context.okta, &state_token).await;
+            return next;
+        }
+    }
+    if let Err(refusal) = context.pushes.admit(&user).await {
         tracing::info!(user = %request.login, refusal = ?refusal, "push refused by the push-fatigue limits");
         return Next::Abandon {
             state_token,
@@ -77,6 +108,11 @@ pub(super) async fn start(
         request.forwarded_for,
         request.client.mfa.push_timeout,
     );
+    if request.client.mfa.push_mode == PushMode::Wait
+        && let Some(fleet) = context.cluster.fleet()
+    {
+        fleet_push::announce(fleet, &user, request.client.mfa.push_timeout).await;
+    }
     Next::HoldForPush(Hold {
         watch,
         first: true,
@@ -137,7 +173,7 @@ pub(super) async fn follow_up(
 /// What a push's status means for the request that waited for it: the
 /// transaction's final answer, a reject, or a challenge to approve (and
 /// perhaps tap a number) and press Enter.
-pub(super) fn outcome(
+pub(super) async fn outcome(
     context: &Context,
     request: &Request<'_>,
     watch: &PushWatch,
@@ -145,6 +181,11 @@ pub(super) fn outcome(
     first: bool,
 ) -> Next {
     let mode = request.client.mfa.push_mode;
+    if status.is_done()
+        && let Some(fleet) = context.cluster.fleet()
+    {
+        fleet_push::publish(fleet, watch.user(), &status).await;
+    }
     match status {
         PushStatus::Approved(body) => Next::Okta(Transaction {
             answer: (*body).clone(),
@@ -154,7 +195,7 @@ pub(super) fn outcome(
             warning: None,
         }),
         PushStatus::Rejected => {
-            context.pushes.note_rejected(watch.user());
+            context.pushes.note_rejected(watch.user()).await;
             Next::reject(Reason::PushRejected, messages::PUSH_REJECTED)
         }
         PushStatus::Direct(grant) => {

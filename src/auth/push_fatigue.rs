@@ -2,17 +2,40 @@
 //! user rejected one, and at most so many pushes a minute. The ledger of
 //! what was sent and rejected stays bounded: once large, users with nothing
 //! left to limit are forgotten.
+//!
+//! In a fleet (`[cluster]`) the limits are the fleet's: the cooldown is a
+//! key in Redis that expires with it, and the pushes of the last minute a
+//! sorted set checked and added to in one script, so three replicas send a
+//! user no more pushes than one server would. Each replica keeps its own
+//! ledger too, and uses it while Redis does not answer.
 
 use super::decision::Decision;
 use super::identity::UserKey;
 use super::messages;
 use super::reason::Reason;
+use crate::cluster::{Cluster, Fleet};
 use crate::config::PushLimits;
 use crate::live::Live;
 use dashmap::DashMap;
+use redis::Script;
 use std::collections::VecDeque;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The fleet's admission of a push: 1 in the cooldown, 2 past the
+/// per-minute cap, else 0 and the push is recorded as sent.
+/// KEYS: the cooldown, the pushes sent; ARGV: now (ms), the cap, a member.
+static FLEET_ADMIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 60000)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 2 end
+redis.call('ZADD', KEYS[2], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[2], 60000)
+return 0",
+    )
+});
 
 /// Why a new push may not be sent now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +74,8 @@ pub(super) struct FatigueLedger {
     limits: Live<PushLimits>,
     /// When the ledger was last swept.
     swept: Mutex<Option<Instant>>,
+    /// The fleet sharing the limits, if any.
+    cluster: Cluster,
 }
 
 /// Least time between two sweeps of one map.
@@ -70,17 +95,29 @@ pub(super) fn sweep_due(last: &Mutex<Option<Instant>>, now: Instant) -> bool {
 }
 
 impl FatigueLedger {
-    pub(super) fn new(limits: PushLimits) -> FatigueLedger {
+    pub(super) fn new(limits: PushLimits, cluster: Cluster) -> FatigueLedger {
         FatigueLedger {
             ledger: DashMap::new(),
             limits: Live::new(limits),
             swept: Mutex::new(None),
+            cluster,
         }
     }
 
     /// Checks the fatigue limits for a new push to `user` and, when allowed,
-    /// records it as sent.
-    pub(super) fn admit(&self, user: &UserKey) -> Result<(), PushRefusal> {
+    /// records it as sent: the fleet's limits when there is a fleet and
+    /// Redis answers, else this replica's.
+    pub(super) async fn admit(&self, user: &UserKey) -> Result<(), PushRefusal> {
+        let shared = match self.cluster.fleet() {
+            Some(fleet) => fleet_admit(fleet, user, &self.limits.get()).await,
+            None => None,
+        };
+        let local = self.admit_here(user);
+        shared.unwrap_or(local)
+    }
+
+    /// [`FatigueLedger::admit`] with this replica's ledger.
+    fn admit_here(&self, user: &UserKey) -> Result<(), PushRefusal> {
         let now = Instant::now();
         self.forget_quiet_users(now);
         let limits = self.limits.get();
@@ -131,9 +168,24 @@ impl FatigueLedger {
         (sent, cooldown)
     }
 
-    /// Forgets what the ledger holds for `user` (an administrator cleared it).
-    pub(super) fn forget(&self, user: &UserKey) {
+    /// Forgets what the ledger holds for `user` (an administrator cleared
+    /// it), the fleet's cooldown and count included.
+    pub(super) async fn forget(&self, user: &UserKey) {
         self.ledger.remove(user);
+        if let Some(fleet) = self.cluster.fleet() {
+            let keys = [
+                fleet.keys().per_user("push-cooldown", user.as_str()),
+                fleet.keys().per_user("push-sent", user.as_str()),
+            ];
+            fleet
+                .run("push_forget", |mut connection| async move {
+                    redis::cmd("DEL")
+                        .arg(&keys[..])
+                        .query_async::<()>(&mut connection)
+                        .await
+                })
+                .await;
+        }
     }
 
     /// Keeps the ledger bounded: once it is large, users with no push and no
@@ -164,33 +216,86 @@ impl FatigueLedger {
         self.limits.set(limits);
     }
 
-    /// The user rejected a push: no new one during the cooldown.
-    pub(super) fn note_rejected(&self, user: &UserKey) {
+    /// The user rejected a push: no new one during the cooldown, from any
+    /// replica of the fleet.
+    pub(super) async fn note_rejected(&self, user: &UserKey) {
         if let Some(entry) = self.ledger.get(user)
             && let Ok(mut ledger) = entry.lock()
         {
             ledger.rejected_at = Some(Instant::now());
         }
+        let cooldown = self.limits.get().cooldown_after_reject;
+        if let Some(fleet) = self.cluster.fleet()
+            && !cooldown.is_zero()
+        {
+            let key = fleet.keys().per_user("push-cooldown", user.as_str());
+            let ms = u64::try_from(cooldown.as_millis()).unwrap_or(u64::MAX);
+            fleet
+                .run("push_cooldown", |mut connection| async move {
+                    redis::cmd("SET")
+                        .arg(key)
+                        .arg(1)
+                        .arg("PX")
+                        .arg(ms)
+                        .query_async::<()>(&mut connection)
+                        .await
+                })
+                .await;
+        }
     }
+}
+
+/// The fleet's admission of a push to `user`; `None` when Redis does not
+/// answer.
+async fn fleet_admit(
+    fleet: &Fleet,
+    user: &UserKey,
+    limits: &PushLimits,
+) -> Option<Result<(), PushRefusal>> {
+    let keys = fleet.keys();
+    let cooldown = keys.per_user("push-cooldown", user.as_str());
+    let sent = keys.per_user("push-sent", user.as_str());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        });
+    let member = format!("{now}-{:08x}", rand::random::<u32>());
+    let cap = limits.max_per_minute;
+    let answer = fleet
+        .run("push_admit", |mut connection| {
+            let mut invocation = FLEET_ADMIT.key(cooldown);
+            invocation.key(sent).arg(now).arg(cap).arg(member);
+            async move { invocation.invoke_async::<u8>(&mut connection).await }
+        })
+        .await?;
+    Some(match answer {
+        0 => Ok(()),
+        1 => Err(PushRefusal::Cooldown),
+        _ => Err(PushRefusal::TooMany),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_ledger_forgets_quiet_users_once_large() {
-        let pushes = FatigueLedger::new(PushLimits {
-            cooldown_after_reject: Duration::from_secs(60),
-            max_per_minute: 3,
-        });
+    #[tokio::test]
+    async fn the_ledger_forgets_quiet_users_once_large() {
+        let pushes = FatigueLedger::new(
+            PushLimits {
+                cooldown_after_reject: Duration::from_secs(60),
+                max_per_minute: 3,
+            },
+            Cluster::local(),
+        );
         for i in 0..10_000 {
             pushes.ledger.insert(
                 UserKey::of_login(&format!("user{i}")),
                 Mutex::new(UserPushes::default()),
             );
         }
-        assert_eq!(pushes.admit(&UserKey::of_login("fresh")), Ok(()));
+        assert_eq!(pushes.admit(&UserKey::of_login("fresh")).await, Ok(()));
         assert_eq!(
             pushes.ledger.len(),
             1,
@@ -198,18 +303,21 @@ mod tests {
         );
     }
 
-    #[test]
-    fn fatigue_limits() {
-        let pushes = FatigueLedger::new(PushLimits {
-            cooldown_after_reject: Duration::from_secs(60),
-            max_per_minute: 2,
-        });
+    #[tokio::test]
+    async fn fatigue_limits() {
+        let pushes = FatigueLedger::new(
+            PushLimits {
+                cooldown_after_reject: Duration::from_secs(60),
+                max_per_minute: 2,
+            },
+            Cluster::local(),
+        );
         let (a, b) = (UserKey::of_login("a"), UserKey::of_login("b"));
-        assert_eq!(pushes.admit(&a), Ok(()));
-        assert_eq!(pushes.admit(&UserKey::of_login("A")), Ok(()));
-        assert_eq!(pushes.admit(&a), Err(PushRefusal::TooMany));
-        assert_eq!(pushes.admit(&b), Ok(()));
-        pushes.note_rejected(&b);
-        assert_eq!(pushes.admit(&b), Err(PushRefusal::Cooldown));
+        assert_eq!(pushes.admit(&a).await, Ok(()));
+        assert_eq!(pushes.admit(&UserKey::of_login("A")).await, Ok(()));
+        assert_eq!(pushes.admit(&a).await, Err(PushRefusal::TooMany));
+        assert_eq!(pushes.admit(&b).await, Ok(()));
+        pushes.note_rejected(&b).await;
+        assert_eq!(pushes.admit(&b).await, Err(PushRefusal::Cooldown));
     }
 }

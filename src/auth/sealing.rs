@@ -1,7 +1,9 @@
 //! Sealing a challenge into the State of an Access-Challenge, and opening
 //! the State of its answer exactly once: it must come from the same client,
 //! for the same user, unexpired, and not answered before (a NAS retransmit
-//! of an answer is caught earlier, by the server's duplicate cache).
+//! of an answer is caught earlier, by the server's duplicate cache). In a
+//! fleet, "before" means at any replica: the State's id is remembered in
+//! Redis until the challenge expires.
 
 use super::context::Request;
 use super::decision::Decision;
@@ -9,6 +11,7 @@ use super::messages;
 use super::reason::Reason;
 use super::state::{self, Binding, Challenge, StateError, StateId, Step};
 use super::state_keys::StateKeys;
+use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::live::Live;
 use dashmap::DashMap;
@@ -24,13 +27,16 @@ pub(super) struct States {
     keys: Live<StateKeys>,
     /// States already answered, until they expire (single use).
     answered: DashMap<StateId, u64>,
+    /// The fleet that shares the answered States, if any.
+    cluster: Cluster,
 }
 
 impl States {
-    pub(super) fn new(configured: Option<&SecretString>) -> States {
+    pub(super) fn new(configured: Option<&SecretString>, cluster: Cluster) -> States {
         States {
             keys: Live::new(StateKeys::new(configured)),
             answered: DashMap::new(),
+            cluster,
         }
     }
 
@@ -72,8 +78,13 @@ impl States {
     }
 
     /// Opens the State of an answer, once: where the login continues, or
-    /// the reject for a State that does not open or was answered before.
-    pub(super) fn open_once(&self, request: &Request<'_>, sealed: &[u8]) -> Result<Step, Decision> {
+    /// the reject for a State that does not open or was answered before
+    /// (here or, in a fleet, at another replica).
+    pub(super) async fn open_once(
+        &self,
+        request: &Request<'_>,
+        sealed: &[u8],
+    ) -> Result<Step, Decision> {
         let opened = self
             .keys
             .get()
@@ -94,13 +105,41 @@ impl States {
             }
         };
         request.continue_login(challenge.login_id);
-        if !self.first_answer(id, challenge.expires_at) {
+        let first = self.first_answer(id, challenge.expires_at)
+            && self.first_in_fleet(id, challenge.expires_at).await;
+        if !first {
             return Err(Decision::reject(
                 Reason::StateReused,
                 messages::STATE_REUSED,
             ));
         }
         Ok(challenge.step)
+    }
+
+    /// Marks a State as answered in the fleet, until it expires; false when
+    /// another replica answered it before. Without a fleet, or when Redis
+    /// does not answer in time, true (the local mark stands alone).
+    async fn first_in_fleet(&self, id: StateId, expires_at: u64) -> bool {
+        let Some(fleet) = self.cluster.fleet() else {
+            return true;
+        };
+        let key = fleet.keys().answered_state(&id);
+        let expires_at = expires_at.max(state::unix_seconds(SystemTime::now()) + 1);
+        fleet
+            .run("state_once", |mut connection| async move {
+                // SET NX EXAT: only the first replica sets it.
+                let set: Option<String> = redis::cmd("SET")
+                    .arg(&key)
+                    .arg(1)
+                    .arg("NX")
+                    .arg("EXAT")
+                    .arg(expires_at)
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(set.is_some())
+            })
+            .await
+            .unwrap_or(true)
     }
 
     /// Marks a State as answered; false when it already was.

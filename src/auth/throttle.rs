@@ -1,15 +1,28 @@
 //! Password-spraying protection in front of Okta: failed passwords are
-//! counted per user (a [`UserKey`], so every spelling of one login counts
-//! together) and per source (the end user's address, from
-//! Calling-Station-Id) over a sliding window, and once a limit is reached the
-//! next login from that user or source is rejected at once, without calling
-//! Okta. Okta's own lockout counters (and the real user's account) are then
+//! counted over a sliding window per user *and* source (the user's
+//! [`UserKey`] with the end user's address, from Calling-Station-Id), per
+//! user across all sources, and per source across all users. Once a limit
+//! is reached the next login it covers is rejected at once, without calling
+//! Okta, so Okta's own lockout counters (and the real user's account) are
 //! not burnt by an attacker guessing through the VPN.
+//!
+//! The per-user-and-source limit comes first and is the low one: a sprayer
+//! who knows a colleague's login is throttled at the sprayer's address
+//! while the colleague, from another address, still logs in. The per-user
+//! limit is the higher ceiling across all sources, which still stops a
+//! spray spread over many addresses. A request without Calling-Station-Id
+//! counts under the user with an unknown source.
+//!
+//! In a fleet (`[cluster]`) the counts live in Redis, so wrong passwords
+//! spread over the replicas are throttled as one server would throttle
+//! them; each replica keeps its own counts too, and uses them while Redis
+//! does not answer.
 //!
 //! Only requests that passed the client and Message-Authenticator checks get
 //! here, so spoofed packets cannot fill the tables; they are bounded anyway.
 
 use super::identity::UserKey;
+use crate::cluster::{Cluster, Fleet};
 use crate::config::abuse::AbuseLimits;
 use crate::live::Live;
 use crate::telemetry::metrics as m;
@@ -19,9 +32,9 @@ use radius_proto::attribute::types;
 use radius_proto::packet::Packet;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The most users or sources tracked at once; past it, expired entries are
+/// The most keys tracked in each table; past it, expired entries are
 /// purged and, if still full, new keys are not tracked.
 const MAX_TRACKED: usize = 100_000;
 /// At most one warning about throttling per this many seconds.
@@ -34,6 +47,7 @@ pub(super) const THROTTLED_MESSAGE: &str =
 /// Which throttle refused a login (the `kind` metric label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Throttled {
+    UserAndSource,
     User,
     Source,
 }
@@ -41,55 +55,92 @@ pub(super) enum Throttled {
 impl Throttled {
     pub(super) fn label(self) -> &'static str {
         match self {
+            Throttled::UserAndSource => "user_source",
             Throttled::User => "user",
             Throttled::Source => "source",
         }
     }
 }
 
-/// Failure counts per user and per source.
+/// The three counts one login is checked against, by key.
+struct Counted<'a> {
+    pair: String,
+    user: &'a str,
+    source: Option<&'a str>,
+}
+
+impl<'a> Counted<'a> {
+    fn of(user: &'a UserKey, source: Option<&'a str>) -> Counted<'a> {
+        Counted {
+            // The unknown source is the empty one: no Calling-Station-Id is
+            // empty once trimmed.
+            pair: format!("{}\n{}", user.as_str(), source.unwrap_or("")),
+            user: user.as_str(),
+            source,
+        }
+    }
+}
+
+/// Failure counts per user and source, per user and per source.
 pub(super) struct FailureThrottle {
     /// `[abuse]`, replaced by a config reload.
     limits: Live<AbuseLimits>,
+    pairs: DashMap<String, VecDeque<Instant>>,
     users: DashMap<String, VecDeque<Instant>>,
     sources: DashMap<String, VecDeque<Instant>>,
+    /// The fleet sharing the counts, if any.
+    cluster: Cluster,
     started: Instant,
     logged_at: AtomicU64,
 }
 
 impl FailureThrottle {
-    pub(super) fn new(limits: AbuseLimits) -> FailureThrottle {
+    pub(super) fn new(limits: AbuseLimits, cluster: Cluster) -> FailureThrottle {
         FailureThrottle {
             limits: Live::new(limits),
+            pairs: DashMap::new(),
             users: DashMap::new(),
             sources: DashMap::new(),
+            cluster,
             started: Instant::now(),
             logged_at: AtomicU64::new(0),
         }
     }
 
-    /// Whether a new login by `user` from `source` must be refused now.
-    /// Counts and logs (rate-limited) the refusal.
-    pub(super) fn check(&self, user: &UserKey, source: Option<&str>) -> Option<Throttled> {
-        let now = Instant::now();
+    /// Whether a new login by the user known by `keys` (every key its
+    /// failures may have been counted under: the login, and the user id
+    /// once Okta named it) from `source` must be refused now. Counts and
+    /// logs (rate-limited) the refusal.
+    pub(super) async fn check(&self, keys: &[UserKey], source: Option<&str>) -> Option<Throttled> {
         let limits = self.limits.get();
-        let refused = if over(
-            &self.users,
-            user.as_str(),
-            limits.max_failures_per_user,
-            limits.window,
-            now,
-        ) {
+        let (mut pair, mut per_user, mut per_source) = (0, 0, 0);
+        for user in keys {
+            let counted = Counted::of(user, source);
+            let shared = match self.cluster.fleet() {
+                Some(fleet) => fleet_counts(fleet, &counted, limits.window).await,
+                None => None,
+            };
+            let counts = shared.unwrap_or_else(|| {
+                let now = Instant::now();
+                [
+                    count(&self.pairs, &counted.pair, limits.window, now),
+                    count(&self.users, counted.user, limits.window, now),
+                    counted
+                        .source
+                        .map_or(0, |source| count(&self.sources, source, limits.window, now)),
+                ]
+            });
+            pair = pair.max(counts[0]);
+            per_user = per_user.max(counts[1]);
+            per_source = per_source.max(counts[2]);
+        }
+        let user = keys.last()?;
+        let reached = |recent: u64, limit: u32| limit > 0 && recent >= u64::from(limit);
+        let refused = if reached(pair, limits.max_failures_per_user_and_source) {
+            Some(Throttled::UserAndSource)
+        } else if reached(per_user, limits.max_failures_per_user) {
             Some(Throttled::User)
-        } else if let Some(source) = source
-            && over(
-                &self.sources,
-                source,
-                limits.max_failures_per_source,
-                limits.window,
-                now,
-            )
-        {
+        } else if source.is_some() && reached(per_source, limits.max_failures_per_source) {
             Some(Throttled::Source)
         } else {
             None
@@ -102,12 +153,20 @@ impl FailureThrottle {
     }
 
     /// Records a wrong password.
-    pub(super) fn failed(&self, user: &UserKey, source: Option<&str>) {
+    pub(super) async fn failed(&self, user: &UserKey, source: Option<&str>) {
         let now = Instant::now();
         let limits = self.limits.get();
+        let counted = Counted::of(user, source);
+        record(
+            &self.pairs,
+            &counted.pair,
+            limits.max_failures_per_user_and_source,
+            limits.window,
+            now,
+        );
         record(
             &self.users,
-            user.as_str(),
+            counted.user,
             limits.max_failures_per_user,
             limits.window,
             now,
@@ -121,6 +180,9 @@ impl FailureThrottle {
                 now,
             );
         }
+        if let Some(fleet) = self.cluster.fleet() {
+            fleet_record(fleet, &counted, &limits).await;
+        }
     }
 
     /// Replaces the limits (a config reload); failures already counted
@@ -129,29 +191,82 @@ impl FailureThrottle {
         self.limits.set(limits);
     }
 
-    /// Records a correct password: the user's failures, under every key
-    /// they were counted by, are forgiven (the source's are not, since one
-    /// source may try many users).
-    pub(super) fn succeeded(&self, keys: &[UserKey]) {
+    /// Records a correct password from `source`: the user's failures under
+    /// every key they were counted by are forgiven, across all sources and
+    /// from this one (not those of other sources: an attacker's address
+    /// stays throttled, and one source may try many users).
+    pub(super) async fn succeeded(&self, keys: &[UserKey], source: Option<&str>) {
+        let mut forgotten = Vec::new();
         for key in keys {
-            self.users.remove(key.as_str());
+            let counted = Counted::of(key, source);
+            self.users.remove(counted.user);
+            self.pairs.remove(&counted.pair);
+            if let Some(fleet) = self.cluster.fleet() {
+                forgotten.push(fleet.keys().failures("user", &[counted.user.as_bytes()]));
+                forgotten.push(fleet.keys().failures(
+                    "pair",
+                    &[counted.user.as_bytes(), source.unwrap_or("").as_bytes()],
+                ));
+            }
+        }
+        if let Some(fleet) = self.cluster.fleet() {
+            fleet
+                .run("throttle_forgive", |mut connection| async move {
+                    redis::cmd("DEL")
+                        .arg(forgotten)
+                        .query_async::<()>(&mut connection)
+                        .await
+                })
+                .await;
+        }
+    }
+
+    /// Forgets every failure of the user (an administrator cleared them):
+    /// the per-user ceiling and the user's count from each source this
+    /// process has seen, here and in the fleet.
+    pub(super) async fn forgive(&self, keys: &[UserKey]) {
+        let mut sources = Vec::new();
+        for key in keys {
+            let prefix = format!("{}\n", key.as_str());
+            for entry in self.pairs.iter() {
+                if let Some(source) = entry.key().strip_prefix(&prefix)
+                    && !source.is_empty()
+                {
+                    sources.push(source.to_owned());
+                }
+            }
+        }
+        self.succeeded(keys, None).await;
+        for source in sources {
+            self.succeeded(keys, Some(&source)).await;
         }
     }
 
     /// The user's wrong passwords inside the window, and whether they
     /// throttle the user now.
+    /// (As this process counted them; a fleet's other replicas count their own.)
     pub(super) fn failures(&self, user: &UserKey) -> (usize, bool) {
         let now = Instant::now();
         let limits = self.limits.get();
-        let count = self.users.get(user.as_str()).map_or(0, |failures| {
+        let recent = |failures: &VecDeque<Instant>| {
             failures
                 .iter()
                 .filter(|at| now.duration_since(**at) < limits.window)
                 .count()
-        });
-        let throttled =
-            limits.max_failures_per_user != 0 && count >= limits.max_failures_per_user as usize;
-        (count, throttled)
+        };
+        let count = self.users.get(user.as_str()).map_or(0, |f| recent(&f));
+        let prefix = format!("{}\n", user.as_str());
+        let worst_source = self
+            .pairs
+            .iter()
+            .filter(|entry| entry.key().starts_with(&prefix))
+            .map(|entry| recent(entry.value()))
+            .max()
+            .unwrap_or(0);
+        let over = |count: usize, limit: u32| limit != 0 && count >= limit as usize;
+        let throttled = over(count, limits.max_failures_per_user)
+            || over(worst_source, limits.max_failures_per_user_and_source);
+        (count.max(worst_source), throttled)
     }
 
     fn log(&self, kind: Throttled, user: &UserKey, source: Option<&str>) {
@@ -182,24 +297,107 @@ pub(super) fn source_of(packet: &Packet) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-fn over(
+/// Failures under `key` within the window.
+fn count(
     table: &DashMap<String, VecDeque<Instant>>,
     key: &str,
-    limit: u32,
     window: Duration,
     now: Instant,
-) -> bool {
-    if limit == 0 {
-        return false;
+) -> u64 {
+    table.get(key).map_or(0, |failures| {
+        failures
+            .iter()
+            .filter(|at| now.duration_since(**at) < window)
+            .count() as u64
+    })
+}
+
+/// The fleet's keys of one login's three counts.
+fn fleet_keys(fleet: &Fleet, counted: &Counted<'_>) -> [String; 3] {
+    let keys = fleet.keys();
+    let source = counted.source.unwrap_or("");
+    [
+        keys.failures("pair", &[counted.user.as_bytes(), source.as_bytes()]),
+        keys.failures("user", &[counted.user.as_bytes()]),
+        keys.failures("source", &[source.as_bytes()]),
+    ]
+}
+
+/// Milliseconds since the Unix epoch: the fleet's failures are timed by
+/// the replicas' clocks (kept in step by NTP, as Okta's tokens need).
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+/// The fleet's counts of one login (pair, user, source) within the window;
+/// `None` when Redis does not answer.
+async fn fleet_counts(fleet: &Fleet, counted: &Counted<'_>, window: Duration) -> Option<[u64; 3]> {
+    let [pair, user, source] = fleet_keys(fleet, counted);
+    let since = unix_ms().saturating_sub(u64::try_from(window.as_millis()).unwrap_or(u64::MAX));
+    let with_source = counted.source.is_some();
+    fleet
+        .run("throttle_check", |mut connection| async move {
+            let mut pipe = redis::pipe();
+            pipe.cmd("ZCOUNT").arg(pair).arg(since).arg("+inf");
+            pipe.cmd("ZCOUNT").arg(user).arg(since).arg("+inf");
+            if with_source {
+                pipe.cmd("ZCOUNT").arg(source).arg(since).arg("+inf");
+            }
+            let counts: Vec<u64> = pipe.query_async(&mut connection).await?;
+            Ok([
+                counts.first().copied().unwrap_or(0),
+                counts.get(1).copied().unwrap_or(0),
+                counts.get(2).copied().unwrap_or(0),
+            ])
+        })
+        .await
+}
+
+/// Adds one failure to the fleet's counts of a login: each a sorted set of
+/// failure times, trimmed to the window and to its limit, expiring with
+/// the window.
+async fn fleet_record(fleet: &Fleet, counted: &Counted<'_>, limits: &AbuseLimits) {
+    let [pair, user, source] = fleet_keys(fleet, counted);
+    let now = unix_ms();
+    let window_ms = u64::try_from(limits.window.as_millis()).unwrap_or(u64::MAX);
+    let since = now.saturating_sub(window_ms);
+    // A member unique to this failure: its time and a random tag.
+    let member = format!("{now}-{:08x}", rand::random::<u32>());
+    let mut sets = vec![
+        (pair, limits.max_failures_per_user_and_source),
+        (user, limits.max_failures_per_user),
+    ];
+    if counted.source.is_some() {
+        sets.push((source, limits.max_failures_per_source));
     }
-    let Some(failures) = table.get(key) else {
-        return false;
-    };
-    let recent = failures
-        .iter()
-        .filter(|at| now.duration_since(**at) < window)
-        .count();
-    recent >= limit as usize
+    fleet
+        .run("throttle_record", |mut connection| async move {
+            let mut pipe = redis::pipe();
+            for (key, limit) in sets {
+                if limit == 0 {
+                    continue;
+                }
+                pipe.cmd("ZREMRANGEBYSCORE")
+                    .arg(&key)
+                    .arg("-inf")
+                    .arg(format!("({since}"))
+                    .ignore();
+                pipe.cmd("ZADD").arg(&key).arg(now).arg(&member).ignore();
+                // Only the newest `limit` failures matter.
+                pipe.cmd("ZREMRANGEBYRANK")
+                    .arg(&key)
+                    .arg(0)
+                    .arg(-i64::from(limit) - 1)
+                    .ignore();
+                pipe.cmd("PEXPIRE").arg(&key).arg(window_ms).ignore();
+            }
+            pipe.query_async::<()>(&mut connection).await
+        })
+        .await;
 }
 
 fn record(
@@ -240,8 +438,9 @@ fn record(
 mod tests {
     use super::*;
 
-    fn limits(user: u32, source: u32) -> AbuseLimits {
+    fn limits(pair: u32, user: u32, source: u32) -> AbuseLimits {
         AbuseLimits {
+            max_failures_per_user_and_source: pair,
             max_failures_per_user: user,
             max_failures_per_source: source,
             ..AbuseLimits::default()
@@ -252,41 +451,99 @@ mod tests {
         UserKey::of_login(login)
     }
 
-    #[test]
-    fn a_user_is_refused_after_the_limit_and_forgiven_by_a_success() {
-        let throttle = FailureThrottle::new(limits(3, 0));
+    #[tokio::test]
+    async fn a_user_is_refused_after_the_limit_and_forgiven_by_a_success() {
+        let throttle = FailureThrottle::new(limits(0, 3, 0), Cluster::local());
         for _ in 0..3 {
-            assert_eq!(throttle.check(&user("alice"), None), None);
-            throttle.failed(&user("alice"), None);
-        }
-        assert_eq!(throttle.check(&user("ALICE"), None), Some(Throttled::User));
-        assert_eq!(throttle.check(&user("bob"), None), None);
-        throttle.succeeded(&[user("alice")]);
-        assert_eq!(throttle.check(&user("alice"), None), None);
-    }
-
-    #[test]
-    fn a_source_spraying_many_users_is_refused() {
-        let throttle = FailureThrottle::new(limits(5, 4));
-        for i in 0..4 {
-            throttle.failed(&user(&format!("user{i}")), Some("203.0.113.9"));
+            assert_eq!(throttle.check(&[user("alice")], None).await, None);
+            throttle.failed(&user("alice"), None).await;
         }
         assert_eq!(
-            throttle.check(&user("someone-else"), Some("203.0.113.9")),
+            throttle.check(&[user("ALICE")], None).await,
+            Some(Throttled::User)
+        );
+        assert_eq!(throttle.check(&[user("bob")], None).await, None);
+        throttle.succeeded(&[user("alice")], None).await;
+        assert_eq!(throttle.check(&[user("alice")], None).await, None);
+    }
+
+    #[tokio::test]
+    async fn an_attacker_s_address_is_throttled_before_the_user_s_own() {
+        let throttle = FailureThrottle::new(limits(3, 10, 0), Cluster::local());
+        for _ in 0..3 {
+            throttle.failed(&user("alice"), Some("203.0.113.9")).await;
+        }
+        assert_eq!(
+            throttle.check(&[user("alice")], Some("203.0.113.9")).await,
+            Some(Throttled::UserAndSource)
+        );
+        assert_eq!(
+            throttle.check(&[user("alice")], Some("198.51.100.7")).await,
+            None
+        );
+        // The user's success from home does not free the attacker's address.
+        throttle
+            .succeeded(&[user("alice")], Some("198.51.100.7"))
+            .await;
+        assert_eq!(
+            throttle.check(&[user("alice")], Some("203.0.113.9")).await,
+            Some(Throttled::UserAndSource)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_spray_over_many_addresses_meets_the_per_user_ceiling() {
+        let throttle = FailureThrottle::new(limits(3, 8, 0), Cluster::local());
+        for i in 0..8 {
+            let source = format!("203.0.113.{i}");
+            assert_eq!(throttle.check(&[user("alice")], Some(&source)).await, None);
+            throttle.failed(&user("alice"), Some(&source)).await;
+        }
+        assert_eq!(
+            throttle.check(&[user("alice")], Some("198.51.100.7")).await,
+            Some(Throttled::User)
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_source_the_first_limit_counts_the_user_alone() {
+        let throttle = FailureThrottle::new(limits(2, 10, 20), Cluster::local());
+        throttle.failed(&user("alice"), None).await;
+        throttle.failed(&user("alice"), None).await;
+        assert_eq!(
+            throttle.check(&[user("alice")], None).await,
+            Some(Throttled::UserAndSource)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_source_spraying_many_users_is_refused() {
+        let throttle = FailureThrottle::new(limits(5, 5, 4), Cluster::local());
+        for i in 0..4 {
+            throttle
+                .failed(&user(&format!("user{i}")), Some("203.0.113.9"))
+                .await;
+        }
+        assert_eq!(
+            throttle
+                .check(&[user("someone-else")], Some("203.0.113.9"))
+                .await,
             Some(Throttled::Source)
         );
         assert_eq!(
-            throttle.check(&user("someone-else"), Some("198.51.100.1")),
+            throttle
+                .check(&[user("someone-else")], Some("198.51.100.1"))
+                .await,
             None
         );
     }
 
-    #[test]
-    fn zero_switches_a_throttle_off() {
-        let throttle = FailureThrottle::new(limits(0, 0));
+    #[tokio::test]
+    async fn zero_switches_a_throttle_off() {
+        let throttle = FailureThrottle::new(limits(0, 0, 0), Cluster::local());
         for _ in 0..50 {
-            throttle.failed(&user("alice"), Some("x"));
+            throttle.failed(&user("alice"), Some("x")).await;
         }
-        assert_eq!(throttle.check(&user("alice"), Some("x")), None);
+        assert_eq!(throttle.check(&[user("alice")], Some("x")).await, None);
     }
 }

@@ -53,12 +53,12 @@ pub(super) fn report(context: &Context, login: &str) -> UserLimits {
 
 /// Clears `login`'s failed-password count, pending push and push ledger;
 /// returns what they held.
-pub(super) fn clear(context: &Context, login: &str) -> UserLimits {
+pub(super) async fn clear(context: &Context, login: &str) -> UserLimits {
     let before = report(context, login);
     let keys = keys(context, login);
-    context.throttle.succeeded(&keys);
+    context.throttle.forgive(&keys).await;
     for key in &keys {
-        context.pushes.forget_user(key);
+        context.pushes.forget_user(key).await;
     }
     tracing::warn!(
         user = %login,

@@ -2,9 +2,9 @@
 //! Okta is asked, so that an attacker guessing passwords spends our budget,
 //! not the users' Okta lockout counters.
 //!
-//! Failures are counted per Okta login and per source (the end user's
-//! address from Calling-Station-Id) over a sliding window; past the limit a
-//! login is rejected at once. A slice of the in-flight capacity is kept for
+//! Failures are counted per Okta login and source (the end user's address
+//! from Calling-Station-Id), per login and per source over a sliding
+//! window; past a limit a login is rejected at once. A slice of the in-flight capacity is kept for
 //! requests that answer an Access-Challenge (RFC 5080 §2.2.3: under load,
 //! finish the logins already started before taking new ones).
 
@@ -15,6 +15,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AbuseSection {
+    pub max_failures_per_user_and_source: u32,
     pub max_failures_per_user: u32,
     pub max_failures_per_source: u32,
     pub window_seconds: u64,
@@ -24,7 +25,8 @@ pub struct AbuseSection {
 impl Default for AbuseSection {
     fn default() -> Self {
         AbuseSection {
-            max_failures_per_user: 5,
+            max_failures_per_user_and_source: 5,
+            max_failures_per_user: 10,
             max_failures_per_source: 20,
             window_seconds: 600,
             challenge_reserve_percent: 10,
@@ -35,6 +37,10 @@ impl Default for AbuseSection {
 /// The validated limits. A limit of 0 switches that throttle off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AbuseLimits {
+    /// The first limit: failures of one user from one source (an unknown
+    /// source is one source).
+    pub max_failures_per_user_and_source: u32,
+    /// The ceiling: failures of one user from all sources.
     pub max_failures_per_user: u32,
     pub max_failures_per_source: u32,
     pub window: Duration,
@@ -47,7 +53,8 @@ impl Default for AbuseLimits {
     fn default() -> Self {
         // The defaults are valid by construction.
         validate(&AbuseSection::default()).unwrap_or(AbuseLimits {
-            max_failures_per_user: 5,
+            max_failures_per_user_and_source: 5,
+            max_failures_per_user: 10,
             max_failures_per_source: 20,
             window: Duration::from_secs(600),
             challenge_reserve_percent: 10,
@@ -74,6 +81,7 @@ pub fn validate(section: &AbuseSection) -> Result<AbuseLimits, Vec<(String, Stri
         return Err(problems);
     }
     Ok(AbuseLimits {
+        max_failures_per_user_and_source: section.max_failures_per_user_and_source,
         max_failures_per_user: section.max_failures_per_user,
         max_failures_per_source: section.max_failures_per_source,
         window: Duration::from_secs(section.window_seconds),
@@ -86,9 +94,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_five_per_user_twenty_per_source_in_ten_minutes() {
+    fn defaults_are_five_per_user_and_source_ten_per_user_twenty_per_source_in_ten_minutes() {
         let limits = AbuseLimits::default();
-        assert_eq!(limits.max_failures_per_user, 5);
+        assert_eq!(limits.max_failures_per_user_and_source, 5);
+        assert_eq!(limits.max_failures_per_user, 10);
         assert_eq!(limits.max_failures_per_source, 20);
         assert_eq!(limits.window, Duration::from_secs(600));
     }

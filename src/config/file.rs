@@ -40,6 +40,8 @@ pub struct ConfigFile {
     pub disconnect: super::disconnect::DisconnectSection,
     /// 802.1X through EAP; absent: no client answers EAP.
     pub eap: Option<super::eap::EapSection>,
+    /// `[cluster]`: absent for a server that keeps its state to itself.
+    pub cluster: Option<ClusterSection>,
 }
 
 /// `[mfa]`, and `[clients.mfa]` to override it for one client. Every key is
@@ -355,4 +357,20 @@ fn default_on_okta_failure() -> String {
 
 fn default_client_max_in_flight() -> usize {
     2_000
+}
+
+/// `[cluster]`: the Redis a fleet of replicas shares (checked in `cluster.rs`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSection {
+    pub redis_url: Option<String>,
+    #[serde(default)]
+    pub sentinels: Vec<String>,
+    pub master_name: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    pub username: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+    pub key_prefix: Option<String>,
+    pub op_timeout_ms: Option<u64>,
 }

@@ -9,6 +9,7 @@
 
 pub mod abuse;
 mod accounting;
+pub mod cluster;
 mod direct;
 mod disconnect;
 mod document;

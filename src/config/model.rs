@@ -42,6 +42,8 @@ pub struct Config {
     pub disconnect: DisconnectConfig,
     /// `[eap]`: 802.1X through EAP-TTLS; `None` when absent.
     pub eap: Option<super::eap::EapConfig>,
+    /// `[cluster]`: the Redis the fleet shares its state through, if any.
+    pub cluster: Option<super::cluster::ClusterConfig>,
     /// Things that work but deserve the operator's attention.
     pub warnings: Vec<String>,
 }

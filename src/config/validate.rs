@@ -5,6 +5,7 @@
 //! checked in their own files; this one puts them together.
 
 use super::abuse;
+use super::cluster;
 use super::disconnect::DisconnectOn;
 use super::eap;
 use super::file::{self, ClientSection, ConfigFile};
@@ -43,6 +44,13 @@ pub(super) fn validate(
             problems.add(key, message);
         }
         abuse::AbuseLimits::default()
+    });
+
+    let cluster = cluster::validate(raw.cluster.as_ref()).unwrap_or_else(|errors| {
+        for (key, message) in errors {
+            problems.add(key, message);
+        }
+        None
     });
 
     let server = validate_server(&raw.server, &mut problems);
@@ -256,6 +264,7 @@ pub(super) fn validate(
         accounting,
         disconnect,
         eap,
+        cluster,
         warnings: warnings.clone(),
     })
 }

@@ -129,6 +129,11 @@ impl DuplicateCache {
         }
     }
 
+    /// How long an answer is kept for retransmits.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     /// Forgets a request that was not processed (shed under overload), so a
     /// retransmit gets a fresh chance.
     pub fn forget(&self, key: RequestKey, authenticator: [u8; 16]) {

@@ -79,6 +79,7 @@ impl Server {
                 config.server.duplicate_cache_entries,
             ),
             in_flight: Arc::new(Semaphore::new(config.server.max_in_flight)),
+            cluster: authenticator.cluster().clone(),
             authenticator,
             eap,
             dictionary,

@@ -12,6 +12,7 @@ mod admission;
 mod clients;
 mod control;
 mod duplicates;
+mod fleet_duplicates;
 mod limits;
 mod listeners;
 mod pipeline;

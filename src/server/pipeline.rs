@@ -9,6 +9,7 @@
 use super::admission::{Admitted, DropReason};
 use super::clients::Client;
 use super::duplicates::{RequestKey, Seen};
+use super::fleet_duplicates::{self, Claim};
 use super::reply_sink::ReplySink;
 use super::shared::{PENDING_MARGIN, Shared};
 use super::{limits, reply, status_server};
@@ -109,7 +110,41 @@ pub(super) async fn on_request<S: ReplySink>(
         // never counts a request as answered before its bytes are written.
         let _permits = (global, local, slot);
         gauge!(m::IN_FLIGHT).increment(1.0);
-        process(&shared, &sink, &client, packet, key, received_at).await;
+        let fleet_key = match shared.cluster.fleet() {
+            None => None,
+            Some(fleet) => {
+                let wait_until =
+                    tokio::time::Instant::from_std(received_at + client.config.longest_answer());
+                let claimed = fleet_duplicates::claim(
+                    fleet,
+                    fleet.keys().request(
+                        &client.config.name,
+                        source.ip(),
+                        packet.identifier(),
+                        packet.authenticator(),
+                    ),
+                    pending_for,
+                    wait_until,
+                )
+                .await;
+                match claimed {
+                    Claim::Ours(fleet_key) => Some(fleet_key),
+                    Claim::Alone => None,
+                    Claim::Decided(decided) => {
+                        answer_decided(&shared, &sink, &client, &packet, key, decided).await;
+                        gauge!(m::IN_FLIGHT).decrement(1.0);
+                        return;
+                    }
+                    Claim::StillPending => {
+                        counter!(m::DUPLICATES, "kind" => "fleet_unanswered").increment(1);
+                        shared.duplicates.forget(key, authenticator);
+                        gauge!(m::IN_FLIGHT).decrement(1.0);
+                        return;
+                    }
+                }
+            }
+        };
+        process(&shared, &sink, &client, packet, key, received_at, fleet_key).await;
         gauge!(m::IN_FLIGHT).decrement(1.0);
     });
 }
@@ -141,6 +176,44 @@ pub(super) async fn answer_status_server<S: ReplySink>(
     }
 }
 
+/// Answers a request another replica of the fleet decided: the same code
+/// and attributes, signed here with this client's secret.
+async fn answer_decided<S: ReplySink>(
+    shared: &Shared,
+    sink: &S,
+    client: &Client,
+    packet: &Packet,
+    key: RequestKey,
+    decided: Option<(Code, Vec<radius_proto::attribute::Attribute>)>,
+) {
+    counter!(m::DUPLICATES, "kind" => "fleet").increment(1);
+    let reply: Option<Arc<[u8]>> = match decided {
+        None => None,
+        Some((code, attributes)) => {
+            match encode_reply(code, packet, &attributes, client.config.secret_bytes()) {
+                Ok(bytes) => Some(Arc::from(bytes)),
+                Err(error) => {
+                    tracing::debug!(%error, "cannot encode another replica's decision");
+                    None
+                }
+            }
+        }
+    };
+    shared
+        .duplicates
+        .finish(key, *packet.authenticator(), reply.clone(), Instant::now());
+    if let Some(bytes) = &reply {
+        let code = Code::from_u8(bytes[0]).unwrap_or(Code::AccessReject);
+        tracing::debug!(
+            client = %client.config.name,
+            source = %sink.peer(),
+            code = code.name(),
+            "answered with the decision of another replica"
+        );
+        send(sink, bytes, code).await;
+    }
+}
+
 /// Decides one Access-Request and sends (and caches) the reply.
 async fn process<S: ReplySink>(
     shared: &Shared,
@@ -149,6 +222,7 @@ async fn process<S: ReplySink>(
     packet: Packet,
     key: RequestKey,
     received_at: Instant,
+    fleet_key: Option<String>,
 ) {
     let source = sink.peer();
     let request_id = format!("{:016x}", rand::random::<u64>());
@@ -226,6 +300,19 @@ async fn process<S: ReplySink>(
     shared
         .duplicates
         .finish(key, *packet.authenticator(), reply.clone(), Instant::now());
+    if let (Some(fleet_key), Some(fleet)) = (fleet_key, shared.cluster.fleet()) {
+        // What was carried out: `reply::encode` made a decided reply
+        // that did not fit a minimal reject, or silence.
+        let code = reply.as_ref().and_then(|bytes| Code::from_u8(bytes[0]));
+        fleet_duplicates::store(
+            fleet,
+            fleet_key,
+            code,
+            &decision.attributes,
+            shared.duplicates.ttl(),
+        )
+        .await;
+    }
     if let Some(bytes) = &reply {
         let code = decision.verdict.code().unwrap_or(Code::AccessReject);
         send(sink, bytes, code).await;

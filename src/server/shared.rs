@@ -10,6 +10,7 @@ use super::stop::StopNow;
 use super::stream::capacity::ConnectionCapacity;
 use crate::accounting::Accounting;
 use crate::auth::Authenticator;
+use crate::cluster::Cluster;
 use crate::config::ConnectionLimits;
 use crate::eap::EapServer;
 use crate::live::Live;
@@ -32,6 +33,8 @@ pub(super) struct Shared {
     pub(super) authenticator: Authenticator,
     /// EAP logins, when `[eap]` is configured.
     pub(super) eap: Option<EapServer>,
+    /// The fleet sharing the duplicate cache through Redis, if any.
+    pub(super) cluster: Cluster,
     pub(super) dictionary: Arc<Dictionary>,
     pub(super) reject_delay: Duration,
     /// Permits of `in_flight` only State-bearing requests may take.

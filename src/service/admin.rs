@@ -43,7 +43,7 @@ async fn clear(
     if let Some(refused) = refuse_remote(peer) {
         return refused;
     }
-    axum::Json(handle.authenticator().clear_user_limits(&login)).into_response()
+    axum::Json(handle.authenticator().clear_user_limits(&login).await).into_response()
 }
 
 fn refuse_remote(peer: SocketAddr) -> Option<Response> {

@@ -15,3 +15,10 @@ mod signals;
 pub use checks::{Checked, check};
 pub use okta::check_online;
 pub use run::{run, serve};
+
+/// Reaches the fleet's Redis once (`check-config --online`): what answered
+/// or why not; `None` without `[cluster]`.
+pub async fn check_cluster(config: &crate::config::Config) -> Option<Result<String, String>> {
+    let cluster = config.cluster.as_ref()?;
+    Some(crate::cluster::check(cluster).await)
+}

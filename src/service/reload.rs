@@ -9,6 +9,7 @@
 //! limits) need a restart; a reload that changes one names it in a warning.
 
 use crate::auth::Rules;
+use crate::config::cluster::{ClusterConfig, RedisTarget};
 use crate::config::{
     AccountingConfig, Config, ConfigErrors, ConnectionLimits, DirectConfig, DisconnectConfig,
     EapConfig, LogConfig, OAuthConfig, OktaConfig, ServerConfig, StreamConfig,
@@ -318,6 +319,58 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         "abuse.challenge_reserve_percent",
         old.abuse.challenge_reserve_percent != new.abuse.challenge_reserve_percent,
     );
+    match (&old.cluster, &new.cluster) {
+        (Some(old_cluster), Some(new_cluster)) => {
+            let ClusterConfig {
+                target,
+                ca_file,
+                username,
+                password: _,
+                key_prefix,
+                op_timeout,
+            } = old_cluster;
+            let sentinel = |target: &RedisTarget| matches!(target, RedisTarget::Sentinel { .. });
+            match (target, &new_cluster.target) {
+                (RedisTarget::Url(_), RedisTarget::Url(_)) => {
+                    compare("cluster.redis_url", *target != new_cluster.target);
+                }
+                (
+                    RedisTarget::Sentinel {
+                        sentinels,
+                        master_name,
+                    },
+                    RedisTarget::Sentinel {
+                        sentinels: new_sentinels,
+                        master_name: new_master,
+                    },
+                ) => {
+                    compare("cluster.sentinels", sentinels != new_sentinels);
+                    compare("cluster.master_name", master_name != new_master);
+                }
+                _ => compare(
+                    if sentinel(target) {
+                        "cluster.redis_url"
+                    } else {
+                        "cluster.sentinels"
+                    },
+                    true,
+                ),
+            }
+            compare("cluster.ca_file", *ca_file != new_cluster.ca_file);
+            compare("cluster.username", *username != new_cluster.username);
+            compare(
+                "cluster.password_file",
+                !old_cluster.same_password(new_cluster),
+            );
+            compare("cluster.key_prefix", *key_prefix != new_cluster.key_prefix);
+            compare(
+                "cluster.op_timeout_ms",
+                *op_timeout != new_cluster.op_timeout,
+            );
+        }
+        (None, None) => {}
+        _ => compare("cluster", true),
+    }
     // Applied by the reload: users, clients (with their [mfa] and eap), policies,
     // push_limits, state (the key rotates), and the rest of [abuse].
     changed
@@ -397,6 +450,11 @@ secret = "a-secret-long-enough"
                 "session_silence_seconds = 600",
                 "accounting.session_silence_seconds",
             ),
+            (
+                "cluster",
+                "redis_url = \"redis://127.0.0.1:6379\"",
+                "cluster",
+            ),
         ] {
             let new = load(section, line);
             assert_eq!(needs_restart(&old, &new), vec![key], "{line}");
@@ -454,6 +512,37 @@ secret = "a-secret-long-enough"
             vec!["eap.fragment_size"]
         );
         assert_eq!(needs_restart(&old, &load("server", "")), vec!["eap"]);
+    }
+
+    #[test]
+    fn every_cluster_key_needs_a_restart() {
+        let cluster = |lines: &str| load("cluster", lines);
+        let old = cluster("redis_url = \"redis://127.0.0.1:6379\"");
+        for (lines, key) in [
+            (
+                "redis_url = \"redis://127.0.0.1:6380\"",
+                "cluster.redis_url",
+            ),
+            (
+                "redis_url = \"redis://127.0.0.1:6379\"\nkey_prefix = \"other:\"",
+                "cluster.key_prefix",
+            ),
+            (
+                "redis_url = \"redis://127.0.0.1:6379\"\nop_timeout_ms = 80",
+                "cluster.op_timeout_ms",
+            ),
+            (
+                "redis_url = \"redis://127.0.0.1:6379\"\nusername = \"radius\"",
+                "cluster.username",
+            ),
+            (
+                "sentinels = [\"redis://127.0.0.1:26379\"]\nmaster_name = \"m\"",
+                "cluster.sentinels",
+            ),
+        ] {
+            assert_eq!(needs_restart(&old, &cluster(lines)), vec![key], "{lines}");
+        }
+        assert!(needs_restart(&old, &cluster("redis_url = \"redis://127.0.0.1:6379\"")).is_empty());
     }
 
     #[test]

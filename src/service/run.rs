@@ -9,6 +9,7 @@ use super::okta::{log_report, okta_settings, preflight_needs, reload_credentials
 use super::{dictionaries, reload, signals};
 use crate::accounting::{Accounting, Journal, LocalSessions, rebuild};
 use crate::auth::Authenticator;
+use crate::cluster::{Cluster, OktaLeases};
 use crate::config::{AccountingOutput, Config};
 use crate::disconnect;
 use crate::server::Server;
@@ -63,6 +64,25 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         metrics_listener = Some((listener, handle, bound));
     }
     let okta = OktaClient::new(okta_settings(&config.okta)?)?;
+    let cluster = Cluster::start(config.cluster.as_ref()).map_err(anyhow::Error::msg)?;
+    if let Some(fleet) = cluster.shared_fleet() {
+        // okta.max_concurrent for the whole fleet, and a 429 shared.
+        okta.join_fleet_budget(Arc::new(OktaLeases::new(
+            fleet,
+            config.okta.max_concurrent,
+            config.okta.request_timeout,
+        )));
+    }
+    if let Some(cluster_config) = &config.cluster {
+        tracing::info!(
+            redis = %cluster_config.describe(),
+            key_prefix = %cluster_config.key_prefix,
+            op_timeout_ms = u64::try_from(cluster_config.op_timeout.as_millis()).unwrap_or(u64::MAX),
+            "[cluster]: sharing duplicates, single-use States, the per-user limits and the Okta budget with the fleet through Redis"
+        );
+    }
+    // /health reads the cluster too: degraded while Redis is unreachable.
+    let health_cluster = cluster.clone();
     let reload_okta = okta.clone();
     let authenticator = Authenticator::new(
         okta.clone(),
@@ -70,6 +90,7 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         dictionary.clone(),
         forwarded_for,
         policies,
+        cluster,
     );
 
     let accounting = start_accounting(&config).await?;
@@ -83,7 +104,13 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         metrics::serve_with_health(
             listener,
             handle,
-            Arc::new(move || health_client.health()),
+            Arc::new(move || match health_client.health() {
+                Err(reason) => metrics::Health::Unhealthy(reason),
+                Ok(()) => match health_cluster.degraded() {
+                    Some(reason) => metrics::Health::Degraded(reason),
+                    None => metrics::Health::Ok,
+                },
+            }),
             super::admin::routes(server.handle()),
         );
         metrics::set_in_flight_limit(config.server.max_in_flight);

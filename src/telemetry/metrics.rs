@@ -74,6 +74,12 @@ pub const DISCONNECTS: &str = "radius_disconnects_total";
 pub const SYSTEM_LOG_POLLS: &str = "okta_system_log_polls_total";
 /// Time from receiving an Access-Request to sending its reply (reject delay included).
 pub const REQUEST_DURATION: &str = "radius_request_duration_seconds";
+/// Operations on the fleet's Redis that fell back to the replica's own
+/// state (Redis down, slow or refusing), by `op`.
+pub const CLUSTER_FALLBACKS: &str = "okta_radius_cluster_fallbacks_total";
+/// 1 while the fleet's Redis answers, 0 while it does not (only with
+/// `[cluster]`).
+pub const CLUSTER_REACHABLE: &str = "okta_radius_cluster_reachable";
 /// Time spent waiting for Okta within one request.
 pub const OKTA_DURATION: &str = "okta_request_duration_seconds";
 /// Gauge: EAP conversations held in this process (their TLS tunnels).
@@ -104,20 +110,32 @@ pub fn set_in_flight_limit(max_in_flight: usize) {
     gauge!(IN_FLIGHT_LIMIT).set(max_in_flight as f64);
 }
 
-/// What `/health` asks: `Ok` when healthy, `Err(reason)` otherwise.
-pub type HealthCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+/// What `/health` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Ok,
+    /// Serving, without something that makes it better (the fleet's Redis):
+    /// a load balancer keeps sending to it.
+    Degraded(String),
+    /// Not able to decide logins (Okta unreachable, credentials refused).
+    Unhealthy(String),
+}
+
+/// What `/health` asks.
+pub type HealthCheck = Arc<dyn Fn() -> Health + Send + Sync>;
 
 /// Serves `/metrics` and `/health` on `listener` until the process ends;
 /// `/health` always answers `ok`.
 pub fn serve(listener: tokio::net::TcpListener, handle: PrometheusHandle) {
-    serve_with_health(listener, handle, Arc::new(|| Ok(())), Router::new());
+    serve_with_health(listener, handle, Arc::new(|| Health::Ok), Router::new());
 }
 
 /// Serves `/metrics` and `/health` on `listener` until the process ends:
-/// `/health` answers 200 `ok` when `health` says so, else 503 with a short
-/// JSON reason (`{"status":"unhealthy","reason":"..."}`). `more` adds
-/// routes of the service's own (the admin commands); handlers may read the
-/// peer's address as `ConnectInfo<SocketAddr>`.
+/// `/health` answers 200 `ok` when `health` says so, 200 with
+/// `{"status":"degraded","reason":"..."}` when degraded, else 503 with
+/// `{"status":"unhealthy","reason":"..."}`. `more` adds routes of the
+/// service's own (the admin commands); handlers may read the peer's
+/// address as `ConnectInfo<SocketAddr>`.
 pub fn serve_with_health(
     listener: tokio::net::TcpListener,
     handle: PrometheusHandle,
@@ -134,7 +152,10 @@ pub fn serve_with_health(
     });
     let scrape_health = health.clone();
     let scrape = move || {
-        let healthy = if scrape_health().is_ok() { 1.0 } else { 0.0 };
+        let healthy = match scrape_health() {
+            Health::Ok | Health::Degraded(_) => 1.0,
+            Health::Unhealthy(_) => 0.0,
+        };
         gauge!(HEALTHY).set(healthy);
         std::future::ready(handle.render())
     };
@@ -155,8 +176,17 @@ pub fn serve_with_health(
 
 fn health_answer(health: &HealthCheck) -> Response {
     match health() {
-        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
-        Err(reason) => (
+        Health::Ok => (StatusCode::OK, "ok\n").into_response(),
+        Health::Degraded(reason) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            format!(
+                "{}\n",
+                serde_json::json!({"status": "degraded", "reason": reason})
+            ),
+        )
+            .into_response(),
+        Health::Unhealthy(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::CONTENT_TYPE, "application/json")],
             format!(

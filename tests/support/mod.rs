@@ -8,6 +8,7 @@ pub mod apis;
 pub mod demo;
 pub mod eapol;
 pub mod process;
+pub mod redis;
 pub mod tls;
 
 pub use apis::*;

@@ -134,6 +134,13 @@ impl OktaClient {
         self.inner.exchange.credential()
     }
 
+    /// Makes this client's budget one of a fleet's: `okta.max_concurrent`
+    /// then holds for the fleet, and a 429 is shared (see
+    /// [`crate::budget::FleetBudget`]). Once; later calls are ignored.
+    pub fn join_fleet_budget(&self, fleet: std::sync::Arc<dyn crate::budget::FleetBudget>) {
+        self.inner.exchange.join_fleet_budget(fleet);
+    }
+
     /// `Ok` when the credentials work and Okta answered the last call; the
     /// reason otherwise (for `/health`).
     pub fn health(&self) -> Result<(), String> {

@@ -116,6 +116,14 @@ impl BucketState {
         Ok(())
     }
 
+    /// Another bridge of the fleet met a 429 that showed this bucket empty:
+    /// learned as if this bridge had met it.
+    pub(crate) fn import_exhausted(&self, seen: RateLimit, now: SystemTime) {
+        self.lock().in_flight += 1;
+        self.observe(Some(seen), 429, now);
+        self.finished();
+    }
+
     /// A call taken with [`BucketState::try_take`] is over.
     pub(crate) fn finished(&self) {
         let mut inner = self.lock();

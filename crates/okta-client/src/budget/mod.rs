@@ -22,11 +22,18 @@
 //!   limiter for primary authentication (`per_user.rs`) delay rather than
 //!   send a call Okta would refuse;
 //! - push polls may hold at most half of the concurrent slots, so thousands
-//!   of pending pushes cannot queue ahead of a new login's `/authn`.
+//!   of pending pushes cannot queue ahead of a new login's `/authn`;
+//! - in a fleet of bridges (`fleet.rs`), each call also takes one of the
+//!   fleet's slots, so `max_concurrent` holds for the fleet, and a 429
+//!   that shows a bucket empty is shared, so every bridge waits for the
+//!   window's reset.
 
 mod buckets;
 mod class;
+mod fleet;
 mod per_user;
+
+pub use fleet::{FleetAnswer, FleetBudget};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -41,6 +48,7 @@ use crate::error::OktaError;
 use crate::metrics as names;
 use buckets::BucketState;
 pub(crate) use class::CallClass;
+use fleet::{FleetHook, FleetSlot};
 use okta_api::RateLimit;
 use per_user::PerUserLimiter;
 
@@ -147,6 +155,8 @@ pub(crate) struct Budget {
     /// The share of `concurrency` push polls may hold.
     poll_concurrency: Arc<Semaphore>,
     per_user: PerUserLimiter,
+    /// The fleet's budget, when this bridge is one of several.
+    fleet: std::sync::OnceLock<FleetHook>,
 }
 
 /// Held while a call is in flight: a concurrency slot and the bucket's
@@ -157,6 +167,7 @@ pub(crate) struct Permit<'a> {
     bucket: OktaBucket,
     _slot: OwnedSemaphorePermit,
     _poll_slot: Option<OwnedSemaphorePermit>,
+    _fleet_slot: Option<FleetSlot>,
 }
 
 impl Drop for Permit<'_> {
@@ -176,7 +187,13 @@ impl Budget {
             concurrency: Arc::new(Semaphore::new(max_concurrent.max(1))),
             poll_concurrency: Arc::new(Semaphore::new((max_concurrent / 2).max(1))),
             per_user: PerUserLimiter::new(PER_USER_AUTHN_PER_SECOND, Duration::from_secs(1)),
+            fleet: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Makes this budget one of a fleet's (once; later calls are ignored).
+    pub(crate) fn join_fleet(&self, fleet: Arc<dyn FleetBudget>) {
+        let _ = self.fleet.set(FleetHook(fleet));
     }
 
     /// Waits until the call may be sent (never past the task's deadline), or
@@ -189,13 +206,34 @@ impl Budget {
         username: Option<&str>,
     ) -> Result<Permit<'_>, OktaError> {
         let deadline = current_deadline().or_else(|| Some(Instant::now() + self.default_wait));
+        let state = &self.buckets[bucket.index()];
+        // The fleet's slot first: it brings another bridge's 429 before this
+        // call draws on the bucket.
+        let mut fleet_slot = None;
+        if let Some(hook) = self.fleet.get() {
+            let until = deadline.unwrap_or_else(|| Instant::now() + self.default_wait);
+            match hook.0.take(bucket.label(), until).await {
+                FleetAnswer::Slot { id, exhausted } => {
+                    fleet_slot = Some(FleetSlot {
+                        hook: hook.clone(),
+                        id,
+                    });
+                    if let Some(seen) = exhausted {
+                        state.import_exhausted(seen, SystemTime::now());
+                    }
+                }
+                FleetAnswer::Full => {
+                    return Err(self.refuse(bucket, class, Duration::ZERO, "fleet concurrency"));
+                }
+                FleetAnswer::Alone => {}
+            }
+        }
         if let Some(username) = username {
             let wait = self.per_user.reserve(username, std::time::Instant::now());
             if !wait.is_zero() {
                 self.wait_or_refuse(bucket, class, wait, deadline).await?;
             }
         }
-        let state = &self.buckets[bucket.index()];
         loop {
             match state.try_take(class, SystemTime::now()) {
                 Ok(()) => break,
@@ -230,6 +268,7 @@ impl Budget {
             bucket,
             _slot: slot,
             _poll_slot: poll_slot,
+            _fleet_slot: fleet_slot,
         })
     }
 
@@ -250,6 +289,13 @@ impl Budget {
         } else {
             http_status
         };
+        if status == 429
+            && let Some(seen) = rate_limit
+            && seen.remaining == 0
+            && let Some(hook) = self.fleet.get()
+        {
+            hook.0.exhausted(bucket.label(), seen);
+        }
         state.observe(rate_limit, status, SystemTime::now());
         if let Some(remaining) = state.remaining() {
             gauge!(names::OKTA_RATE_LIMIT_REMAINING, "bucket" => bucket.label())

@@ -67,6 +67,11 @@ struct Target<'c> {
 }
 
 impl Exchange {
+    /// Makes the budget one of a fleet's.
+    pub(crate) fn join_fleet_budget(&self, fleet: std::sync::Arc<dyn crate::budget::FleetBudget>) {
+        self.budget.join_fleet(fleet);
+    }
+
     /// Checks the credentials in `settings` and builds the connection pool;
     /// the OAuth service app's token endpoint is at `org`. The API token may
     /// be empty only when an OAuth service app is configured.

@@ -1,0 +1,187 @@
+//! What the replicas of a fleet share through Redis (`[cluster]`): which
+//! replica works on a request, the decisions retransmits get, the States
+//! already answered, the per-user limits, and the Okta budget
+//! (`okta_budget`). Without `[cluster]` there is no fleet and every caller
+//! keeps to its in-process state, at no extra cost.
+//!
+//! Every operation has the configured timeout (50 ms by default); one that
+//! Redis does not answer in time returns `None`, is counted, and the caller
+//! goes on with its own state: a login is never refused because Redis is
+//! down, and the fleet's behaviour comes back by itself when Redis does.
+
+mod keys;
+mod link;
+mod okta_budget;
+mod reach;
+
+pub use keys::Keys;
+pub use okta_budget::OktaLeases;
+
+use crate::config::cluster::ClusterConfig;
+use link::Link;
+use reach::Reach;
+use redis::RedisResult;
+use redis::aio::ConnectionManager;
+use std::future::Future;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+/// How often Redis is pinged, so that `/health` follows it without traffic.
+const PING_EVERY: Duration = Duration::from_secs(1);
+/// How long a ping may take.
+const PING_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The fleet this replica belongs to, if any.
+#[derive(Clone, Default)]
+pub struct Cluster {
+    fleet: Option<Arc<Fleet>>,
+}
+
+/// A replica's view of the shared Redis.
+pub struct Fleet {
+    link: Arc<Link>,
+    reach: Reach,
+    keys: Keys,
+    op_timeout: Duration,
+}
+
+impl Cluster {
+    /// A server on its own.
+    pub fn local() -> Cluster {
+        Cluster { fleet: None }
+    }
+
+    /// Joins the fleet of `config` (none when `None`) and starts pinging its
+    /// Redis. Does not wait for Redis. Call within the runtime.
+    pub fn start(config: Option<&ClusterConfig>) -> Result<Cluster, String> {
+        let Some(config) = config else {
+            return Ok(Cluster::local());
+        };
+        let fleet = Arc::new(Fleet {
+            link: Arc::new(Link::open(config)?),
+            reach: Reach::new(),
+            keys: Keys::new(&config.key_prefix),
+            op_timeout: config.op_timeout,
+        });
+        tokio::spawn(ping(Arc::downgrade(&fleet)));
+        Ok(Cluster { fleet: Some(fleet) })
+    }
+
+    /// The shared state, when this replica is part of a fleet.
+    pub fn fleet(&self) -> Option<&Fleet> {
+        self.fleet.as_deref()
+    }
+
+    /// [`Cluster::fleet`], to keep.
+    pub fn shared_fleet(&self) -> Option<Arc<Fleet>> {
+        self.fleet.clone()
+    }
+
+    /// `None` when there is no fleet or Redis answers; otherwise why this
+    /// replica runs degraded (for `/health`).
+    pub fn degraded(&self) -> Option<String> {
+        self.fleet.as_ref()?.reach.degraded()
+    }
+}
+
+impl Fleet {
+    /// The fleet's key names.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// Runs one operation within the timeout; `None` (counted under `op`)
+    /// when Redis did not answer in time or failed.
+    pub async fn run<T, F, Fut>(&self, op: &'static str, operation: F) -> Option<T>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let Some(connection) = self.link.connection() else {
+            self.reach
+                .fell_back(op, "no connection to the Redis master yet");
+            return None;
+        };
+        match tokio::time::timeout(self.op_timeout, operation(connection)).await {
+            Ok(Ok(value)) => {
+                self.reach.answered();
+                Some(value)
+            }
+            Ok(Err(error)) => {
+                self.link.failed();
+                self.reach.fell_back(op, &error.to_string());
+                None
+            }
+            Err(_) => {
+                self.reach
+                    .fell_back(op, "no answer within cluster.op_timeout_ms");
+                None
+            }
+        }
+    }
+}
+
+/// Pings Redis once a second while the fleet exists.
+async fn ping(fleet: Weak<Fleet>) {
+    let mut tick = tokio::time::interval(PING_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(fleet) = fleet.upgrade() else {
+            return;
+        };
+        match fleet.link.connection() {
+            None => fleet
+                .reach
+                .unanswered("no connection to the Redis master yet"),
+            Some(mut connection) => {
+                let answer = tokio::time::timeout(
+                    PING_TIMEOUT,
+                    redis::cmd("PING").query_async::<String>(&mut connection),
+                )
+                .await;
+                match answer {
+                    Ok(Ok(_)) => fleet.reach.answered(),
+                    Ok(Err(error)) => {
+                        fleet.link.failed();
+                        fleet.reach.unanswered(&error.to_string());
+                    }
+                    Err(_) => fleet.reach.unanswered("no answer to PING within 1 s"),
+                }
+            }
+        }
+    }
+}
+
+/// Reaches the Redis of `config` once (`check-config --online`): what
+/// answered, or why it did not.
+pub async fn check(config: &ClusterConfig) -> Result<String, String> {
+    let link = Arc::new(Link::open(config)?);
+    let attempt = async {
+        loop {
+            if let Some(mut connection) = link.connection() {
+                let info: String = redis::cmd("INFO")
+                    .arg("server")
+                    .query_async(&mut connection)
+                    .await
+                    .map_err(|error| error.to_string())?;
+                return Ok::<String, String>(info);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let info = tokio::time::timeout(Duration::from_secs(5), attempt)
+        .await
+        .map_err(|_| format!("{}: no answer within 5 s", config.describe()))?
+        .map_err(|why| format!("{}: {why}", config.describe()))?;
+    let version = info
+        .lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))
+        .map(str::trim)
+        .unwrap_or("unknown");
+    Ok(format!(
+        "Redis {version} answers at {} (key prefix \"{}\")",
+        config.describe(),
+        config.key_prefix
+    ))
+}

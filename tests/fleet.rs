@@ -1,0 +1,715 @@
+//! A fleet of three replicas behaving as one server: the real binary three
+//! times over real UDP, sharing one `[state]` key and one `[cluster]` (a
+//! `redis-server` of the test's own on a free loopback port), and the
+//! simulated org over HTTP.
+
+mod support;
+
+use okta_sim::totp;
+use radius_proto::packet::{Code, Packet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::redis::RedisServer;
+use support::*;
+
+const DAVE_TOTP: &str = "JBSWY3DPEHPK3PXP";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+/// The test config with `[clients.mfa]` lines and a `[cluster]` on `redis`.
+fn fleet_config(org_url: &str, mfa: &str, redis: &str) -> String {
+    format!(
+        "{}\n[clients.mfa]\npush_timeout_seconds = 10\n{mfa}\n\n[cluster]\nredis_url = \"{redis}\"\nkey_prefix = \"test-fleet:\"\nop_timeout_ms = 200\n",
+        config_for(org_url)
+    )
+}
+
+/// Three replicas of `config`.
+async fn three(config: &str) -> Vec<TestServer> {
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        replicas.push(TestServer::start(config).await);
+    }
+    replicas
+}
+
+/// Waits until every replica has reached Redis (`/health` says `ok`).
+async fn wait_connected(replicas: &[TestServer]) {
+    for replica in replicas {
+        let started = std::time::Instant::now();
+        loop {
+            let (status, body) = replica.health().await;
+            if status == 200 && body == "ok\n" {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "a replica never reached Redis: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn challenge_state(reply: &Packet, prompt: &str) -> Vec<u8> {
+    assert_eq!(
+        reply.code(),
+        Code::AccessChallenge,
+        "{}",
+        reply_message(reply)
+    );
+    assert!(
+        reply_message(reply).contains(prompt),
+        "{}",
+        reply_message(reply)
+    );
+    state_of(reply)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_totp_challenge_started_at_one_replica_is_answered_at_another() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(&org.base_url(), "", &redis.url())).await;
+    wait_connected(&replicas).await;
+
+    let first = Nas::new(replicas[0].radius).await;
+    let reply = first
+        .exchange(&first.login_request("dave", "dave-password"))
+        .await
+        .expect("a reply");
+    let state = challenge_state(&reply, "authenticator app");
+
+    let second = Nas::new(replicas[1].radius).await;
+    let reply = second
+        .exchange(&second.answer("dave", &totp::code(DAVE_TOTP, now()), &state))
+        .await
+        .expect("a reply");
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    assert_eq!(org.records().authn_calls("dave@example.com"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_answered_at_one_replica_is_refused_at_another() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(&org.base_url(), "", &redis.url())).await;
+    wait_connected(&replicas).await;
+
+    let nas = Nas::new(replicas[0].radius).await;
+    let reply = nas
+        .exchange(&nas.login_request("dave", "dave-password"))
+        .await
+        .expect("a reply");
+    let state = challenge_state(&reply, "authenticator app");
+    // A wrong code at replica 0 uses the State up (a new one comes back).
+    let reply = nas
+        .exchange(&nas.answer("dave", "000000", &state))
+        .await
+        .expect("a reply");
+    challenge_state(&reply, "Wrong code");
+
+    // The first State replayed, with the right code, to replicas 1 and 2.
+    for replica in &replicas[1..] {
+        let replay = Nas::new(replica.radius).await;
+        let reply = replay
+            .exchange(&replay.answer("dave", &totp::code(DAVE_TOTP, now()), &state))
+            .await
+            .expect("a reply");
+        assert_eq!(reply.code(), Code::AccessReject);
+        assert!(
+            reply_message(&reply).contains("already answered"),
+            "{}",
+            reply_message(&reply)
+        );
+    }
+    let reason = replicas[1]
+        .logs
+        .wait_audits(1)
+        .await
+        .last()
+        .map(|audit| audit["reason"].as_str().unwrap_or("").to_owned());
+    assert_eq!(reason.as_deref(), Some("state_reused"));
+    // The nonce is kept in Redis, with the prefix, until the challenge
+    // expires; nothing of it is the user's name or the State itself.
+    let keys = redis.cli(&["--scan", "--pattern", "test-fleet:state:*"]);
+    assert_eq!(keys.lines().count(), 1, "{keys}");
+    let ttl: i64 = redis
+        .cli(&["TTL", keys.trim()])
+        .trim()
+        .parse()
+        .expect("a TTL");
+    assert!(ttl > 0 && ttl <= 300, "expires with the challenge: {ttl}");
+    let everything = redis.cli(&["--scan"]);
+    assert!(!everything.contains("dave"), "{everything}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_online_reaches_redis_and_says_when_it_cannot() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let (status, output) = check_config_online(&fleet_config(&org.base_url(), "", &redis.url()));
+    assert_eq!(status, Some(0), "{output}");
+    assert!(
+        output.contains("Redis") && output.contains("answers"),
+        "{output}"
+    );
+
+    let nobody = format!("redis://127.0.0.1:{}", support::process::free_port());
+    let (status, output) = check_config_online(&fleet_config(&org.base_url(), "", &nobody));
+    assert_ne!(status, Some(0), "{output}");
+    assert!(output.contains("FAIL Redis does not answer"), "{output}");
+}
+
+/// Sends the same datagram from one NAS socket to each replica in turn
+/// (a NAS failing over while the first server waits on a push), then
+/// approves the push; returns every reply, decoded and checked.
+async fn fail_over_during_a_push(
+    org: &okta_sim::SimHandle,
+    replicas: &[TestServer],
+    nas: &Nas,
+) -> Vec<Packet> {
+    let (bytes, authenticator) = nas
+        .login_request("pat", "pat-password")
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+    for replica in replicas {
+        nas.socket
+            .send_to(&bytes, replica.radius)
+            .await
+            .expect("send");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    assert_eq!(org.resolve_push("pat@example.com", true), 1);
+    let mut replies = Vec::new();
+    for _ in replicas {
+        let reply = nas
+            .receive(Duration::from_secs(15))
+            .await
+            .expect("every replica answers");
+        let packet = Packet::decode(&reply).expect("the reply decodes");
+        assert!(
+            packet.verify_reply(&authenticator, SECRET.as_bytes()),
+            "the reply is authentic"
+        );
+        replies.push(packet);
+    }
+    replies
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nas_failing_over_during_a_push_gets_one_okta_login_and_one_push() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(
+        &org.base_url(),
+        "auto_push = true",
+        &redis.url(),
+    ))
+    .await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().authn_calls("pat@example.com"), 1);
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    // One decision, one audit line, for the whole fleet.
+    let audits: usize = replicas
+        .iter()
+        .map(|replica| replica.logs.audits().len())
+        .sum();
+    assert_eq!(audits, 1);
+    // Stored decisions hold reply attributes, never the password.
+    for key in redis
+        .cli(&["--scan", "--pattern", "test-fleet:req:*"])
+        .lines()
+    {
+        let value = redis.cli(&["GET", key]);
+        assert!(!value.contains("pat-password"), "{value}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_spread_over_the_replicas_are_throttled_as_by_one_server() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "", &redis.url())
+        + "\n[abuse]\nmax_failures_per_user_and_source = 3\nmax_failures_per_user = 6\nmax_failures_per_source = 0\n";
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+
+    for replica in &replicas {
+        let nas = Nas::new(replica.radius).await;
+        let reply = nas
+            .exchange(&nas.login_request("alice", "Winter2025!"))
+            .await
+            .expect("answered");
+        assert!(reply_message(&reply).contains("Wrong user name or password"));
+    }
+    // One failure at each replica: three for the fleet, the first limit.
+    for replica in &replicas {
+        let nas = Nas::new(replica.radius).await;
+        let reply = nas
+            .exchange(&nas.login_request("alice", "alice-password"))
+            .await
+            .expect("answered");
+        assert_eq!(reply.code(), Code::AccessReject);
+        assert!(
+            reply_message(&reply).contains("Too many failed logins"),
+            "{}",
+            reply_message(&reply)
+        );
+    }
+    assert_eq!(org.records().authn_calls("alice@example.com"), 3);
+    // The counts are under the prefix, keyed by digests.
+    let keys = redis.cli(&["--scan", "--pattern", "test-fleet:fail:*"]);
+    assert!(keys.lines().count() >= 2, "{keys}");
+    assert!(!keys.contains("alice"), "{keys}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_push_fatigue_limits_are_the_fleet_s() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(
+        &org.base_url(),
+        "auto_push = true\npush_mode = \"challenge\"",
+        &redis.url(),
+    ) + "\n[push_limits]\nmax_per_minute = 2\ncooldown_after_reject_seconds = 60\n";
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+
+    // Frank rejects a push sent by replica 0: replica 1 sends none for the cooldown.
+    let nas = Nas::new(replicas[0].radius).await;
+    let reply = nas
+        .exchange(&nas.login_request("frank", "frank-password,push"))
+        .await
+        .expect("reply");
+    let mut state = challenge_state(&reply, "Approve");
+    let rejected = loop {
+        let reply = nas
+            .exchange_within(&nas.answer("frank", "", &state), Duration::from_secs(20))
+            .await
+            .expect("reply");
+        if reply.code() != Code::AccessChallenge {
+            break reply;
+        }
+        state = state_of(&reply);
+    };
+    assert_eq!(rejected.code(), Code::AccessReject);
+    let other = Nas::new(replicas[1].radius).await;
+    let reply = other
+        .exchange(&other.login_request("frank", "frank-password,push"))
+        .await
+        .expect("reply");
+    assert_eq!(reply.code(), Code::AccessReject);
+    assert!(
+        reply_message(&reply).contains("Wait a minute"),
+        "{}",
+        reply_message(&reply)
+    );
+    assert_eq!(org.records().pushes_sent("frank@example.com"), 1);
+
+    // Two pushes a minute for pat, from replicas 0 and 1; replica 2 sends no third.
+    for replica in &replicas[..2] {
+        let nas = Nas::new(replica.radius).await;
+        let reply = nas
+            .exchange(&nas.login_request("pat", "pat-password"))
+            .await
+            .expect("reply");
+        let state = challenge_state(&reply, "Approve");
+        org.resolve_push("pat@example.com", true);
+        let reply = nas
+            .exchange(&nas.answer("pat", "", &state))
+            .await
+            .expect("reply");
+        assert_eq!(
+            reply.code(),
+            Code::AccessAccept,
+            "{}",
+            reply_message(&reply)
+        );
+    }
+    let nas = Nas::new(replicas[2].radius).await;
+    let reply = nas
+        .exchange(&nas.login_request("pat", "pat-password"))
+        .await
+        .expect("reply");
+    assert_eq!(reply.code(), Code::AccessReject);
+    assert!(
+        reply_message(&reply).contains("Too many push requests"),
+        "{}",
+        reply_message(&reply)
+    );
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_max_concurrent_holds_for_the_fleet() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    org.faults().set_latency(Duration::from_millis(150));
+    let config = with_okta_keys(
+        &fleet_config(&org.base_url(), "", &redis.url()),
+        "max_concurrent = 4",
+    )
+    .replace("deadline_ms = 2000", "deadline_ms = 8000");
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+
+    let mut logins = Vec::new();
+    for i in 0..24 {
+        let radius = replicas[i % 3].radius;
+        logins.push(tokio::spawn(async move {
+            login_code(radius, "alice", "alice-password").await
+        }));
+    }
+    for login in logins {
+        assert_eq!(
+            login.await.expect("join"),
+            Some(Code::AccessAccept),
+            "every login is answered"
+        );
+    }
+    assert_eq!(org.records().authn_calls("alice@example.com"), 24);
+    assert!(
+        org.peak_concurrency() <= 4,
+        "the org saw {} requests in flight",
+        org.peak_concurrency()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_met_by_one_replica_holds_the_others_back() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(&org.base_url(), "", &redis.url())).await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    assert_eq!(
+        login_code(replicas[0].radius, "bob", "bob-password").await,
+        Some(Code::AccessAccept)
+    );
+
+    org.faults().rate_limit_authn(
+        1,
+        okta_sim::SimRateLimited::Bucket {
+            resets_in: Duration::from_secs(30),
+        },
+    );
+    let reply = nas
+        .exchange(&nas.login_request("alice", "alice-password"))
+        .await
+        .expect("a reply");
+    assert_eq!(reply.code(), Code::AccessReject);
+    let calls = org.records().authn_calls("bob@example.com");
+    // Replicas 1 and 2 never met the 429, yet do not walk into it.
+    for replica in &replicas[1..] {
+        let before = replica.logs.audits().len();
+        assert_eq!(
+            login_code(replica.radius, "bob", "bob-password").await,
+            Some(Code::AccessReject)
+        );
+        let audits = replica.logs.wait_audits(before + 1).await;
+        assert_eq!(audits[before]["reason"], "okta_rate_limit_budget");
+    }
+    assert_eq!(org.records().authn_calls("bob@example.com"), calls);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_go_on_while_redis_is_down_and_the_fleet_comes_back_with_it() {
+    let mut redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(
+        &org.base_url(),
+        "auto_push = true",
+        &redis.url(),
+    ))
+    .await;
+    wait_connected(&replicas).await;
+
+    redis.kill();
+    for replica in &replicas {
+        let body = loop {
+            let (status, body) = replica.health().await;
+            assert_eq!(status, 200, "degraded, not unhealthy: {body}");
+            if body.contains("degraded") {
+                break body;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(body.contains("Redis unreachable"), "{body}");
+        assert_eq!(
+            login_code(replica.radius, "alice", "alice-password").await,
+            Some(Code::AccessAccept),
+            "a login is never refused because Redis is down"
+        );
+        replica
+            .wait_counter(
+                "okta_radius_cluster_fallbacks_total{op=\"duplicate_claim\"}",
+                1.0,
+            )
+            .await;
+    }
+    let warned = replicas[0].logs.events().into_iter().any(|event| {
+        event["level"] == "WARN"
+            && event["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Redis operations fell back"))
+    });
+    assert!(warned, "the fallbacks are logged");
+
+    redis.restart();
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().authn_calls("pat@example.com"), 1);
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_logs_in_to_redis_as_an_acl_user_with_only_what_it_needs() {
+    let redis = RedisServer::start();
+    // The ACL line README.md gives, for this test's prefix.
+    let created = redis.cli(&[
+        "ACL",
+        "SETUSER",
+        "okta-radius",
+        "on",
+        ">a-redis-password",
+        "~test-fleet:*",
+        "+get",
+        "+set",
+        "+del",
+        "+zadd",
+        "+zcard",
+        "+zcount",
+        "+zrem",
+        "+zremrangebyscore",
+        "+zremrangebyrank",
+        "+pexpire",
+        "+pttl",
+        "+exists",
+        "+evalsha",
+        "+eval",
+        "+script|load",
+        "+ping",
+        "+info",
+    ]);
+    assert_eq!(created.trim(), "OK", "{created}");
+    redis.cli(&["ACL", "SETUSER", "default", "off"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let password = dir.path().join("redis-password");
+    std::fs::write(&password, "a-redis-password\n").expect("write");
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "auto_push = true", &redis.url()).replace(
+        "key_prefix = \"test-fleet:\"",
+        &format!(
+            "key_prefix = \"test-fleet:\"\nusername = \"okta-radius\"\npassword_file = \"{}\"",
+            password.display()
+        ),
+    );
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    let fallbacks: f64 = {
+        let mut total = 0.0;
+        for replica in &replicas {
+            let text = replica.metrics_text().await;
+            total += text
+                .lines()
+                .filter(|line| line.starts_with("okta_radius_cluster_fallbacks_total"))
+                .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+                .sum::<f64>();
+        }
+        total
+    };
+    assert_eq!(fallbacks, 0.0, "every operation was allowed");
+    // The password reaches no log line.
+    for replica in &replicas {
+        assert!(
+            !replica
+                .logs
+                .lines()
+                .iter()
+                .any(|line| line.contains("a-redis-password"))
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_login_at_another_replica_joins_the_pending_push() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(
+        &org.base_url(),
+        "auto_push = true",
+        &redis.url(),
+    ))
+    .await;
+    wait_connected(&replicas).await;
+
+    let first = Nas::new(replicas[0].radius).await;
+    let (first_bytes, first_authenticator) = first
+        .login_request("pat", "pat-password")
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+    first.send_raw(&first_bytes).await;
+    // The push from replica 0 is out, and announced to the fleet, before
+    // pat logs in again elsewhere.
+    let started = std::time::Instant::now();
+    while redis
+        .cli(&["--scan", "--pattern", "test-fleet:push-pending:*"])
+        .trim()
+        .is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no push announced"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    let second = Nas::new(replicas[2].radius).await;
+    let (second_bytes, second_authenticator) = second
+        .login_request("pat", "pat-password")
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+    second.send_raw(&second_bytes).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        org.records().pushes_sent("pat@example.com"),
+        1,
+        "still one push"
+    );
+    assert_eq!(org.resolve_push("pat@example.com", true), 1);
+
+    for (nas, authenticator) in [
+        (&first, first_authenticator),
+        (&second, second_authenticator),
+    ] {
+        let reply = nas.receive(Duration::from_secs(15)).await.expect("a reply");
+        let packet = Packet::decode(&reply).expect("decodes");
+        assert!(packet.verify_reply(&authenticator, SECRET.as_bytes()));
+        assert_eq!(
+            packet.code(),
+            Code::AccessAccept,
+            "{}",
+            reply_message(&packet)
+        );
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    // Each login's password was checked by Okta; the second's transaction ended.
+    assert_eq!(org.records().authn_calls("pat@example.com"), 2);
+    // What was published holds no token.
+    for key in redis
+        .cli(&["--scan", "--pattern", "test-fleet:push-pending:*"])
+        .lines()
+    {
+        let value = redis.cli(&["GET", key]);
+        assert!(value.contains("approved"), "{value}");
+        assert!(!value.to_lowercase().contains("token"), "{value}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_finds_its_redis_through_sentinel() {
+    let master = RedisServer::start();
+    let sentinel = RedisServer::sentinel(&master, "okta-radius");
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "auto_push = true", "unused").replace(
+        "redis_url = \"unused\"",
+        &format!(
+            "sentinels = [\"redis://127.0.0.1:{}\"]\nmaster_name = \"okta-radius\"",
+            sentinel.port
+        ),
+    );
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    assert_eq!(org.records().authn_calls("pat@example.com"), 1);
+    // The decision is in the master the sentinel named.
+    let keys = master.cli(&["--scan", "--pattern", "test-fleet:req:*"]);
+    assert_eq!(keys.lines().count(), 1, "{keys}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_reaches_redis_over_tls_with_its_ca_file() {
+    let pki = support::tls::Pki::new();
+    let redis = RedisServer::start_tls(
+        &pki.path("server.pem"),
+        &pki.path("server.key"),
+        &pki.path("ca.pem"),
+    );
+    let org = start_mfa_org(|_| {}).await;
+    let url = format!("rediss://127.0.0.1:{}", redis.port);
+    let config = fleet_config(&org.base_url(), "auto_push = true", &url).replace(
+        "key_prefix = \"test-fleet:\"",
+        &format!(
+            "key_prefix = \"test-fleet:\"\nca_file = \"{}\"",
+            pki.path("ca.pem").display()
+        ),
+    );
+    let (status, output) = check_config_online(&config);
+    assert_eq!(status, Some(0), "{output}");
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+
+    // Another CA's certificate is not trusted: the replica runs degraded.
+    let other = support::tls::Pki::new();
+    let untrusted = config.replace(
+        &pki.path("ca.pem").display().to_string(),
+        &other.path("ca.pem").display().to_string(),
+    );
+    let (status, output) = check_config_online(&untrusted);
+    assert_ne!(status, Some(0), "{output}");
+    assert!(output.contains("FAIL Redis does not answer"), "{output}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_password_written_in_the_config_is_refused_without_being_repeated() {
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(
+        &org.base_url(),
+        "",
+        "redis://:an-inline-redis-secret@127.0.0.1:6379",
+    );
+    let (status, output) =
+        support::process::serve_until_exit(&config, &[], Duration::from_secs(10));
+    assert_eq!(status.and_then(|status| status.code()), Some(2), "{output}");
+    assert!(output.contains("cluster.redis_url"), "{output}");
+    assert!(output.contains("password_file"), "{output}");
+    assert!(!output.contains("an-inline-redis-secret"), "{output}");
+}
