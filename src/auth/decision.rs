@@ -53,6 +53,9 @@ pub struct Decision {
     /// The login's id, the same in every Access-Challenge round of it
     /// (None before the request was read).
     pub(crate) login_id: Option<u32>,
+    /// How long the request waited on Okta (the budget, HTTP exchanges, a
+    /// push's outcome): the rest of its time is the server's own.
+    pub(crate) okta_wait: std::time::Duration,
 }
 
 impl Decision {
@@ -64,6 +67,7 @@ impl Decision {
             login: None,
             okta_request_id: None,
             login_id: None,
+            okta_wait: std::time::Duration::ZERO,
         }
     }
 
@@ -76,6 +80,7 @@ impl Decision {
             login: None,
             okta_request_id: None,
             login_id: None,
+            okta_wait: std::time::Duration::ZERO,
         }
     }
 
@@ -90,6 +95,7 @@ impl Decision {
             login: None,
             okta_request_id: None,
             login_id: None,
+            okta_wait: std::time::Duration::ZERO,
         }
     }
 
@@ -107,6 +113,7 @@ impl Decision {
             login: None,
             okta_request_id: None,
             login_id: None,
+            okta_wait: std::time::Duration::ZERO,
         }
     }
 

@@ -350,7 +350,9 @@ impl Driver<'_> {
         // follow-up waits for the outcome (the number is already on screen).
         // Polls draw on the Okta budget up to this request's own answer time,
         // which in wait mode is the push hold, not the ordinary deadline.
+        let waiting = std::time::Instant::now();
         let status = okta_client::budget::with_deadline(until, watch.wait(until, first)).await;
+        okta_client::waiting::add(waiting.elapsed());
         push_factor::outcome(self.context, request, &watch, status, first).await
     }
 

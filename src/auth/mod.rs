@@ -212,7 +212,9 @@ impl Authenticator {
             groups: &self.groups,
             rules: &self.rules,
         };
-        let decision = driver.converse(&request).await;
+        let (mut decision, okta_wait) =
+            okta_client::waiting::measured(driver.converse(&request)).await;
+        decision.okta_wait = okta_wait;
         decision
             .with_login_id(request.login_id())
             .with_login(request.login)

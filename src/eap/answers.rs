@@ -32,6 +32,7 @@ pub(super) fn challenge(request: &EapPacket, state: &StateKey, login: String) ->
         login: Some(login),
         okta_request_id: None,
         login_id: None,
+        okta_wait: std::time::Duration::ZERO,
     }
 }
 

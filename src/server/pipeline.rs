@@ -273,6 +273,12 @@ async fn process<S: ReplySink>(
     histogram!(m::OKTA_DURATION).record(okta_started.elapsed().as_secs_f64());
 
     let (decision, reply) = reply::encode(decision, &packet, client.config.secret_bytes());
+    histogram!(m::SERVER_OWN).record(
+        received_at
+            .elapsed()
+            .saturating_sub(decision.okta_wait)
+            .as_secs_f64(),
+    );
     if tracing::enabled!(tracing::Level::DEBUG)
         && let Some(bytes) = &reply
         && let Ok(sent) = Packet::decode(bytes)

@@ -82,6 +82,10 @@ pub const CLUSTER_FALLBACKS: &str = "okta_radius_cluster_fallbacks_total";
 pub const CLUSTER_REACHABLE: &str = "okta_radius_cluster_reachable";
 /// Time spent waiting for Okta within one request.
 pub const OKTA_DURATION: &str = "okta_request_duration_seconds";
+/// The server's own share of a request's time: from receiving it to its
+/// reply being ready, less the waits on Okta (the rate-limit budget, HTTP
+/// exchanges, a push's outcome) and before any reject delay.
+pub const SERVER_OWN: &str = "radius_server_own_seconds";
 /// Gauge: EAP conversations held in this process (their TLS tunnels).
 pub const EAP_CONVERSATIONS: &str = "radius_eap_conversations";
 
@@ -92,9 +96,16 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0,
 ];
 
+/// Buckets of the server's own share, from 25 µs.
+const OWN_BUCKETS: &[f64] = &[
+    0.000_025, 0.000_05, 0.000_1, 0.000_2, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.05,
+];
+
 /// Installs the global metrics recorder. Call once per process.
 pub fn install_recorder() -> Result<PrometheusHandle, String> {
     PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Full(SERVER_OWN.to_owned()), OWN_BUCKETS)
+        .map_err(|e| e.to_string())?
         .set_buckets_for_metric(
             Matcher::Suffix("duration_seconds".to_owned()),
             LATENCY_BUCKETS,

@@ -36,6 +36,7 @@ pub mod preflight;
 mod settings;
 mod system_log;
 mod users;
+pub mod waiting;
 
 pub use authn::{Authn, AuthnOptions, FactorVerify, PrimaryAuthn};
 pub use client::OktaClient;

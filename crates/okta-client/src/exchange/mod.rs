@@ -157,18 +157,25 @@ impl Exchange {
         self.refuse_with_invalid_token(&call.kind, &target)?;
         let mut attempt = Attempt::default();
         loop {
+            let admitting = Instant::now();
             let permit = self
                 .budget
                 .admit(target.bucket, call.kind.class, call.username)
-                .await?;
+                .await;
+            crate::waiting::add(admitting.elapsed());
+            let permit = permit?;
             let request = self.authorize(&call, &target, &attempt).await?;
             let started = Instant::now();
             let mut response = match request.send().await {
                 Ok(response) => response,
-                Err(error) => return Err(self.unanswered(error, permit, &call.method, &target)),
+                Err(error) => {
+                    crate::waiting::add(started.elapsed());
+                    return Err(self.unanswered(error, permit, &call.method, &target));
+                }
             };
             let head = self.read_head(&response, &call.method, &target);
             let body = read_body(&mut response).await;
+            crate::waiting::add(started.elapsed());
             self.settle(permit, &head, &body, &target, started);
             let body = match body {
                 Ok(body) => body,
