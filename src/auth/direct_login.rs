@@ -47,12 +47,11 @@ pub(super) async fn password(
     };
     let source = throttle::source_of(request.packet);
     let key = context.identities.key(&request.login);
-    if context
+    let checked = context
         .throttle
         .check(&context.identities.keys(&request.login), source)
-        .await
-        .is_some()
-    {
+        .await;
+    if checked.refused.is_some() {
         return Next::reject(Reason::Throttled, throttle::THROTTLED_MESSAGE);
     }
     let direct = match context.okta.direct() {
@@ -83,7 +82,11 @@ pub(super) async fn password(
             // The password was right: a new spelling's failures are forgiven.
             context
                 .throttle
-                .succeeded(&context.identities.keys(&request.login), source)
+                .succeeded(
+                    &context.identities.keys(&request.login),
+                    source,
+                    checked.to_forgive,
+                )
                 .await;
             Next::Run(Stage::DirectFactors { mfa_token, inline })
         }
@@ -98,7 +101,11 @@ pub(super) async fn password(
             if matches!(outcome, Grant::Authenticated(_)) {
                 context
                     .throttle
-                    .succeeded(&context.identities.keys(&request.login), source)
+                    .succeeded(
+                        &context.identities.keys(&request.login),
+                        source,
+                        checked.to_forgive,
+                    )
                     .await;
             }
             completed(context, request, outcome, Reason::OktaSuccess, request_id)

@@ -38,12 +38,11 @@ pub(super) async fn password(
     };
     let source = throttle::source_of(request.packet);
     let user = context.identities.key(&request.login);
-    if context
+    let checked = context
         .throttle
         .check(&context.identities.keys(&request.login), source)
-        .await
-        .is_some()
-    {
+        .await;
+    if checked.refused.is_some() {
         return Next::reject(Reason::Throttled, throttle::THROTTLED_MESSAGE);
     }
     let primary = PrimaryAuthn {
@@ -64,7 +63,11 @@ pub(super) async fn password(
             }
             context
                 .throttle
-                .succeeded(&context.identities.keys(&request.login), source)
+                .succeeded(
+                    &context.identities.keys(&request.login),
+                    source,
+                    checked.to_forgive,
+                )
                 .await;
             Next::Okta(Transaction {
                 answer: reply.body,

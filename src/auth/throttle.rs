@@ -62,6 +62,17 @@ impl Throttled {
     }
 }
 
+/// What the throttles say about a new login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Checked {
+    /// The throttle that refuses it, if one does.
+    pub(super) refused: Option<Throttled>,
+    /// Whether the user has failures to forgive when the password is right
+    /// (or, with Redis not answering, whether that is unknown): a success
+    /// with nothing to forgive costs the fleet no round trip.
+    pub(super) to_forgive: bool,
+}
+
 /// The three counts one login is checked against, by key.
 struct Counted<'a> {
     pair: String,
@@ -111,13 +122,18 @@ impl FailureThrottle {
     /// failures may have been counted under: the login, and the user id
     /// once Okta named it) from `source` must be refused now. Counts and
     /// logs (rate-limited) the refusal.
-    pub(super) async fn check(&self, keys: &[UserKey], source: Option<&str>) -> Option<Throttled> {
+    pub(super) async fn check(&self, keys: &[UserKey], source: Option<&str>) -> Checked {
         let limits = self.limits.get();
         let (mut pair, mut per_user, mut per_source) = (0, 0, 0);
+        let mut unknown = false;
         for user in keys {
             let counted = Counted::of(user, source);
             let shared = match self.cluster.fleet() {
-                Some(fleet) => fleet_counts(fleet, &counted, limits.window).await,
+                Some(fleet) => {
+                    let counts = fleet_counts(fleet, &counted, limits.window).await;
+                    unknown |= counts.is_none();
+                    counts
+                }
                 None => None,
             };
             let counts = shared.unwrap_or_else(|| {
@@ -134,7 +150,13 @@ impl FailureThrottle {
             per_user = per_user.max(counts[1]);
             per_source = per_source.max(counts[2]);
         }
-        let user = keys.last()?;
+        let to_forgive = unknown || pair > 0 || per_user > 0;
+        let Some(user) = keys.last() else {
+            return Checked {
+                refused: None,
+                to_forgive,
+            };
+        };
         let reached = |recent: u64, limit: u32| limit > 0 && recent >= u64::from(limit);
         let refused = if reached(pair, limits.max_failures_per_user_and_source) {
             Some(Throttled::UserAndSource)
@@ -149,7 +171,10 @@ impl FailureThrottle {
             counter!(m::THROTTLED, "kind" => kind.label()).increment(1);
             self.log(kind, user, source);
         }
-        refused
+        Checked {
+            refused,
+            to_forgive,
+        }
     }
 
     /// Records a wrong password.
@@ -194,8 +219,9 @@ impl FailureThrottle {
     /// Records a correct password from `source`: the user's failures under
     /// every key they were counted by are forgiven, across all sources and
     /// from this one (not those of other sources: an attacker's address
-    /// stays throttled, and one source may try many users).
-    pub(super) async fn succeeded(&self, keys: &[UserKey], source: Option<&str>) {
+    /// stays throttled, and one source may try many users). `to_forgive`
+    /// is the check's: without failures the fleet is not asked.
+    pub(super) async fn succeeded(&self, keys: &[UserKey], source: Option<&str>, to_forgive: bool) {
         let mut forgotten = Vec::new();
         for key in keys {
             let counted = Counted::of(key, source);
@@ -209,7 +235,9 @@ impl FailureThrottle {
                 ));
             }
         }
-        if let Some(fleet) = self.cluster.fleet() {
+        if let Some(fleet) = self.cluster.fleet()
+            && to_forgive
+        {
             fleet
                 .run("throttle_forgive", |mut connection| async move {
                     redis::cmd("DEL")
@@ -455,16 +483,16 @@ mod tests {
     async fn a_user_is_refused_after_the_limit_and_forgiven_by_a_success() {
         let throttle = FailureThrottle::new(limits(0, 3, 0), Cluster::local());
         for _ in 0..3 {
-            assert_eq!(throttle.check(&[user("alice")], None).await, None);
+            assert_eq!(throttle.check(&[user("alice")], None).await.refused, None);
             throttle.failed(&user("alice"), None).await;
         }
         assert_eq!(
-            throttle.check(&[user("ALICE")], None).await,
+            throttle.check(&[user("ALICE")], None).await.refused,
             Some(Throttled::User)
         );
-        assert_eq!(throttle.check(&[user("bob")], None).await, None);
-        throttle.succeeded(&[user("alice")], None).await;
-        assert_eq!(throttle.check(&[user("alice")], None).await, None);
+        assert_eq!(throttle.check(&[user("bob")], None).await.refused, None);
+        throttle.succeeded(&[user("alice")], None, true).await;
+        assert_eq!(throttle.check(&[user("alice")], None).await.refused, None);
     }
 
     #[tokio::test]
@@ -474,19 +502,28 @@ mod tests {
             throttle.failed(&user("alice"), Some("203.0.113.9")).await;
         }
         assert_eq!(
-            throttle.check(&[user("alice")], Some("203.0.113.9")).await,
+            throttle
+                .check(&[user("alice")], Some("203.0.113.9"))
+                .await
+                .refused,
             Some(Throttled::UserAndSource)
         );
         assert_eq!(
-            throttle.check(&[user("alice")], Some("198.51.100.7")).await,
+            throttle
+                .check(&[user("alice")], Some("198.51.100.7"))
+                .await
+                .refused,
             None
         );
         // The user's success from home does not free the attacker's address.
         throttle
-            .succeeded(&[user("alice")], Some("198.51.100.7"))
+            .succeeded(&[user("alice")], Some("198.51.100.7"), true)
             .await;
         assert_eq!(
-            throttle.check(&[user("alice")], Some("203.0.113.9")).await,
+            throttle
+                .check(&[user("alice")], Some("203.0.113.9"))
+                .await
+                .refused,
             Some(Throttled::UserAndSource)
         );
     }
@@ -496,11 +533,20 @@ mod tests {
         let throttle = FailureThrottle::new(limits(3, 8, 0), Cluster::local());
         for i in 0..8 {
             let source = format!("203.0.113.{i}");
-            assert_eq!(throttle.check(&[user("alice")], Some(&source)).await, None);
+            assert_eq!(
+                throttle
+                    .check(&[user("alice")], Some(&source))
+                    .await
+                    .refused,
+                None
+            );
             throttle.failed(&user("alice"), Some(&source)).await;
         }
         assert_eq!(
-            throttle.check(&[user("alice")], Some("198.51.100.7")).await,
+            throttle
+                .check(&[user("alice")], Some("198.51.100.7"))
+                .await
+                .refused,
             Some(Throttled::User)
         );
     }
@@ -511,7 +557,7 @@ mod tests {
         throttle.failed(&user("alice"), None).await;
         throttle.failed(&user("alice"), None).await;
         assert_eq!(
-            throttle.check(&[user("alice")], None).await,
+            throttle.check(&[user("alice")], None).await.refused,
             Some(Throttled::UserAndSource)
         );
     }
@@ -527,15 +573,26 @@ mod tests {
         assert_eq!(
             throttle
                 .check(&[user("someone-else")], Some("203.0.113.9"))
-                .await,
+                .await
+                .refused,
             Some(Throttled::Source)
         );
         assert_eq!(
             throttle
                 .check(&[user("someone-else")], Some("198.51.100.1"))
-                .await,
+                .await
+                .refused,
             None
         );
+    }
+
+    #[tokio::test]
+    async fn only_a_user_with_failures_has_something_to_forgive() {
+        let throttle = FailureThrottle::new(limits(3, 10, 20), Cluster::local());
+        assert!(!throttle.check(&[user("alice")], Some("x")).await.to_forgive);
+        throttle.failed(&user("alice"), Some("y")).await;
+        // Counted from another source: the per-user count has it.
+        assert!(throttle.check(&[user("alice")], Some("x")).await.to_forgive);
     }
 
     #[tokio::test]
@@ -544,6 +601,9 @@ mod tests {
         for _ in 0..50 {
             throttle.failed(&user("alice"), Some("x")).await;
         }
-        assert_eq!(throttle.check(&[user("alice")], Some("x")).await, None);
+        assert_eq!(
+            throttle.check(&[user("alice")], Some("x")).await.refused,
+            None
+        );
     }
 }

@@ -23,7 +23,9 @@ pub const DROPS: &str = "radius_drops_total";
 pub const REQUESTS: &str = "radius_requests_total";
 /// Replies sent, by `code` and `transport`.
 pub const REPLIES: &str = "radius_replies_total";
-/// Retransmits absorbed by the duplicate cache, by `kind` (resent, in_progress).
+/// Retransmits absorbed by the duplicate cache, by `kind` (resent,
+/// in_progress; in a fleet also fleet, answered with another replica's
+/// decision, and fleet_unanswered, still undecided there in time).
 pub const DUPLICATES: &str = "radius_duplicates_total";
 /// Access-Requests being worked on.
 pub const IN_FLIGHT: &str = "radius_requests_in_flight";
