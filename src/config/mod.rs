@@ -25,7 +25,7 @@ mod transport;
 mod validate;
 
 pub use accounting::{AccountingConfig, AccountingOutput};
-pub use disconnect::{DisconnectConfig, DisconnectOn};
+pub use disconnect::{DisconnectConfig, DisconnectOn, EventHookConfig};
 pub use factor_kind::FactorKind;
 pub use load::ENV_PREFIX;
 pub use mfa::{MfaSettings, PushLimits, PushMode};

@@ -297,3 +297,30 @@ fn accounting_and_disconnect_keys_are_checked_by_key() {
     let errors = Config::from_toml(&text, Some(HashMap::new())).expect_err("invalid");
     assert_eq!(keys(&errors), ["disconnect.enabled"]);
 }
+
+#[test]
+fn an_event_hook_needs_its_secret_and_the_tls_certificate() {
+    let text = format!(
+        "[server]\naccounting_listen = [\"127.0.0.1:1813\"]\n{MINIMAL}\n[accounting]\nfile = \"-\"\n[disconnect]\nenabled = true\ncursor_file = \"/tmp/c.json\"\nevent_hook_listen = \"127.0.0.1:8443\"\n"
+    );
+    let errors = Config::from_toml(&text, Some(HashMap::new())).expect_err("invalid");
+    assert_eq!(
+        keys(&errors),
+        [
+            "tls.certificate_file",
+            "tls.private_key_file",
+            "disconnect.event_hook_secret"
+        ]
+    );
+    let text = format!(
+        "{text}event_hook_secret = \"a-hook-secret\"\n[tls]\ncertificate_file = \"/etc/okta-radius/tls/server.pem\"\nprivate_key_file = \"/etc/okta-radius/tls/server.key\"\n"
+    );
+    let config = Config::from_toml(&text, Some(HashMap::new())).expect("valid");
+    let hook = config.disconnect.event_hook.as_ref().expect("a hook");
+    assert_eq!(hook.listen, "127.0.0.1:8443".parse().expect("addr"));
+    assert!(!format!("{:?}", config.disconnect).contains("a-hook-secret"));
+    assert!(
+        config.streams.tls.is_some(),
+        "the certificate is loaded for the hook"
+    );
+}
