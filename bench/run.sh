@@ -92,6 +92,7 @@ want compare && rm -f "$RESULTS"/{warmup,status,password,offered}.jsonl
 want calls && rm -f "$RESULTS"/calls.jsonl
 want pushes && rm -f "$RESULTS"/pushes*.json*
 want tls && rm -f "$RESULTS"/tls*.json*
+want accounting && rm -f "$RESULTS"/accounting.jsonl
 {
     echo "{\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\",\"cores\":$(nproc),"
     echo "\"memory_gb\":$(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo),"

@@ -426,3 +426,124 @@ async fn an_unanswered_request_is_sent_again_unchanged() {
     assert_eq!(audit["outcome"], "ack");
     assert_eq!(audit["attempts"], 2);
 }
+
+#[tokio::test]
+async fn an_event_hook_delivery_disconnects_once() {
+    let org = start_org().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = support::tls::Pki::new();
+    let emulator = NasEmulator::start(COA_SECRET, vec![]).await;
+    // Polling every 5 minutes: what ends the session is the push.
+    let config = config(&org.base_url(), dir.path(), emulator.addr)
+        .replace("poll_interval_seconds = 1", "poll_interval_seconds = 300");
+    let config = format!(
+        "{config}event_hook_listen = \"127.0.0.1:0\"\nevent_hook_secret_env = \"TEST_HOOK_SECRET\"\n\n[tls]\ncertificate_file = \"{}\"\nprivate_key_file = \"{}\"\n",
+        pki.path("server.pem").display(),
+        pki.path("server.key").display()
+    );
+    const HOOK_SECRET: &str = "a-hook-secret-okta-sends-as-authorization";
+    let server = TestServer::start_with_env(
+        &config,
+        &[
+            ("TEST_COA_SECRET", COA_SECRET),
+            ("TEST_HOOK_SECRET", HOOK_SECRET),
+        ],
+    )
+    .await;
+    let hook: SocketAddr = server
+        .logs
+        .wait_field("Okta Event Hook listener ready", "listen")
+        .await
+        .parse()
+        .expect("addr");
+    let accounting: SocketAddr = server
+        .logs
+        .wait_field("RADIUS accounting listener ready", "listen")
+        .await
+        .parse()
+        .expect("addr");
+    let url = format!("https://{hook}/okta/event-hook");
+    let ca = std::fs::read(pki.path("ca.pem")).expect("the CA");
+    let https = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("a PEM CA"))
+        .build()
+        .expect("a client");
+
+    // Okta's one-time verification, refused without the secret.
+    let refused = https
+        .get(&url)
+        .header("X-Okta-Verification-Challenge", "c2VjcmV0")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(refused.status(), 401);
+    let verified: serde_json::Value = https
+        .get(&url)
+        .header("Authorization", HOOK_SECRET)
+        .header("X-Okta-Verification-Challenge", "c2VjcmV0")
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(verified, serde_json::json!({"verification": "c2VjcmV0"}));
+
+    accounting_start(accounting, "alice", "S-alice-6").await;
+    // The event as Okta delivers it: the System Log's own entry.
+    assert!(org.deactivate_user("alice@example.com"));
+    let events: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/logs", org.base_url()))
+        .header("Authorization", format!("SSWS {API_TOKEN}"))
+        .send()
+        .await
+        .expect("the org answers")
+        .json()
+        .await
+        .expect("JSON");
+    let delivery = serde_json::json!({
+        "eventType": "com.okta.event_hook",
+        "eventTypeVersion": "1.0",
+        "data": {"events": events},
+    });
+    let forged = https
+        .post(&url)
+        .header("Authorization", "not-the-secret")
+        .json(&delivery)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(forged.status(), 401);
+    let delivered = https
+        .post(&url)
+        .header("Authorization", HOOK_SECRET)
+        .json(&delivery)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(delivered.status(), 200);
+    let received = emulator.wait_requests(1).await;
+    assert_eq!(received[0].1.text(ACCT_SESSION_ID), Some("S-alice-6"));
+
+    // Okta delivers again (a retry): nothing is sent twice.
+    let again = https
+        .post(&url)
+        .header("Authorization", HOOK_SECRET)
+        .json(&delivery)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(again.status(), 200);
+    server
+        .logs
+        .wait_for("the event recognised", |event| {
+            event["message"] == "System Log event seen before"
+        })
+        .await;
+    assert_eq!(emulator.received().len(), 1);
+    let logs = server.logs.lines().join("\n");
+    assert!(
+        !logs.contains(HOOK_SECRET),
+        "the hook's secret is never logged"
+    );
+}

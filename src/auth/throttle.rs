@@ -264,9 +264,9 @@ impl FailureThrottle {
                 }
             }
         }
-        self.succeeded(keys, None).await;
+        self.succeeded(keys, None, true).await;
         for source in sources {
-            self.succeeded(keys, Some(&source)).await;
+            self.succeeded(keys, Some(&source), true).await;
         }
     }
 

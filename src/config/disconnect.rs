@@ -3,9 +3,12 @@
 //! when Okta says so (the user deactivated, suspended, their sessions
 //! cleared, their password reset, or removed from a group their client's
 //! policy requires). Each client chooses the events with `disconnect_on`,
-//! and receives Disconnect-Requests on `coa_port` with `coa_secret`.
+//! and receives Disconnect-Requests on `coa_port` with `coa_secret`. Okta
+//! can also push the same events to an HTTPS endpoint (Event Hooks).
 
+use secrecy::SecretString;
 use serde::Deserialize;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -18,6 +21,12 @@ pub struct DisconnectSection {
     pub cursor_file: Option<PathBuf>,
     pub timeout_ms: u64,
     pub retries: u32,
+    /// HTTPS address for Okta Event Hooks; none by default.
+    pub event_hook_listen: Option<String>,
+    /// The `Authorization` header value Okta sends with each hook call.
+    pub event_hook_secret: Option<String>,
+    pub event_hook_secret_file: Option<PathBuf>,
+    pub event_hook_secret_env: Option<String>,
 }
 
 impl Default for DisconnectSection {
@@ -28,12 +37,32 @@ impl Default for DisconnectSection {
             cursor_file: None,
             timeout_ms: 1_000,
             retries: 3,
+            event_hook_listen: None,
+            event_hook_secret: None,
+            event_hook_secret_file: None,
+            event_hook_secret_env: None,
         }
     }
 }
 
+/// Okta Event Hooks: where they are received and the secret they carry.
+#[derive(Clone)]
+pub struct EventHookConfig {
+    pub listen: SocketAddr,
+    pub secret: SecretString,
+}
+
+impl std::fmt::Debug for EventHookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventHookConfig")
+            .field("listen", &self.listen)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
 /// The validated `[disconnect]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct DisconnectConfig {
     pub enabled: bool,
     /// How often the System Log is polled.
@@ -44,6 +73,8 @@ pub struct DisconnectConfig {
     pub timeout: Duration,
     /// Retransmits after the first Disconnect-Request.
     pub retries: u32,
+    /// Okta Event Hooks received over HTTPS, beside polling.
+    pub event_hook: Option<EventHookConfig>,
 }
 
 /// What ends a client's sessions (`disconnect_on`).
@@ -96,9 +127,12 @@ impl DisconnectOn {
 }
 
 /// Checks `[disconnect]`; problems come back as (key, message).
+/// `event_hook_secret` is the resolved secret of the Event Hooks, when one
+/// is named.
 pub fn validate(
     section: &DisconnectSection,
     accounting: bool,
+    event_hook_secret: Option<SecretString>,
 ) -> Result<DisconnectConfig, Vec<(String, String)>> {
     let mut problems = Vec::new();
     let key = |name: &str| format!("disconnect.{name}");
@@ -134,6 +168,37 @@ pub fn validate(
             "must be 0 to 10 (3 is the default)".to_owned(),
         ));
     }
+    let event_hook_listen = match section.event_hook_listen.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match text.parse::<SocketAddr>() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                problems.push((
+                    key("event_hook_listen"),
+                    format!("`{text}` is not an IP address and port, e.g. \"0.0.0.0:8443\""),
+                ));
+                None
+            }
+        },
+    };
+    let event_hook = match (event_hook_listen, event_hook_secret) {
+        (Some(listen), Some(secret)) => Some(EventHookConfig { listen, secret }),
+        (Some(_), None) => {
+            problems.push((
+                key("event_hook_secret"),
+                "Event Hooks need the secret Okta sends in the Authorization header: set event_hook_secret_file or event_hook_secret_env to the value given in Okta's event hook (Authentication field)".to_owned(),
+            ));
+            None
+        }
+        (None, _) => None,
+    };
+    if event_hook.is_some() && !section.enabled {
+        problems.push((
+            key("event_hook_listen"),
+            "Event Hooks end sessions as the System Log does: set disconnect.enabled = true"
+                .to_owned(),
+        ));
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -143,6 +208,7 @@ pub fn validate(
         cursor_file,
         timeout: Duration::from_millis(section.timeout_ms),
         retries: section.retries,
+        event_hook,
     })
 }
 
@@ -156,7 +222,7 @@ mod tests {
             enabled: true,
             ..DisconnectSection::default()
         };
-        let keys: Vec<String> = validate(&section, false)
+        let keys: Vec<String> = validate(&section, false, None)
             .err()
             .unwrap_or_default()
             .into_iter()

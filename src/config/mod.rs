@@ -34,7 +34,7 @@ mod tree;
 mod validate;
 
 pub use accounting::{AccountingConfig, AccountingOutput};
-pub use disconnect::{DisconnectConfig, DisconnectOn};
+pub use disconnect::{DisconnectConfig, DisconnectOn, EventHookConfig};
 pub use eap::{EapConfig, EapMethod};
 pub use environment::ENV_PREFIX;
 pub use factor_kind::FactorKind;

@@ -103,6 +103,8 @@ pub(super) struct StreamListen<'a> {
     pub tls_listen: &'a [String],
     pub tcp_listen: &'a [String],
     pub tcp_allow_non_loopback: bool,
+    /// Okta Event Hooks are received over HTTPS with the `[tls]` certificate.
+    pub event_hook: bool,
 }
 
 /// Checks the stream keys of `[server]`, `[tls]` and `[connections]`.
@@ -133,7 +135,7 @@ pub(super) fn validate(
         }
     }
 
-    let tls_config = if tls_listen.is_empty() {
+    let tls_config = if tls_listen.is_empty() && !server.event_hook {
         None
     } else {
         let certificate_file = tls.certificate_file.clone();
@@ -141,13 +143,13 @@ pub(super) fn validate(
         if certificate_file.is_none() {
             problems.add(
                 "tls.certificate_file",
-                "RADIUS/TLS (server.tls_listen) needs the server's certificate: give a PEM file with the certificate first and its intermediates after it",
+                "RADIUS/TLS (server.tls_listen) and Okta Event Hooks (disconnect.event_hook_listen) need the server's certificate: give a PEM file with the certificate first and its intermediates after it",
             );
         }
         if private_key_file.is_none() {
             problems.add(
                 "tls.private_key_file",
-                "RADIUS/TLS (server.tls_listen) needs the server's private key: give the PEM file of the key that belongs to tls.certificate_file",
+                "RADIUS/TLS (server.tls_listen) and Okta Event Hooks (disconnect.event_hook_listen) need the server's private key: give the PEM file of the key that belongs to tls.certificate_file",
             );
         }
         match (certificate_file, private_key_file) {
@@ -158,7 +160,10 @@ pub(super) fn validate(
             _ => None,
         }
     };
-    if tls_listen.is_empty() && (tls.certificate_file.is_some() || tls.private_key_file.is_some()) {
+    if tls_listen.is_empty()
+        && !server.event_hook
+        && (tls.certificate_file.is_some() || tls.private_key_file.is_some())
+    {
         warnings.push(
             "[tls] names a certificate but server.tls_listen is empty, so nothing listens for RADIUS/TLS".to_owned(),
         );

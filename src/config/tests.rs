@@ -335,3 +335,31 @@ fn eap_needs_its_section_and_names_each_bad_key() {
     let without = Config::from_toml(MINIMAL, Some(HashMap::new())).expect("valid");
     assert!(without.eap.is_none() && !without.clients[0].eap);
 }
+
+#[test]
+fn an_event_hook_needs_its_secret_and_the_tls_certificate() {
+    let text = format!(
+        "[server]\naccounting_listen = [\"127.0.0.1:1813\"]\n{MINIMAL}\n[accounting]\nfile = \"-\"\n[disconnect]\nenabled = true\ncursor_file = \"/tmp/c.json\"\nevent_hook_listen = \"127.0.0.1:8443\"\n"
+    );
+    let errors = Config::from_toml(&text, Some(HashMap::new())).expect_err("invalid");
+    assert_eq!(
+        keys(&errors),
+        // In the file's order; keys the file does not have come last.
+        [
+            "disconnect.event_hook_secret",
+            "tls.certificate_file",
+            "tls.private_key_file",
+        ]
+    );
+    let text = format!(
+        "{text}event_hook_secret = \"a-hook-secret\"\n[tls]\ncertificate_file = \"/etc/okta-radius/tls/server.pem\"\nprivate_key_file = \"/etc/okta-radius/tls/server.key\"\n"
+    );
+    let config = Config::from_toml(&text, Some(HashMap::new())).expect("valid");
+    let hook = config.disconnect.event_hook.as_ref().expect("a hook");
+    assert_eq!(hook.listen, "127.0.0.1:8443".parse().expect("addr"));
+    assert!(!format!("{:?}", config.disconnect).contains("a-hook-secret"));
+    assert!(
+        config.streams.tls.is_some(),
+        "the certificate is loaded for the hook"
+    );
+}

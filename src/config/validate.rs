@@ -75,6 +75,11 @@ pub(super) fn validate(
             tls_listen: &raw.server.tls_listen,
             tcp_listen: &raw.server.tcp_listen,
             tcp_allow_non_loopback: raw.server.tcp_allow_non_loopback,
+            event_hook: raw
+                .disconnect
+                .event_hook_listen
+                .as_deref()
+                .is_some_and(|listen| !listen.trim().is_empty()),
         },
         &raw.tls,
         &raw.connections,
@@ -82,9 +87,34 @@ pub(super) fn validate(
         warnings,
     );
 
+    let hook_spec = SecretSpec {
+        inline: raw
+            .disconnect
+            .event_hook_secret
+            .clone()
+            .map(SecretString::from),
+        file: raw.disconnect.event_hook_secret_file.clone(),
+        env: raw.disconnect.event_hook_secret_env.clone(),
+    };
+    let event_hook_secret =
+        if hook_spec.inline.is_some() || hook_spec.file.is_some() || hook_spec.env.is_some() {
+            match hook_spec.resolve() {
+                Ok(secret) => Some(secret),
+                Err(problem) => {
+                    problems.add(
+                        "disconnect.event_hook_secret",
+                        SecretSpec::explain(&problem, "disconnect.event_hook_secret"),
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
     let disconnect = super::disconnect::validate(
         &raw.disconnect,
         !raw.server.accounting_listen.is_empty() && accounting.output.is_some(),
+        event_hook_secret,
     )
     .unwrap_or_else(|errors| {
         for (key, message) in errors {
@@ -96,6 +126,7 @@ pub(super) fn validate(
             cursor_file: Default::default(),
             timeout: Duration::from_secs(1),
             retries: 0,
+            event_hook: None,
         }
     });
     let okta = validate_okta(raw.okta, &mut problems, warnings);

@@ -5,6 +5,7 @@
 //! the user it names (started before the event, on a client that chose
 //! that event) gets a Disconnect-Request on its own task. A session whose
 //! NAS confirmed (ACK, or a NAK saying it is not there) leaves the table.
+//! Events pushed by Okta Event Hooks (`hook.rs`) join the same path.
 
 use super::cursor::Cursor;
 use super::request;
@@ -17,6 +18,7 @@ use crate::telemetry::metrics as m;
 use metrics::counter;
 use okta_api::system_log::{LogEvent, event_types};
 use okta_client::{LogCursor, OktaClient, PAGE_LIMIT};
+use rustls::sign::CertifiedKey;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +27,10 @@ use std::time::{Duration, SystemTime};
 /// Pages read at most per poll, so a backlog is worked off over several
 /// polls rather than in one burst on the rate limit.
 const PAGES_PER_POLL: usize = 10;
+
+/// Event Hook deliveries waiting for the follower at most; past it Okta
+/// gets a 503 and polling finds the events.
+const PUSHED_BATCHES: usize = 64;
 
 /// Disconnect-Requests in flight at most (each holds a socket): a mass
 /// deactivation waits its turn rather than running out of descriptors.
@@ -78,10 +84,11 @@ impl Follower {
 /// Starts following the System Log. `None` when `[disconnect]` is off or
 /// no client disconnects on anything; an error when the cursor file cannot
 /// be read.
-pub fn start(
+pub async fn start(
     config: &Config,
     okta: OktaClient,
     accounting: Arc<Accounting>,
+    certificate: Option<Arc<CertifiedKey>>,
 ) -> std::io::Result<Option<Follower>> {
     if !config.disconnect.enabled {
         return Ok(None);
@@ -126,6 +133,16 @@ pub fn start(
         // Exported from the start, so a dashboard shows 0 rather than nothing.
         counter!(m::DISCONNECTS, "outcome" => outcome.label()).increment(0);
     }
+    let (push, pushed) = tokio::sync::mpsc::channel(PUSHED_BATCHES);
+    if let Some(hook) = &config.disconnect.event_hook {
+        let Some(certificate) = certificate else {
+            return Err(std::io::Error::other(
+                "disconnect.event_hook_listen: Event Hooks are served over HTTPS with the [tls] certificate, which is not loaded",
+            ));
+        };
+        let bound = super::hook::start(hook.listen, certificate, hook.secret.clone(), push).await?;
+        tracing::info!(listen = %bound, path = super::hook::PATH, "Okta Event Hook listener ready");
+    }
     let clients = Arc::new(Live::new(clients_by_name(config)));
     let poller = Poller {
         okta,
@@ -138,6 +155,7 @@ pub fn start(
         cursor,
         failing_since: None,
         in_flight: Arc::new(tokio::sync::Semaphore::new(MOST_IN_FLIGHT)),
+        pushed,
     };
     tracing::info!(
         event_types = %wanted.join(" "),
@@ -159,6 +177,8 @@ struct Poller {
     /// When polls started failing, while they fail.
     failing_since: Option<std::time::Instant>,
     in_flight: Arc<tokio::sync::Semaphore>,
+    /// Events pushed by Okta Event Hooks.
+    pushed: tokio::sync::mpsc::Receiver<Vec<LogEvent>>,
 }
 
 impl Poller {
@@ -166,8 +186,14 @@ impl Poller {
         let mut tick = tokio::time::interval(self.settings.poll_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
-            self.poll().await;
+            tokio::select! {
+                _ = tick.tick() => self.poll().await,
+                Some(events) = self.pushed.recv() => {
+                    for event in &self.handle(events, None) {
+                        self.on_event(event).await;
+                    }
+                }
+            }
         }
     }
 
@@ -202,30 +228,7 @@ impl Poller {
             }
             counter!(m::SYSTEM_LOG_POLLS, "result" => "ok").increment(1);
             let count = page.events.len();
-            // The events are marked as handled, and the cursor saved,
-            // before any Disconnect-Request leaves: a restart never reads
-            // an event back as new and ends its sessions a second time.
-            let new: Vec<LogEvent> = page
-                .events
-                .into_iter()
-                .filter(|event| {
-                    let first = self.cursor.first_sight(&event.uuid);
-                    if !first {
-                        tracing::debug!(okta_event = %event.uuid, "System Log event seen before");
-                    }
-                    first
-                })
-                .collect();
-            if let Some(next) = page.next {
-                self.cursor.next = Some(next);
-            }
-            if let Err(error) = self.cursor.save(&self.settings.cursor_file) {
-                tracing::error!(
-                    %error,
-                    file = %self.settings.cursor_file.display(),
-                    "cannot save the System Log cursor: after a restart these events would be read again"
-                );
-            }
+            let new = self.handle(page.events, page.next);
             for event in &new {
                 self.on_event(event).await;
             }
@@ -233,6 +236,36 @@ impl Poller {
                 return;
             }
         }
+    }
+
+    /// Marks the events of a page (polled, or pushed by an Event Hook) as
+    /// handled and saves the cursor, with the polled page's `next` link,
+    /// before any Disconnect-Request leaves: a restart never reads an event
+    /// back as new and ends its sessions a second time, and an event that
+    /// comes both pushed and polled is handled once. Returns the events
+    /// seen for the first time.
+    fn handle(&mut self, events: Vec<LogEvent>, next: Option<String>) -> Vec<LogEvent> {
+        let new: Vec<LogEvent> = events
+            .into_iter()
+            .filter(|event| {
+                let first = self.cursor.first_sight(&event.uuid);
+                if !first {
+                    tracing::debug!(okta_event = %event.uuid, "System Log event seen before");
+                }
+                first
+            })
+            .collect();
+        if let Some(next) = next {
+            self.cursor.next = Some(next);
+        }
+        if let Err(error) = self.cursor.save(&self.settings.cursor_file) {
+            tracing::error!(
+                %error,
+                file = %self.settings.cursor_file.display(),
+                "cannot save the System Log cursor: after a restart these events would be read again"
+            );
+        }
+        new
     }
 
     /// Ends the sessions an event (seen for the first time) names.

@@ -17,6 +17,7 @@ use crate::config::{
 use crate::server::ServerHandle;
 use crate::telemetry::metrics as m;
 use metrics::counter;
+use secrecy::ExposeSecret;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -126,8 +127,24 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         cursor_file,
         timeout,
         retries,
+        event_hook,
     } = &old.disconnect;
     let disconnect = &new.disconnect;
+    compare(
+        "disconnect.event_hook_listen",
+        event_hook.as_ref().map(|hook| hook.listen)
+            != disconnect.event_hook.as_ref().map(|hook| hook.listen),
+    );
+    compare(
+        "disconnect.event_hook_secret",
+        match (event_hook, &disconnect.event_hook) {
+            (Some(old_hook), Some(new_hook)) => {
+                old_hook.secret.expose_secret() != new_hook.secret.expose_secret()
+            }
+            (None, None) => false,
+            _ => true,
+        },
+    );
     compare("disconnect.enabled", *enabled != disconnect.enabled);
     compare(
         "disconnect.poll_interval_seconds",

@@ -95,7 +95,9 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
 
     let accounting = start_accounting(&config).await?;
     let follower = match &accounting {
-        Some(accounting) => disconnect::start(&config, okta.clone(), accounting.clone())?,
+        Some(accounting) => {
+            disconnect::start(&config, okta.clone(), accounting.clone(), tls.certificate()).await?
+        }
         None => None,
     };
     let server = Server::bind(&config, authenticator, dictionary, tls, accounting).await?;

@@ -38,6 +38,14 @@ pub struct TlsMaterial {
     pub warnings: Vec<String>,
 }
 
+impl TlsMaterial {
+    /// The server's certificate and key (`[tls]`), for other HTTPS
+    /// listeners of the service (Okta Event Hooks).
+    pub fn certificate(&self) -> Option<Arc<CertifiedKey>> {
+        self.certificate.clone()
+    }
+}
+
 /// The one crypto provider of the TLS listeners: aws-lc-rs, the provider
 /// the Okta client's HTTPS already uses.
 pub(in crate::server) fn provider() -> Arc<CryptoProvider> {
