@@ -253,3 +253,48 @@ async fn accounting_starts_are_counted_once_stored() {
     sessions.dedup();
     assert_eq!(sessions.len(), 40);
 }
+
+/// `okta-radius sim --static`: the benchmark's Okta stand-in that answers
+/// every password with SUCCESS, so only the server's own cost is measured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_static_stand_in_answers_every_password_with_success() {
+    let org = support::process::free_port();
+    let stats = support::process::free_port();
+    let mut sim = Command::new(binary())
+        .args(["sim", "--static", "--listen"])
+        .arg(format!("127.0.0.1:{org}"))
+        .arg("--stats-listen")
+        .arg(format!("127.0.0.1:{stats}"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("sim --static starts");
+    let stats_url = format!("http://127.0.0.1:{stats}/stats");
+    let mut ready = false;
+    for _ in 0..100 {
+        if reqwest::get(&stats_url).await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "sim --static answers /stats");
+    let server = TestServer::start(&config_for(&format!("http://127.0.0.1:{org}"))).await;
+    let report = bench(
+        server.radius,
+        SECRET,
+        &["--mix", "password", "--count", "50", "--in-flight", "5"],
+    );
+    let counters: serde_json::Value = reqwest::get(&stats_url)
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("JSON");
+    let _ = sim.kill();
+    let _ = sim.wait();
+    assert_eq!(report["replies"]["Access-Accept"], 50, "{report}");
+    assert_eq!(
+        counters["flows"]["password"]["authn_calls"], 50,
+        "{counters}"
+    );
+}

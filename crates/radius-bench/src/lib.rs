@@ -14,6 +14,7 @@
 //! - `idle`: what idle connections cost the server (`--idle-connections`);
 //! - `stats`: the simulated org's call counters, published and read;
 //! - `server_drops`: the kernel's drops on the server's socket;
+//! - `fixed_org`: a static Okta stand-in (`sim --static`);
 //! - [`sim`]: the simulated org as a standalone process;
 //! - `bench`: `okta-radius bench`, from its options to the printed report.
 //!
@@ -21,6 +22,7 @@
 //! results are in `BENCHMARKS.md`.
 
 mod bench;
+mod fixed_org;
 mod flows;
 mod generator;
 mod idle;

@@ -47,10 +47,18 @@ pub struct SimArgs {
     /// oldest give way first); raise it to hold more logins at once.
     #[arg(long, default_value_t = 10_000)]
     pub capacity: usize,
+    /// Instead of the simulated org, a static stand-in that answers every
+    /// /api/v1/authn with one fixed SUCCESS as fast as it can (any user,
+    /// any password), so a benchmark measures the RADIUS server's own cost.
+    #[arg(long = "static")]
+    pub fixed: bool,
 }
 
 /// Runs the org(s) until interrupted.
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+    if args.fixed {
+        return super::fixed_org::run(args.listen, args.stats_listen).await;
+    }
     let mut population = users::population(
         args.users_per_flow,
         Duration::from_millis(args.push_delay_ms),
