@@ -211,3 +211,32 @@ async fn a_supplicant_asking_for_a_method_not_offered_gets_eap_failure() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn tls_1_3_tunnels_derive_the_keys_of_rfc_9427() {
+    let org = start_mfa_org(|_| {}).await;
+    let pki = Pki::new();
+    let server = TestServer::start(&eap_config(&org.base_url(), &pki, "")).await;
+    let only_tls13 = "phase1=\"tls_disable_tlsv1_0=1 tls_disable_tlsv1_1=1 tls_disable_tlsv1_2=1 tls_disable_tlsv1_3=0\"";
+
+    let settings = [
+        "eap=TTLS".to_owned(),
+        "identity=\"alice\"".to_owned(),
+        "password=\"alice-password\"".to_owned(),
+        "phase2=\"auth=PAP\"".to_owned(),
+        only_tls13.to_owned(),
+    ];
+    let run = eapol_test(&server, network(&pki.path("ca.pem"), &settings)).await;
+    assert!(run.success, "{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+    assert!(run.output.contains("TLSv1.3"), "{}", run.tail());
+
+    let mut settings = peap_gtc("alice", 0);
+    settings.push("password=\"alice-password\"".to_owned());
+    settings.retain(|line| !line.starts_with("phase1"));
+    settings.push(only_tls13.replace("phase1=\"", "phase1=\"peapver=0 "));
+    let run = eapol_test(&server, network(&pki.path("ca.pem"), &settings)).await;
+    assert!(run.success, "{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+    assert!(run.output.contains("TLSv1.3"), "{}", run.tail());
+}
