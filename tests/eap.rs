@@ -240,3 +240,29 @@ async fn tls_1_3_tunnels_derive_the_keys_of_rfc_9427() {
     assert!(run.keys_matched(), "{}", run.tail());
     assert!(run.output.contains("TLSv1.3"), "{}", run.tail());
 }
+
+#[tokio::test]
+async fn a_reload_shows_new_logins_the_renewed_certificate() {
+    let org = start_mfa_org(|_| {}).await;
+    let pki = Pki::new();
+    let server = TestServer::start(&eap_config(&org.base_url(), &pki, "")).await;
+    let run = ttls_pap(&server, &pki.path("ca.pem"), "alice", "alice-password").await;
+    assert!(run.success, "{}", run.tail());
+
+    // The certificate is replaced by one from another CA, in place.
+    let renewed = Pki::new();
+    for name in ["server.pem", "server.key"] {
+        std::fs::copy(renewed.path(name), pki.path(name)).expect("replace the file");
+    }
+    server.signal("HUP");
+    server
+        .logs
+        .wait_for("the reload", |e| e["message"] == "config reloaded")
+        .await;
+
+    let run = ttls_pap(&server, &renewed.path("ca.pem"), "alice", "alice-password").await;
+    assert!(run.success, "{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+    let run = ttls_pap(&server, &pki.path("ca.pem"), "alice", "alice-password").await;
+    assert!(!run.success, "the old CA no longer vouches for the server");
+}
