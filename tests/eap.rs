@@ -266,3 +266,35 @@ async fn a_reload_shows_new_logins_the_renewed_certificate() {
     let run = ttls_pap(&server, &pki.path("ca.pem"), "alice", "alice-password").await;
     assert!(!run.success, "the old CA no longer vouches for the server");
 }
+
+#[tokio::test]
+async fn ttls_with_gtc_inside_accepts_and_takes_the_code_typed_at_its_prompt() {
+    let org = start_mfa_org(|_| {}).await;
+    let pki = Pki::new();
+    let server = TestServer::start(&eap_config(&org.base_url(), &pki, "")).await;
+    let ttls_gtc = |identity: &str| {
+        vec![
+            "eap=TTLS".to_owned(),
+            format!("identity=\"{identity}\""),
+            "phase2=\"autheap=GTC\"".to_owned(),
+        ]
+    };
+
+    let mut settings = ttls_gtc("alice");
+    settings.push("password=\"alice-password\"".to_owned());
+    let run = eapol_test(&server, network(&pki.path("ca.pem"), &settings)).await;
+    assert!(run.success, "{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+
+    let code = totp::code(DAVE_TOTP, now());
+    let (run, prompts) = eapol_test_typing(
+        &server,
+        network(&pki.path("ca.pem"), &ttls_gtc("dave")),
+        vec!["dave-password".to_owned(), code],
+    )
+    .await;
+    assert!(run.success, "{prompts:?}\n{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+    assert_eq!(prompts.len(), 2, "{prompts:?}");
+    assert!(prompts[1].to_lowercase().contains("code"), "{prompts:?}");
+}

@@ -1,12 +1,14 @@
-//! 802.1X logins: EAP in RADIUS (RFC 3579), answered with EAP-TTLS and a
-//! PAP login inside its TLS tunnel (RFC 5281).
+//! 802.1X logins: EAP in RADIUS (RFC 3579), answered with EAP-TTLS (RFC
+//! 5281) with PAP or EAP-GTC inside its TLS tunnel, or PEAP with EAP-GTC
+//! inside ([`peap`]).
 //!
 //! An EAP login takes several Access-Request/Access-Challenge rounds: the
 //! peer's Identity, the TLS handshake (cut into fragments), then the inner
 //! login. The rounds of one login share a State that names its
 //! conversation in this process ([`conversations`]); the TLS connection
 //! runs in memory ([`tunnel`]); the inner User-Name and password
-//! ([`ttls`]) become an Access-Request ([`inner_request`]) that the
+//! ([`ttls`], or what the user typed at an EAP-GTC prompt) become an
+//! Access-Request ([`inner_request`]) that the
 //! conversation of `crate::auth` decides as it would a PAP login, and its
 //! decision comes back with EAP-Success and the MPPE keys ([`answers`]),
 //! or EAP-Failure.
@@ -321,14 +323,17 @@ impl EapServer {
             // The handshake is over but the peer said nothing yet.
             return self.ask(conversation, vec![0]);
         }
-        let inner = match ttls::inner_pap(&plaintext) {
-            Ok(inner) => inner,
+        let inner = match ttls::inner_login(&plaintext) {
+            Ok(ttls::InnerLogin::Pap(inner)) => inner,
+            Ok(ttls::InnerLogin::Eap(answer)) => {
+                return self.inner_eap_round(round, conversation, answer).await;
+            }
             Err(problem) => {
                 tracing::info!(
                     client = %round.client.name,
                     identity = %conversation.outer_identity,
                     problem = problem.label(),
-                    "EAP-TTLS tunnel without a PAP login (set the supplicant's inner method to PAP)"
+                    "EAP-TTLS tunnel without a PAP or EAP-GTC login (set the supplicant's inner method to PAP or EAP-GTC)"
                 );
                 return answers::failure(round.identifier, Reason::EapInnerMalformed, login);
             }
@@ -366,14 +371,35 @@ impl EapServer {
     async fn peap_round(
         &self,
         round: &Round<'_>,
-        mut conversation: Conversation,
+        conversation: Conversation,
         plaintext: Vec<u8>,
+    ) -> Decision {
+        let answer = peap::unwrap(conversation.version, &plaintext, round.identifier);
+        self.inner_eap_round(round, conversation, answer).await
+    }
+
+    /// The inner EAP conversation of PEAP, or of EAP-TTLS with EAP inside:
+    /// the Identity, then EAP-GTC prompts until Okta decides. `answer` is
+    /// the peer's inner packet, if it sent one.
+    async fn inner_eap_round(
+        &self,
+        round: &Round<'_>,
+        mut conversation: Conversation,
+        answer: Option<EapPacket>,
     ) -> Decision {
         let login = Some(conversation.outer_identity.clone());
         let version = conversation.version;
+        let peap = conversation.method == methods::PEAP;
         let next_id = conversation.identifier.wrapping_add(1);
-        let answer = peap::unwrap(version, &plaintext, round.identifier);
         let inner = std::mem::replace(&mut conversation.inner, Inner::Handshake);
+        // Inside TTLS the peer starts with its Identity unasked.
+        let starts_with_identity = answer
+            .as_ref()
+            .is_some_and(|a| a.method == Some(methods::IDENTITY));
+        let inner = match inner {
+            Inner::Handshake if starts_with_identity => Inner::Identity,
+            other => other,
+        };
         match inner {
             Inner::Handshake => {
                 conversation.inner = Inner::Identity;
@@ -427,6 +453,22 @@ impl EapServer {
                         let Some(tunnel) = conversation.tunnel.as_ref() else {
                             return answers::failure(round.identifier, Reason::EapMalformed, login);
                         };
+                        if !peap {
+                            // TTLS ends with the outer EAP-Success alone.
+                            return match ttls::master_session_key(tunnel) {
+                                Ok(msk) => answers::success(
+                                    decision,
+                                    round.identifier,
+                                    &msk,
+                                    round.packet,
+                                    round.client.secret_bytes(),
+                                ),
+                                Err(error) => {
+                                    tracing::error!(%error, "cannot derive the EAP-TTLS keys");
+                                    answers::failure(round.identifier, Reason::EapTlsFailed, login)
+                                }
+                            };
+                        }
                         let msk = match peap::master_session_key(tunnel) {
                             Ok(msk) => msk,
                             Err(error) => {
@@ -487,10 +529,15 @@ impl EapServer {
         let Some(tunnel) = conversation.tunnel.as_mut() else {
             return answers::failure(identifier, Reason::EapMalformed, None);
         };
-        match tunnel.send(&peap::wrap(version, inner)) {
+        let plaintext = if conversation.method == methods::PEAP {
+            peap::wrap(version, inner)
+        } else {
+            ttls::wrap_eap(inner)
+        };
+        match tunnel.send(&plaintext) {
             Ok(data) => self.ask(conversation, data),
             Err(error) => {
-                tracing::error!(%error, "cannot send into the PEAP tunnel");
+                tracing::error!(%error, "cannot send into the tunnel");
                 answers::failure(
                     identifier,
                     Reason::EapTlsFailed,
