@@ -96,6 +96,23 @@ def main():
     write("state", "sealed_menu", b"\x01" + sealed)
     write("state", "sealed_empty", b"\x01")
 
+    # EAP: an Identity, a TTLS Start, a first fragment with L and M, an ack,
+    # Success, a Nak, inner AVPs (User-Name, User-Password), broken lengths.
+    def eap(code, ident, body):
+        return bytes([code, ident]) + struct.pack(">H", 4 + len(body)) + body
+    def avp(code, data):
+        length = 8 + len(data)
+        return struct.pack(">IB", code, 0x40) + length.to_bytes(3, "big") + data + b"\x00" * ((4 - length % 4) % 4)
+    write("eap", "identity", eap(2, 1, b"\x01anonymous"))
+    write("eap", "ttls_start", eap(1, 2, b"\x15\x20"))
+    write("eap", "first_fragment", eap(2, 3, b"\x15\xc0" + struct.pack(">I", 3000) + b"\x16\x03\x01" + b"\x00" * 64))
+    write("eap", "ack", eap(2, 4, b"\x15\x00"))
+    write("eap", "success", eap(3, 5, b""))
+    write("eap", "nak", eap(2, 2, b"\x03\x19\x1a"))
+    write("eap", "avps", avp(1, b"alice") + avp(2, b"hunter2,123456"))
+    write("eap", "length_past_bytes", b"\x02\x01\x00\x40\x01")
+    write("eap", "mppe", bytes(16) + b"\x80\x01" + bytes(48))
+
 
 if __name__ == "__main__":
     main()

@@ -172,9 +172,17 @@ async fn peap_gtc_shows_okta_s_prompt_and_takes_the_code_typed_at_it() {
     let (run, prompts) = eapol_test_typing(
         &server,
         network(&pki.path("ca.pem"), &peap_gtc("dave", 0)),
-        vec!["dave-password".to_owned(), code],
+        vec!["dave-password".to_owned(), code.clone()],
     )
     .await;
+    // Neither the password nor the code reaches a log line, at debug level.
+    assert!(
+        server
+            .logs
+            .lines()
+            .iter()
+            .all(|line| !line.contains("dave-password") && !line.contains(&code))
+    );
     assert!(run.success, "{prompts:?}\n{}", run.tail());
     assert!(run.keys_matched(), "{}", run.tail());
     assert_eq!(prompts.len(), 2, "{prompts:?}");
@@ -210,4 +218,143 @@ async fn a_supplicant_asking_for_a_method_not_offered_gets_eap_failure() {
             a["reason"] == "eap_method_refused" && a["outcome"] == "reject"
         })
         .await;
+}
+
+#[tokio::test]
+async fn tls_1_3_tunnels_derive_the_keys_of_rfc_9427() {
+    let org = start_mfa_org(|_| {}).await;
+    let pki = Pki::new();
+    let server = TestServer::start(&eap_config(&org.base_url(), &pki, "")).await;
+    let only_tls13 = "phase1=\"tls_disable_tlsv1_0=1 tls_disable_tlsv1_1=1 tls_disable_tlsv1_2=1 tls_disable_tlsv1_3=0\"";
+
+    let settings = [
+        "eap=TTLS".to_owned(),
+        "identity=\"alice\"".to_owned(),
+        "password=\"alice-password\"".to_owned(),
+        "phase2=\"auth=PAP\"".to_owned(),
+        only_tls13.to_owned(),
+    ];
+    let run = eapol_test(&server, network(&pki.path("ca.pem"), &settings)).await;
+    assert!(run.success, "{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+    assert!(run.output.contains("TLSv1.3"), "{}", run.tail());
+
+    let mut settings = peap_gtc("alice", 0);
+    settings.push("password=\"alice-password\"".to_owned());
+    settings.retain(|line| !line.starts_with("phase1"));
+    settings.push(only_tls13.replace("phase1=\"", "phase1=\"peapver=0 "));
+    let run = eapol_test(&server, network(&pki.path("ca.pem"), &settings)).await;
+    assert!(run.success, "{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+    assert!(run.output.contains("TLSv1.3"), "{}", run.tail());
+}
+
+#[tokio::test]
+async fn a_reload_shows_new_logins_the_renewed_certificate() {
+    let org = start_mfa_org(|_| {}).await;
+    let pki = Pki::new();
+    let server = TestServer::start(&eap_config(&org.base_url(), &pki, "")).await;
+    let run = ttls_pap(&server, &pki.path("ca.pem"), "alice", "alice-password").await;
+    assert!(run.success, "{}", run.tail());
+
+    // The certificate is replaced by one from another CA, in place.
+    let renewed = Pki::new();
+    for name in ["server.pem", "server.key"] {
+        std::fs::copy(renewed.path(name), pki.path(name)).expect("replace the file");
+    }
+    server.signal("HUP");
+    server
+        .logs
+        .wait_for("the reload", |e| e["message"] == "config reloaded")
+        .await;
+
+    let run = ttls_pap(&server, &renewed.path("ca.pem"), "alice", "alice-password").await;
+    assert!(run.success, "{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+    let run = ttls_pap(&server, &pki.path("ca.pem"), "alice", "alice-password").await;
+    assert!(!run.success, "the old CA no longer vouches for the server");
+}
+
+#[tokio::test]
+async fn ttls_with_gtc_inside_accepts_and_takes_the_code_typed_at_its_prompt() {
+    let org = start_mfa_org(|_| {}).await;
+    let pki = Pki::new();
+    let server = TestServer::start(&eap_config(&org.base_url(), &pki, "")).await;
+    let ttls_gtc = |identity: &str| {
+        vec![
+            "eap=TTLS".to_owned(),
+            format!("identity=\"{identity}\""),
+            "phase2=\"autheap=GTC\"".to_owned(),
+        ]
+    };
+
+    let mut settings = ttls_gtc("alice");
+    settings.push("password=\"alice-password\"".to_owned());
+    let run = eapol_test(&server, network(&pki.path("ca.pem"), &settings)).await;
+    assert!(run.success, "{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+
+    let code = totp::code(DAVE_TOTP, now());
+    let (run, prompts) = eapol_test_typing(
+        &server,
+        network(&pki.path("ca.pem"), &ttls_gtc("dave")),
+        vec!["dave-password".to_owned(), code],
+    )
+    .await;
+    assert!(run.success, "{prompts:?}\n{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+    assert_eq!(prompts.len(), 2, "{prompts:?}");
+    assert!(prompts[1].to_lowercase().contains("code"), "{prompts:?}");
+}
+
+#[tokio::test]
+async fn small_fragments_for_a_small_framed_mtu_and_from_the_supplicant() {
+    let org = start_mfa_org(|_| {}).await;
+    let pki = Pki::new();
+    let server = TestServer::start(&eap_config(&org.base_url(), &pki, "")).await;
+    // The rounds audited once the `accepts`-th accept is.
+    let rounds = async |server: &TestServer, accepts: usize| {
+        loop {
+            let audits = server.logs.audits();
+            if audits.iter().filter(|a| a["outcome"] == "accept").count() >= accepts {
+                return audits.iter().filter(|a| a["reason"] == "eap_round").count();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let settings = |fragment_size: u32| {
+        vec![
+            "eap=TTLS".to_owned(),
+            "identity=\"alice\"".to_owned(),
+            "password=\"alice-password\"".to_owned(),
+            "phase2=\"auth=PAP\"".to_owned(),
+            format!("fragment_size={fragment_size}"),
+        ]
+    };
+
+    let run = eapol_test(&server, network(&pki.path("ca.pem"), &settings(1398))).await;
+    assert!(run.success, "{}", run.tail());
+    let whole = rounds(&server, 1).await;
+
+    // A NAS whose link carries 300 bytes, and a supplicant that sends 200 at
+    // a time: both sides' messages travel in acknowledged fragments.
+    let run = eapol_test_with(
+        &server,
+        network(&pki.path("ca.pem"), &settings(200)),
+        &["-N12:d:300"],
+    )
+    .await;
+    assert!(run.success, "{}", run.tail());
+    assert!(run.keys_matched(), "{}", run.tail());
+    assert!(
+        // The L flag: this server sets it only on the first of several fragments.
+        run.output.contains("TLS Message Length"),
+        "the server fragmented its messages:\n{}",
+        run.tail()
+    );
+    let fragmented = rounds(&server, 2).await - whole;
+    assert!(
+        fragmented > whole,
+        "{whole} rounds whole, {fragmented} in fragments"
+    );
 }

@@ -1,8 +1,11 @@
 //! What an Access-Request must carry before Okta is asked anything
 //! (RFC 2865 §4.1), and reading the user name and password out of it.
 //!
-//! Okta needs the clear-text password, so only PAP can work: CHAP, MS-CHAP
-//! and EAP requests get a reject that tells the operator to switch the NAS to PAP.
+//! Okta needs the clear-text password, so only PAP can work here: CHAP,
+//! MS-CHAP, and EAP from a client without `eap = true`, get a reject that
+//! tells the operator to switch the NAS to PAP. (EAP from a client with it
+//! is answered by the EAP server, which hands this conversation the password
+//! it found inside the tunnel.)
 
 use radius_proto::attribute::{decode_vendor_specific, types, vendors};
 use radius_proto::crypto::reveal_user_password;

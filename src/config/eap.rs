@@ -39,7 +39,7 @@ impl Default for EapSection {
 /// An EAP method the server runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EapMethod {
-    /// EAP-TTLS v0 (RFC 5281) with PAP inside.
+    /// EAP-TTLS v0 (RFC 5281) with PAP or EAP-GTC inside.
     Ttls,
     /// PEAP (v0, or v1 when the peer asks) with EAP-GTC inside.
     Peap,

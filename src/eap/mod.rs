@@ -1,18 +1,22 @@
-//! 802.1X logins: EAP in RADIUS (RFC 3579), answered with EAP-TTLS and a
-//! PAP login inside its TLS tunnel (RFC 5281).
+//! 802.1X logins: EAP in RADIUS (RFC 3579), answered with EAP-TTLS (RFC
+//! 5281) with PAP or EAP-GTC inside its TLS tunnel, or PEAP with EAP-GTC
+//! inside ([`peap`]).
 //!
 //! An EAP login takes several Access-Request/Access-Challenge rounds: the
 //! peer's Identity, the TLS handshake (cut into fragments), then the inner
 //! login. The rounds of one login share a State that names its
 //! conversation in this process ([`conversations`]); the TLS connection
 //! runs in memory ([`tunnel`]); the inner User-Name and password
-//! ([`ttls`]) become an Access-Request ([`inner_request`]) that the
+//! ([`ttls`], or what the user typed at an EAP-GTC prompt, [`inner_eap`])
+//! become an
+//! Access-Request ([`inner_request`]) that the
 //! conversation of `crate::auth` decides as it would a PAP login, and its
 //! decision comes back with EAP-Success and the MPPE keys ([`answers`]),
 //! or EAP-Failure.
 
 mod answers;
 mod conversations;
+mod inner_eap;
 mod inner_request;
 mod peap;
 mod ttls;
@@ -321,14 +325,17 @@ impl EapServer {
             // The handshake is over but the peer said nothing yet.
             return self.ask(conversation, vec![0]);
         }
-        let inner = match ttls::inner_pap(&plaintext) {
-            Ok(inner) => inner,
+        let inner = match ttls::inner_login(&plaintext) {
+            Ok(ttls::InnerLogin::Pap(inner)) => inner,
+            Ok(ttls::InnerLogin::Eap(answer)) => {
+                return self.inner_eap_round(round, conversation, answer).await;
+            }
             Err(problem) => {
                 tracing::info!(
                     client = %round.client.name,
                     identity = %conversation.outer_identity,
                     problem = problem.label(),
-                    "EAP-TTLS tunnel without a PAP login (set the supplicant's inner method to PAP)"
+                    "EAP-TTLS tunnel without a PAP or EAP-GTC login (set the supplicant's inner method to PAP or EAP-GTC)"
                 );
                 return answers::failure(round.identifier, Reason::EapInnerMalformed, login);
             }
@@ -358,145 +365,6 @@ impl EapServer {
             Verdict::Reject => answers::with_failure(decision, round.identifier),
             Verdict::Challenge => answers::inner_challenge(decision, round.identifier),
             Verdict::Silence => decision,
-        }
-    }
-
-    /// PEAP: the inner Identity, then EAP-GTC prompts until Okta decides,
-    /// then the result inside the tunnel and its acknowledgement.
-    async fn peap_round(
-        &self,
-        round: &Round<'_>,
-        mut conversation: Conversation,
-        plaintext: Vec<u8>,
-    ) -> Decision {
-        let login = Some(conversation.outer_identity.clone());
-        let version = conversation.version;
-        let next_id = conversation.identifier.wrapping_add(1);
-        let answer = peap::unwrap(version, &plaintext, round.identifier);
-        let inner = std::mem::replace(&mut conversation.inner, Inner::Handshake);
-        match inner {
-            Inner::Handshake => {
-                conversation.inner = Inner::Identity;
-                self.send_inner(
-                    conversation,
-                    &peap::identity_request(next_id),
-                    round.identifier,
-                )
-            }
-            Inner::Identity => {
-                let user_name = answer
-                    .filter(|a| a.method == Some(methods::IDENTITY))
-                    .and_then(|a| String::from_utf8(a.data).ok())
-                    .map(|name| name.trim_end_matches('\0').to_owned())
-                    .filter(|name| !name.is_empty());
-                let Some(user_name) = user_name else {
-                    return answers::failure(round.identifier, Reason::EapInnerMalformed, login);
-                };
-                conversation.inner = Inner::Gtc {
-                    user_name,
-                    challenge: None,
-                };
-                self.send_inner(
-                    conversation,
-                    &peap::gtc_request(next_id, "Password"),
-                    round.identifier,
-                )
-            }
-            Inner::Gtc {
-                user_name,
-                challenge,
-            } => {
-                let typed = answer
-                    .filter(|a| a.method == Some(methods::GTC))
-                    .and_then(|a| String::from_utf8(a.data).ok());
-                let Some(typed) = typed else {
-                    tracing::info!(
-                        client = %round.client.name,
-                        identity = %conversation.outer_identity,
-                        "PEAP tunnel without an EAP-GTC answer (set the supplicant's inner method to GTC)"
-                    );
-                    return answers::failure(round.identifier, Reason::EapInnerMalformed, login);
-                };
-                let typed = SecretString::from(typed);
-                let decision = match round.decide(&user_name, &typed, challenge).await {
-                    Ok(decision) => decision,
-                    Err(reject) => return reject,
-                };
-                match decision.verdict {
-                    Verdict::Accept => {
-                        let Some(tunnel) = conversation.tunnel.as_ref() else {
-                            return answers::failure(round.identifier, Reason::EapMalformed, login);
-                        };
-                        let msk = match peap::master_session_key(tunnel) {
-                            Ok(msk) => msk,
-                            Err(error) => {
-                                tracing::error!(%error, "cannot derive the PEAP keys");
-                                return answers::failure(
-                                    round.identifier,
-                                    Reason::EapTlsFailed,
-                                    login,
-                                );
-                            }
-                        };
-                        conversation.inner = Inner::Accepted {
-                            decision: Box::new(decision),
-                            msk: Box::new(msk),
-                        };
-                        self.send_inner(
-                            conversation,
-                            &peap::result(version, next_id, true),
-                            round.identifier,
-                        )
-                    }
-                    Verdict::Challenge => {
-                        let (prompt, state) = answers::prompt_and_state(&decision);
-                        conversation.inner = Inner::Gtc {
-                            user_name,
-                            challenge: Some(state),
-                        };
-                        let mut asked = self.send_inner(
-                            conversation,
-                            &peap::gtc_request(next_id, &prompt),
-                            round.identifier,
-                        );
-                        asked.reason = decision.reason;
-                        asked
-                    }
-                    Verdict::Reject => answers::with_failure(decision, round.identifier),
-                    Verdict::Silence => decision,
-                }
-            }
-            Inner::Accepted { decision, msk } => {
-                if !peap::confirms_success(version, answer.as_ref()) {
-                    return answers::failure(round.identifier, Reason::EapInnerMalformed, login);
-                }
-                let secret = round.client.secret_bytes();
-                answers::success(*decision, round.identifier, &msk, round.packet, secret)
-            }
-        }
-    }
-
-    /// Sends `inner` through the conversation's tunnel in the next Request.
-    fn send_inner(
-        &self,
-        mut conversation: Conversation,
-        inner: &EapPacket,
-        identifier: u8,
-    ) -> Decision {
-        let version = conversation.version;
-        let Some(tunnel) = conversation.tunnel.as_mut() else {
-            return answers::failure(identifier, Reason::EapMalformed, None);
-        };
-        match tunnel.send(&peap::wrap(version, inner)) {
-            Ok(data) => self.ask(conversation, data),
-            Err(error) => {
-                tracing::error!(%error, "cannot send into the PEAP tunnel");
-                answers::failure(
-                    identifier,
-                    Reason::EapTlsFailed,
-                    Some(conversation.outer_identity),
-                )
-            }
         }
     }
 }

@@ -4,14 +4,15 @@
 //! With inner PAP the peer sends a User-Name and a User-Password AVP; the
 //! password is in clear inside the tunnel and goes to Okta as a PAP
 //! password would (so `password,CODE` and auto-push work as they do over
-//! PAP). The Master Session Key comes from the TLS exporter: the label
+//! PAP). With inner EAP (EAP-GTC) the inner packets travel in EAP-Message
+//! AVPs (RFC 5281 §11.1), starting with the peer's Identity. The Master Session Key comes from the TLS exporter: the label
 //! "ttls keying material" under TLS 1.2 (RFC 5281 §8), the RFC 9427
 //! exporter with TTLS's Type-Code under TLS 1.3.
 
 use super::tunnel::{Tunnel, TunnelError};
 use radius_proto::attribute::types;
-use radius_proto::diameter_avp::decode_avps;
-use radius_proto::eap::methods;
+use radius_proto::diameter_avp::{Avp, decode_avps, encode_avps};
+use radius_proto::eap::{EapPacket, methods};
 use secrecy::SecretString;
 
 /// The inner PAP login.
@@ -27,7 +28,8 @@ pub(super) enum InnerProblem {
     Malformed,
     /// No User-Name, or one that is not text.
     NoUserName,
-    /// No User-Password (another inner method, e.g. MS-CHAP-V2 or EAP).
+    /// Neither User-Password nor EAP-Message (another inner method,
+    /// e.g. MS-CHAP-V2).
     NotPap,
     /// A password that is not UTF-8.
     PasswordNotUtf8,
@@ -38,15 +40,46 @@ impl InnerProblem {
         match self {
             InnerProblem::Malformed => "inner AVPs malformed",
             InnerProblem::NoUserName => "no inner User-Name",
-            InnerProblem::NotPap => "inner method is not PAP",
+            InnerProblem::NotPap => "inner method is neither PAP nor EAP",
             InnerProblem::PasswordNotUtf8 => "inner password not UTF-8",
         }
     }
 }
 
-/// Reads the inner PAP login out of the tunnel's plaintext.
-pub(super) fn inner_pap(plaintext: &[u8]) -> Result<InnerPap, InnerProblem> {
+/// What the peer sent inside the tunnel.
+pub(super) enum InnerLogin {
+    /// A PAP login: User-Name and User-Password.
+    Pap(InnerPap),
+    /// An inner EAP packet (EAP-Message AVPs joined), or `None` when they
+    /// do not hold one.
+    Eap(Option<EapPacket>),
+}
+
+/// Reads the inner login out of the tunnel's plaintext: PAP, or EAP.
+pub(super) fn inner_login(plaintext: &[u8]) -> Result<InnerLogin, InnerProblem> {
     let avps = decode_avps(plaintext).map_err(|_| InnerProblem::Malformed)?;
+    if !avps.iter().any(|avp| avp.is_radius(types::USER_PASSWORD))
+        && avps.iter().any(|avp| avp.is_radius(types::EAP_MESSAGE))
+    {
+        let joined: Vec<u8> = avps
+            .iter()
+            .filter(|avp| avp.is_radius(types::EAP_MESSAGE))
+            .flat_map(|avp| avp.data.iter().copied())
+            .collect();
+        return Ok(InnerLogin::Eap(EapPacket::decode(&joined).ok()));
+    }
+    inner_pap(&avps).map(InnerLogin::Pap)
+}
+
+/// An inner EAP packet as TTLS carries it: in an EAP-Message AVP.
+pub(super) fn wrap_eap(packet: &EapPacket) -> Vec<u8> {
+    // Packets this server builds fit in one AVP.
+    let bytes = packet.encode().unwrap_or_default();
+    encode_avps(&[Avp::radius(types::EAP_MESSAGE, bytes)]).unwrap_or_default()
+}
+
+/// Reads the inner PAP login out of the tunnel's AVPs.
+fn inner_pap(avps: &[Avp]) -> Result<InnerPap, InnerProblem> {
     let user_name = avps
         .iter()
         .find(|avp| avp.is_radius(types::USER_NAME))
@@ -86,7 +119,6 @@ pub(super) fn master_session_key(tunnel: &Tunnel) -> Result<[u8; 64], TunnelErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use radius_proto::diameter_avp::{Avp, encode_avps};
     use secrecy::ExposeSecret;
 
     #[test]
@@ -96,22 +128,33 @@ mod tests {
             Avp::radius(types::USER_PASSWORD, b"pw,123456\0\0\0\0\0\0\0".to_vec()),
         ])
         .expect("fits");
-        let login = inner_pap(&bytes).expect("PAP");
+        let Ok(InnerLogin::Pap(login)) = inner_login(&bytes) else {
+            panic!("a PAP login");
+        };
         assert_eq!(login.user_name, "alice@example.com");
         assert_eq!(login.password.expose_secret(), "pw,123456");
     }
 
     #[test]
-    fn other_inner_methods_are_refused() {
+    fn inner_eap_is_read_and_other_methods_refused() {
         let eap = encode_avps(&[
             Avp::radius(types::USER_NAME, b"alice".to_vec()),
             Avp::radius(types::EAP_MESSAGE, vec![2, 0, 0, 5, 1]),
         ])
         .expect("fits");
-        assert_eq!(inner_pap(&eap).err(), Some(InnerProblem::NotPap));
-        assert_eq!(inner_pap(&[1, 2, 3]).err(), Some(InnerProblem::Malformed));
+        let Ok(InnerLogin::Eap(Some(identity))) = inner_login(&eap) else {
+            panic!("an inner EAP packet");
+        };
+        assert_eq!(identity.method, Some(methods::IDENTITY));
+        let chap = encode_avps(&[
+            Avp::radius(types::USER_NAME, b"alice".to_vec()),
+            Avp::radius(types::CHAP_PASSWORD, vec![1; 17]),
+        ])
+        .expect("fits");
+        assert_eq!(inner_login(&chap).err(), Some(InnerProblem::NotPap));
+        assert_eq!(inner_login(&[1, 2, 3]).err(), Some(InnerProblem::Malformed));
         let nameless =
             encode_avps(&[Avp::radius(types::USER_PASSWORD, b"pw".to_vec())]).expect("fits");
-        assert_eq!(inner_pap(&nameless).err(), Some(InnerProblem::NoUserName));
+        assert_eq!(inner_login(&nameless).err(), Some(InnerProblem::NoUserName));
     }
 }

@@ -68,6 +68,9 @@ impl Server {
             ),
             _ => None,
         };
+        // Exported from the start (0 without [eap]), so dashboards and
+        // alerts find the series on every server.
+        gauge!(m::EAP_CONVERSATIONS).set(0.0);
         let shared = Shared {
             clients: Live::new(ClientTable::new(
                 &config.clients,

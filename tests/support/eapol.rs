@@ -80,10 +80,16 @@ fn finish(output: std::process::Output) -> Run {
 
 /// Runs eapol_test with one `network` block and every answer in it.
 pub async fn eapol_test(server: &TestServer, network: String) -> Run {
+    eapol_test_with(server, network, &[]).await
+}
+
+/// [`eapol_test`] with more arguments (`-N12:d:300`: a Framed-MTU).
+pub async fn eapol_test_with(server: &TestServer, network: String, args: &[&str]) -> Run {
     let dir = tempfile::tempdir().expect("tempdir");
     let conf = dir.path().join("eapol.conf");
     std::fs::write(&conf, network).expect("write the eapol_test config");
     let mut command = command(server, &conf);
+    command.args(args);
     let output = tokio::task::spawn_blocking(move || {
         command
             .output()
