@@ -71,14 +71,27 @@ pub fn admit(
     datagram: &[u8],
     source: SocketAddr,
 ) -> Result<Admitted, Refused> {
-    let client = clients
-        .lookup(source.ip())
-        .ok_or(Refused {
-            reason: DropReason::UnknownClient,
-            client: None,
-        })?
-        .clone();
+    let client = known_client(clients, source)?;
     admit_from(client, datagram)
+}
+
+/// The client a datagram's source address belongs to.
+fn known_client(clients: &ClientTable, source: SocketAddr) -> Result<Arc<Client>, Refused> {
+    clients.lookup(source.ip()).cloned().ok_or(Refused {
+        reason: DropReason::UnknownClient,
+        client: None,
+    })
+}
+
+/// The outcome of `client`'s checks, with the client either way.
+fn judged(client: Arc<Client>, checked: Result<Packet, DropReason>) -> Result<Admitted, Refused> {
+    match checked {
+        Ok(packet) => Ok(Admitted { client, packet }),
+        Err(reason) => Err(Refused {
+            reason,
+            client: Some(client),
+        }),
+    }
 }
 
 /// The checks of a datagram on an accounting port: a known client, sound
@@ -91,20 +104,9 @@ pub fn admit_accounting(
     datagram: &[u8],
     source: SocketAddr,
 ) -> Result<Admitted, Refused> {
-    let client = clients
-        .lookup(source.ip())
-        .ok_or(Refused {
-            reason: DropReason::UnknownClient,
-            client: None,
-        })?
-        .clone();
-    match check_accounting(&client, datagram) {
-        Ok(packet) => Ok(Admitted { client, packet }),
-        Err(reason) => Err(Refused {
-            reason,
-            client: Some(client),
-        }),
-    }
+    let client = known_client(clients, source)?;
+    let checked = check_accounting(&client, datagram);
+    judged(client, checked)
 }
 
 fn check_accounting(client: &Client, datagram: &[u8]) -> Result<Packet, DropReason> {
@@ -133,13 +135,8 @@ fn check_accounting(client: &Client, datagram: &[u8]) -> Result<Packet, DropReas
 
 /// The checks after the first, for a packet from a known `client`.
 pub fn admit_from(client: Arc<Client>, datagram: &[u8]) -> Result<Admitted, Refused> {
-    match check(&client, datagram) {
-        Ok(packet) => Ok(Admitted { client, packet }),
-        Err(reason) => Err(Refused {
-            reason,
-            client: Some(client),
-        }),
-    }
+    let checked = check(&client, datagram);
+    judged(client, checked)
 }
 
 fn check(client: &Client, datagram: &[u8]) -> Result<Packet, DropReason> {
