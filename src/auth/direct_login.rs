@@ -14,12 +14,11 @@ use super::failure::decide_timeout;
 use super::messages;
 use super::next::{Approval, Next, Stage};
 use super::okta_call::{Purpose, ask};
+use super::password_gate::{self, Admitted};
 use super::reason::Reason;
-use super::throttle;
-use super::typed;
 use okta_api::direct::errors;
 use okta_client::{DirectUser, Grant, IdTokenRejection, Refusal, VerifiedIdentity};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::collections::HashMap;
 
 /// Who a Direct Authentication call is for.
@@ -36,24 +35,16 @@ pub(super) async fn password(
     request: &Request<'_>,
     password: SecretString,
 ) -> Next {
-    let mfa_settings = &request.client.mfa;
-    let (password, inline) = if mfa_settings.inline {
-        match typed::split_inline(password.expose_secret(), &mfa_settings.inline_delimiter) {
-            Some((password, factor)) => (SecretString::from(password.to_owned()), Some(factor)),
-            None => (password, None),
-        }
-    } else {
-        (password, None)
+    let Admitted {
+        password,
+        inline,
+        user: key,
+        source,
+        to_forgive,
+    } = match password_gate::admit(context, request, password).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
-    let source = throttle::source_of(request.packet);
-    let key = context.identities.key(&request.login);
-    let checked = context
-        .throttle
-        .check(&context.identities.keys(&request.login), source)
-        .await;
-    if checked.refused.is_some() {
-        return Next::reject(Reason::Throttled, throttle::THROTTLED_MESSAGE);
-    }
     let direct = match context.okta.direct() {
         Ok(direct) => direct,
         Err(error) => {
@@ -82,11 +73,7 @@ pub(super) async fn password(
             // The password was right: a new spelling's failures are forgiven.
             context
                 .throttle
-                .succeeded(
-                    &context.identities.keys(&request.login),
-                    source,
-                    checked.to_forgive,
-                )
+                .succeeded(&context.identities.keys(&request.login), source, to_forgive)
                 .await;
             Next::Run(Stage::DirectFactors { mfa_token, inline })
         }
@@ -101,11 +88,7 @@ pub(super) async fn password(
             if matches!(outcome, Grant::Authenticated(_)) {
                 context
                     .throttle
-                    .succeeded(
-                        &context.identities.keys(&request.login),
-                        source,
-                        checked.to_forgive,
-                    )
+                    .succeeded(&context.identities.keys(&request.login), source, to_forgive)
                     .await;
             }
             completed(context, request, outcome, Reason::OktaSuccess, request_id)

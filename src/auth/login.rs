@@ -12,13 +12,13 @@ use super::decision::Decision;
 use super::messages;
 use super::next::{Approval, Next, Stage, Transaction};
 use super::okta_call::{Purpose, ask};
+use super::password_gate::{self, Admitted};
 use super::reason::Reason;
-use super::throttle;
-use super::typed::{self, InlineFactor};
+use super::typed::InlineFactor;
 use okta_api::authn::{AuthnResponse, AuthnStatus, AuthnUser};
 use okta_api::error::codes;
 use okta_client::{AuthnOptions, PrimaryAuthn};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::collections::HashMap;
 
 /// Sends a new login's password to Okta (after the throttles allow it).
@@ -27,31 +27,23 @@ pub(super) async fn password(
     request: &Request<'_>,
     password: SecretString,
 ) -> Next {
-    let mfa_settings = &request.client.mfa;
-    let (password, inline) = if mfa_settings.inline {
-        match typed::split_inline(password.expose_secret(), &mfa_settings.inline_delimiter) {
-            Some((password, factor)) => (SecretString::from(password.to_owned()), Some(factor)),
-            None => (password, None),
-        }
-    } else {
-        (password, None)
+    let Admitted {
+        password,
+        inline,
+        user,
+        source,
+        to_forgive,
+    } = match password_gate::admit(context, request, password).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
-    let source = throttle::source_of(request.packet);
-    let user = context.identities.key(&request.login);
-    let checked = context
-        .throttle
-        .check(&context.identities.keys(&request.login), source)
-        .await;
-    if checked.refused.is_some() {
-        return Next::reject(Reason::Throttled, throttle::THROTTLED_MESSAGE);
-    }
     let primary = PrimaryAuthn {
         username: &request.login,
         password: &password,
         forwarded_for: request.forwarded_for,
     };
     let options = AuthnOptions {
-        warn_before_password_expired: mfa_settings.password_warn_message,
+        warn_before_password_expired: request.client.mfa.password_warn_message,
     };
     let call = context.okta.authn().primary_with(&primary, options);
     match ask(request, Purpose::Login, call).await {
@@ -63,11 +55,7 @@ pub(super) async fn password(
             }
             context
                 .throttle
-                .succeeded(
-                    &context.identities.keys(&request.login),
-                    source,
-                    checked.to_forgive,
-                )
+                .succeeded(&context.identities.keys(&request.login), source, to_forgive)
                 .await;
             Next::Okta(Transaction {
                 answer: reply.body,

@@ -35,6 +35,7 @@ mod mfa;
 mod mfa_only;
 mod next;
 mod okta_call;
+mod password_gate;
 mod policy;
 mod push;
 mod push_factor;
