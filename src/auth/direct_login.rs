@@ -38,7 +38,7 @@ pub(super) async fn password(
     let Admitted {
         password,
         inline,
-        user: key,
+        keys,
         source,
         to_forgive,
     } = match password_gate::admit(context, request, password).await {
@@ -73,12 +73,12 @@ pub(super) async fn password(
             // The password was right: a new spelling's failures are forgiven.
             context
                 .throttle
-                .succeeded(&context.identities.keys(&request.login), source, to_forgive)
+                .succeeded(keys.as_slice(), source, to_forgive)
                 .await;
             Next::Run(Stage::DirectFactors { mfa_token, inline })
         }
         Grant::Refused(refusal) if refusal.is(errors::INVALID_GRANT) => {
-            context.throttle.failed(&key, source).await;
+            context.throttle.failed(keys.current(), source).await;
             Next::Decided(
                 Decision::reject(Reason::OktaAuthenticationFailed, messages::WRONG_PASSWORD)
                     .with_okta_request_id(request_id),
@@ -88,7 +88,7 @@ pub(super) async fn password(
             if matches!(outcome, Grant::Authenticated(_)) {
                 context
                     .throttle
-                    .succeeded(&context.identities.keys(&request.login), source, to_forgive)
+                    .succeeded(keys.as_slice(), source, to_forgive)
                     .await;
             }
             completed(context, request, outcome, Reason::OktaSuccess, request_id)

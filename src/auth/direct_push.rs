@@ -116,7 +116,7 @@ pub(super) fn follow_up(
     // Okta names the user only once a factor is verified, so a push may be
     // filed under the login or, once another login finished, the user id.
     let key = push_key(request);
-    for filed in context.identities.keys(&request.login) {
+    for filed in context.identities.keys(&request.login).as_slice() {
         if let Some(watch) = context.pushes.pending(&filed)
             && watch.is_transaction(&oob_code)
         {

@@ -23,13 +23,24 @@ const REMEMBER_FOR: Duration = Duration::from_secs(3600);
 const MAX_REMEMBERED: usize = 100_000;
 
 /// The key of every per-user limit.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(super) struct UserKey(String);
 
+/// What starts a key for a login nobody has named yet.
+const LOGIN_PREFIX: &str = "login:";
+
 impl UserKey {
-    /// The key for a login nobody has named yet: the login case-folded.
+    /// The key for a login nobody has named yet: the login case-folded,
+    /// written in one allocation.
     pub(super) fn of_login(login: &str) -> UserKey {
-        UserKey(format!("login:{}", login.to_lowercase()))
+        let mut key = String::with_capacity(LOGIN_PREFIX.len() + login.len());
+        key.push_str(LOGIN_PREFIX);
+        if login.is_ascii() {
+            key.extend(login.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            key.push_str(&login.to_lowercase());
+        }
+        UserKey(key)
     }
 
     /// The key for a user Okta has named.
@@ -39,6 +50,43 @@ impl UserKey {
 
     pub(super) fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The case-folded login of a key made by [`UserKey::of_login`].
+    fn folded_login(&self) -> Option<&str> {
+        self.0.strip_prefix(LOGIN_PREFIX)
+    }
+}
+
+/// Every key one login's failures may be counted under: the folded login
+/// and, once Okta named the user, the user id. Held inline rather than in
+/// a `Vec`: a login looks its keys up once and passes them on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct UserKeys {
+    keys: [UserKey; 2],
+    /// 1 (the login only) or 2 (and the user id).
+    len: usize,
+}
+
+impl UserKeys {
+    /// The key the login's limits count under now: the user id once
+    /// known, else the folded login.
+    pub(super) fn current(&self) -> &UserKey {
+        &self.keys[self.len - 1]
+    }
+
+    /// The same login, now known as `named`.
+    pub(super) fn named(self, named: UserKey) -> UserKeys {
+        let [login, _] = self.keys;
+        UserKeys {
+            len: if named == login { 1 } else { 2 },
+            keys: [login, named],
+        }
+    }
+
+    /// The keys, the folded login first.
+    pub(super) fn as_slice(&self) -> &[UserKey] {
+        &self.keys[..self.len]
     }
 }
 
@@ -63,39 +111,51 @@ impl Identities {
 
     /// The key for `login` (the login sent to Okta, after the `[users]` rules).
     pub(super) fn key(&self, login: &str) -> UserKey {
-        let folded = login.to_lowercase();
-        if let Some(entry) = self.named.get(&folded)
-            && entry.1.elapsed() < REMEMBER_FOR
-        {
-            return UserKey::of_user_id(&entry.0);
+        self.keys(login).current().clone()
+    }
+
+    /// Every key `login` may have been counted under: the folded login and,
+    /// when known, the user id (a correct password forgives both).
+    pub(super) fn keys(&self, login: &str) -> UserKeys {
+        let login = UserKey::of_login(login);
+        let named = login.folded_login().and_then(|folded| {
+            let entry = self.named.get(folded)?;
+            (entry.1.elapsed() < REMEMBER_FOR).then(|| UserKey::of_user_id(&entry.0))
+        });
+        match named {
+            Some(named) => UserKeys {
+                keys: [login, named],
+                len: 2,
+            },
+            None => UserKeys {
+                keys: [login, UserKey::default()],
+                len: 1,
+            },
         }
-        UserKey(format!("login:{folded}"))
     }
 
     /// Records that Okta named `user_id` as the user behind `login`, and
     /// returns that user's key.
     pub(super) fn learn(&self, login: &str, user_id: &str) -> UserKey {
-        let folded = login.to_lowercase();
         let now = Instant::now();
-        if self.named.len() >= MAX_REMEMBERED && !self.named.contains_key(&folded) {
+        let key = UserKey::of_login(login);
+        let folded = key.folded_login().unwrap_or_default();
+        // The common case, a login seen before: refreshed in place.
+        if let Some(mut entry) = self.named.get_mut(folded)
+            && entry.0 == user_id
+        {
+            entry.1 = now;
+            return UserKey::of_user_id(user_id);
+        }
+        if self.named.len() >= MAX_REMEMBERED && !self.named.contains_key(folded) {
             self.named
                 .retain(|_, (_, at)| now.duration_since(*at) < REMEMBER_FOR);
         }
-        if self.named.len() < MAX_REMEMBERED || self.named.contains_key(&folded) {
-            self.named.insert(folded, (user_id.to_owned(), now));
+        if self.named.len() < MAX_REMEMBERED || self.named.contains_key(folded) {
+            self.named
+                .insert(folded.to_owned(), (user_id.to_owned(), now));
         }
         UserKey::of_user_id(user_id)
-    }
-
-    /// Every key `login` may have been counted under: the folded login and,
-    /// when known, the user id (a correct password forgives both).
-    pub(super) fn keys(&self, login: &str) -> Vec<UserKey> {
-        let mut keys = vec![UserKey::of_login(login)];
-        let named = self.key(login);
-        if !keys.contains(&named) {
-            keys.push(named);
-        }
-        keys
     }
 }
 
@@ -117,14 +177,27 @@ mod tests {
     }
 
     #[test]
+    fn a_login_folds_as_okta_compares_it() {
+        assert_eq!(
+            UserKey::of_login("Bob@Example.COM").as_str(),
+            "login:bob@example.com"
+        );
+        // Outside ASCII too: one key whatever the case.
+        assert_eq!(
+            UserKey::of_login("ÉMILE@example.com"),
+            UserKey::of_login("émile@example.com")
+        );
+    }
+
+    #[test]
     fn a_named_user_keys_on_the_id() {
         let identities = Identities::new();
         let named = identities.learn("BOB@example.com", "00u1");
         assert_eq!(identities.key("bob@EXAMPLE.com"), named);
         assert_eq!(named, UserKey::of_user_id("00u1"));
         assert_eq!(
-            identities.keys("bob@example.com"),
-            vec![UserKey::of_login("bob@example.com"), named]
+            identities.keys("bob@example.com").as_slice(),
+            [UserKey::of_login("bob@example.com"), named]
         );
     }
 }

@@ -30,7 +30,7 @@ pub(super) async fn password(
     let Admitted {
         password,
         inline,
-        user,
+        keys,
         source,
         to_forgive,
     } = match password_gate::admit(context, request, password).await {
@@ -50,12 +50,13 @@ pub(super) async fn password(
         Ok(reply) => {
             // Okta names the user once the password is right: from now on
             // every spelling of this login counts against that user.
-            if let Some(named) = reply.body.user() {
-                context.identities.learn(&request.login, &named.id);
-            }
+            let keys = match reply.body.user() {
+                Some(named) => keys.named(context.identities.learn(&request.login, &named.id)),
+                None => keys,
+            };
             context
                 .throttle
-                .succeeded(&context.identities.keys(&request.login), source, to_forgive)
+                .succeeded(keys.as_slice(), source, to_forgive)
                 .await;
             Next::Okta(Transaction {
                 answer: reply.body,
@@ -67,7 +68,7 @@ pub(super) async fn password(
         }
         Err(failed) => {
             if failed.code() == Some(codes::AUTHENTICATION_FAILED) {
-                context.throttle.failed(&user, source).await;
+                context.throttle.failed(keys.current(), source).await;
             } else if let Some(error) = failed.error() {
                 tracing::warn!(client = %request.client.name, user = %request.login, %error, "Okta could not decide the login");
             }

@@ -4,7 +4,7 @@
 //! and the failed-password throttles asked.
 
 use super::context::{Context, Request};
-use super::identity::UserKey;
+use super::identity::UserKeys;
 use super::next::Next;
 use super::reason::Reason;
 use super::throttle;
@@ -15,8 +15,9 @@ use secrecy::{ExposeSecret, SecretString};
 pub(super) struct Admitted<'a> {
     pub(super) password: SecretString,
     pub(super) inline: Option<InlineFactor>,
-    /// Who a wrong password counts against.
-    pub(super) user: UserKey,
+    /// Who a wrong password counts against: the current key, and every key
+    /// a right one forgives.
+    pub(super) keys: UserKeys,
     /// Where the login comes from, for the per-source throttles.
     pub(super) source: Option<&'a str>,
     /// Whether a right password has failures to forgive.
@@ -39,18 +40,15 @@ pub(super) async fn admit<'a>(
         (password, None)
     };
     let source = throttle::source_of(request.packet);
-    let user = context.identities.key(&request.login);
-    let checked = context
-        .throttle
-        .check(&context.identities.keys(&request.login), source)
-        .await;
+    let keys = context.identities.keys(&request.login);
+    let checked = context.throttle.check(keys.as_slice(), source).await;
     if checked.refused.is_some() {
         return Err(Next::reject(Reason::Throttled, throttle::THROTTLED_MESSAGE));
     }
     Ok(Admitted {
         password,
         inline,
-        user,
+        keys,
         source,
         to_forgive: checked.to_forgive,
     })

@@ -26,7 +26,7 @@ pub struct UserLimits {
 
 /// Every key the login's limits may be held under.
 fn keys(context: &Context, login: &str) -> Vec<UserKey> {
-    context.identities.keys(login)
+    context.identities.keys(login).as_slice().to_vec()
 }
 
 /// What the limits hold for `login`, over every key it was counted under.

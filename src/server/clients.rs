@@ -12,6 +12,9 @@
 
 use super::status_server::{Admission, StatusServerGate};
 use crate::config::{ClientConfig, ClientTransport};
+use crate::telemetry::metrics as m;
+use dashmap::DashMap;
+use metrics::Counter;
 use rustls::server::danger::ClientCertVerifier;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -32,6 +35,9 @@ pub struct Client {
     pub chain: Option<Arc<dyn ClientCertVerifier>>,
     status_server: StatusServerGate,
     warned_at: Mutex<Option<Instant>>,
+    /// `radius_requests_total` for this client, by outcome and transport:
+    /// the client's name is not a fixed string, so its series are kept here.
+    requests: DashMap<(&'static str, &'static str), Counter>,
 }
 
 impl Client {
@@ -46,7 +52,25 @@ impl Client {
             chain,
             status_server: StatusServerGate::new(status_server_per_second),
             warned_at: Mutex::new(None),
+            requests: DashMap::new(),
         }
+    }
+
+    /// Counts a request of this client decided with `outcome`, carried by
+    /// `transport`.
+    pub fn count_request(&self, outcome: &'static str, transport: &'static str) {
+        if let Some(counter) = self.requests.get(&(outcome, transport)) {
+            counter.increment(1);
+            return;
+        }
+        let counter = metrics::counter!(
+            m::REQUESTS,
+            "client" => self.config.name.clone(),
+            "outcome" => outcome,
+            "transport" => transport
+        );
+        counter.increment(1);
+        self.requests.insert((outcome, transport), counter);
     }
 
     /// Whether a Status-Server from this client with this Identifier and

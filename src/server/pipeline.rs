@@ -16,7 +16,8 @@ use super::{limits, reply, status_server};
 use crate::auth::{Decision, Verdict, failure};
 use crate::telemetry::logging::AUDIT_TARGET;
 use crate::telemetry::metrics as m;
-use metrics::{counter, gauge, histogram};
+use crate::telemetry::series;
+use metrics::counter;
 use radius_proto::attribute::types;
 use radius_proto::packet::{Code, Packet, encode_reply};
 use std::net::SocketAddr;
@@ -78,12 +79,12 @@ pub(super) async fn on_request<S: ReplySink>(
     {
         Seen::New => {}
         Seen::InProgress => {
-            counter!(m::DUPLICATES, "kind" => "in_progress").increment(1);
+            series::count(m::DUPLICATES, &[("kind", "in_progress")], 1);
             dropped(DropReason::Duplicate, source, Some(&client));
             return;
         }
         Seen::Answered(reply) => {
-            counter!(m::DUPLICATES, "kind" => "resent").increment(1);
+            series::count(m::DUPLICATES, &[("kind", "resent")], 1);
             if let Some(reply) = reply {
                 let code = Code::from_u8(reply[0]).unwrap_or(Code::AccessReject);
                 send(sink, &reply, code).await;
@@ -109,7 +110,7 @@ pub(super) async fn on_request<S: ReplySink>(
         // Released once the reply is sent: the slot last, so a connection
         // never counts a request as answered before its bytes are written.
         let _permits = (global, local, slot);
-        gauge!(m::IN_FLIGHT).increment(1.0);
+        series::gauge(m::IN_FLIGHT, &[]).increment(1.0);
         let fleet_key = match shared.cluster.fleet() {
             None => None,
             Some(fleet) => {
@@ -132,20 +133,20 @@ pub(super) async fn on_request<S: ReplySink>(
                     Claim::Alone => None,
                     Claim::Decided(decided) => {
                         answer_decided(&shared, &sink, &client, &packet, key, decided).await;
-                        gauge!(m::IN_FLIGHT).decrement(1.0);
+                        series::gauge(m::IN_FLIGHT, &[]).decrement(1.0);
                         return;
                     }
                     Claim::StillPending => {
-                        counter!(m::DUPLICATES, "kind" => "fleet_unanswered").increment(1);
+                        series::count(m::DUPLICATES, &[("kind", "fleet_unanswered")], 1);
                         shared.duplicates.forget(key, authenticator);
-                        gauge!(m::IN_FLIGHT).decrement(1.0);
+                        series::gauge(m::IN_FLIGHT, &[]).decrement(1.0);
                         return;
                     }
                 }
             }
         };
         process(&shared, &sink, &client, packet, key, received_at, fleet_key).await;
-        gauge!(m::IN_FLIGHT).decrement(1.0);
+        series::gauge(m::IN_FLIGHT, &[]).decrement(1.0);
     });
 }
 
@@ -186,7 +187,7 @@ async fn answer_decided<S: ReplySink>(
     key: RequestKey,
     decided: Option<(Code, Vec<radius_proto::attribute::Attribute>)>,
 ) {
-    counter!(m::DUPLICATES, "kind" => "fleet").increment(1);
+    series::count(m::DUPLICATES, &[("kind", "fleet")], 1);
     let reply: Option<Arc<[u8]>> = match decided {
         None => None,
         Some((code, attributes)) => {
@@ -270,10 +271,12 @@ async fn process<S: ReplySink>(
             failure::decide_stopping(client.config.on_okta_failure)
         }
     };
-    histogram!(m::OKTA_DURATION).record(okta_started.elapsed().as_secs_f64());
+    series::record(m::OKTA_DURATION, &[], okta_started.elapsed().as_secs_f64());
 
     let (decision, reply) = reply::encode(decision, &packet, client.config.secret_bytes());
-    histogram!(m::SERVER_OWN).record(
+    series::record(
+        m::SERVER_OWN,
+        &[],
         received_at
             .elapsed()
             .saturating_sub(decision.okta_wait)
@@ -325,11 +328,16 @@ async fn process<S: ReplySink>(
     }
     let elapsed = received_at.elapsed();
     let transport = sink.transport().label();
-    histogram!(m::REQUEST_DURATION).record(elapsed.as_secs_f64());
-    counter!(m::REQUESTS, "client" => client.config.name.clone(), "outcome" => decision.verdict.label(), "transport" => transport)
-        .increment(1);
-    counter!(m::DECISIONS, "outcome" => decision.verdict.label(), "reason" => decision.reason.label())
-        .increment(1);
+    series::record(m::REQUEST_DURATION, &[], elapsed.as_secs_f64());
+    client.count_request(decision.verdict.label(), transport);
+    series::count(
+        m::DECISIONS,
+        &[
+            ("outcome", decision.verdict.label()),
+            ("reason", decision.reason.label()),
+        ],
+        1,
+    );
     audit(
         &request_id,
         Origin {
@@ -345,8 +353,14 @@ async fn process<S: ReplySink>(
 
 pub(super) async fn send<S: ReplySink>(sink: &S, bytes: &[u8], code: Code) {
     if sink.send(bytes).await {
-        counter!(m::REPLIES, "code" => code.name(), "transport" => sink.transport().label())
-            .increment(1);
+        series::count(
+            m::REPLIES,
+            &[
+                ("code", code.name()),
+                ("transport", sink.transport().label()),
+            ],
+            1,
+        );
     }
 }
 

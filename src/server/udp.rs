@@ -8,7 +8,7 @@ use super::reply_sink::DatagramReplies;
 use super::shared::Shared;
 use super::socket;
 use crate::telemetry::metrics as m;
-use metrics::counter;
+use crate::telemetry::series;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -58,7 +58,7 @@ pub(super) async fn listen(
             Err(error) if is_transient(&error) => continue,
             Err(error) => return Err(error),
         };
-        counter!(m::PACKETS_RECEIVED, "transport" => "udp").increment(1);
+        series::count(m::PACKETS_RECEIVED, &[("transport", "udp")], 1);
         let received_at = Instant::now();
         match admit(&shared.clients.get(), &buffer[..len], source) {
             Ok(admitted) => {

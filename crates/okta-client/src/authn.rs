@@ -143,7 +143,7 @@ impl<'a> Authn<'a> {
                 warn_before_password_expired: options.warn_before_password_expired,
             },
         };
-        let url = self.org.endpoint("api/v1/authn")?;
+        let url = self.org.authn().clone();
         let kind = CallKind::new(Caller::TrustedApp, CallClass::Login).secret_bearing(true);
         let call =
             Request::post_json(kind, url, &body, request.forwarded_for)?.for_user(request.username);
@@ -160,7 +160,7 @@ impl<'a> Authn<'a> {
         let body = StateTokenBody {
             state_token: state_token.expose_secret(),
         };
-        let url = self.org.endpoint("api/v1/authn")?;
+        let url = self.org.authn().clone();
         self.post(CallClass::FactorStep, url, &body, forwarded_for)
             .await
     }

@@ -18,10 +18,10 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use metrics::gauge;
+use metrics::{Gauge, gauge};
 use tokio::sync::Notify;
 
 use crate::metrics as names;
@@ -54,6 +54,18 @@ pub(crate) struct CredentialState {
     forbidden_logged: Mutex<HashMap<String, Instant>>,
     /// Wakes the keep-alive task when the credential turns invalid.
     pub(crate) changed: Notify,
+    /// The gauges every call sets, kept rather than looked up each time.
+    gauges: Gauges,
+}
+
+/// `okta_up` and the API token's gauges. The token's two timestamps appear
+/// only once the token was used.
+#[derive(Debug)]
+struct Gauges {
+    up: Gauge,
+    valid: Gauge,
+    last_use: OnceLock<Gauge>,
+    predicted_expiry: OnceLock<Gauge>,
 }
 
 /// The API token's state for a report.
@@ -76,8 +88,14 @@ fn epoch(time: SystemTime) -> f64 {
 
 impl CredentialState {
     pub(crate) fn new() -> CredentialState {
-        gauge!(names::OKTA_CREDENTIAL_VALID).set(NOT_CHECKED);
-        gauge!(names::OKTA_UP).set(0.0);
+        let gauges = Gauges {
+            up: gauge!(names::OKTA_UP),
+            valid: gauge!(names::OKTA_CREDENTIAL_VALID),
+            last_use: OnceLock::new(),
+            predicted_expiry: OnceLock::new(),
+        };
+        gauges.valid.set(NOT_CHECKED);
+        gauges.up.set(0.0);
         CredentialState {
             invalid: AtomicBool::new(false),
             last_use: Mutex::new(None),
@@ -88,6 +106,7 @@ impl CredentialState {
             oauth_problem: Mutex::new(None),
             forbidden_logged: Mutex::new(HashMap::new()),
             changed: Notify::new(),
+            gauges,
         }
     }
 
@@ -114,7 +133,7 @@ impl CredentialState {
     pub(crate) fn note_answer(&self) {
         // The first answer after start-up is not a recovery worth a line.
         let first = !self.answered.swap(true, Ordering::Relaxed);
-        gauge!(names::OKTA_UP).set(1.0);
+        self.gauges.up.set(1.0);
         let was = lock(&self.unreachable).take();
         if let Some(reason) = was
             && !first
@@ -125,7 +144,7 @@ impl CredentialState {
 
     /// A call got no usable answer (no connection, timeout, 5xx).
     pub(crate) fn note_unreachable(&self, reason: String) {
-        gauge!(names::OKTA_UP).set(0.0);
+        self.gauges.up.set(0.0);
         let mut unreachable = lock(&self.unreachable);
         let mut warned = lock(&self.unreachable_warned);
         let now = Instant::now();
@@ -148,14 +167,21 @@ impl CredentialState {
     /// A call with the API token succeeded: it counts as a use.
     pub(crate) fn note_api_token_success(&self, now: SystemTime) {
         *lock(&self.last_use) = Some(now);
-        gauge!(names::OKTA_TOKEN_LAST_USE).set(epoch(now));
-        gauge!(names::OKTA_TOKEN_PREDICTED_EXPIRY).set(epoch(now + API_TOKEN_LIFETIME));
+        let gauges = &self.gauges;
+        gauges
+            .last_use
+            .get_or_init(|| gauge!(names::OKTA_TOKEN_LAST_USE))
+            .set(epoch(now));
+        gauges
+            .predicted_expiry
+            .get_or_init(|| gauge!(names::OKTA_TOKEN_PREDICTED_EXPIRY))
+            .set(epoch(now + API_TOKEN_LIFETIME));
         let first_verdict = !self.checked.swap(true, Ordering::Relaxed);
         if self.invalid.swap(false, Ordering::Relaxed) {
-            gauge!(names::OKTA_CREDENTIAL_VALID).set(1.0);
+            self.gauges.valid.set(1.0);
             tracing::info!("the Okta API token works again: logins are sent to Okta again");
         } else if first_verdict {
-            gauge!(names::OKTA_CREDENTIAL_VALID).set(1.0);
+            self.gauges.valid.set(1.0);
         }
     }
 
@@ -163,7 +189,7 @@ impl CredentialState {
     pub(crate) fn note_api_token_refused(&self, call: &str, request_id: Option<&str>) {
         self.checked.store(true, Ordering::Relaxed);
         if !self.invalid.swap(true, Ordering::Relaxed) {
-            gauge!(names::OKTA_CREDENTIAL_VALID).set(0.0);
+            self.gauges.valid.set(0.0);
             tracing::error!(
                 call,
                 okta_request_id = request_id.unwrap_or("-"),
@@ -184,7 +210,7 @@ impl CredentialState {
             tracing::info!("a new Okta API token is loaded");
         }
         self.checked.store(false, Ordering::Relaxed);
-        gauge!(names::OKTA_CREDENTIAL_VALID).set(NOT_CHECKED);
+        self.gauges.valid.set(NOT_CHECKED);
         *lock(&self.last_use) = None;
         self.changed.notify_one();
     }

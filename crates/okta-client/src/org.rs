@@ -13,6 +13,8 @@ use super::error::OktaError;
 #[derive(Debug, Clone)]
 pub(crate) struct Org {
     url: Url,
+    /// `api/v1/authn`, built once: every login calls it.
+    authn: Url,
 }
 
 impl Org {
@@ -44,7 +46,15 @@ impl Org {
                 "the org URL must be only scheme and host, like https://example.okta.com",
             ));
         }
-        Ok(Org { url })
+        let authn = url
+            .join("api/v1/authn")
+            .map_err(|error| OktaError::Config(format!("cannot build an endpoint URL: {error}")))?;
+        Ok(Org { url, authn })
+    }
+
+    /// The URL of `/api/v1/authn`.
+    pub(crate) fn authn(&self) -> &Url {
+        &self.authn
     }
 
     /// The org's base URL.

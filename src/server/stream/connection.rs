@@ -24,6 +24,7 @@ use crate::server::pipeline::{dropped, on_request};
 use crate::server::reply_sink::Transport;
 use crate::server::shared::Shared;
 use crate::telemetry::metrics as m;
+use crate::telemetry::series;
 use metrics::counter;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -199,7 +200,11 @@ impl<W: AsyncWrite + Unpin + Send + 'static> Connection<W> {
     }
 
     async fn on_packet(&mut self, packet: std::ops::Range<usize>) -> Result<(), &'static str> {
-        counter!(m::PACKETS_RECEIVED, "transport" => self.transport.label()).increment(1);
+        series::count(
+            m::PACKETS_RECEIVED,
+            &[("transport", self.transport.label())],
+            1,
+        );
         let received_at = std::time::Instant::now();
         self.last_packet = Instant::now();
         match admit_from(self.client.clone(), &self.buffer[packet]) {

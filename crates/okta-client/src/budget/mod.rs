@@ -36,10 +36,10 @@ mod per_user;
 pub use fleet::{FleetAnswer, FleetBudget};
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use metrics::{counter, gauge};
+use metrics::{Gauge, counter, gauge};
 use reqwest::Method;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -157,6 +157,10 @@ pub(crate) struct Budget {
     per_user: PerUserLimiter,
     /// The fleet's budget, when this bridge is one of several.
     fleet: std::sync::OnceLock<FleetHook>,
+    /// `okta_requests_in_flight`, kept rather than looked up on each call.
+    in_flight: Gauge,
+    /// `okta_rate_limit_remaining` of each bucket, from its first answer.
+    remaining: [OnceLock<Gauge>; 6],
 }
 
 /// Held while a call is in flight: a concurrency slot and the bucket's
@@ -173,7 +177,7 @@ pub(crate) struct Permit<'a> {
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         self.budget.buckets[self.bucket.index()].finished();
-        gauge!(names::OKTA_CONCURRENT).decrement(1.0);
+        self.budget.in_flight.decrement(1.0);
     }
 }
 
@@ -188,6 +192,8 @@ impl Budget {
             poll_concurrency: Arc::new(Semaphore::new((max_concurrent / 2).max(1))),
             per_user: PerUserLimiter::new(PER_USER_AUTHN_PER_SECOND, Duration::from_secs(1)),
             fleet: std::sync::OnceLock::new(),
+            in_flight: gauge!(names::OKTA_CONCURRENT),
+            remaining: Default::default(),
         }
     }
 
@@ -262,7 +268,7 @@ impl Budget {
             state.finished();
             return Err(OktaError::Config("the request budget is closed".into()));
         };
-        gauge!(names::OKTA_CONCURRENT).increment(1.0);
+        self.in_flight.increment(1.0);
         Ok(Permit {
             budget: self,
             bucket,
@@ -298,7 +304,10 @@ impl Budget {
         }
         state.observe(rate_limit, status, SystemTime::now());
         if let Some(remaining) = state.remaining() {
-            gauge!(names::OKTA_RATE_LIMIT_REMAINING, "bucket" => bucket.label())
+            self.remaining[bucket.index()]
+                .get_or_init(
+                    || gauge!(names::OKTA_RATE_LIMIT_REMAINING, "bucket" => bucket.label()),
+                )
                 .set(remaining as f64);
         }
     }

@@ -21,6 +21,7 @@
 
 mod answer;
 mod authorization;
+mod call_metrics;
 mod failure;
 mod pool;
 mod request;
@@ -28,7 +29,6 @@ mod retry;
 
 use std::time::{Instant, SystemTime};
 
-use metrics::{counter, histogram};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, Url};
 use secrecy::SecretString;
@@ -37,6 +37,7 @@ pub use answer::OktaReply;
 pub(crate) use answer::RawAnswer;
 use answer::{Head, read_body};
 use authorization::{Authorization, Credential, api_token_header};
+use call_metrics::CallMetrics;
 pub(crate) use request::Request;
 use retry::Attempt;
 
@@ -44,7 +45,6 @@ use crate::budget::{Budget, OktaBucket, Permit};
 use crate::call::{CallKind, endpoint_label};
 use crate::credential::CredentialState;
 use crate::error::{OktaError, codes};
-use crate::metrics as names;
 use crate::oauth::{AccessTokenSource, SigningKey};
 use crate::settings::OktaSettings;
 
@@ -54,6 +54,7 @@ pub(crate) struct Exchange {
     budget: Budget,
     credential: CredentialState,
     authorization: Authorization,
+    metrics: CallMetrics,
 }
 
 /// What the steps of one call share.
@@ -100,6 +101,7 @@ impl Exchange {
             budget: Budget::new(settings.max_concurrent, settings.request_timeout),
             credential: CredentialState::new(),
             authorization: Authorization::new(api_token, oauth),
+            metrics: CallMetrics::default(),
         })
     }
 
@@ -270,8 +272,7 @@ impl Exchange {
     ) -> OktaError {
         drop(permit);
         let error = failure::transport_error(error);
-        counter!(names::OKTA_CALLS, "endpoint" => target.endpoint, "status" => "error")
-            .increment(1);
+        self.metrics.unanswered(target.endpoint);
         tracing::debug!(%method, path = target.path, %error, "Okta call failed");
         self.credential.note_unreachable(error.to_string());
         error
@@ -316,14 +317,9 @@ impl Exchange {
             bucket_refused,
         );
         drop(permit);
-        histogram!(names::OKTA_CALL_DURATION, "endpoint" => target.endpoint)
-            .record(started.elapsed().as_secs_f64());
-        counter!(
-            names::OKTA_CALLS,
-            "endpoint" => target.endpoint,
-            "status" => head.http_status.to_string()
-        )
-        .increment(1);
+        self.metrics
+            .took(target.endpoint, started.elapsed().as_secs_f64());
+        self.metrics.answered(target.endpoint, head.http_status);
     }
 
     /// A 2xx answer: Okta answers, and a call with the API token is a use
