@@ -279,6 +279,44 @@ def tls_table(rows, idle):
     return "\n".join(out)
 
 
+def quantile(before, after, q):
+    """The q-quantile of a Prometheus histogram's increase between two
+    scrapes (cumulative buckets by upper bound), interpolated linearly
+    within the bucket as histogram_quantile() does. Returns seconds."""
+    bounds = sorted((float("inf") if le == "+Inf" else float(le), after[le] - before.get(le, 0.0))
+                    for le in after)
+    total = bounds[-1][1] if bounds else 0
+    if not total:
+        return float("nan")
+    rank = q * total
+    lower, below = 0.0, 0.0
+    for upper, count in bounds:
+        if count >= rank:
+            if upper == float("inf"):
+                return lower
+            return lower + (upper - lower) * (rank - below) / (count - below) if count > below else upper
+        lower, below = upper, count
+    return lower
+
+
+def own_table(rows, own):
+    """okta-radius's own share of each login next to the whole login, per
+    round, against the static stand-in."""
+    out = ["| load | round | okta-radius achieved /s | whole login p50 ms | whole login p99 ms | own share p50 µs | own share p99 µs | FreeRADIUS achieved /s | FreeRADIUS whole login p99 ms |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for scenario, label in (("static-closed", "closed loop, 256 in flight"), ("static-5000", "5,000 /s offered")):
+        sides = by_server(rows, scenario)
+        shares = [r for r in own if r["scenario"] == scenario]
+        for i, (a, b, share) in enumerate(zip(sides.get("okta-radius", []), sides.get("freeradius", []), shares), 1):
+            ra, rb = a["report"], b["report"]
+            out.append(
+                f"| {label} | {i} | {fmt(accepted_rate(a, 'password'))} | {fmt(ra['latency_ms']['p50'], 2)} |"
+                f" {fmt(ra['latency_ms']['p99'], 2)} | {fmt(quantile(share['before'], share['after'], 0.5) * 1e6, 0)} |"
+                f" {fmt(quantile(share['before'], share['after'], 0.99) * 1e6, 0)} |"
+                f" {fmt(accepted_rate(b, 'password'))} | {fmt(rb['latency_ms']['p99'], 2)} |")
+    return "\n".join(out)
+
+
 def replace(text, name, body):
     pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
     if not pattern.search(text):
@@ -304,6 +342,12 @@ def main():
         idle.update(row)
     tls = lines(os.path.join(results, "tls.jsonl"))
     accounting = lines(os.path.join(results, "accounting.jsonl"))
+    static = lines(os.path.join(results, "static.jsonl"))
+    static_own = lines(os.path.join(results, "static-own.jsonl"))
+    allocations = ""
+    if os.path.exists(os.path.join(results, "allocations.md")):
+        with open(os.path.join(results, "allocations.md")) as f:
+            allocations = f.read()
     tls_idle = {}
     for row in lines(os.path.join(results, "tls-idle.json")):
         tls_idle.update(row)
@@ -318,6 +362,9 @@ def main():
         "pushes": pushes_table(pushes, idle, samples),
         "tls": tls_table(tls, tls_idle),
         "accounting": accounting_table(accounting),
+        "static": comparison(static, "static-closed", "password", True),
+        "static-own": own_table(static, static_own),
+        "allocations": allocations,
     }
     with open(doc) as f:
         text = f.read()

@@ -11,14 +11,14 @@
 # Each comparison runs both servers in the same run, alternating round by
 # round, so machine load affects both sides alike. ROUNDS=N changes the
 # number of rounds (default 3); SECTIONS="compare calls pushes tls
-# accounting" (default: all five) re-runs only some sections and keeps the
-# other results.
+# accounting static" (default: all six) re-runs only some sections and
+# keeps the other results.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${ROUNDS:-3}
-SECTIONS=${SECTIONS:-compare calls pushes tls accounting}
+SECTIONS=${SECTIONS:-compare calls pushes tls accounting static}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 RESULTS=$ROOT/bench/results
 TMP=$(mktemp -d /tmp/okta-radius-bench.XXXXXX)
@@ -75,6 +75,10 @@ if ! command -v freeradius >/dev/null || [ ! -e /usr/lib/freeradius/rlm_rest.so 
 fi
 if ! command -v curl >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+fi
+if want static && ! command -v valgrind >/dev/null; then
+    # Its dhat tool counts the heap allocations of a password login.
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
 fi
 if ! python3 -c 'import matplotlib' 2>/dev/null; then
     log "installing matplotlib"
@@ -514,6 +518,56 @@ done
 wc -l "$TMP"/accounting-*.jsonl "$TMP/freeradius/log/detail" >&2 || true
 stop "$FR_PID"
 stop "$SIM_PID"
+fi
+
+# --- 6. Against a static Okta stand-in: the servers' own cost ----------------
+if want static; then
+log "password logins against the static stand-in (okta-radius sim --static)"
+# The stand-in answers every /authn with one fixed SUCCESS, so the rows
+# measure each server's own cost, not the simulated org's.
+"${ON_DRIVER[@]}" "$BIN" sim --static --listen "$SIM" --stats-listen 127.0.0.1:18081 >"$TMP/sim.log" 2>&1 &
+SIM_PID=$!
+PIDS+=("$SIM_PID")
+for _ in $(seq 100); do curl -sf "$SIM_STATS" >/dev/null 2>&1 && break; sleep 0.1; done
+start_okta_radius
+start_freeradius
+# okta-radius's own share of each login (radius_server_own_seconds: from
+# the datagram in to the reply out, less the wait for Okta), as the
+# histogram's cumulative buckets; a round's share is after minus before.
+own_buckets() {
+    curl -sf http://127.0.0.1:19812/metrics | python3 -c '
+import json, sys
+buckets = {}
+for line in sys.stdin:
+    if line.startswith("radius_server_own_seconds_bucket"):
+        le = line.split("le=\"", 1)[1].split("\"", 1)[0]
+        buckets[le] = float(line.rsplit(" ", 1)[1])
+print(json.dumps(buckets))'
+}
+# own FILE SCENARIO -- bench options: one okta-radius round with its own share.
+own() {
+    local file=$1 scenario=$2 before
+    shift 2
+    before=$(own_buckets)
+    measure "$file" "$scenario" okta-radius "$OKTA_PID" "$OKTA_RADIUS" "$@"
+    printf '{"scenario":"%s","before":%s,"after":%s}\n' "$scenario" "$before" "$(own_buckets)" >>"$RESULTS/static-own.jsonl"
+}
+measure static-warmup.jsonl warmup okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix password --in-flight 64 --duration 1 --users 5000
+measure static-warmup.jsonl warmup freeradius "$FR_PID" "$FREERADIUS" -- --mix password --in-flight 64 --duration 1 --users 5000
+for round in $(seq "$ROUNDS"); do
+    own static.jsonl "static-closed" -- --mix password --in-flight 256 --duration 5 --users 5000
+    measure static.jsonl "static-closed" freeradius "$FR_PID" "$FREERADIUS" -- --mix password --in-flight 256 --duration 5 --users 5000
+done
+for round in $(seq "$ROUNDS"); do
+    own static.jsonl "static-5000" -- --mix password --rate 5000 --duration 4 --sockets 8 --users 5000 --timeout-ms 2000
+    measure static.jsonl "static-5000" freeradius "$FR_PID" "$FREERADIUS" -- --mix password --rate 5000 --duration 4 --sockets 8 --users 5000 --timeout-ms 2000
+done
+stop "$FR_PID"
+stop "$OKTA_PID"
+stop "$SIM_PID"
+log "heap allocations per password login (valgrind's dhat, bench/allocations.sh)"
+bash "$ROOT/bench/allocations.sh" >"$RESULTS/allocations.md"
+cat "$RESULTS/allocations.md" >&2
 fi
 
 # --- tables and plots ----------------------------------------------------------
