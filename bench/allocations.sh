@@ -59,7 +59,7 @@ reject_delay_ms = 0
 org_url = "http://$SIM"
 api_token_file = "$TMP/token"
 [log]
-level = "warn"
+level = "${LOG_LEVEL:-info}"
 [[clients]]
 name = "bench"
 address = "127.0.0.0/8"

@@ -137,8 +137,19 @@ impl Identities {
     /// Records that Okta named `user_id` as the user behind `login`, and
     /// returns that user's key.
     pub(super) fn learn(&self, login: &str, user_id: &str) -> UserKey {
+        self.remember(&UserKey::of_login(login), user_id)
+    }
+
+    /// [`Identities::learn`] for a login whose keys were looked up already:
+    /// returns them with the user's key added.
+    pub(super) fn learn_for(&self, keys: UserKeys, user_id: &str) -> UserKeys {
+        let named = self.remember(&keys.keys[0], user_id);
+        keys.named(named)
+    }
+
+    /// Records `user_id` for the login of `key` (a login key).
+    fn remember(&self, key: &UserKey, user_id: &str) -> UserKey {
         let now = Instant::now();
-        let key = UserKey::of_login(login);
         let folded = key.folded_login().unwrap_or_default();
         // The common case, a login seen before: refreshed in place.
         if let Some(mut entry) = self.named.get_mut(folded)

@@ -51,7 +51,7 @@ pub(super) async fn password(
             // Okta names the user once the password is right: from now on
             // every spelling of this login counts against that user.
             let keys = match reply.body.user() {
-                Some(named) => keys.named(context.identities.learn(&request.login, &named.id)),
+                Some(named) => context.identities.learn_for(keys, &named.id),
                 None => keys,
             };
             context
@@ -164,7 +164,8 @@ fn password_expire_days(body: &AuthnResponse) -> Option<u32> {
 
 /// A SUCCESS answer: who Okta says the user is, for the policy.
 fn approval(user: Option<AuthnUser>, reason: Reason, warning: Option<String>) -> Approval {
-    let mut profile = HashMap::new();
+    // Sized for the five fields at most: one allocation, no regrowth.
+    let mut profile = HashMap::with_capacity(5);
     let user_id = user.map(|user| {
         let p = user.profile;
         profile.insert("login".to_owned(), p.login);

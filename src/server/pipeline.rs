@@ -226,10 +226,10 @@ async fn process<S: ReplySink>(
     fleet_key: Option<String>,
 ) {
     let source = sink.peer();
-    let request_id = format!("{:016x}", rand::random::<u64>());
+    let request_id = RequestId(rand::random::<u64>());
     if tracing::enabled!(tracing::Level::DEBUG) {
         tracing::debug!(
-            request_id,
+            %request_id,
             client = %client.config.name,
             %source,
             attributes = %radius_proto::describe::describe(&shared.dictionary, &packet),
@@ -287,7 +287,7 @@ async fn process<S: ReplySink>(
         && let Ok(sent) = Packet::decode(bytes)
     {
         tracing::debug!(
-            request_id,
+            %request_id,
             code = sent.code().name(),
             attributes = %radius_proto::describe::describe(&shared.dictionary, &sent),
             "reply"
@@ -339,7 +339,7 @@ async fn process<S: ReplySink>(
         1,
     );
     audit(
-        &request_id,
+        request_id,
         Origin {
             client,
             transport,
@@ -364,22 +364,52 @@ pub(super) async fn send<S: ReplySink>(sink: &S, bytes: &[u8], code: Code) {
     }
 }
 
-/// The NAS as it names itself: NAS-Identifier, else NAS-IP-Address.
-fn nas_name(packet: &Packet) -> String {
-    if let Some(identifier) = packet.text(types::NAS_IDENTIFIER) {
-        return identifier.to_owned();
+/// The id of one request in the log lines about it: 16 hex digits,
+/// written where the line is written (no string of its own).
+#[derive(Clone, Copy)]
+struct RequestId(u64);
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
     }
-    if let Some(bytes) = packet.first(types::NAS_IP_ADDRESS)
-        && let Ok(octets) = <[u8; 4]>::try_from(bytes)
-    {
-        return std::net::Ipv4Addr::from(octets).to_string();
+}
+
+/// A login's id in its audit lines (8 hex digits), empty when the request
+/// started no login.
+struct LoginId(Option<u32>);
+
+impl std::fmt::Display for LoginId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, "{id:08x}"),
+            None => Ok(()),
+        }
     }
-    if let Some(bytes) = packet.first(types::NAS_IPV6_ADDRESS)
-        && let Ok(octets) = <[u8; 16]>::try_from(bytes)
-    {
-        return std::net::Ipv6Addr::from(octets).to_string();
+}
+
+/// The NAS as it names itself: NAS-Identifier, else NAS-IP-Address (empty
+/// when it says neither), written where the audit line is written.
+struct NasName<'a>(&'a Packet);
+
+impl std::fmt::Display for NasName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let packet = self.0;
+        if let Some(identifier) = packet.text(types::NAS_IDENTIFIER) {
+            return f.write_str(identifier);
+        }
+        if let Some(bytes) = packet.first(types::NAS_IP_ADDRESS)
+            && let Ok(octets) = <[u8; 4]>::try_from(bytes)
+        {
+            return std::net::Ipv4Addr::from(octets).fmt(f);
+        }
+        if let Some(bytes) = packet.first(types::NAS_IPV6_ADDRESS)
+            && let Ok(octets) = <[u8; 16]>::try_from(bytes)
+        {
+            return std::net::Ipv6Addr::from(octets).fmt(f);
+        }
+        Ok(())
     }
-    String::new()
 }
 
 /// Where a request came from, for its audit line.
@@ -393,24 +423,20 @@ struct Origin<'a> {
 /// Access-Challenge round of one login, so one search finds all of them;
 /// `typed` is the User-Name as the user typed it, `user` the Okta login.
 fn audit(
-    request_id: &str,
+    request_id: RequestId,
     seen: Origin<'_>,
     packet: &Packet,
     decision: &Decision,
     elapsed: Duration,
 ) {
-    let login_id = decision
-        .login_id
-        .map(|id| format!("{id:08x}"))
-        .unwrap_or_default();
     tracing::info!(
         target: AUDIT_TARGET,
-        request_id,
-        login_id,
+        %request_id,
+        login_id = %LoginId(decision.login_id),
         client = %seen.client.config.name,
         transport = seen.transport,
         source = %seen.source,
-        nas = %nas_name(packet),
+        nas = %NasName(packet),
         calling_station_id = packet.text(types::CALLING_STATION_ID).unwrap_or(""),
         typed = packet.text(types::USER_NAME).unwrap_or(""),
         user = decision.login.as_deref().unwrap_or(""),

@@ -102,7 +102,9 @@ struct EscapingVisitor<'writer> {
 }
 
 impl EscapingVisitor<'_> {
-    fn write(&mut self, field: &Field, rendered: &str) {
+    /// Writes one field, its value rendered by `render` straight into the
+    /// line through [`Escaping`]: no string per field.
+    fn write(&mut self, field: &Field, render: impl FnOnce(&mut dyn fmt::Write) -> fmt::Result) {
         // Where a `log` record came from (a dependency's log line): the
         // event's target already says it.
         if self.result.is_err() || field.name().starts_with("log.") {
@@ -110,29 +112,42 @@ impl EscapingVisitor<'_> {
         }
         let separator = if self.empty { "" } else { " " };
         self.empty = false;
-        let value = escape_controls(rendered);
         self.result = match field.name() {
-            "message" => write!(self.writer, "{separator}{value}"),
+            "message" => self.writer.write_str(separator),
             name => {
                 let name = name.strip_prefix("r#").unwrap_or(name);
-                write!(self.writer, "{separator}{name}={value}")
+                write!(self.writer, "{separator}{name}=")
             }
-        };
+        }
+        .and_then(|()| render(&mut Escaping(&mut self.writer)));
     }
 }
 
 impl Visit for EscapingVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
-            self.write(field, value);
+            self.write(field, |out| out.write_str(value));
         } else {
             // Quoted, as the default human format shows text fields.
-            self.write(field, &format!("{value:?}"));
+            self.write(field, |out| write!(out, "{value:?}"));
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.write(field, &format!("{value:?}"));
+        self.write(field, |out| write!(out, "{value:?}"));
+    }
+}
+
+/// Passes text on with every control character (and the Unicode line and
+/// paragraph separators) written as an escape, as [`escape_controls`] does.
+struct Escaping<'w, W: fmt::Write + ?Sized>(&'w mut W);
+
+impl<W: fmt::Write + ?Sized> fmt::Write for Escaping<'_, W> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        match escape_controls(text) {
+            Cow::Borrowed(plain) => self.0.write_str(plain),
+            Cow::Owned(escaped) => self.0.write_str(&escaped),
+        }
     }
 }
 
@@ -161,6 +176,14 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_is_escaped_as_it_is_written() {
+        let mut line = String::new();
+        write!(Escaping(&mut line), "{}|{:?}", "a\nb\u{1b}", "c\rd")
+            .expect("a String takes any text");
+        assert_eq!(line, "a\\nb\\u{1b}|\"c\\rd\"");
+    }
 
     #[test]
     fn control_characters_are_escaped() {

@@ -97,8 +97,18 @@ impl CallKind {
 /// The endpoint label of a request, for metrics and log lines (a small
 /// fixed set: never a user id or a login).
 pub(crate) fn endpoint_label(method: &Method, path: &str) -> &'static str {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match segments.as_slice() {
+    // On the stack: every call is labelled. No Okta path has more than 8
+    // segments; a longer one is "other".
+    let mut segments = [""; 10];
+    let mut count = 0;
+    for segment in path.trim_matches('/').split('/') {
+        let Some(slot) = segments.get_mut(count) else {
+            return "other";
+        };
+        *slot = segment;
+        count += 1;
+    }
+    match &segments[..count] {
         ["api", "v1", "authn"] => "authn",
         ["api", "v1", "authn", "factors", _, "verify"] => "authn_verify",
         ["api", "v1", "authn", "factors", _, "verify", "resend"] => "authn_resend",
