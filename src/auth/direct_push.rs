@@ -117,7 +117,7 @@ pub(super) fn follow_up(
     // filed under the login or, once another login finished, the user id.
     let key = push_key(request);
     for filed in context.identities.keys(&request.login).as_slice() {
-        if let Some(watch) = context.pushes.pending(&filed)
+        if let Some(watch) = context.pushes.pending(filed)
             && watch.is_transaction(&oob_code)
         {
             return Next::HoldForPush(Hold {

@@ -13,7 +13,7 @@
 use super::status_server::{Admission, StatusServerGate};
 use crate::config::{ClientConfig, ClientTransport};
 use crate::telemetry::metrics as m;
-use dashmap::DashMap;
+use crate::telemetry::series::{Fixed, FixedMap};
 use metrics::Counter;
 use rustls::server::danger::ClientCertVerifier;
 use std::collections::HashMap;
@@ -37,7 +37,7 @@ pub struct Client {
     warned_at: Mutex<Option<Instant>>,
     /// `radius_requests_total` for this client, by outcome and transport:
     /// the client's name is not a fixed string, so its series are kept here.
-    requests: DashMap<(&'static str, &'static str), Counter>,
+    requests: FixedMap<(Fixed, Fixed), Counter>,
 }
 
 impl Client {
@@ -52,14 +52,15 @@ impl Client {
             chain,
             status_server: StatusServerGate::new(status_server_per_second),
             warned_at: Mutex::new(None),
-            requests: DashMap::new(),
+            requests: FixedMap::default(),
         }
     }
 
     /// Counts a request of this client decided with `outcome`, carried by
     /// `transport`.
     pub fn count_request(&self, outcome: &'static str, transport: &'static str) {
-        if let Some(counter) = self.requests.get(&(outcome, transport)) {
+        let key = (Fixed(outcome), Fixed(transport));
+        if let Some(counter) = self.requests.get(&key) {
             counter.increment(1);
             return;
         }
@@ -70,7 +71,7 @@ impl Client {
             "transport" => transport
         );
         counter.increment(1);
-        self.requests.insert((outcome, transport), counter);
+        self.requests.insert(key, counter);
     }
 
     /// Whether a Status-Server from this client with this Identifier and

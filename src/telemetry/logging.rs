@@ -180,8 +180,8 @@ mod tests {
     #[test]
     fn a_field_is_escaped_as_it_is_written() {
         let mut line = String::new();
-        write!(Escaping(&mut line), "{}|{:?}", "a\nb\u{1b}", "c\rd")
-            .expect("a String takes any text");
+        let (plain, quoted) = ("a\nb\u{1b}", "c\rd");
+        write!(Escaping(&mut line), "{plain}|{quoted:?}").expect("a String takes any text");
         assert_eq!(line, "a\\nb\\u{1b}|\"c\\rd\"");
     }
 

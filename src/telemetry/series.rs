@@ -11,26 +11,79 @@
 
 use dashmap::DashMap;
 use metrics::{Counter, Gauge, Histogram, Label};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::LazyLock;
 
 /// At most this many labels per kept series.
 const MAX_LABELS: usize = 3;
 
+/// A fixed string known by its address. Comparing and hashing the text of
+/// every label on each update cost more than the look-up it replaced; the
+/// literals a call site passes keep their address, so the address is the
+/// key. Two call sites with the same text may get two entries: both hold
+/// a handle to the same series, which the recorder names by its text.
+#[derive(Clone, Copy, Debug)]
+pub struct Fixed(pub &'static str);
+
+impl PartialEq for Fixed {
+    fn eq(&self, other: &Fixed) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for Fixed {}
+
+impl Hash for Fixed {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.as_ptr() as usize);
+        state.write_usize(self.0.len());
+    }
+}
+
+/// Hashes the words of a [`Fixed`] key by multiplying and rotating (the
+/// keys are addresses the process chose, nothing a peer controls, so no
+/// keyed hash is needed).
+#[derive(Default)]
+pub struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map keyed by [`Fixed`] strings.
+pub type FixedMap<K, V> = DashMap<K, V, BuildHasherDefault<AddressHasher>>;
+
 /// A series: its name and up to [`MAX_LABELS`] label pairs, unused ones
 /// empty.
-type SeriesKey = (&'static str, [(&'static str, &'static str); MAX_LABELS]);
+type SeriesKey = (Fixed, [(Fixed, Fixed); MAX_LABELS]);
 
-static COUNTERS: LazyLock<DashMap<SeriesKey, Counter>> = LazyLock::new(DashMap::new);
-static GAUGES: LazyLock<DashMap<SeriesKey, Gauge>> = LazyLock::new(DashMap::new);
-static HISTOGRAMS: LazyLock<DashMap<SeriesKey, Histogram>> = LazyLock::new(DashMap::new);
+static COUNTERS: LazyLock<FixedMap<SeriesKey, Counter>> = LazyLock::new(FixedMap::default);
+static GAUGES: LazyLock<FixedMap<SeriesKey, Gauge>> = LazyLock::new(FixedMap::default);
+static HISTOGRAMS: LazyLock<FixedMap<SeriesKey, Histogram>> = LazyLock::new(FixedMap::default);
 
 fn key(name: &'static str, labels: &[(&'static str, &'static str)]) -> SeriesKey {
-    let mut pairs = [("", ""); MAX_LABELS];
-    for (slot, pair) in pairs.iter_mut().zip(labels) {
-        *slot = *pair;
+    let mut pairs = [(Fixed(""), Fixed("")); MAX_LABELS];
+    for (slot, (label, value)) in pairs.iter_mut().zip(labels) {
+        *slot = (Fixed(label), Fixed(value));
     }
     debug_assert!(labels.len() <= MAX_LABELS, "{name}: too many labels");
-    (name, pairs)
+    (Fixed(name), pairs)
 }
 
 fn labels(pairs: &[(&'static str, &'static str)]) -> Vec<Label> {
