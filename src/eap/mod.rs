@@ -260,8 +260,20 @@ impl EapServer {
         let plaintext = match received {
             Ok(TunnelStep::Send(data)) => return self.ask(conversation, data),
             Ok(TunnelStep::Plaintext(plaintext)) => plaintext,
+            Err(TunnelError::AfterAlert) => {
+                return answers::failure(eap.identifier, Reason::EapTlsFailed, login);
+            }
             Err(error) => {
-                return tunnel_failed(client, &conversation, &eap, &error);
+                let alert = match error {
+                    TunnelError::Tls(_) => tunnel.alert(),
+                    _ => None,
+                };
+                log_tunnel_failed(client, &conversation, &error, alert.is_some());
+                return match alert {
+                    // The alert first; the peer's answer gets the EAP-Failure.
+                    Some(alert) => self.ask(conversation, alert),
+                    None => answers::failure(eap.identifier, reason_of(&error), login),
+                };
             }
         };
         let round = Round {
@@ -405,30 +417,31 @@ impl Round<'_> {
     }
 }
 
-/// The tunnel failed: EAP-Failure, with a log line saying why.
-fn tunnel_failed(
-    client: &ClientConfig,
-    conversation: &Conversation,
-    eap: &EapPacket,
-    error: &TunnelError,
-) -> Decision {
-    let reason = match error {
+/// The reason an EAP-Failure for a failed tunnel is recorded under.
+fn reason_of(error: &TunnelError) -> Reason {
+    match error {
         TunnelError::TooLarge => Reason::EapTooLarge,
         TunnelError::Malformed(_) => Reason::EapMalformed,
-        TunnelError::Tls(_) => Reason::EapTlsFailed,
-    };
+        TunnelError::Tls(_) | TunnelError::AfterAlert => Reason::EapTlsFailed,
+    }
+}
+
+/// The log line of a failed tunnel: why, and whether the peer is sent the
+/// TLS alert before its EAP-Failure.
+fn log_tunnel_failed(
+    client: &ClientConfig,
+    conversation: &Conversation,
+    error: &TunnelError,
+    alert_sent: bool,
+) {
     tracing::info!(
         client = %client.name,
         identity = %conversation.outer_identity,
         method = methods::name(conversation.method),
         %error,
+        alert_sent,
         "EAP tunnel failed"
     );
-    answers::failure(
-        eap.identifier,
-        reason,
-        Some(conversation.outer_identity.clone()),
-    )
 }
 
 /// The EAP Type of a method.
