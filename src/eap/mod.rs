@@ -126,12 +126,22 @@ impl EapServer {
             }
         };
         let Some(state) = packet.first(types::STATE) else {
-            return self.begin(client, packet, &eap);
+            // Never 0, as the logins of `crate::auth`.
+            let login_id = rand::random::<u32>().max(1);
+            let mut decision = self.begin(client, packet, &eap, login_id);
+            decision.login_id = Some(login_id);
+            return decision;
         };
         match self.conversations.take(state) {
             Some(conversation) if conversation.client == client.name => {
-                self.go_on(authenticator, client, packet, arrived, eap, conversation)
-                    .await
+                // Every round of the login, and its outcome (decided by the
+                // inner login's conversation), under the login's id.
+                let login_id = conversation.login_id;
+                let mut decision = self
+                    .go_on(authenticator, client, packet, arrived, eap, conversation)
+                    .await;
+                decision.login_id = Some(login_id);
+                decision
             }
             _ => {
                 // Expired, or begun on another replica: a prompt reject lets
@@ -147,7 +157,13 @@ impl EapServer {
 
     /// A new conversation: the peer's Identity, answered with the first
     /// method's Start.
-    fn begin(&self, client: &ClientConfig, packet: &Packet, eap: &EapPacket) -> Decision {
+    fn begin(
+        &self,
+        client: &ClientConfig,
+        packet: &Packet,
+        eap: &EapPacket,
+        login_id: u32,
+    ) -> Decision {
         if eap.method != Some(methods::IDENTITY) {
             return answers::failure(eap.identifier, Reason::EapMalformed, None);
         }
@@ -169,6 +185,7 @@ impl EapServer {
         let conversation = Conversation {
             client: client.name.clone(),
             outer_identity,
+            login_id,
             identifier: eap.identifier,
             method: method_type(method),
             tunnel: None,
