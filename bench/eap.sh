@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# EAP-TTLS/PAP on its own (not yet in run.sh, and without FreeRADIUS next
-# to it): logins per second and server CPU per login with eapol_test, and
-# the memory of EAP conversations held mid-handshake.
+# EAP-TTLS/PAP on okta-radius alone, quickly: logins per second and server
+# CPU per login with eapol_test, and the memory of EAP conversations held
+# mid-handshake. The comparison with FreeRADIUS is `SECTIONS=eap bash
+# bench/run.sh`, which runs the same two scripts (eap_logins.sh, eap_hold.py).
 #   bash bench/eap.sh [logins] [parallel] [held]
 # BIN=path/to/okta-radius skips the release build.
 # Needs eapol_test (Debian eapoltest), openssl, python3; builds --release;
@@ -52,17 +53,6 @@ private_key_file = "$TMP/server.key"
 max_conversations = 100000
 conversation_timeout_seconds = 600
 CONF
-cat >ttls.conf <<CONF
-network={
-    key_mgmt=WPA-EAP
-    eap=TTLS
-    identity="USER@bench.example"
-    anonymous_identity="anonymous"
-    password="USER-password"
-    ca_cert="$TMP/ca.pem"
-    phase2="auth=PAP"
-}
-CONF
 "$BIN" sim --listen 127.0.0.1:28080 --stats-listen 127.0.0.1:28081 --api-token "$TOKEN" \
     --users-per-flow 1000 --authn-rate-limit 1000000 >sim.log 2>&1 &
 PIDS+=($!)
@@ -72,15 +62,8 @@ SERVER=$!
 PIDS+=($SERVER)
 sleep 2
 
-ticks() { awk '{print $14+$15}' "/proc/$SERVER/stat"; }
-hz=$(getconf CLK_TCK)
-t0=$(ticks); s0=$(date +%s.%N)
 # Each login is another of the org's benchmark users (pw-N, as
 # `okta-radius sim` makes them), so Okta's per-user rate limit stays out of it.
-ok=$(seq 0 $((LOGINS - 1)) | xargs -P "$PARALLEL" -I{} sh -c \
-    "sed 's/USER/pw-{}/g' $TMP/ttls.conf >$TMP/ttls-{}.conf && eapol_test -c $TMP/ttls-{}.conf -a 127.0.0.1 -p 21812 -s $SECRET -r 0 -t 10 2>&1 | grep -c '^SUCCESS' || true" \
-    | awk '{s+=$1} END {print s}')
-s1=$(date +%s.%N); t1=$(ticks)
-awk -v m="$LOGINS" -v ok="$ok" -v s="$(echo "$s1 - $s0" | bc)" -v t="$((t1 - t0))" -v hz="$hz" -v p="$PARALLEL" \
-    'BEGIN { printf "EAP-TTLS/PAP: %d of %d logins accepted in %.1f s, %d eapol_test at a time: %.0f logins/s; server CPU %.2f ms per login\n", ok, m, s, p, m/s, t*1000/hz/m }'
+"$OLDPWD/bench/eap_logins.sh" 127.0.0.1:21812 "$SECRET" "$TMP/ca.pem" "$LOGINS" "$PARALLEL" "$SERVER" \
+    | python3 -c 'import json,sys; r=json.load(sys.stdin); print("EAP-TTLS/PAP: %d of %d logins accepted in %.1f s, %d eapol_test at a time: %.0f logins/s; server CPU %.2f ms per login" % (r["accepted"], r["logins"], r["seconds"], r["parallel"], r["logins"] / r["seconds"], r["server_cpu_s"] * 1000 / r["logins"]))'
 python3 "$OLDPWD/bench/eap_hold.py" "$HELD" "$SERVER"

@@ -2,11 +2,16 @@
 # Opens N EAP-TTLS conversations and leaves each after the server's first
 # TLS flight (ServerHello..ServerHelloDone), as a supplicant that walks away
 # mid-handshake would; prints the server's RSS before and after.
-import hashlib, hmac, os, socket, ssl, struct, sys, time
+#   eap_hold.py N SERVER_PID [HOST:PORT] [SECRET] [--json]
+# Used by bench/eap.sh and bench/run.sh (which passes --json).
+import hashlib, hmac, json, os, socket, ssl, struct, sys, time
 
-SECRET = b"bench-shared-secret-0123456789"
-SERVER = ("127.0.0.1", 21812)
-N = int(sys.argv[1]); PID = int(sys.argv[2])
+ARGS = [a for a in sys.argv[1:] if a != "--json"]
+JSON = "--json" in sys.argv[1:]
+N = int(ARGS[0]); PID = int(ARGS[1])
+HOST, PORT = (ARGS[2] if len(ARGS) > 2 else "127.0.0.1:21812").rsplit(":", 1)
+SERVER = (HOST, int(PORT))
+SECRET = (ARGS[3] if len(ARGS) > 3 else "bench-shared-secret-0123456789").encode()
 
 def rss():
     for line in open(f"/proc/{PID}/status"):
@@ -58,4 +63,8 @@ for n in range(N):
     code, eap, state = exchange(sock, ident, struct.pack(">BBH", 2, eap_id, 4 + len(body)) + body, state)
     assert code == 11, code
 after = rss()
+if JSON:
+    print(json.dumps({"held": N, "rss_kb_before": before, "rss_kb_after": after,
+                      "bytes_per_conversation": round((after - before) * 1024 / N)}))
+    sys.exit(0)
 print(f"{N} conversations held after the server's first flight: RSS {before} -> {after} KiB, {(after-before)*1024/N:.0f} bytes each; {N/(time.time()-start):.0f} conversations/s opened")

@@ -279,6 +279,47 @@ def tls_table(rows, idle):
     return "\n".join(out)
 
 
+def eap_table(rows, held):
+    """EAP-TTLS/PAP logins by eapol_test against both servers (alternating
+    rounds), and the memory of conversations held mid-handshake."""
+    sides = by_server(rows, "eap-ttls-pap")
+    okta, fr = sides.get("okta-radius", []), sides.get("freeradius", [])
+
+    def rate(row):
+        r = row["report"]
+        return r["accepted"] / r["seconds"] if r["seconds"] else 0.0
+
+    def cpu(row):
+        r = row["report"]
+        return r["server_cpu_s"] * 1e6 / r["logins"] if r["logins"] else float("nan")
+
+    out = ["| round | load (1 min) | okta-radius logins/s | FreeRADIUS logins/s | ratio |"
+           " okta-radius CPU µs/login | FreeRADIUS CPU µs/login | CPU ratio (FreeRADIUS / okta-radius) |"
+           " okta-radius accepted / started | FreeRADIUS accepted / started |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for i, (a, b) in enumerate(zip(okta, fr), 1):
+        ra, rb = rate(a), rate(b)
+        out.append(f"| {i} | {a['load'].split()[0]} / {b['load'].split()[0]} | {fmt(ra)} | {fmt(rb)} |"
+                   f" {ra / rb if rb else float('nan'):.2f}x | {fmt(cpu(a))} | {fmt(cpu(b))} |"
+                   f" {cpu(b) / cpu(a) if cpu(a) else float('nan'):.2f}x |"
+                   f" {a['report']['accepted']} / {a['report']['logins']} | {b['report']['accepted']} / {b['report']['logins']} |")
+    if okta and fr:
+        ma, mb = statistics.median(map(rate, okta)), statistics.median(map(rate, fr))
+        ca, cb = statistics.median(map(cpu, okta)), statistics.median(map(cpu, fr))
+        out.append(f"| **median** | | **{fmt(ma)}** | **{fmt(mb)}** | **{ma / mb if mb else float('nan'):.2f}x** |"
+                   f" **{fmt(ca)}** | **{fmt(cb)}** | **{cb / ca if ca else float('nan'):.2f}x** | | |")
+    if held:
+        out.append("")
+        out.append("| server | conversations held after its first TLS flight | RSS before | RSS after | per conversation |")
+        out.append("|---|---|---|---|---|")
+        for h in held:
+            out.append(f"| {h['server']} | {h['held']:,} | {h['rss_kb_before']:,} KiB | {h['rss_kb_after']:,} KiB |"
+                       f" {h['bytes_per_conversation']:,} bytes |")
+    if len(out) == 2 and not held:
+        return "Not measured yet: `SECTIONS=eap bash bench/run.sh`."
+    return "\n".join(out)
+
+
 def quantile(before, after, q):
     """The q-quantile of a Prometheus histogram's increase between two
     scrapes (cumulative buckets by upper bound), interpolated linearly
@@ -342,6 +383,8 @@ def main():
         idle.update(row)
     tls = lines(os.path.join(results, "tls.jsonl"))
     accounting = lines(os.path.join(results, "accounting.jsonl"))
+    eap = lines(os.path.join(results, "eap.jsonl"))
+    eap_held = lines(os.path.join(results, "eap-held.jsonl"))
     static = lines(os.path.join(results, "static.jsonl"))
     static_own = lines(os.path.join(results, "static-own.jsonl"))
     allocations = ""
@@ -362,6 +405,7 @@ def main():
         "pushes": pushes_table(pushes, idle, samples),
         "tls": tls_table(tls, tls_idle),
         "accounting": accounting_table(accounting),
+        "eap": eap_table(eap, eap_held),
         "static": comparison(static, "static-closed", "password", True),
         "static-own": own_table(static, static_own),
         "allocations": allocations,

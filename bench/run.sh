@@ -11,14 +11,16 @@
 # Each comparison runs both servers in the same run, alternating round by
 # round, so machine load affects both sides alike. ROUNDS=N changes the
 # number of rounds (default 3); SECTIONS="compare calls pushes tls
-# accounting static" (default: all six) re-runs only some sections and
-# keeps the other results.
+# accounting eap static" (default: all seven) re-runs only some sections
+# and keeps the other results. The eap section needs eapol_test (Debian eapoltest);
+# EAP_LOGINS (default 300 per round and server) and EAP_PARALLEL (default 4
+# eapol_test at a time) size it.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${ROUNDS:-3}
-SECTIONS=${SECTIONS:-compare calls pushes tls accounting static}
+SECTIONS=${SECTIONS:-compare calls pushes tls accounting eap static}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 RESULTS=$ROOT/bench/results
 TMP=$(mktemp -d /tmp/okta-radius-bench.XXXXXX)
@@ -73,6 +75,10 @@ if ! command -v freeradius >/dev/null || [ ! -e /usr/lib/freeradius/rlm_rest.so 
         systemctl stop freeradius 2>/dev/null || true
     fi
 fi
+if want eap && ! command -v eapol_test >/dev/null; then
+    log "installing eapoltest"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq eapoltest >/dev/null
+fi
 if ! command -v curl >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
 fi
@@ -97,11 +103,13 @@ want calls && rm -f "$RESULTS"/calls.jsonl
 want pushes && rm -f "$RESULTS"/pushes*.json*
 want tls && rm -f "$RESULTS"/tls*.json*
 want accounting && rm -f "$RESULTS"/accounting.jsonl
+want eap && rm -f "$RESULTS"/eap*.jsonl
+want static && rm -f "$RESULTS"/static*.jsonl "$RESULTS"/allocations.md
 {
     echo "{\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\",\"cores\":$(nproc),"
     echo "\"memory_gb\":$(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo),"
     echo "\"kernel\":\"$(uname -r)\",\"os\":\"$(. /etc/os-release; echo "$PRETTY_NAME")\","
-    echo "\"freeradius\":\"$(freeradius -v 2>/dev/null | grep -m1 -o 'Version [0-9.]*' || echo unknown)\","
+    echo "\"freeradius\":\"$( (freeradius -v 2>/dev/null || true) | grep -m1 -o 'Version [0-9.]*' || echo unknown)\","
     echo "\"rustc\":\"$(rustc --version)\",\"date\":\"$(date -u +%Y-%m-%dT%H:%MZ)\",\"load_at_start\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"server_cpus\":\"$SERVER_CPUS\",\"driver_cpus\":\"$DRIVER_CPUS\"}"
 } | tr -d '\n' >"$RESULTS/machine.json"
 
@@ -174,6 +182,89 @@ start_okta_radius() {
     OKTA_PID=$!
     PIDS+=("$OKTA_PID")
     wait_radius "$OKTA_RADIUS"
+}
+
+# The password check against the simulated org's /api/v1/authn, as an
+# authenticate subsection: the bench server runs it for PAP logins, the
+# inner-tunnel server for the PAP login inside EAP-TTLS.
+fr_rest_password() {
+    cat <<EOF
+        Auth-Type rest {
+            update control {
+                &REST-HTTP-Header += "Authorization: SSWS $TOKEN"
+            }
+            rest
+            if ((ok || updated) && &reply:REST-HTTP-Body =~ /"status":"SUCCESS"/) {
+                update reply {
+                    &REST-HTTP-Body !* ANY
+                }
+                ok
+            }
+            else {
+                update reply {
+                    &REST-HTTP-Body !* ANY
+                }
+                reject
+            }
+        }
+EOF
+}
+
+# With FR_EAP=1, the bench server also answers EAP through the eap module
+# below (the part of authorize or of authenticate, as asked).
+fr_eap_outer() {
+    [ "${FR_EAP:-}" = 1 ] || return 0
+    if [ "$1" = authorize ]; then
+        printf '        eap {\n            ok = return\n        }\n'
+    else
+        printf '        Auth-Type eap {\n            eap\n        }\n'
+    fi
+}
+
+# With FR_EAP=1: FreeRADIUS's eap module running EAP-TTLS with the same
+# certificate and key okta-radius is given (TLS 1.2, no session cache),
+# and the inner-tunnel server checking the inner PAP password with rest.
+fr_eap_module() {
+    [ "${FR_EAP:-}" = 1 ] || return 0
+    cat <<EOF
+    eap {
+        default_eap_type = ttls
+        timer_expire = 60
+        ignore_unknown_eap_types = no
+        max_sessions = 16384
+        tls-config tls-bench {
+            certificate_file = $PKI/server.pem
+            private_key_file = $PKI/server.key
+            cipher_list = "DEFAULT"
+            tls_min_version = "1.2"
+            tls_max_version = "1.2"
+            cache {
+                enable = no
+            }
+        }
+        ttls {
+            tls = tls-bench
+            virtual_server = "inner-tunnel"
+        }
+    }
+EOF
+}
+fr_eap_inner_server() {
+    [ "${FR_EAP:-}" = 1 ] || return 0
+    cat <<EOF
+server inner-tunnel {
+    authorize {
+        if (&User-Password) {
+            update control {
+                &Auth-Type := rest
+            }
+        }
+    }
+    authenticate {
+$(fr_rest_password)
+    }
+}
+EOF
 }
 
 freeradius_config() {
@@ -261,7 +352,9 @@ modules {
             idle_timeout = 60
         }
     }
+$(fr_eap_module)
 }
+$(fr_eap_inner_server)
 server bench {
     listen {
         type = auth
@@ -283,6 +376,7 @@ server bench {
         detail
     }
     authorize {
+$(fr_eap_outer authorize)
         if (&User-Password) {
             update control {
                 &Auth-Type := rest
@@ -290,24 +384,8 @@ server bench {
         }
     }
     authenticate {
-        Auth-Type rest {
-            update control {
-                &REST-HTTP-Header += "Authorization: SSWS $TOKEN"
-            }
-            rest
-            if ((ok || updated) && &reply:REST-HTTP-Body =~ /"status":"SUCCESS"/) {
-                update reply {
-                    &REST-HTTP-Body !* ANY
-                }
-                ok
-            }
-            else {
-                update reply {
-                    &REST-HTTP-Body !* ANY
-                }
-                reject
-            }
-        }
+$(fr_rest_password)
+$(fr_eap_outer authenticate)
     }
     Autz-Type Status-Server {
         ok
@@ -341,6 +419,29 @@ measure() {
     printf '{"scenario":"%s","server":"%s","load":"%s","server_cpu_s":%s,"report":%s}\n' \
         "$scenario" "$name" "$load" "$(awk -v a="$after" -v b="$before" -v t="$(getconf CLK_TCK)" 'BEGIN{print (a-b)/t}')" "$report" >>"$RESULTS/$file"
     echo "$report" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("   %-12s %-11s %8.0f/s  p50 %.3f ms  p99 %.3f ms  timeouts %d  %s" % (sys.argv[1], sys.argv[2], r["throughput_per_s"], r["latency_ms"]["p50"], r["latency_ms"]["p99"], r["timeouts"], r["outcomes"]))' "$scenario" "$name" >&2
+}
+
+# A CA, the server's certificate (for 127.0.0.1) and the load generator's,
+# made as README.md's RadSec section makes them; RADIUS/TLS and both EAP
+# servers use them. Made once per run.
+PKI=$TMP/pki
+make_pki() {
+    [ -e "$PKI/ca.pem" ] && return 0
+    mkdir -p "$PKI"
+    (
+        cd "$PKI"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+            -keyout ca.key -out ca.pem -subj "/CN=okta-radius bench CA" 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+        printf 'subjectAltName=DNS:bench-nas.bench.example\nextendedKeyUsage=clientAuth\n' >nas.ext
+        for name in server nas; do
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+                -keyout $name.key -out $name.csr -subj "/CN=bench-$name" 2>/dev/null
+            openssl x509 -req -in $name.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+                -extfile $name.ext -out $name.pem 2>/dev/null
+        done
+        chmod 600 ./*.key
+    )
 }
 
 # --- 1. Status-Server and password logins, both servers ----------------------
@@ -434,24 +535,7 @@ fi
 # --- 4. RADIUS/TLS next to UDP ------------------------------------------------
 if want tls; then
 log "RADIUS/TLS next to UDP: password logins, handshakes, idle connections"
-# A CA, the server's certificate (for 127.0.0.1) and the load generator's,
-# made as README.md's RadSec section makes them.
-PKI=$TMP/pki
-mkdir -p "$PKI"
-(
-    cd "$PKI"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-        -keyout ca.key -out ca.pem -subj "/CN=okta-radius bench CA" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
-    printf 'subjectAltName=DNS:bench-nas.bench.example\nextendedKeyUsage=clientAuth\n' >nas.ext
-    for name in server nas; do
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-            -keyout $name.key -out $name.csr -subj "/CN=bench-$name" 2>/dev/null
-        openssl x509 -req -in $name.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
-            -extfile $name.ext -out $name.pem 2>/dev/null
-    done
-    chmod 600 ./*.key
-)
+make_pki
 OKTA_RADIUS_TLS=127.0.0.1:12083
 TLS_ARGS=(--transport tls --secret radsec --tls-ca "$PKI/ca.pem" --tls-cert "$PKI/nas.pem" --tls-key "$PKI/nas.key")
 start_sim --users-per-flow 5000
@@ -520,7 +604,50 @@ stop "$FR_PID"
 stop "$SIM_PID"
 fi
 
-# --- 6. Against a static Okta stand-in: the servers' own cost ----------------
+# --- 6. EAP-TTLS/PAP -----------------------------------------------------------
+if want eap; then
+log "EAP-TTLS/PAP: okta-radius next to FreeRADIUS's eap module with rest, eapol_test as the supplicant"
+make_pki
+EAP_LOGINS=${EAP_LOGINS:-300}
+EAP_PARALLEL=${EAP_PARALLEL:-4}
+start_sim --users-per-flow 5000
+CONFIG_EXTRA="eap = true
+[eap]
+certificate_file = \"$PKI/server.pem\"
+private_key_file = \"$PKI/server.key\"
+max_conversations = 100000
+conversation_timeout_seconds = 600"
+start_okta_radius
+CONFIG_EXTRA=""
+FR_EAP=1 start_freeradius
+# eap_measure FILE SCENARIO SERVER_NAME PID ADDR LOGINS: one run of
+# bench/eap_logins.sh (eapol_test on the driver's CPUs), as one JSON line.
+eap_measure() {
+    local load report
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    report=$("${ON_DRIVER[@]}" "$ROOT/bench/eap_logins.sh" "$5" "$SECRET" "$PKI/ca.pem" "$6" "$EAP_PARALLEL" "$4")
+    printf '{"scenario":"%s","server":"%s","load":"%s","report":%s}\n' "$2" "$3" "$load" "$report" >>"$RESULTS/$1"
+    echo "$report" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("   %-12s %-11s %d/%d accepted  %6.1f logins/s  %.0f µs server CPU per login" % (sys.argv[1], sys.argv[2], r["accepted"], r["logins"], r["logins"] / r["seconds"], r["server_cpu_s"] * 1e6 / r["logins"]))' "$2" "$3" >&2
+}
+eap_measure eap-warmup.jsonl warmup okta-radius "$OKTA_PID" "$OKTA_RADIUS" 20
+eap_measure eap-warmup.jsonl warmup freeradius "$FR_PID" "$FREERADIUS" 20
+for round in $(seq "$ROUNDS"); do
+    eap_measure eap.jsonl eap-ttls-pap okta-radius "$OKTA_PID" "$OKTA_RADIUS" "$EAP_LOGINS"
+    eap_measure eap.jsonl eap-ttls-pap freeradius "$FR_PID" "$FREERADIUS" "$EAP_LOGINS"
+done
+log "memory of 2,000 EAP-TTLS conversations left after the server's first TLS flight"
+for side in okta-radius freeradius; do
+    if [ $side = okta-radius ]; then pid=$OKTA_PID addr=$OKTA_RADIUS; else pid=$FR_PID addr=$FREERADIUS; fi
+    held=$("${ON_DRIVER[@]}" python3 "$ROOT/bench/eap_hold.py" 2000 "$pid" "$addr" "$SECRET" --json)
+    printf '{"server":"%s",%s\n' "$side" "${held#\{}" >>"$RESULTS/eap-held.jsonl"
+    echo "   $side: $held" >&2
+done
+stop "$FR_PID"
+stop "$OKTA_PID"
+stop "$SIM_PID"
+fi
+
+# --- 7. Against a static Okta stand-in: the servers' own cost ----------------
 if want static; then
 log "password logins against the static stand-in (okta-radius sim --static)"
 # The stand-in answers every /authn with one fixed SUCCESS, so the rows

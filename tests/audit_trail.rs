@@ -84,3 +84,51 @@ async fn one_login_id_follows_a_login_through_its_challenges() {
     );
     assert_ne!(field(3, "login_id"), login_id, "a new login has its own id");
 }
+
+/// An 802.1X login takes a handful of Access-Challenge rounds (Identity,
+/// the TLS handshake, the inner login) before its accept: one search for
+/// its login id finds them all, and the next login has another id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_login_id_follows_an_eap_login_through_its_rounds() {
+    use support::eapol::{eap_config, eapol_test, network};
+    let org = start_mfa_org(|_| {}).await;
+    let pki = support::tls::Pki::new();
+    let server = TestServer::start(&eap_config(&org.base_url(), &pki, "")).await;
+    let settings = |password: &str| {
+        vec![
+            "eap=TTLS".to_owned(),
+            "identity=\"alice\"".to_owned(),
+            format!("password=\"{password}\""),
+            "phase2=\"auth=PAP\"".to_owned(),
+        ]
+    };
+
+    let run = eapol_test(
+        &server,
+        network(&pki.path("ca.pem"), &settings("alice-password")),
+    )
+    .await;
+    assert!(run.success, "{}", run.tail());
+    let first = server.logs.audits();
+    let accept = first
+        .iter()
+        .position(|a| a["outcome"] == "accept")
+        .expect("the accept audited");
+    let login_id = first[accept]["login_id"].as_str().unwrap_or("").to_owned();
+    assert_eq!(login_id.len(), 8, "{:?}", first[accept]);
+    assert!(accept >= 3, "several rounds before the accept: {first:?}");
+    for audit in &first[..=accept] {
+        assert_eq!(audit["login_id"], login_id.as_str(), "{audit:?}");
+    }
+    assert_eq!(first[accept]["user"], "alice@example.com");
+
+    let run = eapol_test(&server, network(&pki.path("ca.pem"), &settings("wrong"))).await;
+    assert!(!run.success, "{}", run.tail());
+    let audits = server
+        .logs
+        .wait_for("the second login's reject", |a| a["outcome"] == "reject")
+        .await;
+    let second = audits["login_id"].as_str().unwrap_or("").to_owned();
+    assert_eq!(second.len(), 8, "{audits:?}");
+    assert_ne!(second, login_id, "a new login has its own id");
+}

@@ -100,6 +100,52 @@ async fn ttls_pap_rejects_a_wrong_password_and_an_untrusted_server() {
     );
 }
 
+/// A supplicant and a server with no cipher suite in common: the server's
+/// handshake fails, and the peer must hear why (the TLS alert, in an
+/// EAP-Request of the method) before the EAP-Failure, for TTLS and PEAP.
+#[tokio::test]
+async fn a_failed_handshake_sends_the_tls_alert_before_eap_failure() {
+    let org = start_mfa_org(|_| {}).await;
+    let pki = Pki::new();
+    let server = TestServer::start(&eap_config(&org.base_url(), &pki, "")).await;
+
+    for (method, inner) in [("TTLS", "PAP"), ("PEAP", "GTC")] {
+        // TLS 1.2 with RSA key exchange only: every suite the server runs
+        // is ECDHE, so it refuses the ClientHello.
+        let settings = [
+            format!("eap={method}"),
+            "identity=\"alice\"".to_owned(),
+            "password=\"alice-password\"".to_owned(),
+            "phase1=\"tls_disable_tlsv1_3=1\"".to_owned(),
+            format!("phase2=\"auth={inner}\""),
+            "openssl_ciphers=\"AES128-SHA256:AES256-SHA256\"".to_owned(),
+        ];
+        let run = eapol_test(&server, network(&pki.path("ca.pem"), &settings)).await;
+        assert!(!run.success, "{}", run.tail());
+        // wpa_supplicant logs the alert it read from the server, then the
+        // EAP-Failure that follows it.
+        let alert = run
+            .output
+            .find("SSL3 alert: read (remote end reported an error):fatal:handshake failure");
+        let failure = run.output.find("CTRL-EVENT-EAP-FAILURE");
+        assert!(alert.is_some(), "{method}: no alert read\n{}", run.tail());
+        assert!(
+            failure.is_some_and(|failure| Some(failure) > alert),
+            "{method}: no EAP-Failure after the alert\n{}",
+            run.tail()
+        );
+        server
+            .logs
+            .wait_for("the failed handshake logged with its alert", |e| {
+                e["message"] == "EAP tunnel failed"
+                    && e["alert_sent"] == true
+                    && e["method"] == method
+            })
+            .await;
+    }
+    assert_eq!(org.records().authn_calls("alice@example.com"), 0);
+}
+
 #[tokio::test]
 async fn ttls_pap_carries_password_comma_code_and_auto_push() {
     let org = start_mfa_org(|_| {}).await;

@@ -3,8 +3,8 @@
 //! one claim or in many fragments, TLS garbage, a State this server does
 //! not hold (a replica that never saw the conversation's start), and
 //! conversations abandoned half-way, whose memory goes at the timeout.
-//! Each ends in EAP-Failure or a drop, never a panic, and the server keeps
-//! answering.
+//! Each ends in EAP-Failure (after the TLS alert, when TLS failed) or a
+//! drop, never a panic, and the server keeps answering.
 
 mod support;
 
@@ -119,7 +119,9 @@ async fn wrong_identifiers_garbage_and_oversized_messages_end_in_eap_failure() {
         .expect("a reply");
     assert_failure(&reply);
 
-    // TLS garbage where a ClientHello belongs.
+    // TLS garbage where a ClientHello belongs: first the fatal TLS alert
+    // it earns, in a TTLS Request (RFC 5216 §2.1.3), then, once the peer
+    // acknowledges it, EAP-Failure.
     let (id, state) = start(&nas).await;
     let garbage = encoded(&EapPacket::response(
         id,
@@ -128,6 +130,22 @@ async fn wrong_identifiers_garbage_and_oversized_messages_end_in_eap_failure() {
     ));
     let reply = nas
         .exchange(&eap_request(&nas, &garbage, Some(&state)))
+        .await
+        .expect("a reply");
+    assert_eq!(reply.code(), Code::AccessChallenge);
+    let alert = eap_of(&reply);
+    assert_eq!(alert.method, Some(methods::TTLS));
+    // The frame's flags (no L, no M), then one TLS record: type 21 (alert),
+    // version, length 2, level 2 (fatal), the description.
+    assert_eq!(alert.data.len(), 1 + 5 + 2, "{:?}", alert.data);
+    assert_eq!((alert.data[0], alert.data[1], alert.data[6]), (0, 21, 2));
+    let ack = encoded(&EapPacket::response(
+        alert.identifier,
+        methods::TTLS,
+        vec![0],
+    ));
+    let reply = nas
+        .exchange(&eap_request(&nas, &ack, Some(&state_of(&reply))))
         .await
         .expect("a reply");
     assert_failure(&reply);

@@ -26,6 +26,8 @@ pub(super) struct Conversation {
     pub(super) client: String,
     /// The identity the peer gave in the clear (often anonymous).
     pub(super) outer_identity: String,
+    /// The login's id in the audit log, the same in every round of it.
+    pub(super) login_id: u32,
     /// The Identifier of our last EAP-Request: the Response must carry it.
     pub(super) identifier: u8,
     /// The EAP method being run.
@@ -142,6 +144,7 @@ mod tests {
         Conversation {
             client: client.to_owned(),
             outer_identity: "anonymous".to_owned(),
+            login_id: 1,
             identifier: 1,
             method: 21,
             tunnel: None,

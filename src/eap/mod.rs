@@ -126,12 +126,22 @@ impl EapServer {
             }
         };
         let Some(state) = packet.first(types::STATE) else {
-            return self.begin(client, packet, &eap);
+            // Never 0, as the logins of `crate::auth`.
+            let login_id = rand::random::<u32>().max(1);
+            let mut decision = self.begin(client, packet, &eap, login_id);
+            decision.login_id = Some(login_id);
+            return decision;
         };
         match self.conversations.take(state) {
             Some(conversation) if conversation.client == client.name => {
-                self.go_on(authenticator, client, packet, arrived, eap, conversation)
-                    .await
+                // Every round of the login, and its outcome (decided by the
+                // inner login's conversation), under the login's id.
+                let login_id = conversation.login_id;
+                let mut decision = self
+                    .go_on(authenticator, client, packet, arrived, eap, conversation)
+                    .await;
+                decision.login_id = Some(login_id);
+                decision
             }
             _ => {
                 // Expired, or begun on another replica: a prompt reject lets
@@ -147,7 +157,13 @@ impl EapServer {
 
     /// A new conversation: the peer's Identity, answered with the first
     /// method's Start.
-    fn begin(&self, client: &ClientConfig, packet: &Packet, eap: &EapPacket) -> Decision {
+    fn begin(
+        &self,
+        client: &ClientConfig,
+        packet: &Packet,
+        eap: &EapPacket,
+        login_id: u32,
+    ) -> Decision {
         if eap.method != Some(methods::IDENTITY) {
             return answers::failure(eap.identifier, Reason::EapMalformed, None);
         }
@@ -169,6 +185,7 @@ impl EapServer {
         let conversation = Conversation {
             client: client.name.clone(),
             outer_identity,
+            login_id,
             identifier: eap.identifier,
             method: method_type(method),
             tunnel: None,
@@ -260,8 +277,20 @@ impl EapServer {
         let plaintext = match received {
             Ok(TunnelStep::Send(data)) => return self.ask(conversation, data),
             Ok(TunnelStep::Plaintext(plaintext)) => plaintext,
+            Err(TunnelError::AfterAlert) => {
+                return answers::failure(eap.identifier, Reason::EapTlsFailed, login);
+            }
             Err(error) => {
-                return tunnel_failed(client, &conversation, &eap, &error);
+                let alert = match error {
+                    TunnelError::Tls(_) => tunnel.alert(),
+                    _ => None,
+                };
+                log_tunnel_failed(client, &conversation, &error, alert.is_some());
+                return match alert {
+                    // The alert first; the peer's answer gets the EAP-Failure.
+                    Some(alert) => self.ask(conversation, alert),
+                    None => answers::failure(eap.identifier, reason_of(&error), login),
+                };
             }
         };
         let round = Round {
@@ -405,30 +434,31 @@ impl Round<'_> {
     }
 }
 
-/// The tunnel failed: EAP-Failure, with a log line saying why.
-fn tunnel_failed(
-    client: &ClientConfig,
-    conversation: &Conversation,
-    eap: &EapPacket,
-    error: &TunnelError,
-) -> Decision {
-    let reason = match error {
+/// The reason an EAP-Failure for a failed tunnel is recorded under.
+fn reason_of(error: &TunnelError) -> Reason {
+    match error {
         TunnelError::TooLarge => Reason::EapTooLarge,
         TunnelError::Malformed(_) => Reason::EapMalformed,
-        TunnelError::Tls(_) => Reason::EapTlsFailed,
-    };
+        TunnelError::Tls(_) | TunnelError::AfterAlert => Reason::EapTlsFailed,
+    }
+}
+
+/// The log line of a failed tunnel: why, and whether the peer is sent the
+/// TLS alert before its EAP-Failure.
+fn log_tunnel_failed(
+    client: &ClientConfig,
+    conversation: &Conversation,
+    error: &TunnelError,
+    alert_sent: bool,
+) {
     tracing::info!(
         client = %client.name,
         identity = %conversation.outer_identity,
         method = methods::name(conversation.method),
         %error,
+        alert_sent,
         "EAP tunnel failed"
     );
-    answers::failure(
-        eap.identifier,
-        reason,
-        Some(conversation.outer_identity.clone()),
-    )
 }
 
 /// The EAP Type of a method.

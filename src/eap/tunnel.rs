@@ -4,6 +4,10 @@
 //! acknowledged, ours are cut to the conversation's fragment size and sent
 //! one per round as the peer acknowledges them.
 //!
+//! When the handshake or a record fails, the alert rustls wrote is sent to
+//! the peer in one more Request before the EAP-Failure (RFC 5216 §2.1.3,
+//! which RFC 5281 and PEAP follow), so the supplicant can log why.
+//!
 //! Nothing here knows what runs inside the tunnel; the method reads the
 //! plaintext the peer sent once the handshake is over.
 
@@ -35,6 +39,9 @@ pub(super) enum TunnelError {
     TooLarge,
     /// The TLS handshake or a record failed.
     Tls(rustls::Error),
+    /// The peer answered the alert sent after [`TunnelError::Tls`]: the
+    /// conversation ends now.
+    AfterAlert,
 }
 
 impl std::fmt::Display for TunnelError {
@@ -43,6 +50,7 @@ impl std::fmt::Display for TunnelError {
             TunnelError::Malformed(what) => write!(f, "malformed: {what}"),
             TunnelError::TooLarge => write!(f, "a TLS message past {MAX_MESSAGE_LEN} bytes"),
             TunnelError::Tls(error) => write!(f, "TLS: {error}"),
+            TunnelError::AfterAlert => write!(f, "the peer answered our TLS alert"),
         }
     }
 }
@@ -66,6 +74,8 @@ pub(super) struct Tunnel {
     /// TLS bytes for the peer, and how many have been sent.
     outgoing: Vec<u8>,
     sent: usize,
+    /// TLS failed and the peer was sent the alert.
+    alerted: bool,
 }
 
 impl Tunnel {
@@ -83,6 +93,7 @@ impl Tunnel {
             incoming: Vec::new(),
             outgoing: Vec::new(),
             sent: 0,
+            alerted: false,
         })
     }
 
@@ -93,6 +104,11 @@ impl Tunnel {
 
     /// Takes the Type-Data of the peer's Response.
     pub(super) fn receive(&mut self, data: &[u8]) -> Result<TunnelStep, TunnelError> {
+        if self.alerted {
+            // RFC 5216 §2.1.3: the peer acknowledges the alert; whatever it
+            // sent, nothing follows but EAP-Failure.
+            return Err(TunnelError::AfterAlert);
+        }
         let frame =
             TlsFrame::decode(data).map_err(|_| TunnelError::Malformed("frame cut short"))?;
         if self.negotiating {
@@ -142,6 +158,19 @@ impl Tunnel {
         Ok(self.next_fragment())
     }
 
+    /// After [`TunnelError::Tls`]: the frame carrying the alert rustls
+    /// wrote about it, if it wrote one (it writes none when the peer's own
+    /// alert ended the connection). The peer's next Response ends the
+    /// conversation with [`TunnelError::AfterAlert`].
+    pub(super) fn alert(&mut self) -> Option<Vec<u8>> {
+        if self.alerted || self.outgoing.is_empty() {
+            return None;
+        }
+        self.alerted = true;
+        self.sent = 0;
+        Some(self.next_fragment())
+    }
+
     /// The method's version: the one offered, or the lower one the peer
     /// answered Start with.
     pub(super) fn version(&self) -> u8 {
@@ -171,8 +200,15 @@ impl Tunnel {
                 .read_tls(&mut message)
                 .map_err(|_| TunnelError::Malformed("TLS records rustls would not buffer"))?;
             if let Err(error) = self.tls.process_new_packets() {
-                // The alert rustls queued is not sent: the conversation
-                // ends in EAP-Failure either way.
+                // Keep the alert rustls queued, for [`Tunnel::alert`]; what
+                // was pending before it is dropped.
+                self.outgoing.clear();
+                self.sent = 0;
+                while self.tls.wants_write() {
+                    if self.tls.write_tls(&mut self.outgoing).is_err() {
+                        break;
+                    }
+                }
                 return Err(error.into());
             }
             if read == 0 {
