@@ -36,10 +36,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
-if [ ! -x target/release/okta-radius ]; then
-    cargo build --release --locked --bin okta-radius >&2
+# BIN=path counts another build (e.g. an older commit's).
+if [ -z "${BIN:-}" ]; then
+    [ -x target/release/okta-radius ] || cargo build --release --locked --bin okta-radius >&2
+    BIN=$ROOT/target/release/okta-radius
 fi
-BIN=$ROOT/target/release/okta-radius
 
 "$BIN" sim --static --listen "$SIM" --stats-listen "$SIM_STATS" >"$TMP/sim.log" 2>&1 &
 PIDS+=("$!")

@@ -93,8 +93,12 @@ if ! python3 -c 'import matplotlib' 2>/dev/null; then
 fi
 
 log "building okta-radius --release"
-cargo build --release --locked -q
-BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/okta-radius
+# BIN=path measures another build of okta-radius (e.g. an older commit's,
+# for a before-and-after figure); by default this tree's release build.
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --locked -q
+    BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/okta-radius
+fi
 export OKTA_RADIUS_BENCH_SECRET=$SECRET
 
 mkdir -p "$RESULTS"
@@ -693,7 +697,7 @@ stop "$FR_PID"
 stop "$OKTA_PID"
 stop "$SIM_PID"
 log "heap allocations per password login (valgrind's dhat, bench/allocations.sh)"
-bash "$ROOT/bench/allocations.sh" >"$RESULTS/allocations.md"
+BIN="$BIN" bash "$ROOT/bench/allocations.sh" >"$RESULTS/allocations.md"
 cat "$RESULTS/allocations.md" >&2
 fi
 
