@@ -503,6 +503,8 @@ async fn a_fleet_logs_in_to_redis_as_an_acl_user_with_only_what_it_needs() {
         "+zrem",
         "+zremrangebyscore",
         "+zremrangebyrank",
+        "+sadd",
+        "+smembers",
         "+pexpire",
         "+pttl",
         "+exists",
@@ -816,4 +818,55 @@ async fn a_fleet_follows_sentinel_to_the_promoted_replica_when_its_master_dies()
             .is_empty(),
         "the push was announced on the promoted master"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_s_clear_at_one_replica_frees_a_source_only_another_saw() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "", &redis.url())
+        + "\n[abuse]\nmax_failures_per_user_and_source = 3\nmax_failures_per_user = 20\nmax_failures_per_source = 0\n";
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+    let login_from = |replica: usize, password: &'static str| {
+        let radius = replicas[replica].radius;
+        async move {
+            let nas = Nas::new(radius).await;
+            nas.exchange(&nas.login_request("alice", password).text(
+                radius_proto::attribute::types::CALLING_STATION_ID,
+                "203.0.113.9",
+            ))
+            .await
+            .expect("answered")
+        }
+    };
+    // Three wrong passwords from one address, all at replica 0.
+    for _ in 0..3 {
+        assert_eq!(
+            login_from(0, "Winter2025!").await.code(),
+            Code::AccessReject
+        );
+    }
+    let reply = login_from(2, "alice-password").await;
+    assert!(
+        reply_message(&reply).contains("Too many failed logins"),
+        "{}",
+        reply_message(&reply)
+    );
+    // Cleared at replica 1, which never saw that address.
+    let output = std::process::Command::new(support::binary())
+        .args(["admin", "throttle", "clear", "alice", "--metrics"])
+        .arg(replicas[1].metrics.to_string())
+        .output()
+        .expect("admin runs");
+    assert!(output.status.success(), "{output:?}");
+    let reply = login_from(2, "alice-password").await;
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    let pairs = redis.cli(&["--scan", "--pattern", "test-fleet:fail:*"]);
+    assert!(!pairs.contains("alice"), "{pairs}");
 }
