@@ -11,14 +11,15 @@
 # Each comparison runs both servers in the same run, alternating round by
 # round, so machine load affects both sides alike. ROUNDS=N changes the
 # number of rounds (default 3); SECTIONS="compare calls pushes tls
-# accounting" (default: all five) re-runs only some sections and keeps the
-# other results.
+# accounting fleet" (default: all six) re-runs only some sections and keeps
+# the other results. The `fleet` section runs bench/fleet.sh (replicas
+# sharing their state through Redis; installs redis-server when missing).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${ROUNDS:-3}
-SECTIONS=${SECTIONS:-compare calls pushes tls accounting}
+SECTIONS=${SECTIONS:-compare calls pushes tls accounting fleet}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 RESULTS=$ROOT/bench/results
 TMP=$(mktemp -d /tmp/okta-radius-bench.XXXXXX)
@@ -73,6 +74,16 @@ if ! command -v freeradius >/dev/null || [ ! -e /usr/lib/freeradius/rlm_rest.so 
         systemctl stop freeradius 2>/dev/null || true
     fi
 fi
+if want fleet && ! command -v redis-server >/dev/null; then
+    log "installing redis-server"
+    was_running=$(systemctl is-active redis-server 2>/dev/null || true)
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    # The package starts a system Redis; the benchmark starts its own.
+    if [ "$was_running" != active ]; then
+        systemctl stop redis-server 2>/dev/null || true
+    fi
+fi
 if ! command -v curl >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
 fi
@@ -93,6 +104,7 @@ want calls && rm -f "$RESULTS"/calls.jsonl
 want pushes && rm -f "$RESULTS"/pushes*.json*
 want tls && rm -f "$RESULTS"/tls*.json*
 want accounting && rm -f "$RESULTS"/accounting.jsonl
+want fleet && rm -f "$RESULTS"/fleet.jsonl
 {
     echo "{\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\",\"cores\":$(nproc),"
     echo "\"memory_gb\":$(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo),"
@@ -514,6 +526,12 @@ done
 wc -l "$TMP"/accounting-*.jsonl "$TMP/freeradius/log/detail" >&2 || true
 stop "$FR_PID"
 stop "$SIM_PID"
+fi
+
+# --- 6. A fleet sharing its state through Redis ---------------------------------
+if want fleet; then
+log "a fleet through Redis: CPU per login, Redis commands, Okta calls when retransmits fail over"
+FLEET_RESULTS="$RESULTS/fleet.jsonl" bash "$ROOT/bench/fleet.sh" >&2
 fi
 
 # --- tables and plots ----------------------------------------------------------
