@@ -2,7 +2,9 @@
 # A fleet of okta-radius replicas sharing their state through Redis
 # ([cluster]), against the simulated Okta org: password logins per second
 # and server CPU per login for one replica without Redis, one with Redis,
-# and three with Redis; and the Redis operations each login costs, by flow.
+# and three with Redis; the Redis operations each login costs, by flow; and
+# the Okta calls per push login when every request is retransmitted to
+# another replica (a NAS failing over), next to one server's figure.
 #
 #   bash bench/fleet.sh            # prints the Markdown tables of BENCHMARKS.md
 #
@@ -10,7 +12,11 @@
 # replicas run on the second half of the CPUs; the load generator, the
 # simulated org and Redis on the first half (on 2 cores: one each). Every
 # process it starts is stopped at the end. DURATION=N sets the seconds of
-# each measured run (default 8).
+# each measured run (default 8); FLEET_RESULTS=FILE also writes each row
+# as a JSON line there (bench/run.sh's `fleet` section uses it);
+# OKTA_RADIUS_BIN=PATH runs another build as the replicas. The
+# password-spraying throttles keep their default limits, so each login is
+# checked against them as in production (no login here fails).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -22,6 +28,8 @@ TOKEN="bench-api-token"
 SIM=127.0.0.1:18180
 SIM_STATS=127.0.0.1:18181
 REDIS_PORT=16379
+FLEET_RESULTS=${FLEET_RESULTS:-}
+ROWS=$TMP/rows.jsonl
 PIDS=()
 CPUS=$(nproc)
 if [ "$CPUS" -ge 2 ]; then
@@ -42,22 +50,29 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 command -v redis-server >/dev/null || { echo "redis-server is needed (apt-get install redis-server)" >&2; exit 1; }
-if [ ! -x target/release/okta-radius ]; then
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/okta-radius
+if [ ! -x "$BIN" ]; then
     cargo build --release --locked --bin okta-radius >&2
 fi
-BIN=$ROOT/target/release/okta-radius
+# The replicas' binary; the load generator and the org are always $BIN.
+SERVE_BIN=${OKTA_RADIUS_BIN:-$BIN}
 
 "${ON_DRIVER[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --dir "$TMP" >"$TMP/redis.log" 2>&1 &
 PIDS+=("$!")
-"${ON_DRIVER[@]}" "$BIN" sim --listen "$SIM" --stats-listen "$SIM_STATS" --api-token "$TOKEN" \
-    --authn-rate-limit 100000000 --api-rate-limit 100000000 --users-per-flow 5000 \
-    --push-delay-ms 500 >"$TMP/sim.log" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 100); do
-    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && curl -sf "http://$SIM_STATS/stats" >/dev/null 2>&1 && break
-    sleep 0.1
-done
+SIM_PID=
+start_sim() { # push delay (ms)
+    "${ON_DRIVER[@]}" "$BIN" sim --listen "$SIM" --stats-listen "$SIM_STATS" --api-token "$TOKEN" \
+        --authn-rate-limit 100000000 --api-rate-limit 100000000 --users-per-flow 5000 \
+        --push-delay-ms "$1" >"$TMP/sim.log" 2>&1 &
+    SIM_PID=$!
+    PIDS+=("$SIM_PID")
+    for _ in $(seq 100); do
+        redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && curl -sf "http://$SIM_STATS/stats" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+}
+start_sim 500
 
 # config FILE PORT METRICS_PORT CLUSTER(yes/no)
 config() {
@@ -76,10 +91,6 @@ push_timeout_seconds = 60
 max_per_minute = 1000
 [state]
 key = "5f1e0d2c3b4a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
-[abuse]
-max_failures_per_user_and_source = 0
-max_failures_per_user = 0
-max_failures_per_source = 0
 [log]
 format = "json"
 level = "warn"
@@ -103,7 +114,7 @@ start_replicas() { # count cluster
     local i
     for i in $(seq 0 $(($1 - 1))); do
         config "$TMP/r$i.toml" $((11900 + i)) $((19900 + i)) "$2"
-        "${ON_SERVER[@]}" "$BIN" serve --config "$TMP/r$i.toml" >/dev/null 2>"$TMP/r$i.log" &
+        "${ON_SERVER[@]}" "$SERVE_BIN" serve --config "$TMP/r$i.toml" >/dev/null 2>"$TMP/r$i.log" &
         SERVERS+=("$!")
         PIDS+=("$!")
     done
@@ -144,21 +155,40 @@ run() {
     wait_generators "$count"
     after=$(cpu_of_replicas)
     redis_after=$(redis_calls)
-    python3 - "$name" "$count" "$((after - before))" "$(getconf CLK_TCK)" "$((redis_after - redis_before))" "$TMP" <<'EOF'
+    python3 - "$name" "$count" "$((after - before))" "$(getconf CLK_TCK)" "$((redis_after - redis_before))" "$TMP" >>"$ROWS" <<'EOF'
 import json, sys
 name, count, ticks, hz, redis, tmp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 reports = [json.load(open(f"{tmp}/report{i}.json")) for i in range(count)]
-rate = sum(r["throughput_per_s"] for r in reports)
 done = sum(r["completed"] for r in reports)
-p99 = max(r["latency_ms"]["p99"] for r in reports)
-cpu_us = ticks / hz * 1e6 / max(done, 1)
-print(f"| {name} | {rate:,.0f} | {p99:.1f} | {cpu_us:.0f} | {redis / max(done, 1):.1f} | {done} |")
+print(json.dumps({
+    "scenario": "load", "setup": name, "replicas": count,
+    "logins_per_s": sum(r["throughput_per_s"] for r in reports),
+    "p99_ms": max(r["latency_ms"]["p99"] for r in reports),
+    "cpu_us_per_login": ticks / hz * 1e6 / max(done, 1),
+    "redis_commands_per_login": redis / max(done, 1),
+    "logins": done,
+}))
 EOF
 }
 wait_generators() { wait $(jobs -p | tail -n "$1"); }
 
-echo "| setup | logins/s | p99 ms | server CPU µs/login | Redis commands/login | logins |"
-echo "|---|---|---|---|---|---|"
+# failover NAME [SERVER...]: 200 push logins (approved after 3 s), each
+# request retransmitted 3 times (every 0.7 s, so all while the push is
+# pending), to replica 0 or to the servers given in turn after it; adds a row.
+failover() {
+    local name=$1 targets=()
+    shift
+    if [ $# -gt 0 ]; then targets=(--failover-to "$(IFS=,; echo "$*")"); fi
+    "${ON_DRIVER[@]}" "$BIN" bench --server 127.0.0.1:11900 --secret "$SECRET" --mix push \
+        --rate 50 --count 200 --users 5000 --timeout-ms 20000 --retransmit-ms 700 --retries 3 \
+        "${targets[@]}" --okta-stats "http://$SIM_STATS/stats" --json >"$TMP/failover.json"
+    python3 - "$name" "$TMP/failover.json" >>"$ROWS" <<'EOF'
+import json, sys
+name, path = sys.argv[1], sys.argv[2]
+print(json.dumps({"scenario": "failover", "setup": name, "report": json.load(open(path))}))
+EOF
+}
+
 start_replicas 1 no
 run "1 replica, no Redis (password)" password 128
 stop_replicas
@@ -171,3 +201,18 @@ stop_replicas
 start_replicas 1 yes
 run "1 replica, Redis (push, approved after 0.5 s)" push 128
 stop_replicas
+
+kill "$SIM_PID" 2>/dev/null || true
+wait "$SIM_PID" 2>/dev/null || true
+start_sim 3000
+start_replicas 1 no
+failover "1 replica, no Redis: every retransmit to it"
+stop_replicas
+start_replicas 3 yes
+failover "3 replicas, Redis: each retransmit to the next replica" 127.0.0.1:11901 127.0.0.1:11902
+stop_replicas
+
+python3 "$ROOT/bench/report.py" fleet "$ROWS"
+if [ -n "$FLEET_RESULTS" ]; then
+    cp "$ROWS" "$FLEET_RESULTS"
+fi

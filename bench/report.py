@@ -4,6 +4,7 @@ BENCHMARKS.md (between <!-- generated:NAME --> and <!-- /generated:NAME -->
 markers) and the plots bench/latency-vs-load.png and bench/rss-vs-pending.png.
 
 Usage: report.py RESULTS_DIR BENCHMARKS.md PLOT_DIR
+       report.py fleet ROWS.jsonl   (prints bench/fleet.sh's tables)
 """
 import json
 import os
@@ -358,6 +359,31 @@ def own_table(rows, own):
     return "\n".join(out)
 
 
+def fleet_table(rows):
+    """bench/fleet.sh's rows: the load table, then the failover table."""
+    out = ["| setup | logins/s | p99 ms | server CPU µs/login | Redis commands/login | logins |",
+           "|---|---|---|---|---|---|"]
+    for row in rows:
+        if row["scenario"] == "load":
+            out.append(f"| {row['setup']} | {fmt(row['logins_per_s'])} | {fmt(row['p99_ms'], 1)} |"
+                       f" {fmt(row['cpu_us_per_login'])} | {fmt(row['redis_commands_per_login'], 1)} | {row['logins']} |")
+    failover = [row for row in rows if row["scenario"] == "failover"]
+    if failover:
+        out += ["", "| push logins, each request retransmitted 3 times | logins | outcomes | retransmits sent |"
+                " Okta calls per login | /authn per login | pushes per login |",
+                "|---|---|---|---|---|---|---|"]
+        for row in failover:
+            r = row["report"]
+            okta = r.get("okta") or {}
+            f = okta.get("flows", {}).get("push", {})
+            done = r["completed"] or 1
+            outcomes = ", ".join(f"{k.split(' ', 1)[1]} {v}" for k, v in sorted(r["outcomes"].items()))
+            out.append(f"| {row['setup']} | {r['started']} | {outcomes} | {r['retransmits']} |"
+                       f" {okta.get('calls_per_completed', 0):.2f} | {f.get('authn_calls', 0) / done:.2f} |"
+                       f" {f.get('pushes_sent', 0) / done:.2f} |")
+    return "\n".join(out)
+
+
 def replace(text, name, body):
     pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
     if not pattern.search(text):
@@ -367,6 +393,9 @@ def replace(text, name, body):
 
 
 def main():
+    if sys.argv[1] == "fleet":
+        print(fleet_table(lines(sys.argv[2])))
+        return
     results, doc, plot_dir = sys.argv[1:4]
     machine = {}
     if os.path.exists(os.path.join(results, "machine.json")):
@@ -406,10 +435,15 @@ def main():
         "tls": tls_table(tls, tls_idle),
         "accounting": accounting_table(accounting),
         "eap": eap_table(eap, eap_held),
-        "static": comparison(static, "static-closed", "password", True),
-        "static-own": own_table(static, static_own),
-        "allocations": allocations,
     }
+    if static:
+        sections["static"] = comparison(static, "static-closed", "password", True)
+        sections["static-own"] = own_table(static, static_own)
+    if allocations:
+        sections["allocations"] = allocations
+    fleet = lines(os.path.join(results, "fleet.jsonl"))
+    if fleet:
+        sections["fleet"] = fleet_table(fleet)
     with open(doc) as f:
         text = f.read()
     for name, body in sections.items():

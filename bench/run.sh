@@ -11,16 +11,18 @@
 # Each comparison runs both servers in the same run, alternating round by
 # round, so machine load affects both sides alike. ROUNDS=N changes the
 # number of rounds (default 3); SECTIONS="compare calls pushes tls
-# accounting eap static" (default: all seven) re-runs only some sections
-# and keeps the other results. The eap section needs eapol_test (Debian eapoltest);
-# EAP_LOGINS (default 300 per round and server) and EAP_PARALLEL (default 4
-# eapol_test at a time) size it.
+# accounting eap fleet static" (default: all eight) re-runs only some
+# sections and keeps the other results. The eap section needs eapol_test
+# (Debian eapoltest); EAP_LOGINS (default 300 per round and server) and
+# EAP_PARALLEL (default 4 eapol_test at a time) size it. The fleet section
+# runs bench/fleet.sh (replicas sharing their state through Redis; installs
+# redis-server when missing).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${ROUNDS:-3}
-SECTIONS=${SECTIONS:-compare calls pushes tls accounting eap static}
+SECTIONS=${SECTIONS:-compare calls pushes tls accounting eap fleet static}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 RESULTS=$ROOT/bench/results
 TMP=$(mktemp -d /tmp/okta-radius-bench.XXXXXX)
@@ -79,6 +81,16 @@ if want eap && ! command -v eapol_test >/dev/null; then
     log "installing eapoltest"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq eapoltest >/dev/null
 fi
+if want fleet && ! command -v redis-server >/dev/null; then
+    log "installing redis-server"
+    was_running=$(systemctl is-active redis-server 2>/dev/null || true)
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    # The package starts a system Redis; the benchmark starts its own.
+    if [ "$was_running" != active ]; then
+        systemctl stop redis-server 2>/dev/null || true
+    fi
+fi
 if ! command -v curl >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
 fi
@@ -109,6 +121,7 @@ want tls && rm -f "$RESULTS"/tls*.json*
 want accounting && rm -f "$RESULTS"/accounting.jsonl
 want eap && rm -f "$RESULTS"/eap*.jsonl
 want static && rm -f "$RESULTS"/static*.jsonl "$RESULTS"/allocations.md
+want fleet && rm -f "$RESULTS"/fleet.jsonl
 {
     echo "{\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\",\"cores\":$(nproc),"
     echo "\"memory_gb\":$(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo),"
@@ -699,6 +712,12 @@ stop "$SIM_PID"
 log "heap allocations per password login (valgrind's dhat, bench/allocations.sh)"
 BIN="$BIN" bash "$ROOT/bench/allocations.sh" >"$RESULTS/allocations.md"
 cat "$RESULTS/allocations.md" >&2
+fi
+
+# --- 8. A fleet sharing its state through Redis -------------------------------
+if want fleet; then
+log "a fleet through Redis: CPU per login, Redis commands, Okta calls when retransmits fail over"
+FLEET_RESULTS="$RESULTS/fleet.jsonl" bash "$ROOT/bench/fleet.sh" >&2
 fi
 
 # --- tables and plots ----------------------------------------------------------

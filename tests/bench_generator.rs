@@ -298,3 +298,60 @@ async fn the_static_stand_in_answers_every_password_with_success() {
         "{counters}"
     );
 }
+
+/// Every datagram waiting on `socket`.
+fn drain(socket: &std::net::UdpSocket) -> Vec<Vec<u8>> {
+    socket.set_nonblocking(true).expect("nonblocking");
+    let mut datagrams = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while let Ok(len) = socket.recv(&mut buffer) {
+        datagrams.push(buffer[..len].to_vec());
+    }
+    datagrams
+}
+
+#[test]
+fn retransmits_fail_over_to_the_next_server_in_turn() {
+    // Two servers that never answer, as a NAS would see two dead replicas.
+    let first = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let second = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let second_addr = second.local_addr().expect("addr").to_string();
+    let report = bench(
+        first.local_addr().expect("addr"),
+        SECRET,
+        &[
+            "--mix",
+            "password",
+            "--count",
+            "2",
+            "--in-flight",
+            "2",
+            "--users",
+            "2",
+            "--timeout-ms",
+            "700",
+            "--retransmit-ms",
+            "120",
+            "--retries",
+            "3",
+            "--failover-to",
+            &second_addr,
+        ],
+    );
+    assert_eq!(report["timeouts"], 2);
+    assert_eq!(report["retransmits"], 6);
+    assert_eq!(report["settings"]["failover_to"], second_addr.as_str());
+    // First sending and second retransmit to the first server; first and
+    // third retransmit to the second: the same requests, byte for byte.
+    let mut at_first = drain(&first);
+    let mut at_second = drain(&second);
+    assert_eq!(at_first.len(), 4, "the first server got each request twice");
+    assert_eq!(
+        at_second.len(),
+        4,
+        "the second server got each retransmit in turn"
+    );
+    at_first.sort();
+    at_second.sort();
+    assert_eq!(at_first, at_second);
+}

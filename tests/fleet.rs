@@ -503,6 +503,8 @@ async fn a_fleet_logs_in_to_redis_as_an_acl_user_with_only_what_it_needs() {
         "+zrem",
         "+zremrangebyscore",
         "+zremrangebyrank",
+        "+sadd",
+        "+smembers",
         "+pexpire",
         "+pttl",
         "+exists",
@@ -712,4 +714,159 @@ async fn a_redis_password_written_in_the_config_is_refused_without_being_repeate
     assert!(output.contains("cluster.redis_url"), "{output}");
     assert!(output.contains("password_file"), "{output}");
     assert!(!output.contains("an-inline-redis-secret"), "{output}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_follows_sentinel_to_the_promoted_replica_when_its_master_dies() {
+    let mut master = RedisServer::start();
+    let standby = RedisServer::replica_of(&master);
+    let sentinel = RedisServer::sentinel(&master, "okta-radius");
+    let sentinel_knows_the_replica = || {
+        sentinel
+            .cli(&["SENTINEL", "REPLICAS", "okta-radius"])
+            .contains(&standby.port.to_string())
+    };
+    let started = std::time::Instant::now();
+    while !sentinel_knows_the_replica() {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the sentinel never found the replica"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "auto_push = true", "unused").replace(
+        "redis_url = \"unused\"",
+        &format!(
+            "sentinels = [\"redis://127.0.0.1:{}\"]\nmaster_name = \"okta-radius\"",
+            sentinel.port
+        ),
+    );
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+
+    // Before the failover: a State used up at replica 0 (a wrong code).
+    let nas = Nas::new(replicas[0].radius).await;
+    let reply = nas
+        .exchange(&nas.login_request("dave", "dave-password"))
+        .await
+        .expect("a reply");
+    let state = challenge_state(&reply, "authenticator app");
+    let reply = nas
+        .exchange(&nas.answer("dave", "000000", &state))
+        .await
+        .expect("a reply");
+    challenge_state(&reply, "Wrong code");
+    let started = std::time::Instant::now();
+    while standby
+        .cli(&["--scan", "--pattern", "test-fleet:state:*"])
+        .trim()
+        .is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the used State never reached the replica"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The master dies: logins go on while the sentinel promotes the replica.
+    master.kill();
+    assert_eq!(
+        login_code(replicas[1].radius, "alice", "alice-password").await,
+        Some(Code::AccessAccept),
+        "a login is never refused because the Redis master is gone"
+    );
+    let started = std::time::Instant::now();
+    while !standby.is_master() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the sentinel never promoted the replica"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Every replica has pinged the dead master by now (once a second) and
+    // says `ok` again only once the promoted one answers it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wait_connected(&replicas).await;
+
+    // The fleet behaviour is back, on the new master: the State used before
+    // the failover is refused at another replica...
+    let replay = Nas::new(replicas[2].radius).await;
+    let reply = replay
+        .exchange(&replay.answer("dave", &totp::code(DAVE_TOTP, now()), &state))
+        .await
+        .expect("a reply");
+    assert_eq!(reply.code(), Code::AccessReject);
+    assert!(
+        reply_message(&reply).contains("already answered"),
+        "{}",
+        reply_message(&reply)
+    );
+    // ...and a NAS failing over during a push gets one Okta login and one push.
+    let nas = Nas::new(replicas[0].radius).await;
+    let replies = fail_over_during_a_push(&org, &replicas, &nas).await;
+    for reply in &replies {
+        assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+    }
+    assert_eq!(org.records().authn_calls("pat@example.com"), 1);
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    assert!(
+        !standby
+            .cli(&["--scan", "--pattern", "test-fleet:push-pending:*"])
+            .trim()
+            .is_empty(),
+        "the push was announced on the promoted master"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_s_clear_at_one_replica_frees_a_source_only_another_saw() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "", &redis.url())
+        + "\n[abuse]\nmax_failures_per_user_and_source = 3\nmax_failures_per_user = 20\nmax_failures_per_source = 0\n";
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+    let login_from = |replica: usize, password: &'static str| {
+        let radius = replicas[replica].radius;
+        async move {
+            let nas = Nas::new(radius).await;
+            nas.exchange(&nas.login_request("alice", password).text(
+                radius_proto::attribute::types::CALLING_STATION_ID,
+                "203.0.113.9",
+            ))
+            .await
+            .expect("answered")
+        }
+    };
+    // Three wrong passwords from one address, all at replica 0.
+    for _ in 0..3 {
+        assert_eq!(
+            login_from(0, "Winter2025!").await.code(),
+            Code::AccessReject
+        );
+    }
+    let reply = login_from(2, "alice-password").await;
+    assert!(
+        reply_message(&reply).contains("Too many failed logins"),
+        "{}",
+        reply_message(&reply)
+    );
+    // Cleared at replica 1, which never saw that address.
+    let output = std::process::Command::new(support::binary())
+        .args(["admin", "throttle", "clear", "alice", "--metrics"])
+        .arg(replicas[1].metrics.to_string())
+        .output()
+        .expect("admin runs");
+    assert!(output.status.success(), "{output:?}");
+    let reply = login_from(2, "alice-password").await;
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    let pairs = redis.cli(&["--scan", "--pattern", "test-fleet:fail:*"]);
+    assert!(!pairs.contains("alice"), "{pairs}");
 }

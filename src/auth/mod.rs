@@ -221,6 +221,30 @@ impl Authenticator {
             .with_login(request.login)
     }
 
+    /// The fleet's failure counts a new password login in `packet` would be
+    /// checked against, and the oldest failure time that counts: for the
+    /// request's claim to read them ahead in its round trip. `None` for a
+    /// challenge answer, EAP or a request without a password, and without
+    /// a fleet or throttles.
+    pub(crate) fn counts_to_read_ahead(
+        &self,
+        packet: &Packet,
+    ) -> Option<crate::cluster::prefetch::ReadAhead> {
+        use radius_proto::attribute::types;
+        if packet.has(types::STATE)
+            || packet.has(types::EAP_MESSAGE)
+            || !packet.has(types::USER_PASSWORD)
+        {
+            return None;
+        }
+        let user_name = access_request::user_name(packet).ok()?;
+        let login = username::normalize(&user_name, &self.rules.get().users);
+        self.context.throttle.counts_to_read_ahead(
+            &self.context.identities.keys(&login),
+            throttle::source_of(packet),
+        )
+    }
+
     /// What the per-user limits hold for a login as typed at a NAS.
     pub fn user_limits(&self, typed: &str) -> UserLimits {
         let login = username::normalize(typed, &self.rules.get().users);

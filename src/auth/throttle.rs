@@ -22,6 +22,7 @@
 //! here, so spoofed packets cannot fill the tables; they are bounded anyway.
 
 use super::identity::UserKey;
+use crate::cluster::prefetch::{self, ReadAhead};
 use crate::cluster::{Cluster, Fleet};
 use crate::config::abuse::AbuseLimits;
 use crate::live::Live;
@@ -30,7 +31,9 @@ use dashmap::DashMap;
 use metrics::counter;
 use radius_proto::attribute::types;
 use radius_proto::packet::Packet;
+use redis::Script;
 use std::collections::VecDeque;
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -125,27 +128,34 @@ impl FailureThrottle {
     pub(super) async fn check(&self, keys: &[UserKey], source: Option<&str>) -> Checked {
         let limits = self.limits.get();
         let (mut pair, mut per_user, mut per_source) = (0, 0, 0);
-        let mut unknown = false;
-        for user in keys {
-            let counted = Counted::of(user, source);
-            let shared = match self.cluster.fleet() {
-                Some(fleet) => {
-                    let counts = fleet_counts(fleet, &counted, limits.window).await;
-                    unknown |= counts.is_none();
-                    counts
-                }
-                None => None,
-            };
-            let counts = shared.unwrap_or_else(|| {
-                let now = Instant::now();
-                [
-                    count(&self.pairs, &counted.pair, limits.window, now),
-                    count(&self.users, counted.user, limits.window, now),
-                    counted
-                        .source
-                        .map_or(0, |source| count(&self.sources, source, limits.window, now)),
-                ]
-            });
+        let counted: Vec<Counted<'_>> = keys.iter().map(|user| Counted::of(user, source)).collect();
+        // Nothing to count when every throttle is off (then nothing is
+        // recorded either).
+        let off = limits.max_failures_per_user_and_source == 0
+            && limits.max_failures_per_user == 0
+            && limits.max_failures_per_source == 0;
+        // The fleet's counts under every key, in one round trip.
+        let shared = match self.cluster.fleet() {
+            Some(fleet) if !off && !counted.is_empty() => {
+                fleet_counts(fleet, &counted, limits.window).await
+            }
+            _ => None,
+        };
+        let unknown = self.cluster.fleet().is_some() && !off && shared.is_none();
+        for (i, counted) in counted.iter().enumerate() {
+            let counts = shared
+                .as_ref()
+                .and_then(|all| all.get(i).copied())
+                .unwrap_or_else(|| {
+                    let now = Instant::now();
+                    [
+                        count(&self.pairs, &counted.pair, limits.window, now),
+                        count(&self.users, counted.user, limits.window, now),
+                        counted
+                            .source
+                            .map_or(0, |source| count(&self.sources, source, limits.window, now)),
+                    ]
+                });
             pair = pair.max(counts[0]);
             per_user = per_user.max(counts[1]);
             per_source = per_source.max(counts[2]);
@@ -175,6 +185,32 @@ impl FailureThrottle {
             refused,
             to_forgive,
         }
+    }
+
+    /// The fleet's counts a new login by the user known by `keys` from
+    /// `source` would be checked against, and the oldest failure time that
+    /// counts: for the request's claim to read them ahead. `None` without a
+    /// fleet or with every throttle off.
+    pub(super) fn counts_to_read_ahead(
+        &self,
+        keys: &[UserKey],
+        source: Option<&str>,
+    ) -> Option<ReadAhead> {
+        let fleet = self.cluster.fleet()?;
+        let limits = self.limits.get();
+        if limits.max_failures_per_user_and_source == 0
+            && limits.max_failures_per_user == 0
+            && limits.max_failures_per_source == 0
+        {
+            return None;
+        }
+        let counted: Vec<Counted<'_>> = keys.iter().map(|user| Counted::of(user, source)).collect();
+        let (keys, since) = fleet_count_keys(fleet, &counted, limits.window);
+        Some(ReadAhead {
+            of: counted_as(&counted),
+            keys,
+            since,
+        })
     }
 
     /// Records a wrong password.
@@ -250,8 +286,8 @@ impl FailureThrottle {
     }
 
     /// Forgets every failure of the user (an administrator cleared them):
-    /// the per-user ceiling and the user's count from each source this
-    /// process has seen, here and in the fleet.
+    /// the per-user ceiling and the user's count from each source, here
+    /// and in the fleet (there from every source any replica counted).
     pub(super) async fn forgive(&self, keys: &[UserKey]) {
         let mut sources = Vec::new();
         for key in keys {
@@ -267,6 +303,25 @@ impl FailureThrottle {
         self.succeeded(keys, None, true).await;
         for source in sources {
             self.succeeded(keys, Some(&source), true).await;
+        }
+        // The user's counts from sources only other replicas saw, by the
+        // set of them each failure adds to.
+        if let Some(fleet) = self.cluster.fleet() {
+            let lists: Vec<String> = keys
+                .iter()
+                .map(|key| fleet.keys().failures("pairs", &[key.as_str().as_bytes()]))
+                .collect();
+            fleet
+                .run("throttle_forgive", |mut connection| async move {
+                    for list in lists {
+                        FORGET_PAIRS
+                            .key(list)
+                            .invoke_async::<()>(&mut connection)
+                            .await?;
+                    }
+                    Ok(())
+                })
+                .await;
         }
     }
 
@@ -351,6 +406,16 @@ fn fleet_keys(fleet: &Fleet, counted: &Counted<'_>) -> [String; 3] {
     ]
 }
 
+/// Deletes the per-user-and-source counts listed in a user's set of them,
+/// and the set.
+static FORGET_PAIRS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"for _, pair in ipairs(redis.call('SMEMBERS', KEYS[1])) do redis.call('DEL', pair) end
+redis.call('DEL', KEYS[1])
+return 0",
+    )
+});
+
 /// Milliseconds since the Unix epoch: the fleet's failures are timed by
 /// the replicas' clocks (kept in step by NTP, as Okta's tokens need).
 fn unix_ms() -> u64 {
@@ -361,28 +426,62 @@ fn unix_ms() -> u64 {
         })
 }
 
-/// The fleet's counts of one login (pair, user, source) within the window;
-/// `None` when Redis does not answer.
-async fn fleet_counts(fleet: &Fleet, counted: &Counted<'_>, window: Duration) -> Option<[u64; 3]> {
-    let [pair, user, source] = fleet_keys(fleet, counted);
+/// What a login's counts are of, for finding them read ahead: its
+/// user-and-source pairs.
+fn counted_as(all: &[Counted<'_>]) -> String {
+    let pairs: Vec<&str> = all.iter().map(|counted| counted.pair.as_str()).collect();
+    pairs.join("\0")
+}
+
+/// The fleet's sorted sets a login is counted in (pair, user and source
+/// under each of its keys, in that order), and the oldest failure time
+/// that counts (ms since the Unix epoch).
+fn fleet_count_keys(fleet: &Fleet, all: &[Counted<'_>], window: Duration) -> (Vec<String>, u64) {
     let since = unix_ms().saturating_sub(u64::try_from(window.as_millis()).unwrap_or(u64::MAX));
-    let with_source = counted.source.is_some();
-    fleet
-        .run("throttle_check", |mut connection| async move {
+    // Without a source the per-source count is 0: the empty source's set is
+    // never written.
+    let keys = all
+        .iter()
+        .flat_map(|counted| fleet_keys(fleet, counted))
+        .collect();
+    (keys, since)
+}
+
+/// The fleet's counts (pair, user, source) within the window under each of
+/// a login's keys: read ahead with the request's claim, or in one
+/// pipeline; `None` when Redis does not answer.
+async fn fleet_counts(
+    fleet: &Fleet,
+    all: &[Counted<'_>],
+    window: Duration,
+) -> Option<Vec<[u64; 3]>> {
+    let counts = match prefetch::lookup(&counted_as(all)) {
+        Some(counts) => counts,
+        None => {
+            let (keys, since) = fleet_count_keys(fleet, all, window);
             let mut pipe = redis::pipe();
-            pipe.cmd("ZCOUNT").arg(pair).arg(since).arg("+inf");
-            pipe.cmd("ZCOUNT").arg(user).arg(since).arg("+inf");
-            if with_source {
-                pipe.cmd("ZCOUNT").arg(source).arg(since).arg("+inf");
+            for key in keys {
+                pipe.cmd("ZCOUNT").arg(key).arg(since).arg("+inf");
             }
-            let counts: Vec<u64> = pipe.query_async(&mut connection).await?;
-            Ok([
-                counts.first().copied().unwrap_or(0),
-                counts.get(1).copied().unwrap_or(0),
-                counts.get(2).copied().unwrap_or(0),
-            ])
-        })
-        .await
+            fleet
+                .run("throttle_check", |mut connection| async move {
+                    pipe.query_async::<Vec<u64>>(&mut connection).await
+                })
+                .await?
+        }
+    };
+    Some(
+        counts
+            .chunks(3)
+            .map(|three| {
+                [
+                    three.first().copied().unwrap_or(0),
+                    three.get(1).copied().unwrap_or(0),
+                    three.get(2).copied().unwrap_or(0),
+                ]
+            })
+            .collect(),
+    )
 }
 
 /// Adds one failure to the fleet's counts of a login: each a sorted set of
@@ -395,6 +494,9 @@ async fn fleet_record(fleet: &Fleet, counted: &Counted<'_>, limits: &AbuseLimits
     let since = now.saturating_sub(window_ms);
     // A member unique to this failure: its time and a random tag.
     let member = format!("{now}-{:08x}", rand::random::<u32>());
+    let pairs = fleet.keys().failures("pairs", &[counted.user.as_bytes()]);
+    let pair_key = pair.clone();
+    let pair_limit = limits.max_failures_per_user_and_source;
     let mut sets = vec![
         (pair, limits.max_failures_per_user_and_source),
         (user, limits.max_failures_per_user),
@@ -422,6 +524,11 @@ async fn fleet_record(fleet: &Fleet, counted: &Counted<'_>, limits: &AbuseLimits
                     .arg(-i64::from(limit) - 1)
                     .ignore();
                 pipe.cmd("PEXPIRE").arg(&key).arg(window_ms).ignore();
+            }
+            if pair_limit > 0 {
+                // Where an administrator's clear finds this pair.
+                pipe.cmd("SADD").arg(&pairs).arg(&pair_key).ignore();
+                pipe.cmd("PEXPIRE").arg(&pairs).arg(window_ms).ignore();
             }
             pipe.query_async::<()>(&mut connection).await
         })

@@ -12,6 +12,7 @@
 mod keys;
 mod link;
 mod okta_budget;
+pub mod prefetch;
 mod reach;
 
 pub use keys::Keys;

@@ -1,22 +1,36 @@
 //! The fleet's Okta budget in Redis: `okta.max_concurrent` as leases in a
 //! sorted set scored by their expiry (a replica that dies mid-call loses
 //! its leases when they lapse: the call's deadline and one Okta request
-//! timeout later), and a
-//! bucket Okta showed empty kept until its reset, so every replica waits
-//! for the window instead of walking into the same 429.
+//! timeout later, and the reuse time below), and a bucket Okta showed
+//! empty kept until its reset, so every replica waits for the window
+//! instead of walking into the same 429.
+//!
+//! A lease a call gives back is kept by the replica for a moment and handed
+//! to its next call without asking Redis (a busy replica makes one lease
+//! serve many calls); it goes back to the fleet once idle for
+//! [`IDLE_FOR`], and is reused only for [`REUSE_FOR`] after Redis granted
+//! it, so a busy replica cannot keep the fleet's leases from the others
+//! longer than that, and hears of another replica's 429 at least that
+//! often. Leases going back are returned in one `ZREM` together.
 
 use super::Fleet;
 use okta_api::RateLimit;
 use okta_client::budget::{FleetAnswer, FleetBudget};
 use redis::Script;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
 /// How long a replica waits before asking again for a slot of a full fleet.
 const RETRY_EVERY: Duration = Duration::from_millis(10);
+/// How long after Redis granted it a lease may serve this replica's calls.
+const REUSE_FOR: Duration = Duration::from_millis(250);
+/// How long a lease no call uses stays with this replica before it goes
+/// back to the fleet.
+const IDLE_FOR: Duration = Duration::from_millis(20);
 
 /// Takes a lease unless the fleet holds `max` unexpired ones; returns
 /// {taken (1 or 0), the bucket's exhaustion ("limit:reset") or ""}.
@@ -43,6 +57,72 @@ pub struct OktaLeases {
     /// A lease outlives the longest call by a second.
     lease: Duration,
     leases_key: String,
+    /// The leases this replica holds (in use or idle).
+    held: Arc<Mutex<Held>>,
+    /// Told when a call gives a lease back.
+    freed: tokio::sync::Notify,
+}
+
+/// The leases one replica holds.
+#[derive(Default)]
+struct Held {
+    /// Every lease held, by id.
+    leases: HashMap<u64, Lease>,
+    /// The ids of those no call uses now, the most recently freed last.
+    idle: Vec<u64>,
+    /// Whether a return of idle leases is scheduled.
+    return_scheduled: bool,
+}
+
+/// One lease of the fleet held by this replica.
+#[derive(Clone, Copy)]
+struct Lease {
+    /// When Redis granted it (it is reused only for [`REUSE_FOR`]).
+    granted: Instant,
+    /// Until when Redis keeps it.
+    expires: Instant,
+    /// When the last call gave it back.
+    freed: Instant,
+}
+
+impl Held {
+    /// An idle lease that lasts until `needed_until`, taken off the idle
+    /// list.
+    fn reuse(&mut self, now: Instant, needed_until: Instant) -> Option<u64> {
+        let mut stale = Vec::new();
+        let found = loop {
+            let Some(id) = self.idle.pop() else {
+                break None;
+            };
+            match self.leases.get(&id) {
+                Some(lease) if now < lease.granted + REUSE_FOR && lease.expires >= needed_until => {
+                    break Some(id);
+                }
+                // Too old to reuse: it goes back with the next return.
+                Some(_) => stale.push(id),
+                None => {}
+            }
+        };
+        self.idle.splice(0..0, stale);
+        found
+    }
+
+    /// Takes off the list the idle leases to give back to the fleet now
+    /// (idle for [`IDLE_FOR`], or too old to reuse).
+    fn take_due(&mut self, now: Instant) -> Vec<u64> {
+        let leases = &mut self.leases;
+        let mut returned = Vec::new();
+        self.idle.retain(|id| match leases.get(id) {
+            Some(lease) if now < lease.freed + IDLE_FOR && now < lease.granted + REUSE_FOR => true,
+            Some(_) => {
+                leases.remove(id);
+                returned.push(*id);
+                false
+            }
+            None => false,
+        });
+        returned
+    }
 }
 
 impl OktaLeases {
@@ -55,7 +135,55 @@ impl OktaLeases {
             max_concurrent: max_concurrent.max(1),
             lease: request_timeout + Duration::from_secs(1),
             leases_key,
+            held: Arc::new(Mutex::new(Held::default())),
+            freed: tokio::sync::Notify::new(),
         }
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Gives back to the fleet, in one `ZREM`, the idle leases due, once
+    /// [`IDLE_FOR`] has passed (one return scheduled at a time).
+    fn schedule_return(&self) {
+        {
+            let mut held = self.held();
+            if held.return_scheduled {
+                return;
+            }
+            held.return_scheduled = true;
+        }
+        let fleet = self.fleet.clone();
+        let key = self.leases_key.clone();
+        let held = self.held.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(IDLE_FOR).await;
+                let (returned, again) = {
+                    let mut held = held.lock().unwrap_or_else(PoisonError::into_inner);
+                    let returned = held.take_due(Instant::now());
+                    let again = !held.idle.is_empty();
+                    held.return_scheduled = again;
+                    (returned, again)
+                };
+                if !returned.is_empty() {
+                    let key = key.clone();
+                    fleet
+                        .run("okta_lease_return", |mut connection| async move {
+                            redis::cmd("ZREM")
+                                .arg(key)
+                                .arg(returned)
+                                .query_async::<()>(&mut connection)
+                                .await
+                        })
+                        .await;
+                }
+                if !again {
+                    return;
+                }
+            }
+        });
     }
 
     /// One attempt at a lease that lives until `deadline` (the call may
@@ -67,7 +195,8 @@ impl OktaLeases {
     ) -> Option<(bool, Option<RateLimit>, u64)> {
         let id = rand::random::<u64>();
         let now = unix_ms();
-        let life = deadline.saturating_duration_since(Instant::now()) + self.lease;
+        let asked = Instant::now();
+        let life = deadline.saturating_duration_since(asked) + self.lease + REUSE_FOR;
         let lease_ms = u64::try_from(life.as_millis()).unwrap_or(u64::MAX);
         let exhausted_key = self.fleet.keys().okta(bucket);
         let (taken, exhausted): (u8, String) = self
@@ -83,6 +212,16 @@ impl OktaLeases {
                 async move { invocation.invoke_async(&mut connection).await }
             })
             .await?;
+        if taken == 1 {
+            self.held().leases.insert(
+                id,
+                Lease {
+                    granted: asked,
+                    expires: asked + life,
+                    freed: asked,
+                },
+            );
+        }
         Some((taken == 1, parse_exhausted(&exhausted), id))
     }
 }
@@ -95,6 +234,14 @@ impl FleetBudget for OktaLeases {
     ) -> Pin<Box<dyn Future<Output = FleetAnswer> + Send + 'a>> {
         Box::pin(async move {
             loop {
+                // A lease this replica's calls gave back first, also while
+                // waiting for a full fleet.
+                if let Some(id) = self.held().reuse(Instant::now(), deadline + self.lease) {
+                    return FleetAnswer::Slot {
+                        id,
+                        exhausted: None,
+                    };
+                }
                 match self.take_once(bucket, deadline).await {
                     None => return FleetAnswer::Alone,
                     Some((true, exhausted, id)) => return FleetAnswer::Slot { id, exhausted },
@@ -102,7 +249,9 @@ impl FleetBudget for OktaLeases {
                         if Instant::now() + RETRY_EVERY > deadline {
                             return FleetAnswer::Full;
                         }
-                        tokio::time::sleep(RETRY_EVERY).await;
+                        // Woken by a lease this replica's calls give back,
+                        // or asking the fleet again.
+                        let _ = tokio::time::timeout(RETRY_EVERY, self.freed.notified()).await;
                     }
                 }
             }
@@ -110,19 +259,16 @@ impl FleetBudget for OktaLeases {
     }
 
     fn give_back(&self, id: u64) {
-        let fleet = self.fleet.clone();
-        let key = self.leases_key.clone();
-        tokio::spawn(async move {
-            fleet
-                .run("okta_lease_return", |mut connection| async move {
-                    redis::cmd("ZREM")
-                        .arg(key)
-                        .arg(id)
-                        .query_async::<()>(&mut connection)
-                        .await
-                })
-                .await;
-        });
+        {
+            let mut held = self.held();
+            let Some(lease) = held.leases.get_mut(&id) else {
+                return;
+            };
+            lease.freed = Instant::now();
+            held.idle.push(id);
+        }
+        self.freed.notify_one();
+        self.schedule_return();
     }
 
     fn exhausted(&self, bucket: &'static str, rate_limit: RateLimit) {
@@ -185,6 +331,50 @@ fn unix_ms() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn held_with(leases: &[(u64, Instant, Instant)]) -> Held {
+        let mut held = Held::default();
+        for &(id, granted, freed) in leases {
+            held.leases.insert(
+                id,
+                Lease {
+                    granted,
+                    expires: granted + Duration::from_secs(10),
+                    freed,
+                },
+            );
+            held.idle.push(id);
+        }
+        held
+    }
+
+    #[test]
+    fn a_lease_given_back_serves_the_next_call_only_while_young() {
+        let now = Instant::now();
+        let mut held = held_with(&[(1, now, now)]);
+        assert_eq!(held.reuse(now, now + Duration::from_secs(5)), Some(1));
+        assert_eq!(
+            held.reuse(now, now + Duration::from_secs(5)),
+            None,
+            "in use"
+        );
+        // Past its reuse time, or too short for the call: not reused.
+        let mut held = held_with(&[(2, now, now)]);
+        assert_eq!(held.reuse(now + REUSE_FOR, now + REUSE_FOR), None);
+        assert_eq!(held.reuse(now, now + Duration::from_secs(11)), None);
+        assert_eq!(held.idle, vec![2], "kept for the return");
+    }
+
+    #[test]
+    fn idle_or_old_leases_go_back_to_the_fleet() {
+        let now = Instant::now();
+        let later = now + IDLE_FOR / 2;
+        let mut held = held_with(&[(1, now, now), (2, now, later)]);
+        assert_eq!(held.take_due(later), Vec::<u64>::new());
+        assert_eq!(held.take_due(now + IDLE_FOR), vec![1]);
+        assert_eq!(held.take_due(now + REUSE_FOR), vec![2]);
+        assert!(held.leases.is_empty() && held.idle.is_empty());
+    }
 
     #[test]
     fn an_exhausted_bucket_reads_back_as_an_empty_window() {

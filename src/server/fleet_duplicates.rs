@@ -10,12 +10,17 @@
 //! in it is sealed with the `[state]` key); never a password, a code, a
 //! stateToken or the client's secret. When Redis does not answer, the
 //! request is decided here, as by a server on its own.
+//!
+//! The claim carries in its round trip the failed-password counts the
+//! login will be checked against (read ahead for the throttle), so a
+//! password login costs the fleet two round trips: this claim, and the
+//! stored decision.
 
 use crate::cluster::Fleet;
+use crate::cluster::prefetch::{Counts, ReadAhead};
 use radius_proto::attribute::Attribute;
 use radius_proto::packet::Code;
-use redis::Script;
-use std::sync::LazyLock;
+use redis::Value;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -29,21 +34,20 @@ const DECIDED: u8 = b'D';
 const SILENCE: u8 = 0;
 
 /// Claims the key unless some replica did: returns nothing when this call
-/// claimed it, else the value found (pending or decided).
-static CLAIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"local found = redis.call('GET', KEYS[1])
+/// claimed it, else the value found (pending or decided). Sent with `EVAL`
+/// inside the claim's pipeline (Redis keeps the compiled script), so it
+/// works on any Redis with Lua.
+const CLAIM: &str = r"local found = redis.call('GET', KEYS[1])
 if found then return found end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false",
-    )
-});
+return false";
 
 /// What the fleet says about a request.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Claim {
-    /// This replica decides, and stores the decision under this key.
-    Ours(String),
+    /// This replica decides, and stores the decision under this key; with
+    /// the counts read ahead, if asked.
+    Ours(String, Option<Counts>),
     /// Another replica decided: the reply's code and attributes (`None`:
     /// it stayed silent).
     Decided(Option<(Code, Vec<Attribute>)>),
@@ -56,30 +60,52 @@ pub(super) enum Claim {
 
 /// Claims `key` for this replica, or waits (until `wait_until`) for the
 /// replica that claimed it to decide. `pending_for` bounds a claim whose
-/// replica dies before deciding.
+/// replica dies before deciding. `read_ahead`: sorted sets to count in the
+/// claim's round trip.
 pub(super) async fn claim(
     fleet: &Fleet,
     key: String,
     pending_for: Duration,
     wait_until: Instant,
+    read_ahead: Option<ReadAhead>,
 ) -> Claim {
     let pending_ms = u64::try_from(pending_for.as_millis()).unwrap_or(u64::MAX);
     loop {
+        let mut pipe = redis::pipe();
+        pipe.cmd("EVAL")
+            .arg(CLAIM)
+            .arg(1)
+            .arg(&key)
+            .arg(PENDING)
+            .arg(pending_ms);
+        if let Some(read) = &read_ahead {
+            for counted in &read.keys {
+                pipe.cmd("ZCOUNT").arg(counted).arg(read.since).arg("+inf");
+            }
+        }
         let found = fleet
-            .run("duplicate_claim", |mut connection| {
-                let mut invocation = CLAIM.key(&key);
-                invocation.arg(PENDING).arg(pending_ms);
-                async move {
-                    invocation
-                        .invoke_async::<Option<Vec<u8>>>(&mut connection)
-                        .await
-                }
+            .run("duplicate_claim", |mut connection| async move {
+                let replies: Vec<Value> = pipe.query_async(&mut connection).await?;
+                let mut replies = replies.into_iter();
+                let found: Option<Vec<u8>> = match replies.next() {
+                    Some(value) => redis::from_redis_value(value)?,
+                    None => None,
+                };
+                let counts = replies
+                    .map(redis::from_redis_value::<u64>)
+                    .collect::<Result<Vec<u64>, _>>()?;
+                Ok((found, counts))
             })
             .await;
         let value = match found {
             None => return Claim::Alone,
-            Some(None) => return Claim::Ours(key),
-            Some(Some(value)) => value,
+            Some((None, counts)) => {
+                let counts = read_ahead
+                    .filter(|read| read.keys.len() == counts.len())
+                    .map(|read| Counts::new(read.of, counts));
+                return Claim::Ours(key, counts);
+            }
+            Some((Some(value), _)) => value,
         };
         if let Some(decided) = decode(&value) {
             return Claim::Decided(decided);

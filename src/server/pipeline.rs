@@ -14,6 +14,7 @@ use super::reply_sink::ReplySink;
 use super::shared::{PENDING_MARGIN, Shared};
 use super::{limits, reply, status_server};
 use crate::auth::{Decision, Verdict, failure};
+use crate::cluster::prefetch::{self, Counts};
 use crate::telemetry::logging::AUDIT_TARGET;
 use crate::telemetry::metrics as m;
 use crate::telemetry::series;
@@ -116,6 +117,7 @@ pub(super) async fn on_request<S: ReplySink>(
             Some(fleet) => {
                 let wait_until =
                     tokio::time::Instant::from_std(received_at + client.config.longest_answer());
+                let read_ahead = shared.authenticator.counts_to_read_ahead(&packet);
                 let claimed = fleet_duplicates::claim(
                     fleet,
                     fleet.keys().request(
@@ -126,10 +128,11 @@ pub(super) async fn on_request<S: ReplySink>(
                     ),
                     pending_for,
                     wait_until,
+                    read_ahead,
                 )
                 .await;
                 match claimed {
-                    Claim::Ours(fleet_key) => Some(fleet_key),
+                    Claim::Ours(fleet_key, counts) => Some((fleet_key, counts)),
                     Claim::Alone => None,
                     Claim::Decided(decided) => {
                         answer_decided(&shared, &sink, &client, &packet, key, decided).await;
@@ -223,8 +226,12 @@ async fn process<S: ReplySink>(
     packet: Packet,
     key: RequestKey,
     received_at: Instant,
-    fleet_key: Option<String>,
+    claimed: Option<(String, Option<Counts>)>,
 ) {
+    let (fleet_key, read_ahead) = match claimed {
+        Some((fleet_key, read_ahead)) => (Some(fleet_key), read_ahead),
+        None => (None, None),
+    };
     let source = sink.peer();
     let request_id = RequestId(rand::random::<u64>());
     if tracing::enabled!(tracing::Level::DEBUG) {
@@ -247,7 +254,8 @@ async fn process<S: ReplySink>(
     // In debug mode every line of the request (its Okta calls, groups,
     // policy) carries its id.
     let span = tracing::debug_span!("request", id = %request_id);
-    let work = async {
+    // The throttle finds there the counts the claim read ahead.
+    let work = prefetch::with(read_ahead, async {
         match eap {
             Some(eap) => {
                 eap.access_request(&shared.authenticator, &client.config, &packet, arrived)
@@ -260,7 +268,7 @@ async fn process<S: ReplySink>(
                     .await
             }
         }
-    }
+    })
     .instrument(span);
     // Told to stop now, the request stops waiting for Okta (dropping its
     // calls) and answers as for an Okta outage.

@@ -1,8 +1,9 @@
 //! Debian's `redis-server` for the fleet tests: on a free loopback port,
 //! persistence off, in a temporary directory, stopped when dropped (never a
 //! system Redis). It can be killed and started again on the same port, as
-//! an operator's Redis restarts; it can speak TLS only, or be a Sentinel
-//! watching another.
+//! an operator's Redis restarts; it can speak TLS only, be a replica of
+//! another, or be a Sentinel watching another (and failing it over to its
+//! replica within a few seconds of its death).
 
 use std::net::TcpStream;
 use std::path::Path;
@@ -48,8 +49,42 @@ impl RedisServer {
         })
     }
 
+    /// Starts `redis-server` on a free loopback port as a replica of
+    /// `master`, and waits until the master counts it as online.
+    pub fn replica_of(master: &RedisServer) -> RedisServer {
+        let port = super::process::free_port();
+        let master_port = master.port;
+        let replica = RedisServer::start_with(port, |_| {
+            vec![
+                "--port".into(),
+                port.to_string(),
+                "--replicaof".into(),
+                "127.0.0.1".into(),
+                master_port.to_string(),
+            ]
+        });
+        let start = Instant::now();
+        while !master
+            .cli(&["INFO", "replication"])
+            .contains("state=online")
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the replica never came online"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        replica
+    }
+
+    /// Whether this server is a master now (`ROLE`).
+    pub fn is_master(&self) -> bool {
+        self.cli(&["ROLE"]).lines().next() == Some("master")
+    }
+
     /// Starts a Sentinel on a free loopback port that monitors `master`
-    /// under `name`.
+    /// under `name`, alone (quorum 1), calling it down after half a second
+    /// without an answer.
     pub fn sentinel(master: &RedisServer, name: &str) -> RedisServer {
         let port = super::process::free_port();
         let master_port = master.port;
@@ -59,7 +94,9 @@ impl RedisServer {
             std::fs::write(
                 &config,
                 format!(
-                    "port {port}\nbind 127.0.0.1\nsentinel monitor {name} 127.0.0.1 {master_port} 1\n"
+                    "port {port}\nbind 127.0.0.1\nsentinel monitor {name} 127.0.0.1 {master_port} 1\n\
+                     sentinel down-after-milliseconds {name} 500\n\
+                     sentinel failover-timeout {name} 5000\n"
                 ),
             )
             .expect("write the sentinel config");

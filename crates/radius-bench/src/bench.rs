@@ -65,6 +65,11 @@ pub struct BenchArgs {
     /// Resends per request at most (with `--retransmit-ms`).
     #[arg(long, default_value_t = 3)]
     pub retries: u32,
+    /// UDP: send each retransmit to the next server of `--server` and
+    /// these, in turn, as a NAS failing over between the replicas of a
+    /// fleet does (repeat, or separate with commas).
+    #[arg(long, value_name = "ADDR", value_delimiter = ',')]
+    pub failover_to: Vec<SocketAddr>,
     /// Distinct users per flow, used round robin (must not exceed the
     /// sim's `--users-per-flow`).
     #[arg(long, default_value_t = 1000)]
@@ -153,6 +158,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             "over a stream the generator keeps --in-flight requests outstanding: --rate and --retransmit-ms are for UDP"
         );
     }
+    if target.is_some() && !args.failover_to.is_empty() {
+        anyhow::bail!("--failover-to is for UDP");
+    }
     if args.handshakes && args.transport != Transport::Tls {
         anyhow::bail!("--handshakes needs --transport tls");
     }
@@ -180,6 +188,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         timeout: Duration::from_millis(args.timeout_ms),
         retransmit: args.retransmit_ms.map(Duration::from_millis),
         retries: args.retries,
+        failover: args.failover_to.clone(),
         mix,
         users: args.users,
     };
@@ -242,6 +251,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             "retransmit",
             format!("every {every} ms, {} times", args.retries).into(),
         );
+    }
+    if !args.failover_to.is_empty() {
+        let servers: Vec<String> = args.failover_to.iter().map(ToString::to_string).collect();
+        report
+            .settings
+            .insert("failover_to", servers.join(",").into());
     }
     if args.json {
         println!("{}", report.to_json());

@@ -3,7 +3,9 @@
 //! each driven by one task that starts work at a fixed rate (open loop) or
 //! keeps N units in flight (closed loop), matches replies to requests by
 //! identifier and checks their authenticity, retransmits unanswered requests
-//! like a NAS when asked to, and counts everything for the [`Report`].
+//! like a NAS when asked to (to the same server, or to the next of a list
+//! of servers, as a NAS failing over does), and counts everything for the
+//! [`Report`].
 //!
 //! Starting work, matching a reply and expiring what waited too long are
 //! kept apart from the socket (they return the bytes to send), so the
@@ -45,6 +47,9 @@ pub(crate) struct LoadSpec {
     /// Resend an unanswered request after this long, at most `retries` times.
     pub retransmit: Option<Duration>,
     pub retries: u32,
+    /// Servers a retransmit goes to in turn after `server` (a NAS failing
+    /// over); empty: every retransmit goes to `server`.
+    pub failover: Vec<SocketAddr>,
     /// Weighted kinds of work: Status-Server, or logins of a flow.
     pub mix: Vec<(WorkKind, u32)>,
     /// Distinct users per flow, used round robin.
@@ -141,7 +146,7 @@ pub(crate) async fn run(spec: LoadSpec) -> std::io::Result<Report> {
     let start = Instant::now() + Duration::from_millis(20);
     let mut tasks = tokio::task::JoinSet::new();
     for index in 0..sockets {
-        let socket = bind_like(spec.server)?;
+        let socket = bind_like(spec.server, spec.failover.is_empty())?;
         let share = Share::of(&spec, index, sockets);
         let spec = spec.clone();
         tasks.spawn(async move { drive(spec, share, socket, index, sockets, start).await });
@@ -202,8 +207,9 @@ impl Share {
     }
 }
 
-/// A socket of the server's address family with a large receive buffer.
-fn bind_like(server: SocketAddr) -> std::io::Result<UdpSocket> {
+/// A socket of the server's address family with a large receive buffer,
+/// connected to it unless replies come from several servers.
+fn bind_like(server: SocketAddr, connect: bool) -> std::io::Result<UdpSocket> {
     let local: SocketAddr = if server.is_ipv4() {
         (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
     } else {
@@ -219,7 +225,9 @@ fn bind_like(server: SocketAddr) -> std::io::Result<UdpSocket> {
     let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
     socket.set_nonblocking(true)?;
     socket.bind(&local.into())?;
-    socket.connect(&server.into())?;
+    if connect {
+        socket.connect(&server.into())?;
+    }
     UdpSocket::from_std(socket.into())
 }
 
@@ -344,7 +352,7 @@ async fn launch(
     now: Instant,
 ) {
     if let Some(bytes) = start_work(spec, slots, tally, id, work, now) {
-        send(socket, &bytes).await;
+        send(spec, socket, &bytes, 0).await;
     }
 }
 
@@ -380,10 +388,20 @@ pub(crate) fn start_work(
     Some(bytes)
 }
 
-async fn send(socket: &UdpSocket, bytes: &[u8]) {
+/// Sends the `resend`th retransmit of a request (0: its first sending).
+async fn send(spec: &LoadSpec, socket: &UdpSocket, bytes: &[u8], resend: u32) {
     // A full send buffer loses the request; it then times out like a drop
     // on the network would.
-    let _ = socket.send(bytes).await;
+    if spec.failover.is_empty() {
+        let _ = socket.send(bytes).await;
+        return;
+    }
+    let turn = resend as usize % (spec.failover.len() + 1);
+    let server = match turn {
+        0 => spec.server,
+        n => spec.failover[n - 1],
+    };
+    let _ = socket.send_to(bytes, server).await;
 }
 
 /// Retransmits what is due and expires what waited too long.
@@ -395,19 +413,20 @@ async fn scan(
     tally: &mut Tally,
     now: Instant,
 ) {
-    for bytes in expire(spec, slots, free, tally, now) {
-        let _ = socket.send(&bytes).await;
+    for (resend, bytes) in expire(spec, slots, free, tally, now) {
+        send(spec, socket, &bytes, resend).await;
     }
 }
 
-/// Expires what waited too long and returns the retransmits that are due.
+/// Expires what waited too long and returns the retransmits that are due,
+/// each with its number (1 for a request's first retransmit).
 pub(crate) fn expire(
     spec: &LoadSpec,
     slots: &mut [Option<Outstanding>],
     free: &mut Vec<u8>,
     tally: &mut Tally,
     now: Instant,
-) -> Vec<Vec<u8>> {
+) -> Vec<(u32, Vec<u8>)> {
     let mut resend = Vec::new();
     for (id, slot) in slots.iter_mut().enumerate() {
         let Some(outstanding) = slot else { continue };
@@ -428,7 +447,10 @@ pub(crate) fn expire(
             outstanding.retries_left -= 1;
             outstanding.last_sent = now;
             tally.retransmits += 1;
-            resend.push(outstanding.bytes.clone());
+            resend.push((
+                spec.retries - outstanding.retries_left,
+                outstanding.bytes.clone(),
+            ));
         }
     }
     resend
@@ -445,7 +467,7 @@ async fn on_datagram(
     received: Instant,
 ) {
     if let Some(next) = on_reply(spec, slots, free, tally, datagram, received) {
-        send(socket, &next).await;
+        send(spec, socket, &next, 0).await;
     }
 }
 

@@ -83,7 +83,7 @@ async fn drive(
         if now >= next_scan {
             next_scan = now + SCAN_EVERY;
             // Without retransmits this only expires what waited too long.
-            for bytes in expire(&spec, &mut slots, &mut free, &mut tally, now) {
+            for (_, bytes) in expire(&spec, &mut slots, &mut free, &mut tally, now) {
                 out.extend_from_slice(&bytes);
             }
         }
