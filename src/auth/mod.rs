@@ -240,7 +240,7 @@ impl Authenticator {
         let user_name = access_request::user_name(packet).ok()?;
         let login = username::normalize(&user_name, &self.rules.get().users);
         self.context.throttle.counts_to_read_ahead(
-            &self.context.identities.keys(&login),
+            self.context.identities.keys(&login).as_slice(),
             throttle::source_of(packet),
         )
     }

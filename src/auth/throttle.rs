@@ -78,7 +78,6 @@ pub(super) struct Checked {
 
 /// The three counts one login is checked against, by key.
 struct Counted<'a> {
-    pair: String,
     user: &'a str,
     source: Option<&'a str>,
 }
@@ -86,12 +85,17 @@ struct Counted<'a> {
 impl<'a> Counted<'a> {
     fn of(user: &'a UserKey, source: Option<&'a str>) -> Counted<'a> {
         Counted {
-            // The unknown source is the empty one: no Calling-Station-Id is
-            // empty once trimmed.
-            pair: format!("{}\n{}", user.as_str(), source.unwrap_or("")),
             user: user.as_str(),
             source,
         }
+    }
+
+    /// The key of the user-and-source count. Written only when a table is
+    /// looked in: most logins find the tables empty.
+    fn pair(&self) -> String {
+        // The unknown source is the empty one: no Calling-Station-Id is
+        // empty once trimmed.
+        format!("{}\n{}", self.user, self.source.unwrap_or(""))
     }
 }
 
@@ -149,7 +153,11 @@ impl FailureThrottle {
                 .unwrap_or_else(|| {
                     let now = Instant::now();
                     [
-                        count(&self.pairs, &counted.pair, limits.window, now),
+                        if self.pairs.is_empty() {
+                            0
+                        } else {
+                            count(&self.pairs, &counted.pair(), limits.window, now)
+                        },
                         count(&self.users, counted.user, limits.window, now),
                         counted
                             .source
@@ -220,7 +228,7 @@ impl FailureThrottle {
         let counted = Counted::of(user, source);
         record(
             &self.pairs,
-            &counted.pair,
+            &counted.pair(),
             limits.max_failures_per_user_and_source,
             limits.window,
             now,
@@ -262,7 +270,9 @@ impl FailureThrottle {
         for key in keys {
             let counted = Counted::of(key, source);
             self.users.remove(counted.user);
-            self.pairs.remove(&counted.pair);
+            if !self.pairs.is_empty() {
+                self.pairs.remove(&counted.pair());
+            }
             if let Some(fleet) = self.cluster.fleet() {
                 forgotten.push(fleet.keys().failures("user", &[counted.user.as_bytes()]));
                 forgotten.push(fleet.keys().failures(
@@ -429,7 +439,7 @@ fn unix_ms() -> u64 {
 /// What a login's counts are of, for finding them read ahead: its
 /// user-and-source pairs.
 fn counted_as(all: &[Counted<'_>]) -> String {
-    let pairs: Vec<&str> = all.iter().map(|counted| counted.pair.as_str()).collect();
+    let pairs: Vec<String> = all.iter().map(Counted::pair).collect();
     pairs.join("\0")
 }
 
