@@ -83,8 +83,11 @@ impl<'a> Request<'a> {
         body: &B,
         forwarded_for: Option<IpAddr>,
     ) -> Result<Request<'a>, OktaError> {
-        let body = serde_json::to_vec(body)
+        // Sized for a login's body, so it is written in one allocation.
+        let mut encoded = Vec::with_capacity(BODY_CAPACITY);
+        serde_json::to_writer(&mut encoded, body)
             .map_err(|_| OktaError::Http("cannot encode the request body".into()))?;
+        let body = encoded;
         Ok(Request {
             kind,
             method: Method::POST,
@@ -129,6 +132,9 @@ impl<'a> Request<'a> {
 }
 
 const JSON: &str = "application/json";
+/// Room for a JSON body: a primary authentication with a long username
+/// and password and its options fits.
+const BODY_CAPACITY: usize = 512;
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// `application/json`, for `Accept` and `Content-Type` (a static value: no
