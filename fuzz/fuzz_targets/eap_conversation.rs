@@ -58,17 +58,18 @@ fn certificate() -> Arc<CertifiedKey> {
                 .self_signed(&key)
                 .expect("a self-signed certificate");
             let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-            let signing = rustls::crypto::aws_lc_rs::sign::any_supported_type(&der)
-                .expect("a signing key");
+            let signing =
+                rustls::crypto::aws_lc_rs::sign::any_supported_type(&der).expect("a signing key");
             Arc::new(CertifiedKey::new(vec![certificate.der().clone()], signing))
         })
         .clone()
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [order, size, mut rest @ ..] = data else {
+    let [order, size, rest @ ..] = data else {
         return;
     };
+    let mut rest = rest;
     let methods_offered = match order & 3 {
         0 => vec![EapMethod::Ttls, EapMethod::Peap],
         1 => vec![EapMethod::Peap, EapMethod::Ttls],
@@ -89,6 +90,7 @@ fuzz_target!(|data: &[u8]| {
     let mut last_request: u8 = 0;
     let mut radius_id: u8 = 0;
     while let [control, high, low, tail @ ..] = rest {
+        let control = *control;
         let word = u16::from_be_bytes([*high, *low]);
         let len = usize::from(word & 0x0fff).min(tail.len());
         let repeat = 1 + 2 * usize::from(word >> 12);
