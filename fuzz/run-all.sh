@@ -7,7 +7,7 @@ SECONDS_PER_TARGET=${1:-1800}
 RUNS=${2:-10000000}
 python3 seeds.py
 mkdir -p logs
-for target in packet dictionary typed state eap; do
+for target in packet dictionary typed state eap eap_conversation; do
     mkdir -p "corpus/$target"
     cargo +nightly fuzz run -O "$target" "corpus/$target" "seeds/$target" -- \
         -runs="$RUNS" -max_total_time="$SECONDS_PER_TARGET" -print_final_stats=1 \

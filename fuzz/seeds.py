@@ -113,6 +113,37 @@ def main():
     write("eap", "length_past_bytes", b"\x02\x01\x00\x40\x01")
     write("eap", "mppe", bytes(16) + b"\x80\x01" + bytes(48))
 
+    # eap_conversation: two bytes of settings (methods, fragment size), then
+    # records of a control byte, 12 bits of length and 4 of repetitions, and
+    # the EAP bytes (see the target). The ClientHellos are what OpenSSL's
+    # s_client sent for TLS 1.2 and TLS 1.3.
+    hello12 = bytes.fromhex("16030100b7010000b30303d508ca2e2f818d79cfd73f0204053cc6bf32f695ddff256b7fff902c41ec3bd2000038c02cc030009fcca9cca8ccaac02bc02f009ec024c028006bc023c0270067c00ac0140039c009c0130033009d009c003d003c0035002f00ff01000052000b000403000102000a000c000a001d0017001e00190018002300000016000000170000000d002a0028040305030603080708080809080a080b080408050806040105010601030303010302040205020602")
+    hello13 = bytes.fromhex("16030100dc010000d803033a758e206ee46077d048143f02d34526908e191120f80fb641cc6ca8a6c1cbe720f6b0647b2903ffb3082abdb78fb8ed406cda318d8a5f63e20224991918b3b905000813021303130100ff01000087000b000403000102000a00160014001d0017001e0019001801000101010201030104002300000016000000170000000d001e001c040305030603080708080809080a080b080408050806040105010601002b0003020304002d00020101003300260024001d0020be9f7f2ac7a2867bf06f6ced544c671283eb10db5a2d82cabf3fd739c526fe5b")
+    def rec(control, data, repeat=0):
+        return bytes([control]) + struct.pack(">H", (repeat << 12) | len(data)) + data
+    first = rec(0x04, eap(2, 0, b"\x01anonymous"))
+    on = 0x05  # the last State, the last Identifier, the Length fixed
+    acks = rec(on, eap(2, 0, b"\x15\x00"), repeat=2)
+    write("eap_conversation", "ttls_tls12", b"\x00\x18" + first + rec(on, eap(2, 0, b"\x15\x00" + hello12)) + acks)
+    write("eap_conversation", "ttls_tls13", b"\x02\x08" + first + rec(on, eap(2, 0, b"\x15\x00" + hello13)) + acks)
+    write("eap_conversation", "nak_to_peap", b"\x00\x20" + first + rec(on, eap(2, 0, b"\x03\x19"))
+          + rec(on, eap(2, 0, b"\x19\x00" + hello12)) + rec(on, eap(2, 0, b"\x19\x00"), repeat=2))
+    write("eap_conversation", "nak_refused", b"\x03\x20" + first + rec(on, eap(2, 0, b"\x03\x1a")))
+    write("eap_conversation", "fragments", b"\x00\x10" + first
+          + rec(on, eap(2, 0, b"\x15\xc0" + struct.pack(">I", len(hello12)) + hello12[:100]))
+          + rec(on, eap(2, 0, b"\x15\x00" + hello12[100:])) + acks)
+    write("eap_conversation", "past_the_cap", b"\x00\x40" + first
+          + rec(on, eap(2, 0, b"\x15\x40" + bytes(3900)), repeat=15))
+    write("eap_conversation", "tls_garbage", b"\x00\x40" + first
+          + rec(on, eap(2, 0, b"\x15\x00" + b"\x16\x03\x01\x00\x05hello")) + acks)
+    write("eap_conversation", "wrong_identifier", b"\x00\x40" + first + rec(0x01, eap(2, 77, b"\x15\x00")))
+    write("eap_conversation", "unknown_state", b"\x00\x40" + rec(0x06, eap(2, 0, b"\x15\x00")))
+    write("eap_conversation", "inner", b"\x00\x40"
+          + rec(0x40, avp(1, b"alice") + avp(2, b"hunter2,123456"))
+          + rec(0x40, avp(1, b"alice") + avp(79, eap(2, 3, b"\x01alice")))
+          + rec(0xc0, eap(2, 3, b"\x06hunter2"))
+          + rec(0x40, eap(2, 9, bytes([33, 0x80, 3, 0, 2, 0, 1]))))
+
 
 if __name__ == "__main__":
     main()

@@ -21,6 +21,8 @@ pub mod config;
 pub mod demo;
 pub mod disconnect;
 mod eap;
+#[doc(hidden)]
+pub use eap::fuzzing as eap_fuzzing;
 mod live;
 mod server;
 pub mod service;

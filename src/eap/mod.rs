@@ -16,6 +16,8 @@
 
 mod answers;
 mod conversations;
+#[doc(hidden)]
+pub mod fuzzing;
 mod inner_eap;
 mod inner_request;
 mod peap;
@@ -67,11 +69,8 @@ impl EapServer {
         config: &EapConfig,
         certificate: Arc<CertifiedKey>,
     ) -> Result<EapServer, rustls::Error> {
-        let conversations = Arc::new(Conversations::new(
-            config.conversation_timeout,
-            config.max_conversations,
-        ));
-        let weak: Weak<Conversations> = Arc::downgrade(&conversations);
+        let server = EapServer::without_sweeper(config, certificate)?;
+        let weak: Weak<Conversations> = Arc::downgrade(&server.conversations);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(SWEEP_EVERY);
             loop {
@@ -83,8 +82,21 @@ impl EapServer {
                 metrics::gauge!(crate::telemetry::metrics::EAP_CONVERSATIONS).set(left as f64);
             }
         });
+        Ok(server)
+    }
+
+    /// The server without the task that releases abandoned conversations
+    /// (so without a runtime); its table stays bounded by
+    /// `max_conversations`.
+    fn without_sweeper(
+        config: &EapConfig,
+        certificate: Arc<CertifiedKey>,
+    ) -> Result<EapServer, rustls::Error> {
         Ok(EapServer {
-            conversations,
+            conversations: Arc::new(Conversations::new(
+                config.conversation_timeout,
+                config.max_conversations,
+            )),
             tls: Live::new(tls_config(certificate)?),
             methods: config.methods.clone(),
             fragment_size: config.fragment_size,
@@ -110,19 +122,51 @@ impl EapServer {
         packet: &Packet,
         arrived: Instant,
     ) -> Decision {
+        let (conversation, plaintext, identifier) = match self.outer_round(&client.name, packet) {
+            Outer::Answered(decision) => return decision,
+            Outer::Inner {
+                conversation,
+                plaintext,
+                identifier,
+            } => (*conversation, plaintext, identifier),
+        };
+        // The login's outcome, decided by the inner login's conversation,
+        // under the login's id.
+        let login_id = conversation.login_id;
+        let round = Round {
+            authenticator,
+            client,
+            packet,
+            arrived,
+            identifier,
+        };
+        let mut decision = if conversation.method == methods::PEAP {
+            self.peap_round(&round, conversation, plaintext).await
+        } else {
+            self.ttls_round(&round, conversation, plaintext).await
+        };
+        decision.login_id = Some(login_id);
+        decision
+    }
+
+    /// Everything of a round that the server answers on its own: the
+    /// EAP-Message read, a new conversation begun, the method negotiated,
+    /// the TLS tunnel's fragments and handshake. What is left is the
+    /// plaintext the peer sent inside the tunnel, for the inner login.
+    fn outer_round(&self, client: &str, packet: &Packet) -> Outer {
         let Some(bytes) = joined_eap_message(packet) else {
-            return Decision::silence(Reason::EapMalformed);
+            return Outer::Answered(Decision::silence(Reason::EapMalformed));
         };
         // RFC 3579 §3.3: EAP-Message without Message-Authenticator is discarded.
         if packet.message_authenticator_offset().is_none() {
-            return Decision::silence(Reason::EapMalformed);
+            return Outer::Answered(Decision::silence(Reason::EapMalformed));
         }
         let eap = match EapPacket::decode(&bytes) {
             Ok(eap) if eap.code == EapCode::Response => eap,
-            Ok(_) => return Decision::silence(Reason::EapMalformed),
+            Ok(_) => return Outer::Answered(Decision::silence(Reason::EapMalformed)),
             Err(error) => {
-                tracing::debug!(client = %client.name, %error, "malformed EAP-Message");
-                return Decision::silence(Reason::EapMalformed);
+                tracing::debug!(client, %error, "malformed EAP-Message");
+                return Outer::Answered(Decision::silence(Reason::EapMalformed));
             }
         };
         let Some(state) = packet.first(types::STATE) else {
@@ -130,40 +174,39 @@ impl EapServer {
             let login_id = rand::random::<u32>().max(1);
             let mut decision = self.begin(client, packet, &eap, login_id);
             decision.login_id = Some(login_id);
-            return decision;
+            return Outer::Answered(decision);
         };
         match self.conversations.take(state) {
-            Some(conversation) if conversation.client == client.name => {
-                // Every round of the login, and its outcome (decided by the
-                // inner login's conversation), under the login's id.
+            Some(conversation) if conversation.client == client => {
+                // Every round of the login under the login's id.
                 let login_id = conversation.login_id;
-                let mut decision = self
-                    .go_on(authenticator, client, packet, arrived, eap, conversation)
-                    .await;
-                decision.login_id = Some(login_id);
-                decision
+                match self.go_on(client, eap, conversation) {
+                    Outer::Answered(mut decision) => {
+                        decision.login_id = Some(login_id);
+                        Outer::Answered(decision)
+                    }
+                    inner => inner,
+                }
             }
             _ => {
                 // Expired, or begun on another replica: a prompt reject lets
                 // the NAS start over instead of waiting out its timeout.
                 tracing::info!(
-                    client = %client.name,
+                    client,
                     "EAP round for a conversation this server does not hold (expired, or started on another server); rejected so the NAS starts over"
                 );
-                answers::failure(eap.identifier, Reason::EapUnknownConversation, None)
+                Outer::Answered(answers::failure(
+                    eap.identifier,
+                    Reason::EapUnknownConversation,
+                    None,
+                ))
             }
         }
     }
 
     /// A new conversation: the peer's Identity, answered with the first
     /// method's Start.
-    fn begin(
-        &self,
-        client: &ClientConfig,
-        packet: &Packet,
-        eap: &EapPacket,
-        login_id: u32,
-    ) -> Decision {
+    fn begin(&self, client: &str, packet: &Packet, eap: &EapPacket, login_id: u32) -> Decision {
         if eap.method != Some(methods::IDENTITY) {
             return answers::failure(eap.identifier, Reason::EapMalformed, None);
         }
@@ -183,7 +226,7 @@ impl EapServer {
             return answers::failure(eap.identifier, Reason::EapMethodRefused, None);
         };
         let conversation = Conversation {
-            client: client.name.clone(),
+            client: client.to_owned(),
             outer_identity,
             login_id,
             identifier: eap.identifier,
@@ -245,40 +288,52 @@ impl EapServer {
     }
 
     /// One more round of a conversation in progress.
-    async fn go_on(
-        &self,
-        authenticator: &Authenticator,
-        client: &ClientConfig,
-        packet: &Packet,
-        arrived: Instant,
-        eap: EapPacket,
-        mut conversation: Conversation,
-    ) -> Decision {
+    fn go_on(&self, client: &str, eap: EapPacket, mut conversation: Conversation) -> Outer {
         let login = Some(conversation.outer_identity.clone());
         conversation.rounds += 1;
         if conversation.rounds > MAX_ROUNDS {
-            return answers::failure(eap.identifier, Reason::EapTooManyRounds, login);
+            return Outer::Answered(answers::failure(
+                eap.identifier,
+                Reason::EapTooManyRounds,
+                login,
+            ));
         }
         if eap.identifier != conversation.identifier {
-            tracing::debug!(client = %client.name, "EAP Response with the wrong Identifier");
-            return answers::failure(eap.identifier, Reason::EapWrongIdentifier, login);
+            tracing::debug!(client, "EAP Response with the wrong Identifier");
+            return Outer::Answered(answers::failure(
+                eap.identifier,
+                Reason::EapWrongIdentifier,
+                login,
+            ));
         }
         if eap.method == Some(methods::NAK) {
-            return self.after_nak(client, &eap, conversation);
+            return Outer::Answered(self.after_nak(client, &eap, conversation));
         }
         if eap.method != Some(conversation.method) {
-            return answers::failure(eap.identifier, Reason::EapMalformed, login);
+            return Outer::Answered(answers::failure(
+                eap.identifier,
+                Reason::EapMalformed,
+                login,
+            ));
         }
         let Some(tunnel) = conversation.tunnel.as_mut() else {
-            return answers::failure(eap.identifier, Reason::EapMalformed, login);
+            return Outer::Answered(answers::failure(
+                eap.identifier,
+                Reason::EapMalformed,
+                login,
+            ));
         };
         let received = tunnel.receive(&eap.data);
         conversation.version = tunnel.version();
         let plaintext = match received {
-            Ok(TunnelStep::Send(data)) => return self.ask(conversation, data),
+            Ok(TunnelStep::Send(data)) => return Outer::Answered(self.ask(conversation, data)),
             Ok(TunnelStep::Plaintext(plaintext)) => plaintext,
             Err(TunnelError::AfterAlert) => {
-                return answers::failure(eap.identifier, Reason::EapTlsFailed, login);
+                return Outer::Answered(answers::failure(
+                    eap.identifier,
+                    Reason::EapTlsFailed,
+                    login,
+                ));
             }
             Err(error) => {
                 let alert = match error {
@@ -286,35 +341,23 @@ impl EapServer {
                     _ => None,
                 };
                 log_tunnel_failed(client, &conversation, &error, alert.is_some());
-                return match alert {
+                return Outer::Answered(match alert {
                     // The alert first; the peer's answer gets the EAP-Failure.
                     Some(alert) => self.ask(conversation, alert),
                     None => answers::failure(eap.identifier, reason_of(&error), login),
-                };
+                });
             }
         };
-        let round = Round {
-            authenticator,
-            client,
-            packet,
-            arrived,
+        Outer::Inner {
+            conversation: Box::new(conversation),
+            plaintext,
             identifier: eap.identifier,
-        };
-        if conversation.method == methods::PEAP {
-            self.peap_round(&round, conversation, plaintext).await
-        } else {
-            self.ttls_round(&round, conversation, plaintext).await
         }
     }
 
     /// The peer refused the method offered: the next configured method it
     /// asked for, or EAP-Failure with a log line naming what it wanted.
-    fn after_nak(
-        &self,
-        client: &ClientConfig,
-        eap: &EapPacket,
-        mut conversation: Conversation,
-    ) -> Decision {
+    fn after_nak(&self, client: &str, eap: &EapPacket, mut conversation: Conversation) -> Decision {
         let desired = eap.nak_desired();
         let next = self
             .methods
@@ -329,7 +372,7 @@ impl EapServer {
         }
         let asked: Vec<&str> = desired.iter().map(|m| methods::name(*m)).collect();
         tracing::info!(
-            client = %client.name,
+            client,
             identity = %conversation.outer_identity,
             offered = methods::name(conversation.method),
             asked_for = %asked.join(","),
@@ -398,6 +441,19 @@ impl EapServer {
     }
 }
 
+/// Where a round stands once the server has done its own part.
+enum Outer {
+    /// The server answers the round itself.
+    Answered(Decision),
+    /// The peer spoke inside the tunnel: the inner login decides.
+    Inner {
+        conversation: Box<Conversation>,
+        plaintext: Vec<u8>,
+        /// The Identifier of the peer's EAP Response.
+        identifier: u8,
+    },
+}
+
 /// What one round's inner login needs of the outer request.
 struct Round<'a> {
     authenticator: &'a Authenticator,
@@ -446,13 +502,13 @@ fn reason_of(error: &TunnelError) -> Reason {
 /// The log line of a failed tunnel: why, and whether the peer is sent the
 /// TLS alert before its EAP-Failure.
 fn log_tunnel_failed(
-    client: &ClientConfig,
+    client: &str,
     conversation: &Conversation,
     error: &TunnelError,
     alert_sent: bool,
 ) {
     tracing::info!(
-        client = %client.name,
+        client,
         identity = %conversation.outer_identity,
         method = methods::name(conversation.method),
         %error,
