@@ -145,7 +145,9 @@ impl Driver<'_> {
     /// mode it is the second factor).
     async fn first(&self, request: &Request<'_>) -> Next {
         if let Some(sealed) = request.packet.first(types::STATE) {
-            return match self.states.open_once(request, sealed).await {
+            // In its own allocation: with a fleet it waits on Redis, and a
+            // future held inline would size every request's conversation.
+            return match Box::pin(self.states.open_once(request, sealed)).await {
                 Ok(step) => challenge::answer(self.context, request, step),
                 Err(decision) => Next::Decided(decision),
             };

@@ -255,9 +255,9 @@ async fn process<S: ReplySink>(
     // policy) carries its id.
     let span = tracing::debug_span!("request", id = %request_id);
     // The throttle finds there the counts the claim read ahead. The
-    // conversation runs in its own allocation: its future is the largest
-    // part of a request, and the task that holds it is moved at each spawn
-    // and completion (a 27 KB copy three times per login before).
+    // conversation runs in an allocation of its own, and an EAP one in
+    // another (its future is about 21 KB): the request's task is copied
+    // at its spawn and its completion, so it holds only what it must.
     let work = prefetch::with(read_ahead, async {
         match eap {
             Some(eap) => {
