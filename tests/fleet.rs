@@ -55,6 +55,22 @@ async fn wait_connected(replicas: &[TestServer]) {
     }
 }
 
+/// Starts dave's TOTP login through `nas` and answers it with a wrong code,
+/// which uses its State up (a new one comes back); returns the used State.
+async fn state_used_up_at(nas: &Nas) -> Vec<u8> {
+    let reply = nas
+        .exchange(&nas.login_request("dave", "dave-password"))
+        .await
+        .expect("a reply");
+    let state = challenge_state(&reply, "authenticator app");
+    let reply = nas
+        .exchange(&nas.answer("dave", "000000", &state))
+        .await
+        .expect("a reply");
+    challenge_state(&reply, "Wrong code");
+    state
+}
+
 fn challenge_state(reply: &Packet, prompt: &str) -> Vec<u8> {
     assert_eq!(
         reply.code(),
@@ -105,18 +121,7 @@ async fn a_state_answered_at_one_replica_is_refused_at_another() {
     let replicas = three(&fleet_config(&org.base_url(), "", &redis.url())).await;
     wait_connected(&replicas).await;
 
-    let nas = Nas::new(replicas[0].radius).await;
-    let reply = nas
-        .exchange(&nas.login_request("dave", "dave-password"))
-        .await
-        .expect("a reply");
-    let state = challenge_state(&reply, "authenticator app");
-    // A wrong code at replica 0 uses the State up (a new one comes back).
-    let reply = nas
-        .exchange(&nas.answer("dave", "000000", &state))
-        .await
-        .expect("a reply");
-    challenge_state(&reply, "Wrong code");
+    let state = state_used_up_at(&Nas::new(replicas[0].radius).await).await;
 
     // The first State replayed, with the right code, to replicas 1 and 2.
     for replica in &replicas[1..] {
@@ -746,17 +751,7 @@ async fn a_fleet_follows_sentinel_to_the_promoted_replica_when_its_master_dies()
     wait_connected(&replicas).await;
 
     // Before the failover: a State used up at replica 0 (a wrong code).
-    let nas = Nas::new(replicas[0].radius).await;
-    let reply = nas
-        .exchange(&nas.login_request("dave", "dave-password"))
-        .await
-        .expect("a reply");
-    let state = challenge_state(&reply, "authenticator app");
-    let reply = nas
-        .exchange(&nas.answer("dave", "000000", &state))
-        .await
-        .expect("a reply");
-    challenge_state(&reply, "Wrong code");
+    let state = state_used_up_at(&Nas::new(replicas[0].radius).await).await;
     let started = std::time::Instant::now();
     while standby
         .cli(&["--scan", "--pattern", "test-fleet:state:*"])

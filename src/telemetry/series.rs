@@ -93,36 +93,42 @@ fn labels(pairs: &[(&'static str, &'static str)]) -> Vec<Label> {
         .collect()
 }
 
+/// The handle of the series `name` with `pairs` as its labels in `kept`,
+/// registered by `register` the first time.
+fn kept<H: Clone>(
+    kept: &FixedMap<SeriesKey, H>,
+    name: &'static str,
+    pairs: &[(&'static str, &'static str)],
+    register: impl FnOnce(Vec<Label>) -> H,
+) -> H {
+    let key = key(name, pairs);
+    if let Some(handle) = kept.get(&key) {
+        return handle.clone();
+    }
+    kept.entry(key)
+        .or_insert_with(|| register(labels(pairs)))
+        .clone()
+}
+
 /// Adds `by` to the counter `name` with `pairs` as its labels.
 pub fn count(name: &'static str, pairs: &[(&'static str, &'static str)], by: u64) {
-    let key = key(name, pairs);
-    if let Some(counter) = COUNTERS.get(&key) {
-        counter.increment(by);
-        return;
-    }
-    let counter = metrics::counter!(name, labels(pairs));
-    counter.increment(by);
-    COUNTERS.insert(key, counter);
+    kept(&COUNTERS, name, pairs, |labels| {
+        metrics::counter!(name, labels)
+    })
+    .increment(by);
 }
 
 /// The gauge `name` with `pairs` as its labels.
 pub fn gauge(name: &'static str, pairs: &[(&'static str, &'static str)]) -> Gauge {
-    GAUGES
-        .entry(key(name, pairs))
-        .or_insert_with(|| metrics::gauge!(name, labels(pairs)))
-        .clone()
+    kept(&GAUGES, name, pairs, |labels| metrics::gauge!(name, labels))
 }
 
 /// Records `value` in the histogram `name` with `pairs` as its labels.
 pub fn record(name: &'static str, pairs: &[(&'static str, &'static str)], value: f64) {
-    let key = key(name, pairs);
-    if let Some(histogram) = HISTOGRAMS.get(&key) {
-        histogram.record(value);
-        return;
-    }
-    let histogram = metrics::histogram!(name, labels(pairs));
-    histogram.record(value);
-    HISTOGRAMS.insert(key, histogram);
+    kept(&HISTOGRAMS, name, pairs, |labels| {
+        metrics::histogram!(name, labels)
+    })
+    .record(value);
 }
 
 #[cfg(test)]
