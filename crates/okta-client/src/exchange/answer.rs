@@ -6,12 +6,9 @@
 use reqwest::header::{CACHE_CONTROL, HeaderMap, LINK};
 use serde::de::DeserializeOwned;
 
-use super::failure::{describe_json, transport_error};
+use super::failure::describe_json;
 use crate::error::OktaError;
 use okta_api::RateLimit;
-
-/// Answers larger than this are refused: no Okta answer comes close.
-const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 const REQUEST_ID: &str = "x-okta-request-id";
 
@@ -35,11 +32,10 @@ pub(crate) struct Head {
 }
 
 impl Head {
-    /// Reads the head of `response`.
-    pub(crate) fn of(response: &reqwest::Response) -> Head {
-        let headers = response.headers();
+    /// Reads the head of an answer.
+    pub(crate) fn of(status: reqwest::StatusCode, headers: &HeaderMap) -> Head {
         Head {
-            http_status: response.status().as_u16(),
+            http_status: status.as_u16(),
             request_id: header_text(headers, REQUEST_ID).map(str::to_owned),
             rate_limit: RateLimit::from_headers(headers),
         }
@@ -117,20 +113,6 @@ impl RawAnswer {
         };
         Ok((reply, next_link))
     }
-}
-
-/// Reads the body, refusing one larger than [`MAX_ANSWER_BYTES`].
-pub(crate) async fn read_body(response: &mut reqwest::Response) -> Result<Vec<u8>, OktaError> {
-    let mut answer = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-        if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(OktaError::Decode(format!(
-                "the answer is larger than {MAX_ANSWER_BYTES} bytes"
-            )));
-        }
-        answer.extend_from_slice(&chunk);
-    }
-    Ok(answer)
 }
 
 fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

@@ -8,7 +8,7 @@
 use std::sync::{PoisonError, RwLock};
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
-use reqwest::{Method, RequestBuilder, StatusCode, Url};
+use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::call::Caller;
@@ -122,19 +122,23 @@ impl Authorization {
     }
 
     /// Puts the credential's `Authorization` (and `DPoP`) headers on a
-    /// request, telling `state` whether the service app got a token.
+    /// request's `headers`, telling `state` whether the service app got a
+    /// token.
     pub(crate) async fn authorize(
         &self,
         credential: Credential,
-        request: RequestBuilder,
+        headers: &mut HeaderMap,
         method: &Method,
         url: &Url,
         state: &CredentialState,
-    ) -> Result<RequestBuilder, OktaError> {
+    ) -> Result<(), OktaError> {
         match credential {
-            Credential::OwnClientAuth => Ok(request),
+            Credential::OwnClientAuth => Ok(()),
             Credential::ApiToken => match self.api_token_header() {
-                Some(header) => Ok(request.header(AUTHORIZATION, header)),
+                Some(header) => {
+                    headers.insert(AUTHORIZATION, header);
+                    Ok(())
+                }
                 None => Err(OktaError::Config(
                     "this call needs the API token (SSWS), and none is configured: set okta.api_token"
                         .into(),
@@ -145,9 +149,10 @@ impl Authorization {
                     return Err(OktaError::Config("no OAuth service app is configured".into()));
                 };
                 match tokens.authorization(method, url).await {
-                    Ok(headers) => {
+                    Ok(authorization) => {
                         state.note_oauth(None);
-                        Ok(headers.apply(request))
+                        authorization.put_on(headers);
+                        Ok(())
                     }
                     Err(error) => {
                         let text = error.to_string();

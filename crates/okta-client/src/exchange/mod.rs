@@ -23,23 +23,28 @@ mod answer;
 mod authorization;
 mod call_metrics;
 mod failure;
+mod org_connections;
+mod org_tls;
 mod pool;
 mod request;
 mod retry;
+mod transport;
 
-use std::time::{Instant, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::HeaderMap;
-use reqwest::{Method, RequestBuilder, Url};
+use reqwest::{Method, Url};
 use secrecy::SecretString;
 
+use answer::Head;
 pub use answer::OktaReply;
 pub(crate) use answer::RawAnswer;
-use answer::{Head, read_body};
 use authorization::{Authorization, Credential, api_token_header};
 use call_metrics::CallMetrics;
 pub(crate) use request::Request;
 use retry::Attempt;
+use transport::{Answer, Transport};
 
 use crate::budget::{Budget, OktaBucket, Permit};
 use crate::call::{CallKind, endpoint_label};
@@ -50,7 +55,9 @@ use crate::settings::OktaSettings;
 
 /// The HTTP exchange with one org.
 pub(crate) struct Exchange {
-    http: reqwest::Client,
+    transport: Transport,
+    /// The most one call may take, its answer read.
+    request_timeout: Duration,
     budget: Budget,
     credential: CredentialState,
     authorization: Authorization,
@@ -86,7 +93,16 @@ impl Exchange {
         if api_token.is_none() && settings.oauth.is_none() && !direct {
             return Err(OktaError::Config("the API token is empty".into()));
         }
-        let http = pool::build(&settings, loopback_org)?;
+        let tls = org_tls::client_config(settings.ca_bundle.as_deref())?;
+        let http = pool::build(&settings, loopback_org, &tls)?;
+        let transport = match &settings.proxy {
+            Some(_) if !loopback_org => Transport::Proxied(http.clone()),
+            _ => Transport::Direct(Box::new(org_connections::OrgConnections::new(
+                org,
+                Some(Arc::new(tls)),
+                settings.connect_timeout,
+            )?)),
+        };
         let oauth = match settings.oauth {
             Some(mut credentials) => {
                 credentials.org_url = org.clone();
@@ -97,7 +113,8 @@ impl Exchange {
             None => None,
         };
         Ok(Exchange {
-            http,
+            transport,
+            request_timeout: settings.request_timeout,
             budget: Budget::new(settings.max_concurrent, settings.request_timeout),
             credential: CredentialState::new(),
             authorization: Authorization::new(api_token, oauth),
@@ -168,16 +185,17 @@ impl Exchange {
             let permit = permit?;
             let request = self.authorize(&call, &target, &attempt).await?;
             let started = Instant::now();
-            let mut response = match request.send().await {
-                Ok(response) => response,
-                Err(error) => {
-                    crate::waiting::add(started.elapsed());
-                    return Err(self.unanswered(error, permit, &call.method, &target));
-                }
-            };
-            let head = self.read_head(&response, &call.method, &target);
-            let body = read_body(&mut response).await;
+            let answer = self.transport.send(request, self.request_timeout).await;
             crate::waiting::add(started.elapsed());
+            let Answer {
+                status,
+                headers,
+                body,
+            } = match answer {
+                Ok(answer) => answer,
+                Err(error) => return Err(self.unanswered(error, permit, &call.method, &target)),
+            };
+            let head = self.read_head(status, &headers, &call.method, &target);
             self.settle(permit, &head, &body, &target, started);
             let body = match body {
                 Ok(body) => body,
@@ -192,14 +210,13 @@ impl Exchange {
             {
                 // A stale DPoP nonce, or an access token expired or revoked
                 // early: once more with fresh headers.
-                self.authorization
-                    .after_unauthorized(response.status(), response.headers());
+                self.authorization.after_unauthorized(status, &headers);
                 continue;
             }
-            if response.status().is_success()
+            if status.is_success()
                 || (call.kind.oauth_answers && failure::is_oauth_answer(head.http_status, &body))
             {
-                return Ok(self.accepted(head, response.headers(), body, &target));
+                return Ok(self.accepted(head, &headers, body, &target));
             }
             let error = self.classify(&head, &body, &call.kind, &target);
             if head.http_status == 429
@@ -246,32 +263,31 @@ impl Exchange {
         call: &Request<'_>,
         target: &Target<'_>,
         attempt: &Attempt,
-    ) -> Result<RequestBuilder, OktaError> {
-        let request = call.start(&self.http);
-        let request = self
-            .authorization
+    ) -> Result<http::Request<bytes::Bytes>, OktaError> {
+        let mut request = call.to_http()?;
+        self.authorization
             .authorize(
                 target.credential,
-                request,
+                request.headers_mut(),
                 &call.method,
                 &call.url,
                 &self.credential,
             )
             .await?;
-        Ok(attempt.mark(call.finish(request)))
+        attempt.mark(request.headers_mut());
+        Ok(request)
     }
 
     /// The call got no answer: its slot is freed, the failure counted,
     /// logged and reported to the credential state.
     fn unanswered(
         &self,
-        error: reqwest::Error,
+        error: OktaError,
         permit: Permit<'_>,
         method: &Method,
         target: &Target,
     ) -> OktaError {
         drop(permit);
-        let error = failure::transport_error(error);
         self.metrics.unanswered(target.endpoint);
         tracing::debug!(%method, path = target.path, %error, "Okta call failed");
         self.credential.note_unreachable(error.to_string());
@@ -280,10 +296,15 @@ impl Exchange {
 
     /// Reads the answer's status and headers, and hands a new DPoP nonce to
     /// the OAuth service app.
-    fn read_head(&self, response: &reqwest::Response, method: &Method, target: &Target) -> Head {
-        let head = Head::of(response);
-        self.authorization
-            .note_answer(target.credential, response.headers());
+    fn read_head(
+        &self,
+        status: reqwest::StatusCode,
+        headers: &HeaderMap,
+        method: &Method,
+        target: &Target,
+    ) -> Head {
+        let head = Head::of(status, headers);
+        self.authorization.note_answer(target.credential, headers);
         tracing::debug!(
             %method,
             path = target.path,

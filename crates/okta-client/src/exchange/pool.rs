@@ -1,8 +1,7 @@
-//! The one HTTP connection pool the client uses for every Okta call (and
-//! for the OAuth token endpoint): rustls only, connect and request
-//! timeouts, no redirects, an optional outbound proxy (loopback never goes
-//! through it) and optional extra CA certificates for TLS-inspecting proxies,
-//! added to the system's roots.
+//! The general HTTP client, for the calls that go through an outbound proxy
+//! and for the OAuth token endpoint: rustls with the org connections' TLS
+//! settings, connect and request timeouts, no redirects, the proxy when one
+//! is configured (loopback never goes through it).
 
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ const NEVER_PROXIED: &str = "localhost,127.0.0.1,::1";
 pub(crate) fn build(
     settings: &OktaSettings,
     loopback_org: bool,
+    tls: &rustls::ClientConfig,
 ) -> Result<reqwest::Client, OktaError> {
     let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
@@ -38,27 +38,8 @@ pub(crate) fn build(
             .no_proxy(reqwest::NoProxy::from_string(NEVER_PROXIED));
         builder = builder.proxy(proxy);
     }
-    if let Some(path) = &settings.ca_bundle {
-        let pem = std::fs::read(path).map_err(|error| {
-            OktaError::Config(format!(
-                "cannot read the CA bundle {}: {error}",
-                path.display()
-            ))
-        })?;
-        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
-            OktaError::Config(format!(
-                "the CA bundle {} holds no valid PEM certificate",
-                path.display()
-            ))
-        })?;
-        if certificates.is_empty() {
-            return Err(OktaError::Config(format!(
-                "the CA bundle {} holds no certificate",
-                path.display()
-            )));
-        }
-        builder = builder.tls_certs_merge(certificates);
-    }
+    // The same trust roots and ALPN as the org's own connections.
+    builder = builder.tls_backend_preconfigured(tls.clone());
     builder.build().map_err(|error| {
         OktaError::Config(format!(
             "cannot build the HTTP client: {}",

@@ -8,21 +8,22 @@
 
 use std::net::IpAddr;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use reqwest::{Method, RequestBuilder, Url};
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::{Method, Url};
 use serde::Serialize;
 
 use crate::call::CallKind;
 use crate::error::OktaError;
 
-const FORWARDED_FOR: &str = "x-forwarded-for";
+const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// One call to Okta, before it is sent.
 pub(crate) struct Request<'a> {
     pub(crate) kind: CallKind,
     pub(crate) method: Method,
     pub(crate) url: Url,
-    body: Option<Vec<u8>>,
+    body: Option<Bytes>,
     content_type: &'static str,
     forwarded_for: Option<IpAddr>,
     /// `Authorization` the call brings itself (an OIDC app's client secret).
@@ -58,7 +59,7 @@ impl<'a> Request<'a> {
             kind,
             method: Method::POST,
             url,
-            body: Some(form.into_bytes()),
+            body: Some(Bytes::from(form)),
             content_type: FORM,
             forwarded_for,
             own_authorization: None,
@@ -87,7 +88,7 @@ impl<'a> Request<'a> {
         let mut encoded = Vec::with_capacity(BODY_CAPACITY);
         serde_json::to_writer(&mut encoded, body)
             .map_err(|_| OktaError::Http("cannot encode the request body".into()))?;
-        let body = encoded;
+        let body = Bytes::from(encoded);
         Ok(Request {
             kind,
             method: Method::POST,
@@ -108,26 +109,29 @@ impl<'a> Request<'a> {
         }
     }
 
-    /// The request to build on: method, URL and `Accept`.
-    pub(crate) fn start(&self, http: &reqwest::Client) -> RequestBuilder {
-        http.request(self.method.clone(), self.url.clone())
-            .header(ACCEPT, json())
-    }
-
-    /// Adds the body with its `Content-Type`, and `X-Forwarded-For`.
-    pub(crate) fn finish(&self, mut request: RequestBuilder) -> RequestBuilder {
-        if let Some(body) = &self.body {
-            request = request
-                .header(CONTENT_TYPE, HeaderValue::from_static(self.content_type))
-                .body(body.clone());
+    /// One attempt of the call as HTTP: method, URL, `Accept`, the body
+    /// with its `Content-Type`, the call's own `Authorization`, and
+    /// `X-Forwarded-For`. The exchange adds the rest.
+    pub(crate) fn to_http(&self) -> Result<http::Request<Bytes>, OktaError> {
+        let uri = http::Uri::try_from(self.url.as_str())
+            .map_err(|_| OktaError::Http("the call's URL is not a valid URI".into()))?;
+        let mut request = http::Request::new(self.body.clone().unwrap_or_default());
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, json());
+        if self.body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
         }
         if let Some(header) = &self.own_authorization {
-            request = request.header(AUTHORIZATION, header.clone());
+            headers.insert(AUTHORIZATION, header.clone());
         }
-        if let Some(ip) = self.forwarded_for {
-            request = request.header(FORWARDED_FOR, ip.to_string());
+        if let Some(ip) = self.forwarded_for
+            && let Ok(value) = HeaderValue::try_from(ip.to_string())
+        {
+            headers.insert(FORWARDED_FOR, value);
         }
-        request
+        Ok(request)
     }
 }
 

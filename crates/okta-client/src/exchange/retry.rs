@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use reqwest::{Method, RequestBuilder};
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::budget::{Budget, OktaBucket, current_deadline};
 use crate::call::CallKind;
@@ -35,14 +36,15 @@ pub(crate) struct Attempt {
 impl Attempt {
     /// Marks a retry after a 429 as one: `X-Okta-Retry-For` and
     /// `X-Okta-Retry-Count`. The first attempt goes out unmarked.
-    pub(crate) fn mark(&self, mut request: RequestBuilder) -> RequestBuilder {
+    pub(crate) fn mark(&self, headers: &mut HeaderMap) {
         if self.retries > 0 {
-            if let Some(id) = &self.retry_for {
-                request = request.header(RETRY_FOR, id.as_str());
+            if let Some(id) = &self.retry_for
+                && let Ok(value) = HeaderValue::from_str(id)
+            {
+                headers.insert(RETRY_FOR, value);
             }
-            request = request.header(RETRY_COUNT, self.retries.to_string());
+            headers.insert(RETRY_COUNT, HeaderValue::from(self.retries));
         }
-        request
     }
 
     /// Whether a 401 to an OAuth call may be retried: once per call.

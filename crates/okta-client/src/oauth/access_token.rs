@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use reqwest::RequestBuilder;
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::dpop::DpopProof;
@@ -135,6 +135,14 @@ impl AuthorizationHeaders {
         match self.dpop {
             Some(proof) => request.header("DPoP", proof),
             None => request,
+        }
+    }
+
+    /// Puts both headers among a request's `headers`.
+    pub fn put_on(self, headers: &mut HeaderMap) {
+        headers.insert(AUTHORIZATION, self.authorization);
+        if let Some(proof) = self.dpop {
+            headers.insert("dpop", proof);
         }
     }
 }
