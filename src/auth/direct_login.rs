@@ -163,7 +163,7 @@ pub(super) fn approval(identity: VerifiedIdentity, reason: Reason) -> Approval {
         ("email", identity.email),
     ] {
         if let Some(value) = value {
-            profile.insert(key.to_owned(), value);
+            profile.insert(std::borrow::Cow::Borrowed(key), value);
         }
     }
     Approval {

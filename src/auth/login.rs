@@ -19,6 +19,7 @@ use okta_api::authn::{AuthnResponse, AuthnStatus, AuthnUser};
 use okta_api::error::codes;
 use okta_client::{AuthnOptions, PrimaryAuthn};
 use secrecy::SecretString;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Sends a new login's password to Okta (after the throttles allow it).
@@ -168,7 +169,7 @@ fn approval(user: Option<AuthnUser>, reason: Reason, warning: Option<String>) ->
     let mut profile = HashMap::with_capacity(5);
     let user_id = user.map(|user| {
         let p = user.profile;
-        profile.insert("login".to_owned(), p.login);
+        profile.insert(Cow::Borrowed("login"), p.login);
         for (key, value) in [
             ("firstName", p.first_name),
             ("lastName", p.last_name),
@@ -176,7 +177,7 @@ fn approval(user: Option<AuthnUser>, reason: Reason, warning: Option<String>) ->
             ("timeZone", p.time_zone),
         ] {
             if let Some(value) = value {
-                profile.insert(key.to_owned(), value);
+                profile.insert(Cow::Borrowed(key), value);
             }
         }
         user.id

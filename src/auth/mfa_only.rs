@@ -10,7 +10,7 @@ use super::context::{Context, Request};
 use super::factors::{Offer, kind_of, offer_for_code, render_label};
 use super::links::{link_href, link_path};
 use super::messages;
-use super::next::{Approval, Next, Stage};
+use super::next::{Approval, Next, Profile, Stage};
 use super::okta_call::{Purpose, ask};
 use super::push::poll_interval;
 use super::reason::Reason;
@@ -22,6 +22,7 @@ use okta_api::error::codes;
 use okta_api::users::{FactorStatus, UserStatus};
 use okta_client::UserFactorVerify;
 use secrecy::{ExposeSecret, SecretString};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use tokio::time::Instant;
 
@@ -85,7 +86,11 @@ pub(super) async fn start(context: &Context, request: &Request<'_>, typed: Secre
         );
         return Next::reject(Reason::MfaOnlyUnknownInput, &text);
     };
-    let profile = user.profile_strings();
+    let profile: Profile = user
+        .profile_strings()
+        .into_iter()
+        .map(|(key, value)| (Cow::Owned(key), value))
+        .collect();
     let factor = UserFactor {
         user_id: user.id,
         factor_id: offer.factor.id.clone(),
@@ -157,7 +162,7 @@ async fn verify_with_profile(
     kind: FactorKind,
     tries: u8,
     code: SecretString,
-    profile: HashMap<String, String>,
+    profile: Profile,
 ) -> Next {
     let verify = if kind == FactorKind::Question {
         UserFactorVerify {
@@ -217,7 +222,7 @@ async fn start_push(
     context: &Context,
     request: &Request<'_>,
     factor: UserFactor,
-    profile: HashMap<String, String>,
+    profile: Profile,
 ) -> Next {
     let user = context.identities.learn(&request.login, &factor.user_id);
     if let Err(refusal) = context.pushes.admit(&user).await {
@@ -266,7 +271,7 @@ pub(super) async fn poll(
     poll_path: String,
     until: Instant,
     give_up_at_end: bool,
-    profile: HashMap<String, String>,
+    profile: Profile,
 ) -> Next {
     let href = link_href(&context.okta, &poll_path);
     let started = Instant::now();

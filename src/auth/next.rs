@@ -114,13 +114,17 @@ pub(super) struct Transaction {
     pub(super) warning: Option<String>,
 }
 
+/// Okta profile fields by name. The names the authentication API shows
+/// are fixed strings; those read from the management API are owned.
+pub(super) type Profile = HashMap<Cow<'static, str>, String>;
+
 /// A login Okta accepted, before the client's policy is applied.
 pub(super) struct Approval {
     pub(super) reason: Reason,
     /// Okta's user id (the groups are looked up by it).
     pub(super) user_id: Option<String>,
     /// Okta profile fields a policy may fill into reply attributes.
-    pub(super) profile: HashMap<String, String>,
+    pub(super) profile: Profile,
     /// A password-expiry warning to show on an Access-Accept.
     pub(super) warning: Option<String>,
     /// `X-Okta-Request-Id` of the call that said yes, when it is the one to quote.
@@ -261,6 +265,6 @@ pub(super) enum Stage {
         poll_path: String,
         until: Instant,
         give_up_at_end: bool,
-        profile: HashMap<String, String>,
+        profile: Profile,
     },
 }

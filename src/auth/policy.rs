@@ -5,10 +5,10 @@
 //! Policies are compiled against the dictionaries once at start-up, so a
 //! misspelt attribute is a config error, not a surprise at the first login.
 
+use super::next::Profile;
 use crate::config::{Policy, ReplyRule};
 use radius_proto::attribute::{Attribute, encode_vendor_specific};
 use radius_proto::dictionary::{AttributeDef, Dictionary, Encryption};
-use std::collections::HashMap;
 
 /// A reply rule with its attribute resolved.
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ pub(super) struct Subject<'a> {
     /// The User-Name as typed at the NAS.
     pub(super) user_name: &'a str,
     /// Okta profile fields (`firstName`, `email`, ...).
-    pub(super) profile: &'a HashMap<String, String>,
+    pub(super) profile: &'a Profile,
 }
 
 /// The outcome of applying a policy.
@@ -291,7 +291,7 @@ mod tests {
             &dictionary,
         )
         .expect("compiles");
-        let profile = HashMap::from([("firstName".to_owned(), "Bob".to_owned())]);
+        let profile = Profile::from([("firstName".into(), "Bob".to_owned())]);
         let subject = Subject {
             login: "bob@example.com",
             user_name: "bob",

@@ -119,6 +119,8 @@ impl<'a> Request<'a> {
         *request.method_mut() = self.method.clone();
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
+        // Room for every header a call gets, so the map never grows.
+        headers.reserve(HEADERS_PER_CALL);
         headers.insert(ACCEPT, json());
         if self.body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
@@ -136,6 +138,9 @@ impl<'a> Request<'a> {
 }
 
 const JSON: &str = "application/json";
+/// Headers of one call: these, the credential's (two with DPoP), the
+/// retry's two, `User-Agent` and `Host`.
+const HEADERS_PER_CALL: usize = 12;
 /// Room for a JSON body: a primary authentication with a long username
 /// and password and its options fits.
 const BODY_CAPACITY: usize = 512;
