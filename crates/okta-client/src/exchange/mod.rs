@@ -101,6 +101,7 @@ impl Exchange {
                 org,
                 Some(Arc::new(tls)),
                 settings.connect_timeout,
+                settings.max_concurrent,
             )?)),
         };
         let oauth = match settings.oauth {

@@ -36,8 +36,6 @@ use crate::settings::USER_AGENT as OUR_USER_AGENT;
 /// An idle connection older than this is closed rather than used: the
 /// org's load balancers close idle connections after a minute or so.
 const IDLE_FOR_AT_MOST: Duration = Duration::from_secs(55);
-/// Idle HTTP/1.1 connections kept at most; more are closed when a burst ends.
-const IDLE_KEPT_AT_MOST: usize = 64;
 
 /// The org's connections.
 pub(crate) struct OrgConnections {
@@ -48,6 +46,9 @@ pub(crate) struct OrgConnections {
     connect_to: (String, u16),
     tls: Option<(TlsConnector, ServerName<'static>)>,
     connect_timeout: Duration,
+    /// Idle HTTP/1.1 connections kept at most: as many as calls may be in
+    /// flight at once (`okta.max_concurrent`); more are closed.
+    idle_kept_at_most: usize,
     idle: Mutex<Vec<Idle>>,
     shared: Mutex<Option<http2::SendRequest<Full<Bytes>>>>,
     /// Set once the org chose HTTP/1.1: new connections may then open side
@@ -77,11 +78,12 @@ pub(crate) struct Answered {
 
 impl OrgConnections {
     /// Connections to the org at `url` (`https`, or `http` on loopback);
-    /// `tls` is used for `https`.
+    /// `tls` is used for `https`; at most `max_concurrent` are kept idle.
     pub(crate) fn new(
         url: &url::Url,
         tls: Option<Arc<rustls::ClientConfig>>,
         connect_timeout: Duration,
+        max_concurrent: usize,
     ) -> Result<OrgConnections, OktaError> {
         let invalid = || OktaError::Config("okta.org_url has no usable host".into());
         let host = url.host_str().ok_or_else(invalid)?;
@@ -114,6 +116,7 @@ impl OrgConnections {
             ),
             tls,
             connect_timeout,
+            idle_kept_at_most: max_concurrent.max(1),
             idle: Mutex::new(Vec::new()),
             shared: Mutex::new(None),
             speaks_http1: AtomicBool::new(false),
@@ -193,7 +196,7 @@ impl OrgConnections {
             && !sender.is_closed()
         {
             let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-            if idle.len() < IDLE_KEPT_AT_MOST {
+            if idle.len() < self.idle_kept_at_most {
                 idle.push(Idle {
                     sender,
                     since: Instant::now(),
