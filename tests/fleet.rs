@@ -865,3 +865,125 @@ async fn an_administrator_s_clear_at_one_replica_frees_a_source_only_another_saw
     let pairs = redis.cli(&["--scan", "--pattern", "test-fleet:fail:*"]);
     assert!(!pairs.contains("alice"), "{pairs}");
 }
+
+/// Waits until `replica` says Redis is unreachable.
+async fn wait_degraded(replica: &TestServer) {
+    let started = std::time::Instant::now();
+    loop {
+        let (_, body) = replica.health().await;
+        if body.contains("degraded") {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "never degraded: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Presses Enter (an empty answer) on `state` at `replica`; returns the reply.
+async fn enter_at(replica: &TestServer, user: &str, state: &[u8]) -> Packet {
+    let nas = Nas::new(replica.radius).await;
+    nas.exchange_within(&nas.answer(user, "", state), Duration::from_secs(15))
+        .await
+        .expect("a reply")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_push() {
+    let mut redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let replicas = three(&fleet_config(
+        &org.base_url(),
+        "auto_push = true\npush_mode = \"challenge\"",
+        &redis.url(),
+    ))
+    .await;
+    wait_connected(&replicas).await;
+
+    // Pat's first login at replica 0 pushes the phone; a second login at
+    // replica 1 while it is pending gets the same challenge, and no push.
+    let first = Nas::new(replicas[0].radius).await;
+    let reply = first
+        .exchange(&first.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_a = challenge_state(&reply, "Approve");
+    let second = Nas::new(replicas[1].radius).await;
+    let reply = second
+        .exchange(&second.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_b = challenge_state(&reply, "Approve");
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1, "one push");
+    // What the fleet shares of the pending push is sealed: no token.
+    for key in redis
+        .cli(&["--scan", "--pattern", "test-fleet:push-*"])
+        .lines()
+    {
+        let value = redis.cli(&["GET", key]);
+        assert!(!value.to_lowercase().contains("token"), "{value}");
+    }
+    assert_eq!(org.resolve_push("pat@example.com", true), 1);
+
+    // The second login's Enter reaches yet another replica, which polls the
+    // push's transaction; the first login's Enter then finds the outcome at
+    // the sending replica, though that transaction has ended.
+    let reply = enter_at(&replicas[2], "pat", &state_b).await;
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    let reply = enter_at(&replicas[0], "pat", &state_a).await;
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    assert_eq!(org.records().authn_calls("pat@example.com"), 2);
+    // The outcome is filed under a digest of the transaction, no token.
+    let outcomes = redis.cli(&["--scan", "--pattern", "test-fleet:push-outcome:*"]);
+    assert_eq!(outcomes.lines().count(), 1, "{outcomes}");
+    for key in outcomes.lines() {
+        let value = redis.cli(&["GET", key]);
+        assert!(value.contains("approved"), "{value}");
+        assert!(!value.to_lowercase().contains("token"), "{value}");
+    }
+
+    // Redis down: a second login at another replica goes on by itself,
+    // with its own push.
+    redis.kill();
+    wait_degraded(&replicas[0]).await;
+    wait_degraded(&replicas[1]).await;
+    let reply = first
+        .exchange(&first.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_a = challenge_state(&reply, "Approve");
+    let reply = second
+        .exchange(&second.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_b = challenge_state(&reply, "Approve");
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 3);
+    assert_eq!(org.resolve_push("pat@example.com", true), 2);
+    let reply = enter_at(&replicas[1], "pat", &state_b).await;
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    let reply = enter_at(&replicas[0], "pat", &state_a).await;
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+}

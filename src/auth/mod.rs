@@ -111,6 +111,9 @@ impl Authenticator {
         policies: HashMap<String, CompiledPolicy>,
         cluster: Cluster,
     ) -> Authenticator {
+        let state_keys = Arc::new(Live::new(state_keys::StateKeys::new(
+            config.state_key.as_ref(),
+        )));
         Authenticator {
             context: Context {
                 okta,
@@ -119,8 +122,9 @@ impl Authenticator {
                 identities: Identities::new(),
                 api: config.okta.api,
                 cluster: cluster.clone(),
+                state_keys: state_keys.clone(),
             },
-            states: States::new(config.state_key.as_ref(), cluster.clone()),
+            states: States::new(state_keys, cluster.clone()),
             groups: GroupsCache::new(config.okta.groups_cache),
             rules: Live::new(Rules {
                 users: config.users.clone(),

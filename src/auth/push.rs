@@ -124,17 +124,35 @@ impl PushWatch {
         }
     }
 
+    /// The token that names this push's transaction: the stateToken, or a
+    /// Direct Authentication `oob_code` (what a continuing State carries).
+    pub(super) fn transaction(&self) -> &SecretString {
+        match &self.transaction {
+            PushTransaction::Authn { state_token, .. } => state_token,
+            PushTransaction::Direct { oob_code, .. } => oob_code,
+        }
+    }
+
     /// Whether this push belongs to the transaction of `token` (a
     /// stateToken, or a Direct Authentication `oob_code`).
     pub(super) fn is_transaction(&self, token: &SecretString) -> bool {
-        let own = match &self.transaction {
-            PushTransaction::Authn { state_token, .. } => state_token,
-            PushTransaction::Direct { oob_code, .. } => oob_code,
-        };
         radius_proto::crypto::constant_time_eq(
-            own.expose_secret().as_bytes(),
+            self.transaction().expose_secret().as_bytes(),
             token.expose_secret().as_bytes(),
         )
+    }
+
+    /// Records an outcome learnt elsewhere (another replica's poll took
+    /// Okta's answer, and this one's may have found the transaction
+    /// ended): waiters here and later logins see the push's outcome.
+    pub(super) fn learnt(&self, outcome: PushStatus) {
+        self.status.send_if_modified(|status| {
+            if status.is_done() && !matches!(status, PushStatus::Failed(_)) {
+                return false;
+            }
+            *status = outcome;
+            true
+        });
     }
 
     /// The least time between two polls now.

@@ -1,8 +1,9 @@
 //! An Okta Verify push as a step of a login: sending one (or joining the
-//! one already pending for the user, within the push-fatigue limits), taking
-//! over the polling of a push challenge another replica sent, and what the
-//! push's outcome means for the request waiting for it (for Direct
-//! Authentication's pushes too, which `direct_push` sends).
+//! one already pending for the user, here or at another replica of a
+//! fleet, within the push-fatigue limits), taking over the polling of a
+//! push challenge another replica sent, and what the push's outcome means
+//! for the request waiting for it (for Direct Authentication's pushes too,
+//! which `direct_push` sends).
 //!
 //! The waiting itself is the driver's: it holds nothing of the steps that
 //! led to the push while the user finds their phone.
@@ -11,7 +12,7 @@ use super::context::{Context, Request};
 use super::decision::Decision;
 use super::direct_login::completed;
 use super::failure::decide_step_failure;
-use super::fleet_push::{self, Outcome, Waited};
+use super::fleet_push::{self, Joined, Outcome, Waited};
 use super::links::link_href;
 use super::messages;
 use super::next::{Hold, Next, Transaction};
@@ -20,9 +21,15 @@ use super::push::{PushStatus, PushWatch};
 use super::reason::Reason;
 use super::state::Step;
 use crate::config::PushMode;
+use okta_api::error::codes;
 use okta_client::FactorVerify;
 use secrecy::SecretString;
 use std::borrow::Cow;
+use std::time::Duration;
+
+/// How long a poll that found its transaction ended waits for the replica
+/// whose poll ended it to publish the outcome.
+const ENDED_ELSEWHERE_WAIT: Duration = Duration::from_secs(2);
 
 /// Sends a push (or joins the one already pending for the user).
 pub(super) async fn start(
@@ -54,25 +61,26 @@ pub(super) async fn start(
         tracing::info!(user = %request.login, "joining the push another replica has pending for this user");
         let until = request.arrived + request.client.mfa.push_timeout;
         let decided = match fleet_push::wait_outcome(fleet, &user, until).await {
-            Waited::Known(Outcome::Approved(answer)) => Some(Next::Okta(Transaction {
-                answer: *answer,
-                okta_request_id: None,
-                success: Reason::MfaPushApproved,
-                inline: None,
-                warning: None,
-            })),
-            Waited::Known(Outcome::Rejected) => {
-                Some(Next::reject(Reason::PushRejected, messages::PUSH_REJECTED))
-            }
-            Waited::Known(Outcome::TimedOut) | Waited::StillPending => {
-                Some(Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT))
-            }
+            Waited::Known(outcome) => Some(learnt(outcome)),
+            Waited::StillPending => Some(Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT)),
             Waited::Alone => None,
         };
         if let Some(next) = decided {
             okta_call::cancel(&context.okta, &state_token).await;
             return next;
         }
+    }
+    if request.client.mfa.push_mode == PushMode::Challenge
+        && let Some(fleet) = context.cluster.fleet()
+        && let Some(joined) = fleet_push::joinable(fleet, &context.state_keys.get(), &user).await
+        && matches!(joined.step, Step::Push { .. })
+    {
+        // Another replica pushed this user's phone: this login gets that
+        // push's challenge, as it would at that replica, and its own
+        // transaction ends.
+        okta_call::cancel(&context.okta, &state_token).await;
+        tracing::info!(user = %request.login, "joining the push another replica has pending for this user");
+        return joined_challenge(joined);
     }
     if let Err(refusal) = context.pushes.admit(&user).await {
         tracing::info!(user = %request.login, refusal = ?refusal, "push refused by the push-fatigue limits");
@@ -108,11 +116,7 @@ pub(super) async fn start(
         request.forwarded_for,
         request.client.mfa.push_timeout,
     );
-    if request.client.mfa.push_mode == PushMode::Wait
-        && let Some(fleet) = context.cluster.fleet()
-    {
-        fleet_push::announce(fleet, &user, request.client.mfa.push_timeout).await;
-    }
+    announce(context, request, &watch).await;
     Next::HoldForPush(Hold {
         watch,
         first: true,
@@ -120,9 +124,57 @@ pub(super) async fn start(
     })
 }
 
-/// The user pressed Enter after a push challenge: follow the local poll if
-/// this server has one, or take the polling over (another replica sent the
-/// push).
+/// Tells the fleet, if any, of a push just sent and still waiting; in
+/// challenge mode with what another replica needs to join it.
+pub(super) async fn announce(context: &Context, request: &Request<'_>, watch: &PushWatch) {
+    let Some(fleet) = context.cluster.fleet() else {
+        return;
+    };
+    let PushStatus::Waiting { number } = watch.status() else {
+        return;
+    };
+    let timeout = request.client.mfa.push_timeout;
+    let joinable = match request.client.mfa.push_mode {
+        PushMode::Challenge => {
+            fleet_push::seal_join(&context.state_keys.get(), watch, number.as_deref(), timeout)
+        }
+        PushMode::Wait => None,
+    };
+    fleet_push::announce(fleet, watch.user(), timeout, joinable).await;
+}
+
+/// The challenge of a push another replica sent: what a second login gets
+/// at that replica while the push is pending.
+pub(super) fn joined_challenge(joined: Joined) -> Next {
+    match joined.number {
+        Some(number) => Next::challenge(
+            Reason::ChallengeNumber,
+            messages::number_challenge(&number),
+            joined.step,
+        ),
+        None => Next::challenge(Reason::ChallengePush, messages::PUSH_APPROVE, joined.step),
+    }
+}
+
+/// What a push's outcome, learnt from another replica, decides.
+pub(super) fn learnt(outcome: Outcome) -> Next {
+    match outcome {
+        Outcome::Approved(answer) => Next::Okta(Transaction {
+            answer: *answer,
+            okta_request_id: None,
+            success: Reason::MfaPushApproved,
+            inline: None,
+            warning: None,
+        }),
+        Outcome::Rejected => Next::reject(Reason::PushRejected, messages::PUSH_REJECTED),
+        Outcome::TimedOut => Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT),
+    }
+}
+
+/// The user pressed Enter after a push challenge: the outcome if this
+/// server or, in a fleet, another replica knows it already; else follow
+/// the local poll if this server has one, or take the polling over
+/// (another replica sent the push).
 pub(super) async fn follow_up(
     context: &Context,
     request: &Request<'_>,
@@ -130,14 +182,12 @@ pub(super) async fn follow_up(
     poll_path: String,
 ) -> Next {
     let user = context.identities.key(&request.login);
-    if let Some(watch) = context.pushes.pending(&user)
-        && watch.is_transaction(&state_token)
-    {
-        return Next::HoldForPush(Hold {
-            watch,
-            first: false,
-            okta_request_id: None,
-        });
+    let local = context
+        .pushes
+        .pending(&user)
+        .filter(|watch| watch.is_transaction(&state_token));
+    if let Some(next) = known_outcome(context, local, &state_token).await {
+        return next;
     }
     let href = link_href(&context.okta, &poll_path);
     let verify = FactorVerify {
@@ -170,6 +220,43 @@ pub(super) async fn follow_up(
     })
 }
 
+/// Where an Enter for the push of `transaction` goes when its outcome is
+/// known: the local push when it has ended, or the outcome another replica
+/// published (its poll may have ended the transaction); `None` to poll.
+/// `local` is this server's push of that transaction, if any.
+pub(super) async fn known_outcome(
+    context: &Context,
+    local: Option<std::sync::Arc<PushWatch>>,
+    transaction: &SecretString,
+) -> Option<Next> {
+    if let Some(watch) = &local
+        && watch.status().is_done()
+    {
+        return local.map(|watch| {
+            Next::HoldForPush(Hold {
+                watch,
+                first: false,
+                okta_request_id: None,
+            })
+        });
+    }
+    if let Some(fleet) = context.cluster.fleet()
+        && let Some(outcome) = fleet_push::outcome_of(fleet, transaction).await
+    {
+        if let Some(watch) = &local {
+            watch.learnt(outcome.status());
+        }
+        return Some(learnt(outcome));
+    }
+    local.map(|watch| {
+        Next::HoldForPush(Hold {
+            watch,
+            first: false,
+            okta_request_id: None,
+        })
+    })
+}
+
 /// What a push's status means for the request that waited for it: the
 /// transaction's final answer, a reject, or a challenge to approve (and
 /// perhaps tap a number) and press Enter.
@@ -181,10 +268,24 @@ pub(super) async fn outcome(
     first: bool,
 ) -> Next {
     let mode = request.client.mfa.push_mode;
-    if status.is_done()
-        && let Some(fleet) = context.cluster.fleet()
-    {
-        fleet_push::publish(fleet, watch.user(), &status).await;
+    if let Some(fleet) = context.cluster.fleet() {
+        if status.is_done() {
+            let keep = request.client.mfa.challenge_lifetime;
+            fleet_push::publish(fleet, watch, &status, keep).await;
+        }
+        if let PushStatus::Failed(error) = &status
+            && error.code() == Some(codes::INVALID_TOKEN)
+        {
+            // The transaction ended under this poll: another replica's
+            // poll took Okta's answer, and publishes it.
+            let until = (tokio::time::Instant::now() + ENDED_ELSEWHERE_WAIT).min(request.deadline);
+            if let Some(outcome) =
+                fleet_push::wait_outcome_of(fleet, watch.transaction(), until).await
+            {
+                watch.learnt(outcome.status());
+                return learnt(outcome);
+            }
+        }
     }
     match status {
         PushStatus::Approved(body) => Next::Okta(Transaction {
