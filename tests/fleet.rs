@@ -28,6 +28,14 @@ fn fleet_config(org_url: &str, mfa: &str, redis: &str) -> String {
     )
 }
 
+/// [`fleet_config`] logging in through `api`.
+fn fleet_config_for(org_url: &str, api: Api, mfa: &str, redis: &str) -> String {
+    format!(
+        "{}\n[clients.mfa]\npush_timeout_seconds = 10\n{mfa}\n\n[cluster]\nredis_url = \"{redis}\"\nkey_prefix = \"test-fleet:\"\nop_timeout_ms = 200\n",
+        config_for_api(org_url, api)
+    )
+}
+
 /// Three replicas of `config`.
 async fn three(config: &str) -> Vec<TestServer> {
     let mut replicas = Vec::new();
@@ -565,12 +573,13 @@ async fn a_fleet_logs_in_to_redis_as_an_acl_user_with_only_what_it_needs() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_login_at_another_replica_joins_the_pending_push() {
+with_both_apis!(a_second_login_at_another_replica_joins_the_pending_push);
+async fn a_second_login_at_another_replica_joins_the_pending_push(api: Api) {
     let redis = RedisServer::start();
-    let org = start_mfa_org(|_| {}).await;
-    let replicas = three(&fleet_config(
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let replicas = three(&fleet_config_for(
         &org.base_url(),
+        api,
         "auto_push = true",
         &redis.url(),
     ))
@@ -628,14 +637,18 @@ async fn a_second_login_at_another_replica_joins_the_pending_push() {
     }
     assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
     // Each login's password was checked by Okta; the second's transaction ended.
-    assert_eq!(org.records().authn_calls("pat@example.com"), 2);
+    assert_eq!(logins(&org, api, "pat@example.com"), 2);
     // What was published holds no token.
+    let approved = match api {
+        Api::Authn => "\"approved\"",
+        Api::Direct => "\"authenticated\"",
+    };
     for key in redis
         .cli(&["--scan", "--pattern", "test-fleet:push-pending:*"])
         .lines()
     {
         let value = redis.cli(&["GET", key]);
-        assert!(value.contains("approved"), "{value}");
+        assert!(value.contains(approved), "{value}");
         assert!(!value.to_lowercase().contains("token"), "{value}");
     }
 }
@@ -890,12 +903,13 @@ async fn enter_at(replica: &TestServer, user: &str, state: &[u8]) -> Packet {
         .expect("a reply")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_push() {
+with_both_apis!(in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_push);
+async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_push(api: Api) {
     let mut redis = RedisServer::start();
-    let org = start_mfa_org(|_| {}).await;
-    let replicas = three(&fleet_config(
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let replicas = three(&fleet_config_for(
         &org.base_url(),
+        api,
         "auto_push = true\npush_mode = \"challenge\"",
         &redis.url(),
     ))
@@ -945,13 +959,18 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
         reply_message(&reply)
     );
     assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
-    assert_eq!(org.records().authn_calls("pat@example.com"), 2);
+    // Each login's password was checked by Okta.
+    assert_eq!(logins(&org, api, "pat@example.com"), 2);
     // The outcome is filed under a digest of the transaction, no token.
     let outcomes = redis.cli(&["--scan", "--pattern", "test-fleet:push-outcome:*"]);
     assert_eq!(outcomes.lines().count(), 1, "{outcomes}");
+    let approved = match api {
+        Api::Authn => "\"approved\"",
+        Api::Direct => "\"authenticated\"",
+    };
     for key in outcomes.lines() {
         let value = redis.cli(&["GET", key]);
-        assert!(value.contains("approved"), "{value}");
+        assert!(value.contains(approved), "{value}");
         assert!(!value.to_lowercase().contains("token"), "{value}");
     }
 

@@ -26,6 +26,7 @@ use super::state::{Challenge, Step, unix_seconds};
 use super::state_keys::StateKeys;
 use crate::cluster::Fleet;
 use okta_api::authn::AuthnResponse;
+use okta_client::{Grant, VerifiedIdentity};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -43,6 +44,9 @@ pub(super) enum Outcome {
     /// Approved: the transaction's answer as the other replica's waiter
     /// saw it, without its tokens.
     Approved(Box<AuthnResponse>),
+    /// Approved with Direct Authentication: who the checked ID token named
+    /// (its tokens are not kept).
+    Authenticated(Box<VerifiedIdentity>),
     Rejected,
     TimedOut,
 }
@@ -52,6 +56,9 @@ impl Outcome {
     pub(super) fn status(&self) -> PushStatus {
         match self {
             Outcome::Approved(answer) => PushStatus::Approved(Arc::new((**answer).clone())),
+            Outcome::Authenticated(identity) => {
+                PushStatus::Direct(Arc::new(Grant::Authenticated((**identity).clone())))
+            }
             Outcome::Rejected => PushStatus::Rejected,
             Outcome::TimedOut => PushStatus::TimedOut,
         }
@@ -199,10 +206,35 @@ fn published(status: &PushStatus) -> Option<Value> {
                 }
             })
         }
+        PushStatus::Direct(grant) => {
+            let Grant::Authenticated(identity) = &**grant else {
+                return None;
+            };
+            json!({
+                "s": "authenticated",
+                "identity": {
+                    "sub": identity.subject,
+                    "login": identity.login,
+                    "given_name": identity.given_name,
+                    "family_name": identity.family_name,
+                    "email": identity.email,
+                    "groups": identity.groups,
+                }
+            })
+        }
         PushStatus::Rejected => json!({"s": "rejected"}),
         PushStatus::TimedOut => json!({"s": "timeout"}),
         _ => return None,
     })
+}
+
+/// Whether a push's status is its approval.
+pub(super) fn is_approval(status: &PushStatus) -> bool {
+    match status {
+        PushStatus::Approved(_) => true,
+        PushStatus::Direct(grant) => matches!(**grant, Grant::Authenticated(_)),
+        _ => false,
+    }
 }
 
 /// The outcome another replica published for the push of `transaction`
@@ -314,6 +346,35 @@ fn parse(text: &str) -> Option<Read> {
                 .ok()
                 .map(|answer| Read::Done(Outcome::Approved(Box::new(answer))))
         }
+        "authenticated" => {
+            let identity = value.get("identity")?;
+            let text = |name: &str| {
+                identity
+                    .get(name)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            let groups = match identity.get("groups") {
+                Some(Value::Array(groups)) => Some(
+                    groups
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect(),
+                ),
+                _ => None,
+            };
+            Some(Read::Done(Outcome::Authenticated(Box::new(
+                VerifiedIdentity {
+                    subject: text("sub").filter(|sub| !sub.is_empty())?,
+                    login: text("login"),
+                    given_name: text("given_name"),
+                    family_name: text("family_name"),
+                    email: text("email"),
+                    groups,
+                },
+            ))))
+        }
         _ => None,
     }
 }
@@ -346,6 +407,22 @@ mod tests {
             parse(r#"{"s":"rejected"}"#),
             Some(Read::Done(Outcome::Rejected))
         ));
+        let identity = VerifiedIdentity {
+            subject: "00u2".to_owned(),
+            login: Some("pat@example.com".to_owned()),
+            given_name: None,
+            family_name: None,
+            email: None,
+            groups: Some(vec!["vpn-users".to_owned()]),
+        };
+        let status = PushStatus::Direct(Arc::new(Grant::Authenticated(identity.clone())));
+        assert!(is_approval(&status));
+        let stored = published(&status).expect("published").to_string();
+        let Some(Read::Done(Outcome::Authenticated(read))) = parse(&stored) else {
+            panic!("an approval with Direct Authentication");
+        };
+        assert_eq!(*read, identity);
+        assert!(parse(r#"{"s":"authenticated","identity":{"sub":""}}"#).is_none());
         assert!(parse("not json").is_none());
         assert!(parse(r#"{"s":"approved"}"#).is_none());
     }

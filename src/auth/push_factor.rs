@@ -13,6 +13,7 @@ use super::decision::Decision;
 use super::direct_login::completed;
 use super::failure::decide_step_failure;
 use super::fleet_push::{self, Joined, Outcome, Waited};
+use super::identity::UserKey;
 use super::links::link_href;
 use super::messages;
 use super::next::{Hold, Next, Transaction};
@@ -20,9 +21,9 @@ use super::okta_call::{self, Purpose, ask};
 use super::push::{PushStatus, PushWatch};
 use super::reason::Reason;
 use super::state::Step;
+use crate::cluster::Fleet;
 use crate::config::PushMode;
-use okta_api::error::codes;
-use okta_client::FactorVerify;
+use okta_client::{FactorVerify, Grant};
 use secrecy::SecretString;
 use std::borrow::Cow;
 use std::time::Duration;
@@ -51,36 +52,11 @@ pub(super) async fn start(
             okta_request_id: None,
         });
     }
-    if request.client.mfa.push_mode == PushMode::Wait
-        && let Some(fleet) = context.cluster.fleet()
-        && fleet_push::pending_elsewhere(fleet, &user).await
-    {
-        // Another replica pushed this user's phone: wait for that push's
-        // outcome rather than push again. This transaction stays open
-        // until then, in case this login must go on by itself.
-        tracing::info!(user = %request.login, "joining the push another replica has pending for this user");
-        let until = request.arrived + request.client.mfa.push_timeout;
-        let decided = match fleet_push::wait_outcome(fleet, &user, until).await {
-            Waited::Known(outcome) => Some(learnt(outcome)),
-            Waited::StillPending => Some(Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT)),
-            Waited::Alone => None,
-        };
-        if let Some(next) = decided {
-            okta_call::cancel(&context.okta, &state_token).await;
-            return next;
-        }
-    }
-    if request.client.mfa.push_mode == PushMode::Challenge
-        && let Some(fleet) = context.cluster.fleet()
-        && let Some(joined) = fleet_push::joinable(fleet, &context.state_keys.get(), &user).await
-        && matches!(joined.step, Step::Push { .. })
-    {
-        // Another replica pushed this user's phone: this login gets that
-        // push's challenge, as it would at that replica, and its own
-        // transaction ends.
+    if let Some(next) = join_elsewhere(context, request, &user, false).await {
+        // This login's own transaction stays open until then, in case it
+        // must go on by itself; now it ends.
         okta_call::cancel(&context.okta, &state_token).await;
-        tracing::info!(user = %request.login, "joining the push another replica has pending for this user");
-        return joined_challenge(joined);
+        return next;
     }
     if let Err(refusal) = context.pushes.admit(&user).await {
         tracing::info!(user = %request.login, refusal = ?refusal, "push refused by the push-fatigue limits");
@@ -124,6 +100,49 @@ pub(super) async fn start(
     })
 }
 
+/// Joins the push another replica of the fleet has pending for `user`
+/// (`direct`: a Direct Authentication push): in wait mode this login
+/// waits for its outcome, in challenge mode it gets its challenge, as it
+/// would at that replica. `None` when there is none to join, or Redis
+/// does not answer: this login goes on by itself.
+pub(super) async fn join_elsewhere(
+    context: &Context,
+    request: &Request<'_>,
+    user: &UserKey,
+    direct: bool,
+) -> Option<Next> {
+    let fleet = context.cluster.fleet()?;
+    match request.client.mfa.push_mode {
+        PushMode::Wait => {
+            if !fleet_push::pending_elsewhere(fleet, user).await {
+                return None;
+            }
+            tracing::info!(user = %request.login, "joining the push another replica has pending for this user");
+            let until = request.arrived + request.client.mfa.push_timeout;
+            match fleet_push::wait_outcome(fleet, user, until).await {
+                Waited::Known(outcome) => Some(learnt(context, request, outcome)),
+                Waited::StillPending => {
+                    Some(Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT))
+                }
+                Waited::Alone => None,
+            }
+        }
+        PushMode::Challenge => {
+            let joined = fleet_push::joinable(fleet, &context.state_keys.get(), user).await?;
+            let same_api = match &joined.step {
+                Step::Push { .. } => !direct,
+                Step::DirectPush { .. } => direct,
+                _ => false,
+            };
+            if !same_api {
+                return None;
+            }
+            tracing::info!(user = %request.login, "joining the push another replica has pending for this user");
+            Some(joined_challenge(joined))
+        }
+    }
+}
+
 /// Tells the fleet, if any, of a push just sent and still waiting; in
 /// challenge mode with what another replica needs to join it.
 pub(super) async fn announce(context: &Context, request: &Request<'_>, watch: &PushWatch) {
@@ -157,7 +176,7 @@ pub(super) fn joined_challenge(joined: Joined) -> Next {
 }
 
 /// What a push's outcome, learnt from another replica, decides.
-pub(super) fn learnt(outcome: Outcome) -> Next {
+pub(super) fn learnt(context: &Context, request: &Request<'_>, outcome: Outcome) -> Next {
     match outcome {
         Outcome::Approved(answer) => Next::Okta(Transaction {
             answer: *answer,
@@ -166,6 +185,13 @@ pub(super) fn learnt(outcome: Outcome) -> Next {
             inline: None,
             warning: None,
         }),
+        Outcome::Authenticated(identity) => completed(
+            context,
+            request,
+            Grant::Authenticated(*identity),
+            Reason::MfaPushApproved,
+            None,
+        ),
         Outcome::Rejected => Next::reject(Reason::PushRejected, messages::PUSH_REJECTED),
         Outcome::TimedOut => Next::reject(Reason::PushTimeout, messages::PUSH_TIMEOUT),
     }
@@ -186,7 +212,7 @@ pub(super) async fn follow_up(
         .pushes
         .pending(&user)
         .filter(|watch| watch.is_transaction(&state_token));
-    if let Some(next) = known_outcome(context, local, &state_token).await {
+    if let Some(next) = known_outcome(context, request, local, &state_token).await {
         return next;
     }
     let href = link_href(&context.okta, &poll_path);
@@ -226,6 +252,7 @@ pub(super) async fn follow_up(
 /// `local` is this server's push of that transaction, if any.
 pub(super) async fn known_outcome(
     context: &Context,
+    request: &Request<'_>,
     local: Option<std::sync::Arc<PushWatch>>,
     transaction: &SecretString,
 ) -> Option<Next> {
@@ -246,7 +273,7 @@ pub(super) async fn known_outcome(
         if let Some(watch) = &local {
             watch.learnt(outcome.status());
         }
-        return Some(learnt(outcome));
+        return Some(learnt(context, request, outcome));
     }
     local.map(|watch| {
         Next::HoldForPush(Hold {
@@ -255,6 +282,41 @@ pub(super) async fn known_outcome(
             okta_request_id: None,
         })
     })
+}
+
+/// Shares the final `status` this server's poll learnt with the fleet, or
+/// the outcome another replica learnt first: an approval published for
+/// the transaction stands over a rejection, an expiry or an error seen
+/// here (another replica's poll may have ended the transaction, so this
+/// poll found it gone: then its outcome is waited for, briefly).
+async fn shared_outcome(
+    context: &Context,
+    request: &Request<'_>,
+    fleet: &Fleet,
+    watch: &PushWatch,
+    status: &PushStatus,
+) -> Option<Next> {
+    if !fleet_push::is_approval(status) {
+        let now = tokio::time::Instant::now();
+        let until = if watch.may_have_ended_elsewhere(status) {
+            (now + ENDED_ELSEWHERE_WAIT).min(request.deadline)
+        } else {
+            now
+        };
+        if let Some(outcome) = fleet_push::wait_outcome_of(fleet, watch.transaction(), until).await
+        {
+            watch.learnt(outcome.status());
+            return Some(learnt(context, request, outcome));
+        }
+        if watch.may_have_ended_elsewhere(status) {
+            // Not an outcome to share: perhaps no more than this poll
+            // coming second.
+            return None;
+        }
+    }
+    let keep = request.client.mfa.challenge_lifetime;
+    fleet_push::publish(fleet, watch, status, keep).await;
+    None
 }
 
 /// What a push's status means for the request that waited for it: the
@@ -268,24 +330,11 @@ pub(super) async fn outcome(
     first: bool,
 ) -> Next {
     let mode = request.client.mfa.push_mode;
-    if let Some(fleet) = context.cluster.fleet() {
-        if status.is_done() {
-            let keep = request.client.mfa.challenge_lifetime;
-            fleet_push::publish(fleet, watch, &status, keep).await;
-        }
-        if let PushStatus::Failed(error) = &status
-            && error.code() == Some(codes::INVALID_TOKEN)
-        {
-            // The transaction ended under this poll: another replica's
-            // poll took Okta's answer, and publishes it.
-            let until = (tokio::time::Instant::now() + ENDED_ELSEWHERE_WAIT).min(request.deadline);
-            if let Some(outcome) =
-                fleet_push::wait_outcome_of(fleet, watch.transaction(), until).await
-            {
-                watch.learnt(outcome.status());
-                return learnt(outcome);
-            }
-        }
+    if status.is_done()
+        && let Some(fleet) = context.cluster.fleet()
+        && let Some(next) = shared_outcome(context, request, fleet, watch, &status).await
+    {
+        return next;
     }
     match status {
         PushStatus::Approved(body) => Next::Okta(Transaction {
