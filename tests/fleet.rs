@@ -1006,3 +1006,90 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
         reply_message(&reply)
     );
 }
+
+/// `okta-radius admin throttle ACTION LOGIN` against `replica`: whether it
+/// succeeded, and what it printed.
+fn admin_throttle(replica: &TestServer, action: &str, login: &str) -> (bool, String) {
+    let output = std::process::Command::new(support::binary())
+        .args(["admin", "throttle", action, login, "--metrics"])
+        .arg(replica.metrics.to_string())
+        .output()
+        .expect("admin runs");
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_s_show_at_one_replica_gives_the_fleet_s_counts() {
+    let mut redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "", &redis.url())
+        + "\n[abuse]\nmax_failures_per_user_and_source = 3\nmax_failures_per_user = 20\nmax_failures_per_source = 0\n";
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+    let wrong_from = |replica: usize, source: &'static str| {
+        let radius = replicas[replica].radius;
+        async move {
+            let nas = Nas::new(radius).await;
+            let reply = nas
+                .exchange(
+                    &nas.login_request("alice", "Winter2025!")
+                        .text(radius_proto::attribute::types::CALLING_STATION_ID, source),
+                )
+                .await
+                .expect("answered");
+            assert_eq!(reply.code(), Code::AccessReject);
+        }
+    };
+    // Three wrong passwords from one address over replicas 0 and 1 (its
+    // throttle is reached), one from another address at replica 2.
+    wrong_from(0, "203.0.113.9").await;
+    wrong_from(0, "203.0.113.9").await;
+    wrong_from(1, "203.0.113.9").await;
+    wrong_from(2, "198.51.100.7").await;
+
+    // Replica 2 saw one of them; it shows what the fleet decides on.
+    let (ok, shown) = admin_throttle(&replicas[2], "show", "alice");
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains("alice@example.com: 4 failed logins in the window (throttled)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("from 203.0.113.9: 3 failed logins (throttled)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("from 198.51.100.7: 1 failed logins\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("counted by the whole fleet"), "{shown}");
+    // The user's sources are kept under a digest of the user.
+    let keys = redis.cli(&["--scan", "--pattern", "test-fleet:fail:*"]);
+    assert!(!keys.contains("alice"), "{keys}");
+
+    // Cleared at replica 1: every replica shows nothing left.
+    let (ok, cleared) = admin_throttle(&replicas[1], "clear", "alice");
+    assert!(ok && cleared.contains("cleared"), "{cleared}");
+    let (_, shown) = admin_throttle(&replicas[0], "show", "alice");
+    assert!(shown.contains(": 0 failed logins"), "{shown}");
+    assert!(!shown.contains("from "), "{shown}");
+
+    // Redis down: the replica shows its own counts (the address only
+    // other replicas saw is not among them), and says so.
+    wrong_from(0, "203.0.113.9").await;
+    wrong_from(2, "198.51.100.7").await;
+    redis.kill();
+    wait_degraded(&replicas[2]).await;
+    let (ok, shown) = admin_throttle(&replicas[2], "show", "alice");
+    assert!(ok, "{shown}");
+    assert!(shown.contains("counted by this server only"), "{shown}");
+    assert!(shown.contains("from 198.51.100.7"), "{shown}");
+    assert!(!shown.contains("203.0.113.9"), "{shown}");
+}

@@ -57,7 +57,7 @@ pub use decision::{Decision, Verdict};
 pub use policy::CompiledPolicy;
 pub use reason::Reason;
 pub(crate) use rules::{Rules, compile_policies};
-pub use user_limits::UserLimits;
+pub use user_limits::{SourceLimits, UserLimits};
 
 use crate::cluster::Cluster;
 use crate::config::{ClientConfig, Config};
@@ -249,10 +249,11 @@ impl Authenticator {
         )
     }
 
-    /// What the per-user limits hold for a login as typed at a NAS.
-    pub fn user_limits(&self, typed: &str) -> UserLimits {
+    /// What the per-user limits hold for a login as typed at a NAS (in a
+    /// fleet, the fleet's failed-password counts).
+    pub async fn user_limits(&self, typed: &str) -> UserLimits {
         let login = username::normalize(typed, &self.rules.get().users);
-        user_limits::report(&self.context, &login)
+        user_limits::report(&self.context, &login).await
     }
 
     /// Clears the per-user limits of a login as typed at a NAS; returns
