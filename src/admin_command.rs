@@ -174,8 +174,8 @@ pub fn run(args: ThrottleArgs) -> ExitCode {
         }
     }
     match field("counted_by").as_str() {
-        Some("fleet") => println!("failed logins counted by the whole fleet (Redis)"),
-        Some("server") => println!("failed logins counted by this server only"),
+        Some("fleet") => println!("counted by the whole fleet (Redis)"),
+        Some("server") => println!("counted by this server only"),
         _ => {}
     }
     if cleared {

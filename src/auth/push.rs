@@ -442,14 +442,15 @@ impl Pushes {
         self.fatigue.admit(user).await
     }
 
-    /// Whether a push to `user` is waiting for its answer, the pushes sent
-    /// in the last minute and the cooldown left.
-    pub(super) fn status_of(&self, user: &UserKey) -> (bool, usize, Duration) {
+    /// Whether a push to `user` is waiting for its answer here, the pushes
+    /// sent in the last minute and the cooldown left (the fleet's, in a
+    /// fleet).
+    pub(super) async fn status_of(&self, user: &UserKey) -> (bool, usize, Duration) {
         let waiting = self
             .watches
             .get(user)
             .is_some_and(|watch| !watch.status().is_done() && Instant::now() < watch.give_up_at);
-        let (sent, cooldown) = self.fatigue.status(user);
+        let (sent, cooldown) = self.fatigue.status(user).await;
         (waiting, sent, cooldown)
     }
 

@@ -2,10 +2,11 @@
 //! (often a network administrator) locked out by wrong passwords or push
 //! cooldowns is let in again without restarting the server. Reached from
 //! `okta-radius admin throttle` through the metrics listener. In a fleet
-//! the failed-password counts shown are the fleet's, the numbers every
-//! replica's throttle decides on.
+//! the counts shown are the fleet's (failed passwords, pushes, cooldown,
+//! a push pending at any replica), the numbers every replica decides on.
 
 use super::context::Context;
+use super::fleet_push;
 use super::identity::UserKey;
 use serde::Serialize;
 
@@ -76,8 +77,13 @@ pub(super) async fn report(context: &Context, login: &str) -> UserLimits {
         push_cooldown_seconds: 0,
     };
     for key in &keys {
-        let (pending, sent, cooldown) = context.pushes.status_of(key);
+        let (pending, sent, cooldown) = context.pushes.status_of(key).await;
         limits.push_pending |= pending;
+        if !limits.push_pending
+            && let Some(fleet) = context.cluster.fleet()
+        {
+            limits.push_pending = fleet_push::pending_elsewhere(fleet, key).await;
+        }
         limits.pushes_last_minute = limits.pushes_last_minute.max(sent);
         limits.push_cooldown_seconds = limits.push_cooldown_seconds.max(cooldown.as_secs());
     }
