@@ -907,12 +907,14 @@ with_both_apis!(in_challenge_mode_a_second_login_at_another_replica_joins_the_pe
 async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_push(api: Api) {
     let mut redis = RedisServer::start();
     let org = start_mfa_org_with_app(|_| {}).await;
-    let replicas = three(&fleet_config_for(
-        &org.base_url(),
-        api,
-        "auto_push = true\npush_mode = \"challenge\"",
-        &redis.url(),
-    ))
+    let replicas = three(
+        &(fleet_config_for(
+            &org.base_url(),
+            api,
+            "auto_push = true\npush_mode = \"challenge\"",
+            &redis.url(),
+        ) + "\n[push_limits]\nmax_per_minute = 10\n"),
+    )
     .await;
     wait_connected(&replicas).await;
 
@@ -981,6 +983,35 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
         assert!(!value.to_lowercase().contains("token"), "{value}");
     }
 
+    // Again: the push above is over, so a new login pushes anew (an
+    // approval never opens a later login). Both Enters at once at two
+    // replicas: one poll takes Okta's answer, the other finds the
+    // transaction ended, and both logins are accepted.
+    let reply = first
+        .exchange(&first.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_a = challenge_state(&reply, "Approve");
+    let reply = second
+        .exchange(&second.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_b = challenge_state(&reply, "Approve");
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 2);
+    assert_eq!(org.resolve_push("pat@example.com", true), 1);
+    let (reply_a, reply_b) = tokio::join!(
+        enter_at(&replicas[0], "pat", &state_a),
+        enter_at(&replicas[2], "pat", &state_b)
+    );
+    for reply in [reply_a, reply_b] {
+        assert_eq!(
+            reply.code(),
+            Code::AccessAccept,
+            "{}",
+            reply_message(&reply)
+        );
+    }
+
     // Redis down: a second login at another replica goes on by itself,
     // with its own push.
     redis.kill();
@@ -996,7 +1027,7 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
         .await
         .expect("a reply");
     let state_b = challenge_state(&reply, "Approve");
-    assert_eq!(org.records().pushes_sent("pat@example.com"), 3);
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 4);
     assert_eq!(org.resolve_push("pat@example.com", true), 2);
     let reply = enter_at(&replicas[1], "pat", &state_b).await;
     assert_eq!(

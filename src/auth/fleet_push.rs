@@ -134,7 +134,8 @@ pub(super) struct Joined {
 
 /// The push another replica has pending for `user` now, when it can be
 /// joined (announced in challenge mode, sealed with a key this server
-/// holds); `None` also when Redis does not answer.
+/// holds, its outcome not known yet); `None` also when Redis does not
+/// answer.
 pub(super) async fn joinable(fleet: &Fleet, keys: &StateKeys, user: &UserKey) -> Option<Joined> {
     let Some(Some(Read::Waiting(Some(sealed)))) = read(fleet, user).await else {
         return None;
@@ -143,6 +144,17 @@ pub(super) async fn joinable(fleet: &Fleet, keys: &StateKeys, user: &UserKey) ->
     let (challenge, number) = keys
         .open_record(&record, &join_subject(user), SystemTime::now())
         .ok()?;
+    // The announcement stays until the push is given up, and the replica
+    // whose poll learnt the outcome may know the user by another key: a
+    // push whose outcome is out is over, and never joined.
+    let transaction = match &challenge.step {
+        Step::Push { state_token, .. } => state_token,
+        Step::DirectPush { oob_code, .. } => oob_code,
+        _ => return None,
+    };
+    if outcome_of(fleet, transaction).await.is_some() {
+        return None;
+    }
     let number = String::from_utf8(number).ok().filter(|n| !n.is_empty());
     Some(Joined {
         step: challenge.step,

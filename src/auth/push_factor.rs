@@ -330,11 +330,21 @@ pub(super) async fn outcome(
     first: bool,
 ) -> Next {
     let mode = request.client.mfa.push_mode;
-    if status.is_done()
-        && let Some(fleet) = context.cluster.fleet()
-        && let Some(next) = shared_outcome(context, request, fleet, watch, &status).await
-    {
-        return next;
+    if let Some(fleet) = context.cluster.fleet() {
+        if status.is_done()
+            && let Some(next) = shared_outcome(context, request, fleet, watch, &status).await
+        {
+            return next;
+        }
+        if !status.is_done()
+            && !first
+            && let Some(outcome) = fleet_push::outcome_of(fleet, watch.transaction()).await
+        {
+            // An Enter whose hold ran out while another replica's poll
+            // (Okta asked this one to slow down) learnt the outcome.
+            watch.learnt(outcome.status());
+            return learnt(context, request, outcome);
+        }
     }
     match status {
         PushStatus::Approved(body) => Next::Okta(Transaction {
