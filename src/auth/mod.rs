@@ -119,7 +119,7 @@ impl Authenticator {
                 okta,
                 pushes: Pushes::new(config.push_limits.clone(), cluster.clone()),
                 throttle: FailureThrottle::new(config.abuse.clone(), cluster.clone()),
-                identities: Identities::new(),
+                identities: Identities::new(cluster.clone()),
                 api: config.okta.api,
                 cluster: cluster.clone(),
                 state_keys: state_keys.clone(),

@@ -48,14 +48,20 @@ pub struct SourceLimits {
     pub throttled: bool,
 }
 
-/// Every key the login's limits may be held under.
-fn keys(context: &Context, login: &str) -> Vec<UserKey> {
-    context.identities.keys(login).as_slice().to_vec()
+/// Every key the login's limits may be held under (in a fleet, the user
+/// id another replica learnt included).
+async fn keys(context: &Context, login: &str) -> Vec<UserKey> {
+    context
+        .identities
+        .fleet_keys(login)
+        .await
+        .as_slice()
+        .to_vec()
 }
 
 /// What the limits hold for `login`, over every key it was counted under.
 pub(super) async fn report(context: &Context, login: &str) -> UserLimits {
-    let keys = keys(context, login);
+    let keys = keys(context, login).await;
     let throttle = context.throttle.report(&keys).await;
     let mut limits = UserLimits {
         login: login.to_owned(),
@@ -94,7 +100,7 @@ pub(super) async fn report(context: &Context, login: &str) -> UserLimits {
 /// returns what they held.
 pub(super) async fn clear(context: &Context, login: &str) -> UserLimits {
     let before = report(context, login).await;
-    let keys = keys(context, login);
+    let keys = keys(context, login).await;
     context.throttle.forgive(&keys).await;
     for key in &keys {
         context.pushes.forget_user(key).await;
