@@ -294,6 +294,15 @@ pub(super) async fn pending_elsewhere(fleet: &Fleet, user: &UserKey) -> bool {
     matches!(read(fleet, user).await, Some(Some(Read::Waiting(_))))
 }
 
+/// Whether another replica has a push pending for `user` now that a
+/// login in wait mode can wait for: one sent in wait mode, whose sender
+/// waits for its outcome and publishes it for the user. (One sent in
+/// challenge mode is polled by whichever replica gets an Enter, which
+/// may know the user by another key: a wait-mode login sends its own.)
+pub(super) async fn waitable_elsewhere(fleet: &Fleet, user: &UserKey) -> bool {
+    matches!(read(fleet, user).await, Some(Some(Read::Waiting(None))))
+}
+
 /// What waiting for another replica's push came to.
 #[derive(Debug)]
 pub(super) enum Waited {

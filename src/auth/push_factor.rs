@@ -114,7 +114,7 @@ pub(super) async fn join_elsewhere(
     let fleet = context.cluster.fleet()?;
     match request.client.mfa.push_mode {
         PushMode::Wait => {
-            if !fleet_push::pending_elsewhere(fleet, user).await {
+            if !fleet_push::waitable_elsewhere(fleet, user).await {
                 return None;
             }
             tracing::info!(user = %request.login, "joining the push another replica has pending for this user");
