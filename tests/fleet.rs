@@ -862,12 +862,8 @@ async fn an_administrator_s_clear_at_one_replica_frees_a_source_only_another_saw
         reply_message(&reply)
     );
     // Cleared at replica 1, which never saw that address.
-    let output = std::process::Command::new(support::binary())
-        .args(["admin", "throttle", "clear", "alice", "--metrics"])
-        .arg(replicas[1].metrics.to_string())
-        .output()
-        .expect("admin runs");
-    assert!(output.status.success(), "{output:?}");
+    let (ok, cleared) = admin_throttle(&replicas[1], "clear", "alice");
+    assert!(ok, "{cleared}");
     let reply = login_from(2, "alice-password").await;
     assert_eq!(
         reply.code(),
