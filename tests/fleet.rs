@@ -1128,3 +1128,55 @@ async fn an_administrator_s_show_at_one_replica_gives_the_fleet_s_counts() {
     assert!(shown.contains("from 198.51.100.7"), "{shown}");
     assert!(!shown.contains("203.0.113.9"), "{shown}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_joining_a_number_matching_push_at_another_replica_shows_the_same_number() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let replicas = three(&fleet_config_for(
+        &org.base_url(),
+        Api::Direct,
+        "auto_push = true\npush_mode = \"challenge\"",
+        &redis.url(),
+    ))
+    .await;
+    wait_connected(&replicas).await;
+    let mut states = Vec::new();
+    let mut numbers = Vec::new();
+    for replica in &replicas[..2] {
+        let nas = Nas::new(replica.radius).await;
+        let reply = nas
+            .exchange(&nas.login_request("henry", "henry-password"))
+            .await
+            .expect("a reply");
+        let prompt = reply_message(&reply);
+        states.push(challenge_state(&reply, "Tap "));
+        numbers.push(
+            prompt
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>(),
+        );
+    }
+    assert!(!numbers[0].is_empty(), "a number to tap");
+    assert_eq!(numbers[0], numbers[1], "the same number at both replicas");
+    assert_eq!(org.records().pushes_sent("henry@example.com"), 1);
+    // Henry taps it (the org approves after a few polls); each login's
+    // Enter, at the third replica, ends in an Access-Accept.
+    for state in states {
+        let mut reply = enter_at(&replicas[2], "henry", &state).await;
+        for _ in 0..5 {
+            if reply.code() != Code::AccessChallenge {
+                break;
+            }
+            reply = enter_at(&replicas[2], "henry", &state_of(&reply)).await;
+        }
+        assert_eq!(
+            reply.code(),
+            Code::AccessAccept,
+            "{}",
+            reply_message(&reply)
+        );
+    }
+    assert_eq!(org.records().pushes_sent("henry@example.com"), 1);
+}
