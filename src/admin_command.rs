@@ -1,7 +1,8 @@
 //! `okta-radius admin throttle show|clear LOGIN`: the command line's side
 //! of the admin routes a running server serves on its metrics listener
-//! (`service::admin`). It prints what the per-user limits hold, or clears
-//! them, so that a locked-out user gets in again without a restart.
+//! (`service::admin`). It prints what the per-user limits hold (in a fleet,
+//! the fleet's failed-password counts, per source), or clears them, so
+//! that a locked-out user gets in again without a restart.
 
 use clap::{Args, Subcommand};
 use std::net::SocketAddr;
@@ -28,7 +29,7 @@ pub struct ThrottleArgs {
 
 #[derive(Subcommand)]
 enum ThrottleAction {
-    /// Show the login's failed-password count, pending push and push cooldown.
+    /// Show the login's failed-password counts (per source; in a fleet, the fleet's), pending push and push cooldown.
     Show {
         /// The login as the user types it at the NAS.
         login: String,
@@ -149,6 +150,34 @@ pub fn run(args: ThrottleArgs) -> ExitCode {
         field("pushes_last_minute"),
         field("push_cooldown_seconds"),
     );
+    if let Some(sources) = field("sources").as_array() {
+        for source in sources {
+            let name = source["source"].as_str().unwrap_or("");
+            let name = if name.is_empty() {
+                "no Calling-Station-Id".to_owned()
+            } else {
+                format!("from {name}")
+            };
+            let any_user = match source["source_failed_logins"].as_u64() {
+                Some(count) if count > 0 => format!("; {count} from there for any user"),
+                _ => String::new(),
+            };
+            println!(
+                "  {name}: {} failed logins{}{any_user}",
+                source["failed_logins"],
+                if source["throttled"] == serde_json::Value::Bool(true) {
+                    " (throttled)"
+                } else {
+                    ""
+                },
+            );
+        }
+    }
+    match field("counted_by").as_str() {
+        Some("fleet") => println!("counted by the whole fleet (Redis)"),
+        Some("server") => println!("counted by this server only"),
+        _ => {}
+    }
     if cleared {
         println!("cleared: the next login is sent to Okta and may push at once");
     }

@@ -28,6 +28,14 @@ fn fleet_config(org_url: &str, mfa: &str, redis: &str) -> String {
     )
 }
 
+/// [`fleet_config`] logging in through `api`.
+fn fleet_config_for(org_url: &str, api: Api, mfa: &str, redis: &str) -> String {
+    format!(
+        "{}\n[clients.mfa]\npush_timeout_seconds = 10\n{mfa}\n\n[cluster]\nredis_url = \"{redis}\"\nkey_prefix = \"test-fleet:\"\nop_timeout_ms = 200\n",
+        config_for_api(org_url, api)
+    )
+}
+
 /// Three replicas of `config`.
 async fn three(config: &str) -> Vec<TestServer> {
     let mut replicas = Vec::new();
@@ -565,12 +573,13 @@ async fn a_fleet_logs_in_to_redis_as_an_acl_user_with_only_what_it_needs() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_login_at_another_replica_joins_the_pending_push() {
+with_both_apis!(a_second_login_at_another_replica_joins_the_pending_push);
+async fn a_second_login_at_another_replica_joins_the_pending_push(api: Api) {
     let redis = RedisServer::start();
-    let org = start_mfa_org(|_| {}).await;
-    let replicas = three(&fleet_config(
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let replicas = three(&fleet_config_for(
         &org.base_url(),
+        api,
         "auto_push = true",
         &redis.url(),
     ))
@@ -628,14 +637,18 @@ async fn a_second_login_at_another_replica_joins_the_pending_push() {
     }
     assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
     // Each login's password was checked by Okta; the second's transaction ended.
-    assert_eq!(org.records().authn_calls("pat@example.com"), 2);
+    assert_eq!(logins(&org, api, "pat@example.com"), 2);
     // What was published holds no token.
+    let approved = match api {
+        Api::Authn => "\"approved\"",
+        Api::Direct => "\"authenticated\"",
+    };
     for key in redis
         .cli(&["--scan", "--pattern", "test-fleet:push-pending:*"])
         .lines()
     {
         let value = redis.cli(&["GET", key]);
-        assert!(value.contains("approved"), "{value}");
+        assert!(value.contains(approved), "{value}");
         assert!(!value.to_lowercase().contains("token"), "{value}");
     }
 }
@@ -849,12 +862,8 @@ async fn an_administrator_s_clear_at_one_replica_frees_a_source_only_another_saw
         reply_message(&reply)
     );
     // Cleared at replica 1, which never saw that address.
-    let output = std::process::Command::new(support::binary())
-        .args(["admin", "throttle", "clear", "alice", "--metrics"])
-        .arg(replicas[1].metrics.to_string())
-        .output()
-        .expect("admin runs");
-    assert!(output.status.success(), "{output:?}");
+    let (ok, cleared) = admin_throttle(&replicas[1], "clear", "alice");
+    assert!(ok, "{cleared}");
     let reply = login_from(2, "alice-password").await;
     assert_eq!(
         reply.code(),
@@ -864,4 +873,310 @@ async fn an_administrator_s_clear_at_one_replica_frees_a_source_only_another_saw
     );
     let pairs = redis.cli(&["--scan", "--pattern", "test-fleet:fail:*"]);
     assert!(!pairs.contains("alice"), "{pairs}");
+}
+
+/// Waits until `replica` says Redis is unreachable.
+async fn wait_degraded(replica: &TestServer) {
+    let started = std::time::Instant::now();
+    loop {
+        let (_, body) = replica.health().await;
+        if body.contains("degraded") {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "never degraded: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Presses Enter (an empty answer) on `state` at `replica`; returns the reply.
+async fn enter_at(replica: &TestServer, user: &str, state: &[u8]) -> Packet {
+    let nas = Nas::new(replica.radius).await;
+    nas.exchange_within(&nas.answer(user, "", state), Duration::from_secs(15))
+        .await
+        .expect("a reply")
+}
+
+with_both_apis!(in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_push);
+async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_push(api: Api) {
+    let mut redis = RedisServer::start();
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let replicas = three(
+        &(fleet_config_for(
+            &org.base_url(),
+            api,
+            "auto_push = true\npush_mode = \"challenge\"",
+            &redis.url(),
+        ) + "\n[push_limits]\nmax_per_minute = 10\n"),
+    )
+    .await;
+    wait_connected(&replicas).await;
+
+    // Pat's first login at replica 0 pushes the phone; a second login at
+    // replica 1 while it is pending gets the same challenge, and no push.
+    let first = Nas::new(replicas[0].radius).await;
+    let reply = first
+        .exchange(&first.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_a = challenge_state(&reply, "Approve");
+    let second = Nas::new(replicas[1].radius).await;
+    let reply = second
+        .exchange(&second.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_b = challenge_state(&reply, "Approve");
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1, "one push");
+    // What the fleet shares of the pending push is sealed: no token.
+    for key in redis
+        .cli(&["--scan", "--pattern", "test-fleet:push-*"])
+        .lines()
+    {
+        let value = redis.cli(&["GET", key]);
+        assert!(!value.to_lowercase().contains("token"), "{value}");
+    }
+    // A replica that neither sent nor joined it (it never saw pat log
+    // in) shows the fleet's push.
+    let (ok, shown) = admin_throttle(&replicas[2], "show", "pat");
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains("push pending: yes, pushes in the last minute: 1,"),
+        "{shown}"
+    );
+    assert_eq!(org.resolve_push("pat@example.com", true), 1);
+
+    // The second login's Enter reaches yet another replica, which polls the
+    // push's transaction; the first login's Enter then finds the outcome at
+    // the sending replica, though that transaction has ended.
+    let reply = enter_at(&replicas[2], "pat", &state_b).await;
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    let reply = enter_at(&replicas[0], "pat", &state_a).await;
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+    // Each login's password was checked by Okta.
+    assert_eq!(logins(&org, api, "pat@example.com"), 2);
+    // The outcome is filed under a digest of the transaction, no token.
+    let outcomes = redis.cli(&["--scan", "--pattern", "test-fleet:push-outcome:*"]);
+    assert_eq!(outcomes.lines().count(), 1, "{outcomes}");
+    let approved = match api {
+        Api::Authn => "\"approved\"",
+        Api::Direct => "\"authenticated\"",
+    };
+    for key in outcomes.lines() {
+        let value = redis.cli(&["GET", key]);
+        assert!(value.contains(approved), "{value}");
+        assert!(!value.to_lowercase().contains("token"), "{value}");
+    }
+
+    // Again: the push above is over, so a new login pushes anew (an
+    // approval never opens a later login). Both Enters at once at two
+    // replicas: one poll takes Okta's answer, the other finds the
+    // transaction ended, and both logins are accepted.
+    let reply = first
+        .exchange(&first.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_a = challenge_state(&reply, "Approve");
+    let reply = second
+        .exchange(&second.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_b = challenge_state(&reply, "Approve");
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 2);
+    assert_eq!(org.resolve_push("pat@example.com", true), 1);
+    let (reply_a, reply_b) = tokio::join!(
+        enter_at(&replicas[0], "pat", &state_a),
+        enter_at(&replicas[2], "pat", &state_b)
+    );
+    for reply in [reply_a, reply_b] {
+        assert_eq!(
+            reply.code(),
+            Code::AccessAccept,
+            "{}",
+            reply_message(&reply)
+        );
+    }
+
+    // Redis down: a second login at another replica goes on by itself,
+    // with its own push.
+    redis.kill();
+    wait_degraded(&replicas[0]).await;
+    wait_degraded(&replicas[1]).await;
+    let reply = first
+        .exchange(&first.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_a = challenge_state(&reply, "Approve");
+    let reply = second
+        .exchange(&second.login_request("pat", "pat-password"))
+        .await
+        .expect("a reply");
+    let state_b = challenge_state(&reply, "Approve");
+    assert_eq!(org.records().pushes_sent("pat@example.com"), 4);
+    assert_eq!(org.resolve_push("pat@example.com", true), 2);
+    let reply = enter_at(&replicas[1], "pat", &state_b).await;
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+    let reply = enter_at(&replicas[0], "pat", &state_a).await;
+    assert_eq!(
+        reply.code(),
+        Code::AccessAccept,
+        "{}",
+        reply_message(&reply)
+    );
+}
+
+/// `okta-radius admin throttle ACTION LOGIN` against `replica`: whether it
+/// succeeded, and what it printed.
+fn admin_throttle(replica: &TestServer, action: &str, login: &str) -> (bool, String) {
+    let output = std::process::Command::new(support::binary())
+        .args(["admin", "throttle", action, login, "--metrics"])
+        .arg(replica.metrics.to_string())
+        .output()
+        .expect("admin runs");
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_s_show_at_one_replica_gives_the_fleet_s_counts() {
+    let mut redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "", &redis.url())
+        + "\n[abuse]\nmax_failures_per_user_and_source = 3\nmax_failures_per_user = 20\nmax_failures_per_source = 0\n";
+    let replicas = three(&config).await;
+    wait_connected(&replicas).await;
+    let wrong_from = |replica: usize, source: &'static str| {
+        let radius = replicas[replica].radius;
+        async move {
+            let nas = Nas::new(radius).await;
+            let reply = nas
+                .exchange(
+                    &nas.login_request("alice", "Winter2025!")
+                        .text(radius_proto::attribute::types::CALLING_STATION_ID, source),
+                )
+                .await
+                .expect("answered");
+            assert_eq!(reply.code(), Code::AccessReject);
+        }
+    };
+    // Three wrong passwords from one address over replicas 0 and 1 (its
+    // throttle is reached), one from another address at replica 2.
+    wrong_from(0, "203.0.113.9").await;
+    wrong_from(0, "203.0.113.9").await;
+    wrong_from(1, "203.0.113.9").await;
+    wrong_from(2, "198.51.100.7").await;
+
+    // Replica 2 saw one of them; it shows what the fleet decides on.
+    let (ok, shown) = admin_throttle(&replicas[2], "show", "alice");
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains("alice@example.com: 4 failed logins in the window (throttled)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("from 203.0.113.9: 3 failed logins (throttled)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("from 198.51.100.7: 1 failed logins\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("counted by the whole fleet"), "{shown}");
+    // The user's sources are kept under a digest of the user.
+    let keys = redis.cli(&["--scan", "--pattern", "test-fleet:fail:*"]);
+    assert!(!keys.contains("alice"), "{keys}");
+
+    // Cleared at replica 1: every replica shows nothing left.
+    let (ok, cleared) = admin_throttle(&replicas[1], "clear", "alice");
+    assert!(ok && cleared.contains("cleared"), "{cleared}");
+    let (_, shown) = admin_throttle(&replicas[0], "show", "alice");
+    assert!(shown.contains(": 0 failed logins"), "{shown}");
+    assert!(!shown.contains("from "), "{shown}");
+
+    // Redis down: the replica shows its own counts (the address only
+    // other replicas saw is not among them), and says so.
+    wrong_from(0, "203.0.113.9").await;
+    wrong_from(2, "198.51.100.7").await;
+    redis.kill();
+    wait_degraded(&replicas[2]).await;
+    let (ok, shown) = admin_throttle(&replicas[2], "show", "alice");
+    assert!(ok, "{shown}");
+    assert!(shown.contains("counted by this server only"), "{shown}");
+    assert!(shown.contains("from 198.51.100.7"), "{shown}");
+    assert!(!shown.contains("203.0.113.9"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_joining_a_number_matching_push_at_another_replica_shows_the_same_number() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org_with_app(|_| {}).await;
+    let replicas = three(&fleet_config_for(
+        &org.base_url(),
+        Api::Direct,
+        "auto_push = true\npush_mode = \"challenge\"",
+        &redis.url(),
+    ))
+    .await;
+    wait_connected(&replicas).await;
+    let mut states = Vec::new();
+    let mut numbers = Vec::new();
+    for replica in &replicas[..2] {
+        let nas = Nas::new(replica.radius).await;
+        let reply = nas
+            .exchange(&nas.login_request("henry", "henry-password"))
+            .await
+            .expect("a reply");
+        let prompt = reply_message(&reply);
+        states.push(challenge_state(&reply, "Tap "));
+        numbers.push(
+            prompt
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>(),
+        );
+    }
+    assert!(!numbers[0].is_empty(), "a number to tap");
+    assert_eq!(numbers[0], numbers[1], "the same number at both replicas");
+    assert_eq!(org.records().pushes_sent("henry@example.com"), 1);
+    // Henry taps it (the org approves after a few polls); each login's
+    // Enter, at the third replica, ends in an Access-Accept.
+    for state in states {
+        let mut reply = enter_at(&replicas[2], "henry", &state).await;
+        for _ in 0..5 {
+            if reply.code() != Code::AccessChallenge {
+                break;
+            }
+            reply = enter_at(&replicas[2], "henry", &state_of(&reply)).await;
+        }
+        assert_eq!(
+            reply.code(),
+            Code::AccessAccept,
+            "{}",
+            reply_message(&reply)
+        );
+    }
+    assert_eq!(org.records().pushes_sent("henry@example.com"), 1);
 }

@@ -5,12 +5,15 @@
 
 use super::identity::Identities;
 use super::push::Pushes;
+use super::state_keys::StateKeys;
 use super::throttle::FailureThrottle;
 use crate::cluster::Cluster;
 use crate::config::{ClientConfig, OktaApi};
+use crate::live::Live;
 use okta_client::OktaClient;
 use radius_proto::packet::Packet;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::time::Instant;
 
@@ -59,4 +62,7 @@ pub(super) struct Context {
     pub(super) api: OktaApi,
     /// The fleet sharing the pending pushes, if any.
     pub(super) cluster: Cluster,
+    /// The `[state]` keys (the driver's States share them): a push pending
+    /// in a fleet is shared sealed with them.
+    pub(super) state_keys: Arc<Live<StateKeys>>,
 }

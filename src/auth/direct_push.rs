@@ -1,10 +1,12 @@
 //! An Okta Verify push with Direct Authentication: `/challenge` with the
 //! push channel sends it (or the login joins the push already pending for
-//! the user, within the push-fatigue limits; never a second push), its
+//! the user, here or at another replica of a fleet, within the push-fatigue
+//! limits; never a second push), its
 //! `binding_code` is the number to show with number matching, and a
 //! `prompt` binding asks for the code Okta Verify shows. The push is then
 //! polled like any other (`push`), and a follow-up on another replica takes
-//! the polling over from the State, without a new challenge.
+//! the polling over from the State, without a new challenge, or reads the
+//! outcome another replica's poll learnt.
 
 use super::context::{Context, Request};
 use super::direct_code::prompt_for_push_code;
@@ -14,6 +16,7 @@ use super::identity::UserKey;
 use super::messages;
 use super::next::{Hold, Next};
 use super::okta_call::{Purpose, ask};
+use super::push_factor;
 use super::reason::Reason;
 use okta_api::direct::{BindingMethod, Channel, errors};
 use okta_client::ChallengeOutcome;
@@ -40,6 +43,9 @@ pub(super) async fn start(
             first: true,
             okta_request_id: None,
         });
+    }
+    if let Some(next) = push_factor::join_elsewhere(context, request, &key, true).await {
+        return next;
     }
     if let Err(refusal) = context.pushes.admit(&key).await {
         tracing::info!(user = %request.login, refusal = ?refusal, "push refused by the push-fatigue limits");
@@ -87,7 +93,9 @@ pub(super) async fn start(
         number,
         request.forwarded_for,
         request.client.mfa.push_timeout,
+        true,
     );
+    push_factor::announce(context, request, &watch).await;
     Next::HoldForPush(Hold {
         watch,
         first: true,
@@ -104,9 +112,11 @@ fn push_key(request: &Request<'_>) -> UserKey {
     UserKey::of_login(&request.login)
 }
 
-/// The user pressed Enter after a push challenge: follow the local poll if
-/// this server has one, or take the polling over from the State.
-pub(super) fn follow_up(
+/// The user pressed Enter after a push challenge: the outcome if this
+/// server or, in a fleet, another replica knows it already; else follow
+/// the local poll if this server has one, or take the polling over from
+/// the State.
+pub(super) async fn follow_up(
     context: &Context,
     request: &Request<'_>,
     mfa_token: SecretString,
@@ -116,16 +126,19 @@ pub(super) fn follow_up(
     // Okta names the user only once a factor is verified, so a push may be
     // filed under the login or, once another login finished, the user id.
     let key = push_key(request);
-    for filed in context.identities.keys(&request.login).as_slice() {
-        if let Some(watch) = context.pushes.pending(filed)
-            && watch.is_transaction(&oob_code)
-        {
-            return Next::HoldForPush(Hold {
-                watch,
-                first: false,
-                okta_request_id: None,
-            });
-        }
+    let local = context
+        .identities
+        .keys(&request.login)
+        .as_slice()
+        .iter()
+        .find_map(|filed| {
+            context
+                .pushes
+                .pending(filed)
+                .filter(|watch| watch.is_transaction(&oob_code))
+        });
+    if let Some(next) = push_factor::known_outcome(context, request, local, &oob_code).await {
+        return next;
     }
     let watch = context.pushes.start_direct(
         context.okta.clone(),
@@ -137,6 +150,7 @@ pub(super) fn follow_up(
         None,
         request.forwarded_for,
         request.client.mfa.push_timeout,
+        false,
     );
     Next::HoldForPush(Hold {
         watch,

@@ -300,9 +300,9 @@ impl Driver<'_> {
                 mfa_token,
                 oob_code,
                 interval,
-            } => Act::Continue(direct_push::follow_up(
+            } => Act::Wait(Box::pin(direct_push::follow_up(
                 context, request, mfa_token, oob_code, interval,
-            )),
+            ))),
             Stage::MfaOnly { typed } => {
                 Act::Wait(Box::pin(mfa_only::start(context, request, typed)))
             }

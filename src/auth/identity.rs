@@ -10,13 +10,21 @@
 //!
 //! Okta names a user only in answers that follow a correct password (or in a
 //! user look-up), so nobody can steer one login onto another user's key.
+//!
+//! In a fleet each replica learns the user ids of the logins it sees, and
+//! shares them through Redis (at most every half hour per login), so that
+//! an administrator's `admin throttle` at a replica that never saw the
+//! user still finds the limits kept under the user id.
 
+use crate::cluster::Cluster;
 use dashmap::DashMap;
 use std::time::{Duration, Instant};
 
 /// How long a login keeps the user id Okta named for it. Renaming a login
 /// in Okta is rare; an hour bounds how long a stale mapping can last.
 const REMEMBER_FOR: Duration = Duration::from_secs(3600);
+/// How often a replica shares a login's user id with the fleet again.
+const SHARE_EVERY: Duration = Duration::from_secs(1800);
 /// The most logins remembered; past it, stale ones are purged and, if the
 /// table is still full, new ones are not remembered (limits then key on the
 /// case-folded login, which still joins every spelling the rules fold).
@@ -91,22 +99,83 @@ impl UserKeys {
 }
 
 /// The user ids Okta named for logins, so that later spellings of a login
-/// that reach the same user share its limits.
+/// that reach the same user share its limits: the user id, when it was
+/// last named, and when it was last shared with the fleet.
 pub(super) struct Identities {
-    named: DashMap<String, (String, Instant)>,
+    named: DashMap<String, (String, Instant, Instant)>,
+    /// The fleet the user ids are shared with, if any.
+    cluster: Cluster,
 }
 
 impl Default for Identities {
     fn default() -> Self {
-        Identities::new()
+        Identities::new(Cluster::local())
     }
 }
 
 impl Identities {
-    pub(super) fn new() -> Identities {
+    pub(super) fn new(cluster: Cluster) -> Identities {
         Identities {
             named: DashMap::new(),
+            cluster,
         }
+    }
+
+    /// [`Identities::keys`], with the user id another replica of the fleet
+    /// learnt when this one has none (for an administrator's commands).
+    pub(super) async fn fleet_keys(&self, login: &str) -> UserKeys {
+        let keys = self.keys(login);
+        if keys.len > 1 {
+            return keys;
+        }
+        let Some(fleet) = self.cluster.fleet() else {
+            return keys;
+        };
+        let key = fleet.keys().per_user("named", keys.keys[0].as_str());
+        let named: Option<String> = fleet
+            .run("identity_lookup", |mut connection| async move {
+                redis::cmd("GET")
+                    .arg(key)
+                    .query_async(&mut connection)
+                    .await
+            })
+            .await
+            .flatten();
+        match named {
+            Some(user_id) if !user_id.is_empty() => keys.named(UserKey::of_user_id(&user_id)),
+            _ => keys,
+        }
+    }
+
+    /// Shares with the fleet that `login_key` names `user_id`, without
+    /// waiting for Redis (the login goes on).
+    fn share(&self, login_key: &UserKey, user_id: &str) {
+        let Some(fleet) = self.cluster.fleet() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let key = fleet.keys().per_user("named", login_key.as_str());
+        let user_id = user_id.to_owned();
+        let cluster = self.cluster.clone();
+        let seconds = REMEMBER_FOR.as_secs();
+        runtime.spawn(async move {
+            let Some(fleet) = cluster.fleet() else {
+                return;
+            };
+            fleet
+                .run("identity_share", |mut connection| async move {
+                    redis::cmd("SET")
+                        .arg(key)
+                        .arg(user_id)
+                        .arg("EX")
+                        .arg(seconds)
+                        .query_async::<()>(&mut connection)
+                        .await
+                })
+                .await;
+        });
     }
 
     /// The key for `login` (the login sent to Okta, after the `[users]` rules).
@@ -156,16 +225,26 @@ impl Identities {
             && entry.0 == user_id
         {
             entry.1 = now;
+            let share =
+                self.cluster.fleet().is_some() && now.duration_since(entry.2) >= SHARE_EVERY;
+            if share {
+                entry.2 = now;
+            }
+            drop(entry);
+            if share {
+                self.share(key, user_id);
+            }
             return UserKey::of_user_id(user_id);
         }
         if self.named.len() >= MAX_REMEMBERED && !self.named.contains_key(folded) {
             self.named
-                .retain(|_, (_, at)| now.duration_since(*at) < REMEMBER_FOR);
+                .retain(|_, (_, at, _)| now.duration_since(*at) < REMEMBER_FOR);
         }
         if self.named.len() < MAX_REMEMBERED || self.named.contains_key(folded) {
             self.named
-                .insert(folded.to_owned(), (user_id.to_owned(), now));
+                .insert(folded.to_owned(), (user_id.to_owned(), now, now));
         }
+        self.share(key, user_id);
         UserKey::of_user_id(user_id)
     }
 }
@@ -176,7 +255,7 @@ mod tests {
 
     #[test]
     fn spellings_that_differ_by_case_share_a_key() {
-        let identities = Identities::new();
+        let identities = Identities::default();
         assert_eq!(
             identities.key("Bob@Example.com"),
             identities.key("bob@example.com")
@@ -202,7 +281,7 @@ mod tests {
 
     #[test]
     fn a_named_user_keys_on_the_id() {
-        let identities = Identities::new();
+        let identities = Identities::default();
         let named = identities.learn("BOB@example.com", "00u1");
         assert_eq!(identities.key("bob@EXAMPLE.com"), named);
         assert_eq!(named, UserKey::of_user_id("00u1"));

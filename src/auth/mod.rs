@@ -57,7 +57,7 @@ pub use decision::{Decision, Verdict};
 pub use policy::CompiledPolicy;
 pub use reason::Reason;
 pub(crate) use rules::{Rules, compile_policies};
-pub use user_limits::UserLimits;
+pub use user_limits::{SourceLimits, UserLimits};
 
 use crate::cluster::Cluster;
 use crate::config::{ClientConfig, Config};
@@ -111,16 +111,20 @@ impl Authenticator {
         policies: HashMap<String, CompiledPolicy>,
         cluster: Cluster,
     ) -> Authenticator {
+        let state_keys = Arc::new(Live::new(state_keys::StateKeys::new(
+            config.state_key.as_ref(),
+        )));
         Authenticator {
             context: Context {
                 okta,
                 pushes: Pushes::new(config.push_limits.clone(), cluster.clone()),
                 throttle: FailureThrottle::new(config.abuse.clone(), cluster.clone()),
-                identities: Identities::new(),
+                identities: Identities::new(cluster.clone()),
                 api: config.okta.api,
                 cluster: cluster.clone(),
+                state_keys: state_keys.clone(),
             },
-            states: States::new(config.state_key.as_ref(), cluster.clone()),
+            states: States::new(state_keys, cluster.clone()),
             groups: GroupsCache::new(config.okta.groups_cache),
             rules: Live::new(Rules {
                 users: config.users.clone(),
@@ -245,10 +249,11 @@ impl Authenticator {
         )
     }
 
-    /// What the per-user limits hold for a login as typed at a NAS.
-    pub fn user_limits(&self, typed: &str) -> UserLimits {
+    /// What the per-user limits hold for a login as typed at a NAS (in a
+    /// fleet, the fleet's failed-password counts).
+    pub async fn user_limits(&self, typed: &str) -> UserLimits {
         let login = username::normalize(typed, &self.rules.get().users);
-        user_limits::report(&self.context, &login)
+        user_limits::report(&self.context, &login).await
     }
 
     /// Clears the per-user limits of a login as typed at a NAS; returns

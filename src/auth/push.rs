@@ -85,8 +85,9 @@ pub(super) struct PushWatch {
     status: watch::Sender<PushStatus>,
     /// Held by the one waiter that polls; holds when Okta was last asked
     /// (the push was sent, or the last poll), which spaces the polls
-    /// whoever makes them.
-    poller: tokio::sync::Mutex<Instant>,
+    /// whoever makes them: `None` until this server asks (a push whose
+    /// polling it took over from a State is polled at once).
+    poller: tokio::sync::Mutex<Option<Instant>>,
     /// Okta calls made for this push (for metrics and tests).
     polls: std::sync::atomic::AtomicU32,
 }
@@ -124,17 +125,58 @@ impl PushWatch {
         }
     }
 
+    /// The token that names this push's transaction: the stateToken, or a
+    /// Direct Authentication `oob_code` (what a continuing State carries).
+    pub(super) fn transaction(&self) -> &SecretString {
+        match &self.transaction {
+            PushTransaction::Authn { state_token, .. } => state_token,
+            PushTransaction::Direct { oob_code, .. } => oob_code,
+        }
+    }
+
     /// Whether this push belongs to the transaction of `token` (a
     /// stateToken, or a Direct Authentication `oob_code`).
     pub(super) fn is_transaction(&self, token: &SecretString) -> bool {
-        let own = match &self.transaction {
-            PushTransaction::Authn { state_token, .. } => state_token,
-            PushTransaction::Direct { oob_code, .. } => oob_code,
-        };
         radius_proto::crypto::constant_time_eq(
-            own.expose_secret().as_bytes(),
+            self.transaction().expose_secret().as_bytes(),
             token.expose_secret().as_bytes(),
         )
+    }
+
+    /// Records an outcome learnt elsewhere (another replica's poll took
+    /// Okta's answer, and this one's may have found the transaction
+    /// ended): waiters here and later logins see the push's outcome. An
+    /// approval known here stays.
+    pub(super) fn learnt(&self, outcome: PushStatus) {
+        self.status.send_if_modified(|status| {
+            let approved = match status {
+                PushStatus::Approved(_) => true,
+                PushStatus::Direct(grant) => matches!(**grant, Grant::Authenticated(_)),
+                _ => false,
+            };
+            if approved {
+                return false;
+            }
+            *status = outcome;
+            true
+        });
+    }
+
+    /// Whether Okta's "expired" for this push may mean its transaction
+    /// ended under another replica's poll: a Direct Authentication
+    /// challenge whose `oob_code` Okta no longer knows before this server
+    /// gave the push up.
+    pub(super) fn may_have_ended_elsewhere(&self, status: &PushStatus) -> bool {
+        match status {
+            PushStatus::Failed(error) => {
+                error.code() == Some(okta_api::error::codes::INVALID_TOKEN)
+            }
+            PushStatus::TimedOut => {
+                matches!(self.transaction, PushTransaction::Direct { .. })
+                    && Instant::now() < self.give_up_at
+            }
+            _ => false,
+        }
     }
 
     /// The least time between two polls now.
@@ -176,14 +218,18 @@ impl PushWatch {
     /// once. A poll is due one interval after Okta was last asked, so a
     /// follow-up request that comes long after (the user approved, then
     /// pressed Enter) asks at once.
-    async fn poll_once(&self, until: tokio::time::Instant, last_asked: &mut Instant) {
+    async fn poll_once(&self, until: tokio::time::Instant, last_asked: &mut Option<Instant>) {
         let now = Instant::now();
         if now >= self.give_up_at {
             Box::pin(self.finish(PushStatus::TimedOut)).await;
             return;
         }
-        let due = *last_asked
-            + poll_interval(last_asked.duration_since(self.started)).max(self.min_interval());
+        let due = match *last_asked {
+            Some(at) => {
+                at + poll_interval(at.duration_since(self.started)).max(self.min_interval())
+            }
+            None => now,
+        };
         let due = tokio::time::Instant::from_std(due);
         if due > until {
             // The next poll is not due before this waiter must answer.
@@ -191,7 +237,7 @@ impl PushWatch {
             return;
         }
         tokio::time::sleep_until(due).await;
-        *last_asked = Instant::now();
+        *last_asked = Some(Instant::now());
         self.polls
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (state_token, poll_href) = match &self.transaction {
@@ -396,14 +442,15 @@ impl Pushes {
         self.fatigue.admit(user).await
     }
 
-    /// Whether a push to `user` is waiting for its answer, the pushes sent
-    /// in the last minute and the cooldown left.
-    pub(super) fn status_of(&self, user: &UserKey) -> (bool, usize, Duration) {
+    /// Whether a push to `user` is waiting for its answer here, the pushes
+    /// sent in the last minute and the cooldown left (the fleet's, in a
+    /// fleet).
+    pub(super) async fn status_of(&self, user: &UserKey) -> (bool, usize, Duration) {
         let waiting = self
             .watches
             .get(user)
             .is_some_and(|watch| !watch.status().is_done() && Instant::now() < watch.give_up_at);
-        let (sent, cooldown) = self.fatigue.status(user);
+        let (sent, cooldown) = self.fatigue.status(user).await;
         (waiting, sent, cooldown)
     }
 
@@ -454,11 +501,14 @@ impl Pushes {
             initial,
             forwarded_for,
             timeout,
+            true,
         )
     }
 
-    /// Registers a push that Direct Authentication's `/challenge` sent (or
-    /// that a State hands over): `number` is the `binding_code` to show.
+    /// Registers a push that Direct Authentication's `/challenge` sent
+    /// (`sent_now`), or that a State hands over (polled at once: the user
+    /// pressed Enter, likely after approving): `number` is the
+    /// `binding_code` to show.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn start_direct(
         &self,
@@ -471,6 +521,7 @@ impl Pushes {
         number: Option<String>,
         forwarded_for: Option<IpAddr>,
         timeout: Duration,
+        sent_now: bool,
     ) -> Arc<PushWatch> {
         let transaction = PushTransaction::Direct {
             mfa_token,
@@ -486,6 +537,7 @@ impl Pushes {
             initial,
             forwarded_for,
             timeout,
+            sent_now,
         )
     }
 
@@ -499,6 +551,7 @@ impl Pushes {
         initial: PushStatus,
         forwarded_for: Option<IpAddr>,
         timeout: Duration,
+        asked: bool,
     ) -> Arc<PushWatch> {
         let now = Instant::now();
         let push = Arc::new(PushWatch {
@@ -510,7 +563,7 @@ impl Pushes {
             started: now,
             give_up_at: now + timeout,
             status: watch::Sender::new(initial),
-            poller: tokio::sync::Mutex::new(now),
+            poller: tokio::sync::Mutex::new(asked.then_some(now)),
             polls: std::sync::atomic::AtomicU32::new(0),
         });
         self.sweep(now);

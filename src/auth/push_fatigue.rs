@@ -145,8 +145,19 @@ impl FatigueLedger {
     }
 
     /// Pushes sent to `user` in the last minute, and what is left of a
-    /// cooldown after a rejected push.
-    pub(super) fn status(&self, user: &UserKey) -> (usize, Duration) {
+    /// cooldown after a rejected push: the fleet's when there is a fleet
+    /// and Redis answers, else this replica's.
+    pub(super) async fn status(&self, user: &UserKey) -> (usize, Duration) {
+        if let Some(fleet) = self.cluster.fleet()
+            && let Some(shared) = fleet_status(fleet, user).await
+        {
+            return shared;
+        }
+        self.status_here(user)
+    }
+
+    /// [`FatigueLedger::status`] from this replica's ledger.
+    fn status_here(&self, user: &UserKey) -> (usize, Duration) {
         let now = Instant::now();
         let Some(entry) = self.ledger.get(user) else {
             return (0, Duration::ZERO);
@@ -243,6 +254,36 @@ impl FatigueLedger {
                 .await;
         }
     }
+}
+
+/// The fleet's count of pushes sent to `user` in the last minute, and
+/// what is left of its cooldown; `None` when Redis does not answer.
+async fn fleet_status(fleet: &Fleet, user: &UserKey) -> Option<(usize, Duration)> {
+    let keys = fleet.keys();
+    let cooldown = keys.per_user("push-cooldown", user.as_str());
+    let sent = keys.per_user("push-sent", user.as_str());
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+        .saturating_sub(60_000);
+    let (count, left): (u64, i64) = fleet
+        .run("push_status", |mut connection| async move {
+            redis::pipe()
+                .cmd("ZCOUNT")
+                .arg(sent)
+                .arg(since)
+                .arg("+inf")
+                .cmd("PTTL")
+                .arg(cooldown)
+                .query_async(&mut connection)
+                .await
+        })
+        .await?;
+    // PTTL is negative for a key that is not there (no cooldown).
+    let left = Duration::from_millis(u64::try_from(left).unwrap_or(0));
+    Some((usize::try_from(count).unwrap_or(usize::MAX), left))
 }
 
 /// The fleet's admission of a push to `user`; `None` when Redis does not

@@ -15,7 +15,7 @@ use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::live::Live;
 use dashmap::DashMap;
-use secrecy::SecretString;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// How many answered States are kept before the expired ones are swept.
@@ -23,8 +23,9 @@ const SWEEP_ABOVE: usize = 10_000;
 
 /// The States this server seals and accepts.
 pub(super) struct States {
-    /// The keys sealing and opening States; a reload may rotate them.
-    keys: Live<StateKeys>,
+    /// The keys sealing and opening States; a reload may rotate them. The
+    /// pushes shared with a fleet seal their records with them too.
+    keys: Arc<Live<StateKeys>>,
     /// States already answered, until they expire (single use).
     answered: DashMap<StateId, u64>,
     /// The fleet that shares the answered States, if any.
@@ -32,9 +33,9 @@ pub(super) struct States {
 }
 
 impl States {
-    pub(super) fn new(configured: Option<&SecretString>, cluster: Cluster) -> States {
+    pub(super) fn new(keys: Arc<Live<StateKeys>>, cluster: Cluster) -> States {
         States {
-            keys: Live::new(StateKeys::new(configured)),
+            keys,
             answered: DashMap::new(),
             cluster,
         }

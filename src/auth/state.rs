@@ -26,6 +26,9 @@ const NONCE_LEN: usize = 24;
 const MAX_STATE_LEN: usize = 253;
 /// Associated-data prefix, so a sealed value from another purpose never opens here.
 const AAD_LABEL: &[u8] = b"okta-radius state v1\0";
+/// Associated-data prefix of a record shared through the fleet's Redis: it
+/// never opens as a State, nor a State as a record.
+const RECORD_AAD_LABEL: &[u8] = b"okta-radius fleet record v1\0";
 
 /// The identity of one sealed State (its nonce).
 pub type StateId = [u8; NONCE_LEN];
@@ -157,6 +160,88 @@ impl StateKey {
         }
         Ok((challenge, nonce))
     }
+
+    /// Seals a challenge (with `extra` bytes) as a record that replicas
+    /// share through Redis, about `subject`: never a RADIUS State, and
+    /// without the length limit of one attribute. Wire form: the version
+    /// byte, the nonce, the ciphertext of `extra`'s length (one byte),
+    /// `extra` and the challenge.
+    pub fn seal_record(
+        &self,
+        challenge: &Challenge,
+        extra: &[u8],
+        subject: &str,
+    ) -> Result<Vec<u8>, StateError> {
+        let extra_len = u8::try_from(extra.len()).map_err(|_| StateError::TooLong)?;
+        let (version, wire) = state_wire::encode(challenge).ok_or(StateError::TooLong)?;
+        let mut plaintext = Vec::with_capacity(1 + extra.len() + wire.len());
+        plaintext.push(extra_len);
+        plaintext.extend_from_slice(extra);
+        plaintext.extend_from_slice(&wire);
+        let mut wire = wire;
+        wire.zeroize();
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::fill(&mut nonce[..]);
+        let aad = record_aad(subject);
+        let sealed = self.cipher.encrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: &plaintext,
+                aad: &aad,
+            },
+        );
+        plaintext.zeroize();
+        let ciphertext = sealed.map_err(|_| StateError::TooLong)?;
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + ciphertext.len());
+        out.push(version);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ciphertext);
+        Ok(out)
+    }
+
+    /// Opens a record sealed by [`StateKey::seal_record`] about `subject`:
+    /// the challenge and the extra bytes.
+    pub fn open_record(
+        &self,
+        record: &[u8],
+        subject: &str,
+        now: SystemTime,
+    ) -> Result<(Challenge, Vec<u8>), StateError> {
+        if record.len() < 1 + NONCE_LEN + 16 {
+            return Err(StateError::Invalid);
+        }
+        let nonce: StateId = record[1..1 + NONCE_LEN]
+            .try_into()
+            .map_err(|_| StateError::Invalid)?;
+        let aad = record_aad(subject);
+        let mut plaintext = self
+            .cipher
+            .decrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: &record[1 + NONCE_LEN..],
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| StateError::Invalid)?;
+        let opened = plaintext.split_first().and_then(|(len, rest)| {
+            let (extra, wire) = rest.split_at_checked(usize::from(*len))?;
+            Some((state_wire::decode(record[0], wire)?, extra.to_vec()))
+        });
+        plaintext.zeroize();
+        let (challenge, extra) = opened.ok_or(StateError::Invalid)?;
+        if unix_seconds(now) >= challenge.expires_at {
+            return Err(StateError::Expired);
+        }
+        Ok((challenge, extra))
+    }
+}
+
+fn record_aad(subject: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(RECORD_AAD_LABEL.len() + subject.len());
+    aad.extend_from_slice(RECORD_AAD_LABEL);
+    aad.extend_from_slice(subject.as_bytes());
+    aad
 }
 
 /// Seconds since the Unix epoch.
@@ -345,6 +430,40 @@ mod tests {
         let (a, _) = key.seal(&challenge(), &BINDING).expect("fits");
         let (b, _) = key.seal(&challenge(), &BINDING).expect("fits");
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_fleet_record_opens_for_its_subject_only_and_never_as_a_state() {
+        let key = StateKey::generate();
+        let record = key
+            .seal_record(&challenge(), b"42", "user:00u1")
+            .expect("seals");
+        assert!(!String::from_utf8_lossy(&record).contains("state-token"));
+        let (opened, extra) = key
+            .open_record(&record, "user:00u1", SystemTime::now())
+            .expect("opens");
+        assert_eq!(extra, b"42");
+        assert!(matches!(opened.step, Step::Code { tries: 1, .. }));
+        assert_eq!(
+            key.open_record(&record, "user:00u2", SystemTime::now())
+                .err(),
+            Some(StateError::Invalid)
+        );
+        assert_eq!(
+            key.open(&record, &BINDING, SystemTime::now()).err(),
+            Some(StateError::Invalid)
+        );
+        let (state, _) = key.seal(&challenge(), &BINDING).expect("fits");
+        assert_eq!(
+            key.open_record(&state, "user:00u1", SystemTime::now())
+                .err(),
+            Some(StateError::Invalid)
+        );
+        let later = SystemTime::now() + Duration::from_secs(301);
+        assert_eq!(
+            key.open_record(&record, "user:00u1", later).err(),
+            Some(StateError::Expired)
+        );
     }
 
     #[test]

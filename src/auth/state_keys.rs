@@ -71,6 +71,35 @@ impl StateKeys {
         self.current.seal(challenge, binding)
     }
 
+    /// Seals a record shared through the fleet's Redis with the current key.
+    pub(super) fn seal_record(
+        &self,
+        challenge: &Challenge,
+        extra: &[u8],
+        subject: &str,
+    ) -> Result<Vec<u8>, StateError> {
+        self.current.seal_record(challenge, extra, subject)
+    }
+
+    /// Opens a record of the fleet with the current key, or with the
+    /// previous one while it lasts (a replica not yet reloaded sealed it).
+    pub(super) fn open_record(
+        &self,
+        record: &[u8],
+        subject: &str,
+        now: SystemTime,
+    ) -> Result<(Challenge, Vec<u8>), StateError> {
+        match self.current.open_record(record, subject, now) {
+            Err(StateError::Invalid) => match &self.previous {
+                Some((previous, until)) if unix_seconds(now) < *until => {
+                    previous.open_record(record, subject, now)
+                }
+                _ => Err(StateError::Invalid),
+            },
+            opened => opened,
+        }
+    }
+
     /// Opens with the current key, or with the previous one while it lasts.
     pub(super) fn open(
         &self,

@@ -76,6 +76,55 @@ pub(super) struct Checked {
     pub(super) to_forgive: bool,
 }
 
+/// What the throttles hold for one user (`okta-radius admin throttle show`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ThrottleReport {
+    /// The user's wrong passwords inside the window: across all sources,
+    /// or from the worst one when that count is higher.
+    pub(super) failures: u64,
+    /// Whether a new login is refused now (from the worst source).
+    pub(super) throttled: bool,
+    /// The sources the user's wrong passwords came from.
+    pub(super) sources: Vec<SourceReport>,
+    /// Whether these are the fleet's counts (else this process's).
+    pub(super) fleet: bool,
+}
+
+/// The counts of one source a user's wrong passwords came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SourceReport {
+    /// Calling-Station-Id as sent, trimmed; empty for requests without one.
+    pub(super) source: String,
+    /// The user's wrong passwords from this source.
+    pub(super) failures: u64,
+    /// Wrong passwords from this source, for any user.
+    pub(super) source_failures: u64,
+    /// Whether a new login of the user from this source is refused now.
+    pub(super) throttled: bool,
+}
+
+/// Counts read for a report: the per-user count and, per source, the
+/// user's count from it and its count for any user.
+#[derive(Default)]
+struct Counts {
+    user: u64,
+    sources: Vec<(String, u64, u64)>,
+}
+
+impl Counts {
+    /// Adds a source's counts; one seen under another key of the user keeps
+    /// the higher counts.
+    fn add_source(&mut self, source: String, pair: u64, all: u64) {
+        match self.sources.iter_mut().find(|(seen, _, _)| *seen == source) {
+            Some((_, seen_pair, seen_all)) => {
+                *seen_pair = (*seen_pair).max(pair);
+                *seen_all = (*seen_all).max(all);
+            }
+            None => self.sources.push((source, pair, all)),
+        }
+    }
+}
+
 /// The three counts one login is checked against, by key.
 struct Counted<'a> {
     user: &'a str,
@@ -321,6 +370,10 @@ impl FailureThrottle {
                 .iter()
                 .map(|key| fleet.keys().failures("pairs", &[key.as_str().as_bytes()]))
                 .collect();
+            let seen_from: Vec<String> = keys
+                .iter()
+                .map(|key| fleet.keys().failures("sources", &[key.as_str().as_bytes()]))
+                .collect();
             fleet
                 .run("throttle_forgive", |mut connection| async move {
                     for list in lists {
@@ -329,37 +382,79 @@ impl FailureThrottle {
                             .invoke_async::<()>(&mut connection)
                             .await?;
                     }
-                    Ok(())
+                    redis::cmd("DEL")
+                        .arg(seen_from)
+                        .query_async::<()>(&mut connection)
+                        .await
                 })
                 .await;
         }
     }
 
-    /// The user's wrong passwords inside the window, and whether they
-    /// throttle the user now.
-    /// (As this process counted them; a fleet's other replicas count their own.)
-    pub(super) fn failures(&self, user: &UserKey) -> (usize, bool) {
-        let now = Instant::now();
+    /// What the throttles hold for the user known by `keys`: the counts a
+    /// new login would be checked against, from each source the user's
+    /// wrong passwords came from. In a fleet, the fleet's counts (every
+    /// replica's); this process's own without a fleet, or when Redis does
+    /// not answer.
+    pub(super) async fn report(&self, keys: &[UserKey]) -> ThrottleReport {
         let limits = self.limits.get();
-        let recent = |failures: &VecDeque<Instant>| {
-            failures
-                .iter()
-                .filter(|at| now.duration_since(**at) < limits.window)
-                .count()
+        let counted = match self.cluster.fleet() {
+            Some(fleet) => fleet_report(fleet, keys, limits.window).await,
+            None => None,
         };
-        let count = self.users.get(user.as_str()).map_or(0, |f| recent(&f));
-        let prefix = format!("{}\n", user.as_str());
-        let worst_source = self
-            .pairs
-            .iter()
-            .filter(|entry| entry.key().starts_with(&prefix))
-            .map(|entry| recent(entry.value()))
-            .max()
-            .unwrap_or(0);
-        let over = |count: usize, limit: u32| limit != 0 && count >= limit as usize;
-        let throttled = over(count, limits.max_failures_per_user)
+        let (counts, fleet) = match counted {
+            Some(counts) => (counts, true),
+            None => (self.local_report(keys, limits.window), false),
+        };
+        let over = |count: u64, limit: u32| limit != 0 && count >= u64::from(limit);
+        let sources: Vec<SourceReport> = counts
+            .sources
+            .into_iter()
+            .filter(|(_, pair, source)| *pair > 0 || *source > 0)
+            .map(|(source, pair, all)| SourceReport {
+                throttled: over(pair, limits.max_failures_per_user_and_source)
+                    || (!source.is_empty() && over(all, limits.max_failures_per_source)),
+                source,
+                failures: pair,
+                source_failures: all,
+            })
+            .collect();
+        let worst_source = sources.iter().map(|s| s.failures).max().unwrap_or(0);
+        let throttled = over(counts.user, limits.max_failures_per_user)
             || over(worst_source, limits.max_failures_per_user_and_source);
-        (count.max(worst_source), throttled)
+        ThrottleReport {
+            failures: counts.user.max(worst_source),
+            throttled,
+            sources,
+            fleet,
+        }
+    }
+
+    /// This process's counts for the user known by `keys`.
+    fn local_report(&self, keys: &[UserKey], window: Duration) -> Counts {
+        let now = Instant::now();
+        let mut counts = Counts::default();
+        for key in keys {
+            counts.user = counts
+                .user
+                .max(count(&self.users, key.as_str(), window, now));
+            let prefix = format!("{}\n", key.as_str());
+            let seen: Vec<String> = self
+                .pairs
+                .iter()
+                .filter_map(|entry| entry.key().strip_prefix(&prefix).map(str::to_owned))
+                .collect();
+            for source in seen {
+                let pair = count(&self.pairs, &format!("{prefix}{source}"), window, now);
+                let all = if source.is_empty() {
+                    0
+                } else {
+                    count(&self.sources, &source, window, now)
+                };
+                counts.add_source(source, pair, all);
+            }
+        }
+        counts
     }
 
     fn log(&self, kind: Throttled, user: &UserKey, source: Option<&str>) {
@@ -494,6 +589,80 @@ async fn fleet_counts(
     )
 }
 
+/// The fleet's counts for a report on the user known by `keys`, in two
+/// round trips (the per-user counts and the sources each key's failures
+/// came from, then each source's counts); `None` when Redis does not
+/// answer.
+async fn fleet_report(fleet: &Fleet, keys: &[UserKey], window: Duration) -> Option<Counts> {
+    let since = unix_ms().saturating_sub(u64::try_from(window.as_millis()).unwrap_or(u64::MAX));
+    let names = fleet.keys();
+    let mut first = redis::pipe();
+    for key in keys {
+        let user = key.as_str().as_bytes();
+        first
+            .cmd("ZCOUNT")
+            .arg(names.failures("user", &[user]))
+            .arg(since)
+            .arg("+inf");
+        first
+            .cmd("SMEMBERS")
+            .arg(names.failures("sources", &[user]));
+    }
+    let read = fleet
+        .run("throttle_report", |mut connection| async move {
+            first
+                .query_async::<Vec<redis::Value>>(&mut connection)
+                .await
+        })
+        .await?;
+    let read: Vec<(u64, Vec<String>)> = pairs_of(read)?;
+    let mut counts = Counts::default();
+    let mut second = redis::pipe();
+    let mut asked = Vec::new();
+    for (key, (user_count, sources)) in keys.iter().zip(read) {
+        counts.user = counts.user.max(user_count);
+        for source in sources {
+            let counted = Counted::of(key, Some(source.as_str()).filter(|s| !s.is_empty()));
+            let [pair, _, per_source] = fleet_keys(fleet, &counted);
+            second.cmd("ZCOUNT").arg(pair).arg(since).arg("+inf");
+            second.cmd("ZCOUNT").arg(per_source).arg(since).arg("+inf");
+            asked.push(source);
+        }
+    }
+    if asked.is_empty() {
+        return Some(counts);
+    }
+    let read = fleet
+        .run("throttle_report", |mut connection| async move {
+            second
+                .query_async::<Vec<redis::Value>>(&mut connection)
+                .await
+        })
+        .await?;
+    let read: Vec<(u64, u64)> = pairs_of(read)?;
+    for (source, (pair, all)) in asked.into_iter().zip(read) {
+        let all = if source.is_empty() { 0 } else { all };
+        counts.add_source(source, pair, all);
+    }
+    Some(counts)
+}
+
+/// A pipeline's answers, two by two; `None` when one is not what was asked.
+fn pairs_of<A: redis::FromRedisValue, B: redis::FromRedisValue>(
+    answers: Vec<redis::Value>,
+) -> Option<Vec<(A, B)>> {
+    let mut answers = answers.into_iter();
+    let mut pairs = Vec::new();
+    while let Some(first) = answers.next() {
+        let second = answers.next()?;
+        pairs.push((
+            redis::from_redis_value(first).ok()?,
+            redis::from_redis_value(second).ok()?,
+        ));
+    }
+    Some(pairs)
+}
+
 /// Adds one failure to the fleet's counts of a login: each a sorted set of
 /// failure times, trimmed to the window and to its limit, expiring with
 /// the window.
@@ -505,6 +674,8 @@ async fn fleet_record(fleet: &Fleet, counted: &Counted<'_>, limits: &AbuseLimits
     // A member unique to this failure: its time and a random tag.
     let member = format!("{now}-{:08x}", rand::random::<u32>());
     let pairs = fleet.keys().failures("pairs", &[counted.user.as_bytes()]);
+    let seen_from = fleet.keys().failures("sources", &[counted.user.as_bytes()]);
+    let source_text = counted.source.unwrap_or("").to_owned();
     let pair_key = pair.clone();
     let pair_limit = limits.max_failures_per_user_and_source;
     let mut sets = vec![
@@ -540,6 +711,9 @@ async fn fleet_record(fleet: &Fleet, counted: &Counted<'_>, limits: &AbuseLimits
                 pipe.cmd("SADD").arg(&pairs).arg(&pair_key).ignore();
                 pipe.cmd("PEXPIRE").arg(&pairs).arg(window_ms).ignore();
             }
+            // Where an administrator's report finds the user's sources.
+            pipe.cmd("SADD").arg(&seen_from).arg(&source_text).ignore();
+            pipe.cmd("PEXPIRE").arg(&seen_from).arg(window_ms).ignore();
             pipe.query_async::<()>(&mut connection).await
         })
         .await;
@@ -710,6 +884,53 @@ mod tests {
         throttle.failed(&user("alice"), Some("y")).await;
         // Counted from another source: the per-user count has it.
         assert!(throttle.check(&[user("alice")], Some("x")).await.to_forgive);
+    }
+
+    #[tokio::test]
+    async fn a_report_gives_the_counts_the_check_decides_on_by_source() {
+        let throttle = FailureThrottle::new(limits(3, 10, 5), Cluster::local());
+        for _ in 0..3 {
+            throttle.failed(&user("alice"), Some("203.0.113.9")).await;
+        }
+        throttle.failed(&user("alice"), Some("198.51.100.7")).await;
+        throttle.failed(&user("bob"), Some("198.51.100.7")).await;
+        throttle.failed(&user("alice"), None).await;
+        let mut report = throttle.report(&[user("alice")]).await;
+        report.sources.sort_by(|a, b| a.source.cmp(&b.source));
+        assert!(!report.fleet);
+        assert_eq!(report.failures, 5);
+        assert!(report.throttled);
+        let counts: Vec<(&str, u64, u64, bool)> = report
+            .sources
+            .iter()
+            .map(|s| {
+                (
+                    s.source.as_str(),
+                    s.failures,
+                    s.source_failures,
+                    s.throttled,
+                )
+            })
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("", 1, 0, false),
+                ("198.51.100.7", 1, 2, false),
+                ("203.0.113.9", 3, 3, true),
+            ]
+        );
+        assert_eq!(
+            throttle
+                .check(&[user("alice")], Some("203.0.113.9"))
+                .await
+                .refused,
+            Some(Throttled::UserAndSource)
+        );
+        throttle.forgive(&[user("alice")]).await;
+        let report = throttle.report(&[user("alice")]).await;
+        assert_eq!((report.failures, report.throttled), (0, false));
+        assert!(report.sources.is_empty(), "{:?}", report.sources);
     }
 
     #[tokio::test]

@@ -70,6 +70,13 @@ impl Keys {
         self.named(kind, &[user.as_bytes()])
     }
 
+    /// The outcome of one push, by its transaction's token (a stateToken
+    /// or an `oob_code`): only its digest is in the key, and nothing in
+    /// Redis holds the token itself.
+    pub fn push_outcome(&self, transaction: &[u8]) -> String {
+        self.named("push-outcome", &[transaction])
+    }
+
     /// `prefix` `kind` `:` hex digest of the parts, each length-prefixed so
     /// that no two lists of parts give the same bytes.
     fn named(&self, kind: &str, parts: &[&[u8]]) -> String {
@@ -101,6 +108,13 @@ mod tests {
         assert_eq!(key.len(), "vpn-fleet:req:".len() + 2 * DIGEST_BYTES);
         let state = keys.answered_state(b"state-id");
         assert!(state.starts_with("vpn-fleet:state:"), "{state}");
+        let outcome = keys.push_outcome(b"00state-token");
+        assert!(outcome.starts_with("vpn-fleet:push-outcome:"), "{outcome}");
+        assert!(!outcome.contains("state-token"), "{outcome}");
+        assert_eq!(
+            outcome.len(),
+            "vpn-fleet:push-outcome:".len() + 2 * DIGEST_BYTES
+        );
     }
 
     #[test]

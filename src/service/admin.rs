@@ -32,7 +32,7 @@ async fn show(
     if let Some(refused) = refuse_remote(peer) {
         return refused;
     }
-    axum::Json(handle.authenticator().user_limits(&login)).into_response()
+    axum::Json(handle.authenticator().user_limits(&login).await).into_response()
 }
 
 async fn clear(
