@@ -53,9 +53,12 @@ impl Keys {
     /// Failed passwords of one throttle (`pair`: a user and source, `user`,
     /// `source`), by what it counts.
     pub fn failures(&self, throttle: &str, parts: &[&[u8]]) -> String {
-        let mut all: Vec<&[u8]> = vec![throttle.as_bytes()];
-        all.extend_from_slice(parts);
-        self.named("fail", &all)
+        self.digested("fail", |digest| {
+            add_part(digest, throttle.as_bytes());
+            for part in parts {
+                add_part(digest, part);
+            }
+        })
     }
 
     /// The fleet's Okta budget: `leases`, or a bucket's exhaustion by its
@@ -80,19 +83,39 @@ impl Keys {
     /// `prefix` `kind` `:` hex digest of the parts, each length-prefixed so
     /// that no two lists of parts give the same bytes.
     fn named(&self, kind: &str, parts: &[&[u8]]) -> String {
+        self.digested(kind, |digest| {
+            for part in parts {
+                add_part(digest, part);
+            }
+        })
+    }
+
+    /// The key of `kind` whose digest `add` writes the parts of; built in
+    /// one allocation (keys are made on every login).
+    fn digested(&self, kind: &str, add: impl FnOnce(&mut Sha256)) -> String {
         let mut digest = Sha256::new();
         digest.update(kind.as_bytes());
-        for part in parts {
-            digest.update((part.len() as u64).to_be_bytes());
-            digest.update(part);
-        }
+        add(&mut digest);
         let digest = digest.finalize();
-        format!(
-            "{}{kind}:{}",
-            self.prefix,
-            hex::encode(&digest[..DIGEST_BYTES])
-        )
+        let mut hex = [0u8; 2 * DIGEST_BYTES];
+        let mut key = String::with_capacity(self.prefix.len() + kind.len() + 1 + hex.len());
+        key.push_str(&self.prefix);
+        key.push_str(kind);
+        key.push(':');
+        if hex::encode_to_slice(&digest[..DIGEST_BYTES], &mut hex).is_ok()
+            && let Ok(hex) = std::str::from_utf8(&hex)
+        {
+            key.push_str(hex);
+        }
+        key
     }
+}
+
+/// One part of a digest, length first, so that no two lists of parts give
+/// the same bytes.
+fn add_part(digest: &mut Sha256, part: &[u8]) {
+    digest.update((part.len() as u64).to_be_bytes());
+    digest.update(part);
 }
 
 #[cfg(test)]
