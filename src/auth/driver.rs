@@ -355,7 +355,9 @@ impl Driver<'_> {
         let waiting = std::time::Instant::now();
         let status = okta_client::budget::with_deadline(until, watch.wait(until, first)).await;
         okta_client::waiting::add(waiting.elapsed());
-        push_factor::outcome(self.context, request, &watch, status, first).await
+        // In its own allocation: in a fleet it waits on Redis, and held
+        // inline it would size every login waiting for its phone.
+        Box::pin(push_factor::outcome(self.context, request, &watch, status, first)).await
     }
 
     /// An Access-Challenge carrying `prompt.step` in its State.

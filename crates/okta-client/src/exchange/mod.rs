@@ -186,7 +186,10 @@ impl Exchange {
             let permit = permit?;
             let request = self.authorize(&call, &target, &attempt).await?;
             let started = Instant::now();
-            let answer = self.transport.send(request, self.request_timeout).await;
+            // In its own allocation: a call waiting for the budget (a held
+            // push's poll) then costs only its own state, not the size of
+            // a connection's setup.
+            let answer = Box::pin(self.transport.send(request, self.request_timeout)).await;
             crate::waiting::add(started.elapsed());
             let Answer {
                 status,

@@ -138,7 +138,8 @@ impl OrgConnections {
         for fresh in [false, true] {
             let sender = match self.kept(fresh).await {
                 Some(sender) => sender,
-                None => self.open(fresh).await?,
+                // Rare, and large (TCP, TLS, HTTP/2 handshakes): boxed.
+                None => Box::pin(self.open(fresh)).await?,
             };
             match self.try_send(sender, request).await {
                 Ok(answered) => return Ok(answered),
