@@ -95,14 +95,18 @@ impl Exchange {
         }
         let tls = org_tls::client_config(settings.ca_bundle.as_deref())?;
         let http = pool::build(&settings, loopback_org, &tls)?;
-        let transport = match &settings.proxy {
-            Some(_) if !loopback_org => Transport::Proxied(http.clone()),
-            _ => Transport::Direct(Box::new(org_connections::OrgConnections::new(
+        // The general client speaks to proxies, set in the config or in the
+        // environment; loopback never goes through one.
+        let proxied = !loopback_org && (settings.proxy.is_some() || pool::environment_proxies(org));
+        let transport = if proxied {
+            Transport::Proxied(http.clone())
+        } else {
+            Transport::Direct(Box::new(org_connections::OrgConnections::new(
                 org,
                 Some(Arc::new(tls)),
                 settings.connect_timeout,
                 settings.max_concurrent,
-            )?)),
+            )?))
         };
         let oauth = match settings.oauth {
             Some(mut credentials) => {

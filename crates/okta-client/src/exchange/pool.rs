@@ -12,6 +12,17 @@ use crate::settings::{OktaSettings, USER_AGENT};
 /// Hosts never sent through the configured proxy.
 const NEVER_PROXIED: &str = "localhost,127.0.0.1,::1";
 
+/// Whether the environment sends calls to `org` through a proxy
+/// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, less `NO_PROXY`, read as the
+/// general client reads them when `okta.proxy` is unset).
+pub(crate) fn environment_proxies(org: &url::Url) -> bool {
+    http::Uri::try_from(org.as_str()).is_ok_and(|uri| {
+        hyper_util::client::proxy::matcher::Matcher::from_system()
+            .intercept(&uri)
+            .is_some()
+    })
+}
+
 /// Builds the pool for `settings`; `loopback_org` (the simulated org) never
 /// uses a proxy.
 pub(crate) fn build(
