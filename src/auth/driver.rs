@@ -357,7 +357,14 @@ impl Driver<'_> {
         okta_client::waiting::add(waiting.elapsed());
         // In its own allocation: in a fleet it waits on Redis, and held
         // inline it would size every login waiting for its phone.
-        Box::pin(push_factor::outcome(self.context, request, &watch, status, first)).await
+        Box::pin(push_factor::outcome(
+            self.context,
+            request,
+            &watch,
+            status,
+            first,
+        ))
+        .await
     }
 
     /// An Access-Challenge carrying `prompt.step` in its State.
