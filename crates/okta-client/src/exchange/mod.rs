@@ -103,7 +103,7 @@ impl Exchange {
         } else {
             Transport::Direct(Box::new(org_connections::OrgConnections::new(
                 org,
-                Some(Arc::new(tls)),
+                Arc::new(tls),
                 settings.connect_timeout,
                 settings.max_concurrent,
             )?))

@@ -81,7 +81,7 @@ impl OrgConnections {
     /// `tls` is used for `https`; at most `max_concurrent` are kept idle.
     pub(crate) fn new(
         url: &url::Url,
-        tls: Option<Arc<rustls::ClientConfig>>,
+        tls: Arc<rustls::ClientConfig>,
         connect_timeout: Duration,
         max_concurrent: usize,
     ) -> Result<OrgConnections, OktaError> {
@@ -95,12 +95,10 @@ impl OrgConnections {
         let authority = Authority::try_from(authority.as_str()).map_err(|_| invalid())?;
         let (scheme, tls) = match url.scheme() {
             "https" => {
-                let config = tls
-                    .ok_or_else(|| OktaError::Config("no TLS settings for an https org".into()))?;
                 // Brackets are the URL's, not the name's (an IPv6 address).
                 let name = host.trim_start_matches('[').trim_end_matches(']');
                 let name = ServerName::try_from(name.to_owned()).map_err(|_| invalid())?;
-                (Scheme::HTTPS, Some((TlsConnector::from(config), name)))
+                (Scheme::HTTPS, Some((TlsConnector::from(tls), name)))
             }
             _ => (Scheme::HTTP, None),
         };
