@@ -1,7 +1,7 @@
 //! The connections to the org that calls go out on when no outbound proxy
-//! is configured: kept-alive HTTP/1.1 connections, or one HTTP/2 connection
-//! that every call shares when Okta offers `h2` in the TLS handshake, over
-//! TCP (TLS for `https`). It is hyper's connection-level client and nothing
+//! applies (configured or in the environment): kept-alive HTTP/1.1
+//! connections, or one HTTP/2 connection that every call shares when Okta
+//! offers `h2` in the TLS handshake, over TCP (TLS for `https`). It is hyper's connection-level client and nothing
 //! around it: a login's call pays for one request written and one answer
 //! read, not for a general client's layers (URL re-parsing, connector
 //! services, pool keys, retry policies), which cost more CPU and heap than
