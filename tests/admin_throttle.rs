@@ -10,22 +10,6 @@ use std::process::Command;
 use std::time::Duration;
 use support::*;
 
-fn admin(server: &TestServer, action: &str, login: &str) -> (bool, String) {
-    let output = Command::new(binary())
-        .args(["admin", "throttle", action, login, "--metrics"])
-        .arg(server.metrics.to_string())
-        .output()
-        .expect("admin runs");
-    (
-        output.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttled_user_is_shown_and_let_in_again() {
     let org = start_mfa_org(|_| {}).await;
@@ -46,19 +30,19 @@ async fn a_throttled_user_is_shown_and_let_in_again() {
         Some(Code::AccessReject)
     );
     // Spelt as the user types it, another case included.
-    let (ok, shown) = admin(&server, "show", "Alice");
+    let (ok, shown) = server.admin_throttle("show", "Alice");
     assert!(ok, "{shown}");
     assert!(
         shown.contains("Alice@example.com: 3 failed logins in the window (throttled)"),
         "{shown}"
     );
-    let (ok, cleared) = admin(&server, "clear", "alice");
+    let (ok, cleared) = server.admin_throttle("clear", "alice");
     assert!(ok && cleared.contains("cleared"), "{cleared}");
     assert_eq!(
         login_code(server.radius, "alice", "alice-password").await,
         Some(Code::AccessAccept)
     );
-    let (_, shown) = admin(&server, "show", "alice");
+    let (_, shown) = server.admin_throttle("show", "alice");
     assert!(shown.contains("0 failed logins"), "{shown}");
 
     // Frank rejects a push: the cooldown refuses the next, until cleared.
@@ -78,7 +62,7 @@ async fn a_throttled_user_is_shown_and_let_in_again() {
             .expect("reply");
     }
     assert_eq!(reply.code(), Code::AccessReject);
-    let (_, shown) = admin(&server, "show", "frank");
+    let (_, shown) = server.admin_throttle("show", "frank");
     assert!(shown.contains("pushes in the last minute: 1"), "{shown}");
     assert!(!shown.contains("push cooldown: 0 s"), "{shown}");
     let refused = nas
@@ -86,7 +70,7 @@ async fn a_throttled_user_is_shown_and_let_in_again() {
         .await
         .expect("reply");
     assert!(reply_message(&refused).contains("Wait a minute"));
-    admin(&server, "clear", "frank");
+    server.admin_throttle("clear", "frank");
     // A new push goes to the phone (which rejects it again).
     let reply = nas
         .exchange_within(

@@ -79,6 +79,11 @@ async fn state_used_up_at(nas: &Nas) -> Vec<u8> {
     state
 }
 
+/// Fails with the Reply-Message unless `reply` is an Access-Accept.
+fn assert_accepted(reply: &Packet) {
+    assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
+}
+
 fn challenge_state(reply: &Packet, prompt: &str) -> Vec<u8> {
     assert_eq!(
         reply.code(),
@@ -113,12 +118,7 @@ async fn a_totp_challenge_started_at_one_replica_is_answered_at_another() {
         .exchange(&second.answer("dave", &totp::code(DAVE_TOTP, now()), &state))
         .await
         .expect("a reply");
-    assert_eq!(
-        reply.code(),
-        Code::AccessAccept,
-        "{}",
-        reply_message(&reply)
-    );
+    assert_accepted(&reply);
     assert_eq!(org.records().authn_calls("dave@example.com"), 1);
 }
 
@@ -349,12 +349,7 @@ async fn the_push_fatigue_limits_are_the_fleet_s() {
             .exchange(&nas.answer("pat", "", &state))
             .await
             .expect("reply");
-        assert_eq!(
-            reply.code(),
-            Code::AccessAccept,
-            "{}",
-            reply_message(&reply)
-        );
+        assert_accepted(&reply);
     }
     let nas = Nas::new(replicas[2].radius).await;
     let reply = nas
@@ -628,12 +623,7 @@ async fn a_second_login_at_another_replica_joins_the_pending_push(api: Api) {
         let reply = nas.receive(Duration::from_secs(15)).await.expect("a reply");
         let packet = Packet::decode(&reply).expect("decodes");
         assert!(packet.verify_reply(&authenticator, SECRET.as_bytes()));
-        assert_eq!(
-            packet.code(),
-            Code::AccessAccept,
-            "{}",
-            reply_message(&packet)
-        );
+        assert_accepted(&packet);
     }
     assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
     // Each login's password was checked by Okta; the second's transaction ended.
@@ -862,15 +852,10 @@ async fn an_administrator_s_clear_at_one_replica_frees_a_source_only_another_saw
         reply_message(&reply)
     );
     // Cleared at replica 1, which never saw that address.
-    let (ok, cleared) = admin_throttle(&replicas[1], "clear", "alice");
+    let (ok, cleared) = replicas[1].admin_throttle("clear", "alice");
     assert!(ok, "{cleared}");
     let reply = login_from(2, "alice-password").await;
-    assert_eq!(
-        reply.code(),
-        Code::AccessAccept,
-        "{}",
-        reply_message(&reply)
-    );
+    assert_accepted(&reply);
     let pairs = redis.cli(&["--scan", "--pattern", "test-fleet:fail:*"]);
     assert!(!pairs.contains("alice"), "{pairs}");
 }
@@ -939,7 +924,7 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
     }
     // A replica that neither sent nor joined it (it never saw pat log
     // in) shows the fleet's push.
-    let (ok, shown) = admin_throttle(&replicas[2], "show", "pat");
+    let (ok, shown) = replicas[2].admin_throttle("show", "pat");
     assert!(ok, "{shown}");
     assert!(
         shown.contains("push pending: yes, pushes in the last minute: 1,"),
@@ -951,19 +936,9 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
     // push's transaction; the first login's Enter then finds the outcome at
     // the sending replica, though that transaction has ended.
     let reply = enter_at(&replicas[2], "pat", &state_b).await;
-    assert_eq!(
-        reply.code(),
-        Code::AccessAccept,
-        "{}",
-        reply_message(&reply)
-    );
+    assert_accepted(&reply);
     let reply = enter_at(&replicas[0], "pat", &state_a).await;
-    assert_eq!(
-        reply.code(),
-        Code::AccessAccept,
-        "{}",
-        reply_message(&reply)
-    );
+    assert_accepted(&reply);
     assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
     // Each login's password was checked by Okta.
     assert_eq!(logins(&org, api, "pat@example.com"), 2);
@@ -1001,12 +976,7 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
         enter_at(&replicas[2], "pat", &state_b)
     );
     for reply in [reply_a, reply_b] {
-        assert_eq!(
-            reply.code(),
-            Code::AccessAccept,
-            "{}",
-            reply_message(&reply)
-        );
+        assert_accepted(&reply);
     }
 
     // Redis down: a second login at another replica goes on by itself,
@@ -1027,37 +997,9 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
     assert_eq!(org.records().pushes_sent("pat@example.com"), 4);
     assert_eq!(org.resolve_push("pat@example.com", true), 2);
     let reply = enter_at(&replicas[1], "pat", &state_b).await;
-    assert_eq!(
-        reply.code(),
-        Code::AccessAccept,
-        "{}",
-        reply_message(&reply)
-    );
+    assert_accepted(&reply);
     let reply = enter_at(&replicas[0], "pat", &state_a).await;
-    assert_eq!(
-        reply.code(),
-        Code::AccessAccept,
-        "{}",
-        reply_message(&reply)
-    );
-}
-
-/// `okta-radius admin throttle ACTION LOGIN` against `replica`: whether it
-/// succeeded, and what it printed.
-fn admin_throttle(replica: &TestServer, action: &str, login: &str) -> (bool, String) {
-    let output = std::process::Command::new(support::binary())
-        .args(["admin", "throttle", action, login, "--metrics"])
-        .arg(replica.metrics.to_string())
-        .output()
-        .expect("admin runs");
-    (
-        output.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
-    )
+    assert_accepted(&reply);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1090,7 +1032,7 @@ async fn an_administrator_s_show_at_one_replica_gives_the_fleet_s_counts() {
     wrong_from(2, "198.51.100.7").await;
 
     // Replica 2 saw one of them; it shows what the fleet decides on.
-    let (ok, shown) = admin_throttle(&replicas[2], "show", "alice");
+    let (ok, shown) = replicas[2].admin_throttle("show", "alice");
     assert!(ok, "{shown}");
     assert!(
         shown.contains("alice@example.com: 4 failed logins in the window (throttled)"),
@@ -1110,9 +1052,9 @@ async fn an_administrator_s_show_at_one_replica_gives_the_fleet_s_counts() {
     assert!(!keys.contains("alice"), "{keys}");
 
     // Cleared at replica 1: every replica shows nothing left.
-    let (ok, cleared) = admin_throttle(&replicas[1], "clear", "alice");
+    let (ok, cleared) = replicas[1].admin_throttle("clear", "alice");
     assert!(ok && cleared.contains("cleared"), "{cleared}");
-    let (_, shown) = admin_throttle(&replicas[0], "show", "alice");
+    let (_, shown) = replicas[0].admin_throttle("show", "alice");
     assert!(shown.contains(": 0 failed logins"), "{shown}");
     assert!(!shown.contains("from "), "{shown}");
 
@@ -1122,7 +1064,7 @@ async fn an_administrator_s_show_at_one_replica_gives_the_fleet_s_counts() {
     wrong_from(2, "198.51.100.7").await;
     redis.kill();
     wait_degraded(&replicas[2]).await;
-    let (ok, shown) = admin_throttle(&replicas[2], "show", "alice");
+    let (ok, shown) = replicas[2].admin_throttle("show", "alice");
     assert!(ok, "{shown}");
     assert!(shown.contains("counted by this server only"), "{shown}");
     assert!(shown.contains("from 198.51.100.7"), "{shown}");
@@ -1171,12 +1113,7 @@ async fn a_login_joining_a_number_matching_push_at_another_replica_shows_the_sam
             }
             reply = enter_at(&replicas[2], "henry", &state_of(&reply)).await;
         }
-        assert_eq!(
-            reply.code(),
-            Code::AccessAccept,
-            "{}",
-            reply_message(&reply)
-        );
+        assert_accepted(&reply);
     }
     assert_eq!(org.records().pushes_sent("henry@example.com"), 1);
 }

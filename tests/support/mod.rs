@@ -573,6 +573,24 @@ pub async fn start_org_with(change: impl FnOnce(&mut SimConfig)) -> SimHandle {
 }
 
 impl TestServer {
+    /// `okta-radius admin throttle ACTION LOGIN` against this server:
+    /// whether it succeeded, and what it printed.
+    pub fn admin_throttle(&self, action: &str, login: &str) -> (bool, String) {
+        let output = std::process::Command::new(binary())
+            .args(["admin", "throttle", action, login, "--metrics"])
+            .arg(self.metrics.to_string())
+            .output()
+            .expect("admin runs");
+        (
+            output.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        )
+    }
+
     /// `/health`: the HTTP status and the body.
     pub async fn health(&self) -> (u16, String) {
         let response = reqwest::get(format!("http://{}/health", self.metrics))
