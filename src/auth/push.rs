@@ -265,13 +265,14 @@ impl PushWatch {
                 .authn()
                 .poll_factor(poll_href, &request, self.forwarded_for),
         );
-        match poll.await {
+        // Okta's answer is read and dropped before the outcome is recorded:
+        // held across that wait, it would size every waiting push.
+        let ended = match poll.await {
             Ok(reply) => {
-                if let Some(status) = classify(&reply.body) {
-                    Box::pin(self.finish(status)).await;
-                    return;
-                }
-                if let Some(number) = reply.body.correct_answer().map(|n| n.to_string()) {
+                let ended = classify(&reply.body);
+                if ended.is_none()
+                    && let Some(number) = reply.body.correct_answer().map(|n| n.to_string())
+                {
                     self.status.send_if_modified(|status| match status {
                         PushStatus::Waiting { number: shown }
                             if shown.as_deref() != Some(number.as_str()) =>
@@ -282,12 +283,17 @@ impl PushWatch {
                         _ => false,
                     });
                 }
+                ended
             }
             // A passing outage: try again at the next interval.
             Err(error) if error.is_unavailable() => {
                 tracing::debug!(user = %self.login, %error, "a push poll failed; polling goes on");
+                None
             }
-            Err(error) => Box::pin(self.finish(PushStatus::Failed(error))).await,
+            Err(error) => Some(PushStatus::Failed(error)),
+        };
+        if let Some(status) = ended {
+            Box::pin(self.finish(status)).await;
         }
     }
 

@@ -25,7 +25,7 @@ pub struct Counts {
 }
 
 tokio::task_local! {
-    static READ_AHEAD: Counts;
+    static READ_AHEAD: Option<Counts>;
 }
 
 impl Counts {
@@ -35,18 +35,21 @@ impl Counts {
     }
 }
 
-/// Runs `work` with `counts` (if any) where [`lookup`] finds them.
-pub async fn with<F: Future>(counts: Option<Counts>, work: F) -> F::Output {
-    match counts {
-        Some(counts) => READ_AHEAD.scope(counts, work).await,
-        None => work.await,
-    }
+/// Runs `work` with `counts` (if any) where [`lookup`] finds them. A plain
+/// function, not an `async` one: that would hold `work` twice (the future
+/// it was given and the one it awaits), in every request's task.
+pub fn with<F: Future>(counts: Option<Counts>, work: F) -> impl Future<Output = F::Output> {
+    READ_AHEAD.scope(counts, work)
 }
 
 /// The counts read ahead for this request, when they are those of `of`.
 pub fn lookup(of: &str) -> Option<Vec<u64>> {
     READ_AHEAD
-        .try_with(|read| (read.of == of).then(|| read.counts.clone()))
+        .try_with(|read| {
+            read.as_ref()
+                .filter(|read| read.of == of)
+                .map(|read| read.counts.clone())
+        })
         .ok()
         .flatten()
 }

@@ -72,7 +72,11 @@ impl ReplySink for DatagramReplies {
     fn slot(&self) {}
 
     async fn send(&self, reply: &[u8]) -> bool {
-        match self.socket.send_to(reply, self.peer).await {
+        // Polled directly: `send_to`'s future resolves an address first and
+        // is about 500 bytes, which every request's task would carry while
+        // it waits for Okta.
+        let sent = std::future::poll_fn(|cx| self.socket.poll_send_to(cx, reply, self.peer)).await;
+        match sent {
             Ok(_) => true,
             Err(error) => {
                 tracing::debug!(destination = %self.peer, %error, "cannot send a reply");
