@@ -16,6 +16,7 @@
 //! an administrator's `admin throttle` at a replica that never saw the
 //! user still finds the limits kept under the user id.
 
+use super::sweep::SweepGate;
 use crate::cluster::Cluster;
 use dashmap::DashMap;
 use std::time::{Duration, Instant};
@@ -23,6 +24,8 @@ use std::time::{Duration, Instant};
 /// How long a login keeps the user id Okta named for it. Renaming a login
 /// in Okta is rare; an hour bounds how long a stale mapping can last.
 const REMEMBER_FOR: Duration = Duration::from_secs(3600);
+/// How often a full table may forget its stale logins.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// How often a replica shares a login's user id with the fleet again.
 const SHARE_EVERY: Duration = Duration::from_secs(1800);
 /// The most logins remembered; past it, stale ones are purged and, if the
@@ -103,6 +106,8 @@ impl UserKeys {
 /// last named, and when it was last shared with the fleet.
 pub(super) struct Identities {
     named: DashMap<String, (String, Instant, Instant)>,
+    /// A full table forgets stale logins at most once a minute.
+    sweeps: SweepGate,
     /// The fleet the user ids are shared with, if any.
     cluster: Cluster,
 }
@@ -117,6 +122,7 @@ impl Identities {
     pub(super) fn new(cluster: Cluster) -> Identities {
         Identities {
             named: DashMap::new(),
+            sweeps: SweepGate::new(SWEEP_EVERY),
             cluster,
         }
     }
@@ -236,7 +242,10 @@ impl Identities {
             }
             return UserKey::of_user_id(user_id);
         }
-        if self.named.len() >= MAX_REMEMBERED && !self.named.contains_key(folded) {
+        if self.named.len() >= MAX_REMEMBERED
+            && !self.named.contains_key(folded)
+            && self.sweeps.open(now)
+        {
             self.named
                 .retain(|_, (_, at, _)| now.duration_since(*at) < REMEMBER_FOR);
         }

@@ -47,6 +47,7 @@ pub mod state;
 mod state_keys;
 mod state_wire;
 mod step;
+mod sweep;
 mod throttle;
 pub mod typed;
 mod user_limits;

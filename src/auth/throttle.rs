@@ -22,6 +22,7 @@
 //! here, so spoofed packets cannot fill the tables; they are bounded anyway.
 
 use super::identity::UserKey;
+use super::sweep::SweepGate;
 use crate::cluster::prefetch::{self, ReadAhead};
 use crate::cluster::{Cluster, Fleet};
 use crate::config::abuse::AbuseLimits;
@@ -155,6 +156,10 @@ pub(super) struct FailureThrottle {
     pairs: DashMap<String, VecDeque<Instant>>,
     users: DashMap<String, VecDeque<Instant>>,
     sources: DashMap<String, VecDeque<Instant>>,
+    /// A full table (pairs, users, sources) forgets stale counts at most
+    /// once a second: a spray of distinct names cannot make every failure
+    /// scan a table.
+    sweeps: [SweepGate; 3],
     /// The fleet sharing the counts, if any.
     cluster: Cluster,
     started: Instant,
@@ -168,6 +173,7 @@ impl FailureThrottle {
             pairs: DashMap::new(),
             users: DashMap::new(),
             sources: DashMap::new(),
+            sweeps: std::array::from_fn(|_| SweepGate::new(Duration::from_secs(1))),
             cluster,
             started: Instant::now(),
             logged_at: AtomicU64::new(0),
@@ -277,6 +283,7 @@ impl FailureThrottle {
         let counted = Counted::of(user, source);
         record(
             &self.pairs,
+            &self.sweeps[0],
             &counted.pair(),
             limits.max_failures_per_user_and_source,
             limits.window,
@@ -284,6 +291,7 @@ impl FailureThrottle {
         );
         record(
             &self.users,
+            &self.sweeps[1],
             counted.user,
             limits.max_failures_per_user,
             limits.window,
@@ -292,6 +300,7 @@ impl FailureThrottle {
         if let Some(source) = source {
             record(
                 &self.sources,
+                &self.sweeps[2],
                 source,
                 limits.max_failures_per_source,
                 limits.window,
@@ -721,6 +730,7 @@ async fn fleet_record(fleet: &Fleet, counted: &Counted<'_>, limits: &AbuseLimits
 
 fn record(
     table: &DashMap<String, VecDeque<Instant>>,
+    sweeps: &SweepGate,
     key: &str,
     limit: u32,
     window: Duration,
@@ -730,11 +740,13 @@ fn record(
         return;
     }
     if table.len() >= MAX_TRACKED && !table.contains_key(key) {
-        table.retain(|_, failures| {
-            failures
-                .back()
-                .is_some_and(|at| now.duration_since(*at) < window)
-        });
+        if sweeps.open(now) {
+            table.retain(|_, failures| {
+                failures
+                    .back()
+                    .is_some_and(|at| now.duration_since(*at) < window)
+            });
+        }
         if table.len() >= MAX_TRACKED {
             return;
         }

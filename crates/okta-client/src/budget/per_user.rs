@@ -16,7 +16,16 @@ const PRUNE_ABOVE: usize = 10_000;
 pub(crate) struct PerUserLimiter {
     per_window: usize,
     window: Duration,
-    sent: Mutex<HashMap<String, VecDeque<Instant>>>,
+    sent: Mutex<Sent>,
+}
+
+/// The calls sent in the window, by username, and when idle usernames were
+/// last forgotten (at most once a window: a scan of every username on each
+/// call would cost more than the call when thousands log in each second).
+#[derive(Debug, Default)]
+struct Sent {
+    by_user: HashMap<String, VecDeque<Instant>>,
+    pruned_at: Option<Instant>,
 }
 
 impl PerUserLimiter {
@@ -24,7 +33,7 @@ impl PerUserLimiter {
         PerUserLimiter {
             per_window: per_window.max(1),
             window,
-            sent: Mutex::new(HashMap::new()),
+            sent: Mutex::new(Sent::default()),
         }
     }
 
@@ -32,11 +41,13 @@ impl PerUserLimiter {
     /// sending (zero when a slot is free now).
     pub(crate) fn reserve(&self, username: &str, now: Instant) -> Duration {
         let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
-        if sent.len() > PRUNE_ABOVE {
-            let window = self.window;
-            sent.retain(|_, times| times.back().is_some_and(|last| *last + window > now));
+        let window = self.window;
+        if sent.by_user.len() > PRUNE_ABOVE && sent.pruned_at.is_none_or(|at| at + window <= now) {
+            sent.pruned_at = Some(now);
+            sent.by_user
+                .retain(|_, times| times.back().is_some_and(|last| *last + window > now));
         }
-        let times = sent.entry(username.to_lowercase()).or_default();
+        let times = sent.by_user.entry(username.to_lowercase()).or_default();
         while times
             .front()
             .is_some_and(|first| *first + self.window <= now)
@@ -73,5 +84,34 @@ mod tests {
         assert_eq!(limiter.reserve("bob@example.com", now), Duration::ZERO);
         let later = now + Duration::from_millis(1500);
         assert_eq!(limiter.reserve("alice@example.com", later), Duration::ZERO);
+    }
+
+    #[test]
+    fn idle_usernames_are_forgotten_once_a_window_not_on_every_call() {
+        let limiter = PerUserLimiter::new(4, Duration::from_secs(1));
+        let remembered = || limiter.sent.lock().expect("not poisoned").by_user.len();
+        let start = Instant::now();
+        let after = |ms: u64| start + Duration::from_millis(ms);
+        for user in 0..=PRUNE_ABOVE {
+            limiter.reserve(&format!("user{user}"), after(0));
+        }
+        // Past the bound: idle names are looked for (none yet).
+        limiter.reserve("first", after(900));
+        assert_eq!(remembered(), PRUNE_ABOVE + 2);
+        // The first names are idle now, but they were looked for less than
+        // a window ago: this call does not scan the table again.
+        limiter.reserve("second", after(1500));
+        assert_eq!(remembered(), PRUNE_ABOVE + 3);
+        // A window after the last look, they go (and "first" with them).
+        limiter.reserve("third", after(1900));
+        assert_eq!(remembered(), 2);
+        // The limit still holds for a name kept through the forgetting.
+        for _ in 0..3 {
+            limiter.reserve("second", after(1900));
+        }
+        assert_eq!(
+            limiter.reserve("SECOND", after(1900)),
+            Duration::from_millis(600)
+        );
     }
 }
