@@ -668,7 +668,9 @@ fi
 if want static; then
 log "password logins against the static stand-in (okta-radius sim --static)"
 # The stand-in answers every /authn with one fixed SUCCESS, so the rows
-# measure each server's own cost, not the simulated org's.
+# measure each server's own cost, not the simulated org's. 50,000 users:
+# okta-radius keeps Okta's per-user limit (4 /authn per user per second),
+# which would cap 5,000 users at 20,000 logins/s.
 "${ON_DRIVER[@]}" "$BIN" sim --static --listen "$SIM" --stats-listen 127.0.0.1:18081 >"$TMP/sim.log" 2>&1 &
 SIM_PID=$!
 PIDS+=("$SIM_PID")
@@ -696,15 +698,15 @@ own() {
     measure "$file" "$scenario" okta-radius "$OKTA_PID" "$OKTA_RADIUS" "$@"
     printf '{"scenario":"%s","before":%s,"after":%s}\n' "$scenario" "$before" "$(own_buckets)" >>"$RESULTS/static-own.jsonl"
 }
-measure static-warmup.jsonl warmup okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix password --in-flight 64 --duration 1 --users 5000
-measure static-warmup.jsonl warmup freeradius "$FR_PID" "$FREERADIUS" -- --mix password --in-flight 64 --duration 1 --users 5000
+measure static-warmup.jsonl warmup okta-radius "$OKTA_PID" "$OKTA_RADIUS" -- --mix password --in-flight 64 --duration 1 --users 50000
+measure static-warmup.jsonl warmup freeradius "$FR_PID" "$FREERADIUS" -- --mix password --in-flight 64 --duration 1 --users 50000
 for round in $(seq "$ROUNDS"); do
-    own static.jsonl "static-closed" -- --mix password --in-flight 256 --duration 5 --users 5000
-    measure static.jsonl "static-closed" freeradius "$FR_PID" "$FREERADIUS" -- --mix password --in-flight 256 --duration 5 --users 5000
+    own static.jsonl "static-closed" -- --mix password --in-flight 256 --duration 5 --users 50000
+    measure static.jsonl "static-closed" freeradius "$FR_PID" "$FREERADIUS" -- --mix password --in-flight 256 --duration 5 --users 50000
 done
 for round in $(seq "$ROUNDS"); do
-    own static.jsonl "static-5000" -- --mix password --rate 5000 --duration 4 --sockets 8 --users 5000 --timeout-ms 2000
-    measure static.jsonl "static-5000" freeradius "$FR_PID" "$FREERADIUS" -- --mix password --rate 5000 --duration 4 --sockets 8 --users 5000 --timeout-ms 2000
+    own static.jsonl "static-5000" -- --mix password --rate 5000 --duration 4 --sockets 8 --users 50000 --timeout-ms 2000
+    measure static.jsonl "static-5000" freeradius "$FR_PID" "$FREERADIUS" -- --mix password --rate 5000 --duration 4 --sockets 8 --users 50000 --timeout-ms 2000
 done
 stop "$FR_PID"
 stop "$OKTA_PID"
