@@ -66,10 +66,7 @@ async fn wait_connected(replicas: &[TestServer]) {
 /// Starts dave's TOTP login through `nas` and answers it with a wrong code,
 /// which uses its State up (a new one comes back); returns the used State.
 async fn state_used_up_at(nas: &Nas) -> Vec<u8> {
-    let reply = nas
-        .exchange(&nas.login_request("dave", "dave-password"))
-        .await
-        .expect("a reply");
+    let reply = log_in(nas, "dave", "dave-password").await;
     let state = challenge_state(&reply, "authenticator app");
     let reply = nas
         .exchange(&nas.answer("dave", "000000", &state))
@@ -77,6 +74,13 @@ async fn state_used_up_at(nas: &Nas) -> Vec<u8> {
         .expect("a reply");
     challenge_state(&reply, "Wrong code");
     state
+}
+
+/// A login sent by `nas`, and its reply.
+async fn log_in(nas: &Nas, user: &str, password: &str) -> Packet {
+    nas.exchange(&nas.login_request(user, password))
+        .await
+        .expect("a reply")
 }
 
 /// Fails with the Reply-Message unless `reply` is an Access-Accept.
@@ -107,10 +111,7 @@ async fn a_totp_challenge_started_at_one_replica_is_answered_at_another() {
     wait_connected(&replicas).await;
 
     let first = Nas::new(replicas[0].radius).await;
-    let reply = first
-        .exchange(&first.login_request("dave", "dave-password"))
-        .await
-        .expect("a reply");
+    let reply = log_in(&first, "dave", "dave-password").await;
     let state = challenge_state(&reply, "authenticator app");
 
     let second = Nas::new(replicas[1].radius).await;
@@ -418,10 +419,7 @@ async fn a_429_met_by_one_replica_holds_the_others_back() {
             resets_in: Duration::from_secs(30),
         },
     );
-    let reply = nas
-        .exchange(&nas.login_request("alice", "alice-password"))
-        .await
-        .expect("a reply");
+    let reply = log_in(&nas, "alice", "alice-password").await;
     assert_eq!(reply.code(), Code::AccessReject);
     let calls = org.records().authn_calls("bob@example.com");
     // Replicas 1 and 2 never met the 429, yet do not walk into it.
@@ -902,16 +900,10 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
     // Pat's first login at replica 0 pushes the phone; a second login at
     // replica 1 while it is pending gets the same challenge, and no push.
     let first = Nas::new(replicas[0].radius).await;
-    let reply = first
-        .exchange(&first.login_request("pat", "pat-password"))
-        .await
-        .expect("a reply");
+    let reply = log_in(&first, "pat", "pat-password").await;
     let state_a = challenge_state(&reply, "Approve");
     let second = Nas::new(replicas[1].radius).await;
-    let reply = second
-        .exchange(&second.login_request("pat", "pat-password"))
-        .await
-        .expect("a reply");
+    let reply = log_in(&second, "pat", "pat-password").await;
     let state_b = challenge_state(&reply, "Approve");
     assert_eq!(org.records().pushes_sent("pat@example.com"), 1, "one push");
     // What the fleet shares of the pending push is sealed: no token.
@@ -959,15 +951,9 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
     // approval never opens a later login). Both Enters at once at two
     // replicas: one poll takes Okta's answer, the other finds the
     // transaction ended, and both logins are accepted.
-    let reply = first
-        .exchange(&first.login_request("pat", "pat-password"))
-        .await
-        .expect("a reply");
+    let reply = log_in(&first, "pat", "pat-password").await;
     let state_a = challenge_state(&reply, "Approve");
-    let reply = second
-        .exchange(&second.login_request("pat", "pat-password"))
-        .await
-        .expect("a reply");
+    let reply = log_in(&second, "pat", "pat-password").await;
     let state_b = challenge_state(&reply, "Approve");
     assert_eq!(org.records().pushes_sent("pat@example.com"), 2);
     assert_eq!(org.resolve_push("pat@example.com", true), 1);
@@ -984,15 +970,9 @@ async fn in_challenge_mode_a_second_login_at_another_replica_joins_the_pending_p
     redis.kill();
     wait_degraded(&replicas[0]).await;
     wait_degraded(&replicas[1]).await;
-    let reply = first
-        .exchange(&first.login_request("pat", "pat-password"))
-        .await
-        .expect("a reply");
+    let reply = log_in(&first, "pat", "pat-password").await;
     let state_a = challenge_state(&reply, "Approve");
-    let reply = second
-        .exchange(&second.login_request("pat", "pat-password"))
-        .await
-        .expect("a reply");
+    let reply = log_in(&second, "pat", "pat-password").await;
     let state_b = challenge_state(&reply, "Approve");
     assert_eq!(org.records().pushes_sent("pat@example.com"), 4);
     assert_eq!(org.resolve_push("pat@example.com", true), 2);
@@ -1087,10 +1067,7 @@ async fn a_login_joining_a_number_matching_push_at_another_replica_shows_the_sam
     let mut numbers = Vec::new();
     for replica in &replicas[..2] {
         let nas = Nas::new(replica.radius).await;
-        let reply = nas
-            .exchange(&nas.login_request("henry", "henry-password"))
-            .await
-            .expect("a reply");
+        let reply = log_in(&nas, "henry", "henry-password").await;
         let prompt = reply_message(&reply);
         states.push(challenge_state(&reply, "Tap "));
         numbers.push(
