@@ -56,7 +56,10 @@ impl UserKey {
 
     /// The key for a user Okta has named.
     pub(super) fn of_user_id(user_id: &str) -> UserKey {
-        UserKey(format!("okta:{user_id}"))
+        let mut key = String::with_capacity("okta:".len() + user_id.len());
+        key.push_str("okta:");
+        key.push_str(user_id);
+        UserKey(key)
     }
 
     pub(super) fn as_str(&self) -> &str {

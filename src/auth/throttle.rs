@@ -324,24 +324,28 @@ impl FailureThrottle {
     /// stays throttled, and one source may try many users). `to_forgive`
     /// is the check's: without failures the fleet is not asked.
     pub(super) async fn succeeded(&self, keys: &[UserKey], source: Option<&str>, to_forgive: bool) {
-        let mut forgotten = Vec::new();
         for key in keys {
             let counted = Counted::of(key, source);
             self.users.remove(counted.user);
             if !self.pairs.is_empty() {
                 self.pairs.remove(&counted.pair());
             }
-            if let Some(fleet) = self.cluster.fleet() {
-                forgotten.push(fleet.keys().failures("user", &[counted.user.as_bytes()]));
-                forgotten.push(fleet.keys().failures(
-                    "pair",
-                    &[counted.user.as_bytes(), source.unwrap_or("").as_bytes()],
-                ));
-            }
         }
+        // The fleet's counts only when the check found some: most logins
+        // have nothing to forgive, and their keys cost a digest each.
         if let Some(fleet) = self.cluster.fleet()
             && to_forgive
         {
+            let mut forgotten = Vec::with_capacity(2 * keys.len());
+            for key in keys {
+                let user = key.as_str().as_bytes();
+                forgotten.push(fleet.keys().failures("user", &[user]));
+                forgotten.push(
+                    fleet
+                        .keys()
+                        .failures("pair", &[user, source.unwrap_or("").as_bytes()]),
+                );
+            }
             fleet
                 .run("throttle_forgive", |mut connection| async move {
                     redis::cmd("DEL")
@@ -542,9 +546,14 @@ fn unix_ms() -> u64 {
 
 /// What a login's counts are of, for finding them read ahead: its
 /// user-and-source pairs.
-fn counted_as(all: &[Counted<'_>]) -> String {
-    let pairs: Vec<String> = all.iter().map(Counted::pair).collect();
-    pairs.join("\0")
+fn counted_as(all: &[Counted<'_>]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    for counted in all {
+        counted.user.hash(&mut hasher);
+        counted.source.hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 /// The fleet's sorted sets a login is counted in (pair, user and source
@@ -553,11 +562,19 @@ fn counted_as(all: &[Counted<'_>]) -> String {
 fn fleet_count_keys(fleet: &Fleet, all: &[Counted<'_>], window: Duration) -> (Vec<String>, u64) {
     let since = unix_ms().saturating_sub(u64::try_from(window.as_millis()).unwrap_or(u64::MAX));
     // Without a source the per-source count is 0: the empty source's set is
-    // never written.
-    let keys = all
-        .iter()
-        .flat_map(|counted| fleet_keys(fleet, counted))
-        .collect();
+    // never written. The source's set is the same under each of the keys.
+    let names = fleet.keys();
+    let mut keys = Vec::with_capacity(3 * all.len());
+    let mut source_key: Option<String> = None;
+    for counted in all {
+        let source = counted.source.unwrap_or("");
+        keys.push(names.failures("pair", &[counted.user.as_bytes(), source.as_bytes()]));
+        keys.push(names.failures("user", &[counted.user.as_bytes()]));
+        let key = source_key
+            .get_or_insert_with(|| names.failures("source", &[source.as_bytes()]))
+            .clone();
+        keys.push(key);
+    }
     (keys, since)
 }
 
@@ -569,7 +586,7 @@ async fn fleet_counts(
     all: &[Counted<'_>],
     window: Duration,
 ) -> Option<Vec<[u64; 3]>> {
-    let counts = match prefetch::lookup(&counted_as(all)) {
+    let counts = match prefetch::lookup(counted_as(all)) {
         Some(counts) => counts,
         None => {
             let (keys, since) = fleet_count_keys(fleet, all, window);

@@ -177,10 +177,13 @@ impl Link {
 }
 
 /// Reconnecting: quickly at first, then every second at most, for ever.
+/// No response timeout of the connection's own: every operation runs
+/// within `cluster.op_timeout_ms` already (`Fleet::run`), and a second
+/// timer per command is a cost on every login.
 fn manager_config() -> ConnectionManagerConfig {
     ConnectionManagerConfig::new()
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
-        .set_response_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(None)
         .set_min_delay(Duration::from_millis(50))
         .set_max_delay(Duration::from_secs(1))
         .set_number_of_retries(2)

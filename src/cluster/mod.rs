@@ -9,16 +9,21 @@
 //! goes on with its own state: a login is never refused because Redis is
 //! down, and the fleet's behaviour comes back by itself when Redis does.
 
+mod batched;
 mod keys;
 mod link;
 mod okta_budget;
 pub mod prefetch;
 mod reach;
+mod request_claim;
+mod write_behind;
 
 pub use keys::Keys;
 pub use okta_budget::OktaLeases;
+pub use request_claim::Claimed;
 
 use crate::config::cluster::ClusterConfig;
+use batched::Batched;
 use link::Link;
 use reach::Reach;
 use redis::RedisResult;
@@ -26,6 +31,7 @@ use redis::aio::ConnectionManager;
 use std::future::Future;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
+use write_behind::WriteBehind;
 
 /// How often Redis is pinged, so that `/health` follows it without traffic.
 const PING_EVERY: Duration = Duration::from_secs(1);
@@ -44,6 +50,10 @@ pub struct Fleet {
     reach: Reach,
     keys: Keys,
     op_timeout: Duration,
+    /// Decisions stored without the reply waiting for them.
+    decisions: Arc<WriteBehind>,
+    /// Claims of requests, sent together.
+    claims: Arc<Batched>,
 }
 
 impl Cluster {
@@ -58,13 +68,21 @@ impl Cluster {
         let Some(config) = config else {
             return Ok(Cluster::local());
         };
-        let fleet = Arc::new(Fleet {
-            link: Arc::new(Link::open(config)?),
+        let link = Arc::new(Link::open(config)?);
+        let fleet = Arc::new_cyclic(|fleet| Fleet {
+            link,
             reach: Reach::new(),
             keys: Keys::new(&config.key_prefix),
             op_timeout: config.op_timeout,
+            decisions: Arc::default(),
+            claims: Batched::start(request_claim::script(), fleet.clone(), "duplicate_claim"),
         });
         tokio::spawn(ping(Arc::downgrade(&fleet)));
+        tokio::spawn(write_behind::run(
+            fleet.decisions.clone(),
+            Arc::downgrade(&fleet),
+            "duplicate_store",
+        ));
         Ok(Cluster { fleet: Some(fleet) })
     }
 
@@ -89,6 +107,15 @@ impl Fleet {
     /// The fleet's key names.
     pub fn keys(&self) -> &Keys {
         &self.keys
+    }
+
+    /// Stores a request's decision under `key` for `ttl`, soon and with
+    /// others (`write_behind`): the reply does not wait for it.
+    pub fn store_decision(&self, key: String, value: Vec<u8>, ttl: Duration) {
+        if !self.decisions.set(key, value, ttl) {
+            self.reach
+                .fell_back("duplicate_store", "too many decisions waiting for Redis");
+        }
     }
 
     /// Runs one operation within the timeout; `None` (counted under `op`)

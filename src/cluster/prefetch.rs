@@ -8,11 +8,11 @@
 use std::future::Future;
 
 /// What to read ahead: `ZCOUNT key since +inf` for each key, found again
-/// by `of` (what the counts are of, as their reader names it: cheaper to
-/// compare than the keys are to make).
+/// by `of` (a hash of what the counts are of, as their reader names it:
+/// cheaper to make and compare than the keys are).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadAhead {
-    pub of: String,
+    pub of: u64,
     pub keys: Vec<String>,
     pub since: u64,
 }
@@ -20,7 +20,7 @@ pub struct ReadAhead {
 /// Sorted-set counts read ahead, in the order of their keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counts {
-    of: String,
+    of: u64,
     counts: Vec<u64>,
 }
 
@@ -30,7 +30,7 @@ tokio::task_local! {
 
 impl Counts {
     /// The counts read for `of`.
-    pub fn new(of: String, counts: Vec<u64>) -> Counts {
+    pub fn new(of: u64, counts: Vec<u64>) -> Counts {
         Counts { of, counts }
     }
 }
@@ -43,7 +43,7 @@ pub fn with<F: Future>(counts: Option<Counts>, work: F) -> impl Future<Output = 
 }
 
 /// The counts read ahead for this request, when they are those of `of`.
-pub fn lookup(of: &str) -> Option<Vec<u64>> {
+pub fn lookup(of: u64) -> Option<Vec<u64>> {
     READ_AHEAD
         .try_with(|read| {
             read.as_ref()
@@ -60,12 +60,12 @@ mod tests {
 
     #[tokio::test]
     async fn counts_are_found_only_for_what_they_are_of_and_within_the_request() {
-        assert_eq!(lookup("alice"), None);
-        let found = with(Some(Counts::new("alice".into(), vec![2, 5])), async {
-            (lookup("alice"), lookup("bob"))
+        assert_eq!(lookup(1), None);
+        let found = with(Some(Counts::new(1, vec![2, 5])), async {
+            (lookup(1), lookup(2))
         })
         .await;
         assert_eq!(found, (Some(vec![2, 5]), None));
-        assert_eq!(lookup("alice"), None);
+        assert_eq!(lookup(1), None);
     }
 }

@@ -13,14 +13,14 @@
 //!
 //! The claim carries in its round trip the failed-password counts the
 //! login will be checked against (read ahead for the throttle), so a
-//! password login costs the fleet two round trips: this claim, and the
-//! stored decision.
+//! password login costs the fleet one round trip of its own: this claim.
+//! Its decision is stored by `decision_writer`, with those of the logins
+//! decided about the same time, in one write.
 
-use crate::cluster::Fleet;
 use crate::cluster::prefetch::{Counts, ReadAhead};
+use crate::cluster::{Claimed, Fleet};
 use radius_proto::attribute::Attribute;
 use radius_proto::packet::Code;
-use redis::Value;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -32,15 +32,6 @@ const PENDING: &[u8] = b"P";
 const DECIDED: u8 = b'D';
 /// The code byte of a decision to stay silent.
 const SILENCE: u8 = 0;
-
-/// Claims the key unless some replica did: returns nothing when this call
-/// claimed it, else the value found (pending or decided). Sent with `EVAL`
-/// inside the claim's pipeline (Redis keeps the compiled script), so it
-/// works on any Redis with Lua.
-const CLAIM: &str = r"local found = redis.call('GET', KEYS[1])
-if found then return found end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false";
 
 /// What the fleet says about a request.
 #[derive(Debug, PartialEq, Eq)]
@@ -71,41 +62,18 @@ pub(super) async fn claim(
 ) -> Claim {
     let pending_ms = u64::try_from(pending_for.as_millis()).unwrap_or(u64::MAX);
     loop {
-        let mut pipe = redis::pipe();
-        pipe.cmd("EVAL")
-            .arg(CLAIM)
-            .arg(1)
-            .arg(&key)
-            .arg(PENDING)
-            .arg(pending_ms);
-        if let Some(read) = &read_ahead {
-            for counted in &read.keys {
-                pipe.cmd("ZCOUNT").arg(counted).arg(read.since).arg("+inf");
-            }
-        }
-        let found = fleet
-            .run("duplicate_claim", |mut connection| async move {
-                let replies: Vec<Value> = pipe.query_async(&mut connection).await?;
-                let mut replies = replies.into_iter();
-                let found: Option<Vec<u8>> = match replies.next() {
-                    Some(value) => redis::from_redis_value(value)?,
-                    None => None,
-                };
-                let counts = replies
-                    .map(redis::from_redis_value::<u64>)
-                    .collect::<Result<Vec<u64>, _>>()?;
-                Ok((found, counts))
-            })
-            .await;
-        let value = match found {
+        let value = match fleet
+            .claim_request(&key, PENDING, pending_ms, read_ahead.as_ref())
+            .await
+        {
             None => return Claim::Alone,
-            Some((None, counts)) => {
+            Some(Claimed::Ours(counts)) => {
                 let counts = read_ahead
                     .filter(|read| read.keys.len() == counts.len())
                     .map(|read| Counts::new(read.of, counts));
                 return Claim::Ours(key, counts);
             }
-            Some((Some(value), _)) => value,
+            Some(Claimed::Found(value)) => value,
         };
         if let Some(decided) = decode(&value) {
             return Claim::Decided(decided);
@@ -141,27 +109,16 @@ pub(super) async fn claim(
     }
 }
 
-/// Stores this replica's decision under its claimed key for `ttl`.
-pub(super) async fn store(
+/// Stores this replica's decision under its claimed key for `ttl`, without
+/// waiting for Redis.
+pub(super) fn store(
     fleet: &Fleet,
     key: String,
     code: Option<Code>,
     attributes: &[Attribute],
     ttl: Duration,
 ) {
-    let value = encode(code, attributes);
-    let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-    fleet
-        .run("duplicate_store", |mut connection| async move {
-            redis::cmd("SET")
-                .arg(key)
-                .arg(value)
-                .arg("PX")
-                .arg(ttl_ms)
-                .query_async::<()>(&mut connection)
-                .await
-        })
-        .await;
+    fleet.store_decision(key, encode(code, attributes), ttl);
 }
 
 /// `D`, the code (0 for silence), then each attribute as type, length, value.

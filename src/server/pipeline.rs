@@ -330,16 +330,13 @@ async fn process<S: ReplySink>(
         // What was carried out: `reply::encode` made a decided reply
         // that did not fit a minimal reject, or silence.
         let code = reply.as_ref().and_then(|bytes| Code::from_u8(bytes[0]));
-        // In its own allocation: a Redis command's future, inline, would
-        // size every request's task while it waits for Okta.
-        Box::pin(fleet_duplicates::store(
+        fleet_duplicates::store(
             fleet,
             fleet_key,
             code,
             &decision.attributes,
             shared.duplicates.ttl(),
-        ))
-        .await;
+        );
     }
     if let Some(bytes) = &reply {
         let code = decision.verdict.code().unwrap_or(Code::AccessReject);

@@ -1,0 +1,115 @@
+//! Writes no request waits for, gathered: a request's decision is stored
+//! for the retransmits other replicas may receive, but its reply need not
+//! wait for Redis to say so. Each is queued here and a single task sends
+//! the queue as one pipeline about a millisecond later, so a busy replica
+//! pays one round trip for the decisions of many logins instead of one
+//! each. A decision lands in Redis at most one operation timeout after its
+//! reply left; a replica that receives a retransmit before then sees the
+//! request still pending and waits for it, as for a login in progress.
+
+use super::Fleet;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// How long the first write of a batch waits for others to join it.
+const GATHER_FOR: Duration = Duration::from_millis(1);
+/// A batch this large goes at once.
+const FULL_BATCH: usize = 256;
+/// Writes queued beyond this many (Redis answering more slowly than the
+/// replica decides) are dropped, and counted as fallbacks.
+const MOST_QUEUED: usize = 50_000;
+
+/// The queue of writes and the task that sends them.
+#[derive(Default)]
+pub struct WriteBehind {
+    queue: Mutex<Vec<Set>>,
+    queued: Notify,
+}
+
+/// `SET key value PX ttl_ms`.
+struct Set {
+    key: String,
+    value: Vec<u8>,
+    ttl_ms: u64,
+}
+
+impl WriteBehind {
+    /// Queues `SET key value PX ttl`; false when the queue is full (the
+    /// write is dropped).
+    pub fn set(&self, key: String, value: Vec<u8>, ttl: Duration) -> bool {
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        if queue.len() >= MOST_QUEUED {
+            return false;
+        }
+        queue.push(Set { key, value, ttl_ms });
+        if queue.len() == 1 {
+            self.queued.notify_one();
+        }
+        true
+    }
+
+    /// The writes queued now, taken off the queue.
+    fn take(&self) -> Vec<Set> {
+        std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn len(&self) -> usize {
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+/// Sends the queued writes, a batch at a time, while the fleet exists.
+pub(super) async fn run(writes: Arc<WriteBehind>, fleet: Weak<Fleet>, op: &'static str) {
+    loop {
+        writes.queued.notified().await;
+        if writes.len() < FULL_BATCH {
+            tokio::time::sleep(GATHER_FOR).await;
+        }
+        let Some(fleet) = fleet.upgrade() else {
+            return;
+        };
+        let batch = writes.take();
+        if batch.is_empty() {
+            continue;
+        }
+        let mut pipe = redis::pipe();
+        for set in batch {
+            let mut command = redis::Cmd::with_capacity(5, set.key.len() + set.value.len() + 32);
+            command
+                .arg("SET")
+                .arg(set.key)
+                .arg(set.value)
+                .arg("PX")
+                .arg(set.ttl_ms);
+            pipe.add_command(command).ignore();
+        }
+        fleet
+            .run(op, |mut connection| async move {
+                pipe.query_async::<()>(&mut connection).await
+            })
+            .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_is_bounded_and_taken_whole() {
+        let writes = WriteBehind::default();
+        for i in 0..MOST_QUEUED {
+            assert!(writes.set(format!("k{i}"), vec![1], Duration::from_secs(1)));
+        }
+        assert!(!writes.set("one too many".into(), vec![1], Duration::from_secs(1)));
+        assert_eq!(writes.take().len(), MOST_QUEUED);
+        assert_eq!(writes.len(), 0);
+        assert!(writes.set("again".into(), vec![1], Duration::ZERO));
+        assert_eq!(writes.take()[0].ttl_ms, 1);
+    }
+}
