@@ -12,7 +12,8 @@
 # replicas run on the second half of the CPUs; the load generator, the
 # simulated org and Redis on the first half (on 2 cores: one each). Every
 # process it starts is stopped at the end. DURATION=N sets the seconds of
-# each measured run (default 8); FLEET_RESULTS=FILE also writes each row
+# each measured run (default 8), ROUNDS=N how many times each password row
+# is measured (default 3, medians reported); FLEET_RESULTS=FILE also writes each row
 # as a JSON line there (bench/run.sh's `fleet` section uses it);
 # OKTA_RADIUS_BIN=PATH runs another build as the replicas. The
 # password-spraying throttles keep their default limits, so each login is
@@ -22,6 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 DURATION=${DURATION:-8}
+ROUNDS=${ROUNDS:-3}
 TMP=$(mktemp -d /tmp/okta-radius-fleet-bench.XXXXXX)
 SECRET="bench-shared-secret-0123456789"
 TOKEN="bench-api-token"
@@ -63,7 +65,7 @@ PIDS+=("$!")
 SIM_PID=
 start_sim() { # push delay (ms)
     "${ON_DRIVER[@]}" "$BIN" sim --listen "$SIM" --stats-listen "$SIM_STATS" --api-token "$TOKEN" \
-        --authn-rate-limit 100000000 --api-rate-limit 100000000 --users-per-flow 5000 \
+        --authn-rate-limit 100000000 --api-rate-limit 100000000 --users-per-flow 50000 \
         --push-delay-ms "$1" >"$TMP/sim.log" 2>&1 &
     SIM_PID=$!
     PIDS+=("$SIM_PID")
@@ -143,13 +145,13 @@ run() {
     # Warm-up.
     for i in $(seq 0 $((count - 1))); do
         "${ON_DRIVER[@]}" "$BIN" bench --server "127.0.0.1:$((11900 + i))" --secret "$SECRET" \
-            --mix "$mix" --in-flight 32 --duration 1 --users 5000 --json >/dev/null
+            --mix "$mix" --in-flight 32 --duration 1 --users 50000 --json >/dev/null
     done
     before=$(cpu_of_replicas)
     redis_before=$(redis_calls)
     for i in $(seq 0 $((count - 1))); do
         "${ON_DRIVER[@]}" "$BIN" bench --server "127.0.0.1:$((11900 + i))" --secret "$SECRET" \
-            --mix "$mix" --in-flight "$in_flight" --duration "$DURATION" --users 5000 --json \
+            --mix "$mix" --in-flight "$in_flight" --duration "$DURATION" --users 50000 --json \
             >"$TMP/report$i.json" &
     done
     wait_generators "$count"
@@ -189,15 +191,21 @@ print(json.dumps({"scenario": "failover", "setup": name, "report": json.load(ope
 EOF
 }
 
-start_replicas 1 no
-run "1 replica, no Redis (password)" password 128
-stop_replicas
-start_replicas 1 yes
-run "1 replica, Redis (password)" password 128
-stop_replicas
-start_replicas 3 yes
-run "3 replicas, Redis (password)" password 43
-stop_replicas
+# The password rows in ROUNDS rounds, each setup once per round, so that a
+# drift of the machine's speed reaches every setup alike; the report gives
+# each setup's medians, and Redis's cost as the median of the rounds'
+# ratios.
+for round in $(seq "$ROUNDS"); do
+    start_replicas 1 no
+    run "1 replica, no Redis (password)" password 128
+    stop_replicas
+    start_replicas 1 yes
+    run "1 replica, Redis (password)" password 128
+    stop_replicas
+    start_replicas 3 yes
+    run "3 replicas, Redis (password)" password 43
+    stop_replicas
+done
 start_replicas 1 yes
 run "1 replica, Redis (push, approved after 0.5 s)" push 128
 stop_replicas

@@ -360,13 +360,30 @@ def own_table(rows, own):
 
 
 def fleet_table(rows):
-    """bench/fleet.sh's rows: the load table, then the failover table."""
-    out = ["| setup | logins/s | p99 ms | server CPU µs/login | Redis commands/login | logins |",
-           "|---|---|---|---|---|---|"]
+    """bench/fleet.sh's rows: the load table (each setup's medians over its
+    rounds, and what Redis adds per login as the median of the rounds'
+    ratios), then the failover table."""
+    median = statistics.median
+    out = ["| setup | rounds | logins/s | p99 ms | server CPU µs/login (each round) | Redis commands/login | logins |",
+           "|---|---|---|---|---|---|---|"]
+    setups = {}
     for row in rows:
         if row["scenario"] == "load":
-            out.append(f"| {row['setup']} | {fmt(row['logins_per_s'])} | {fmt(row['p99_ms'], 1)} |"
-                       f" {fmt(row['cpu_us_per_login'])} | {fmt(row['redis_commands_per_login'], 1)} | {row['logins']} |")
+            setups.setdefault(row["setup"], []).append(row)
+    for setup, runs in setups.items():
+        cpu = [r["cpu_us_per_login"] for r in runs]
+        out.append(f"| {setup} | {len(runs)} | {fmt(median([r['logins_per_s'] for r in runs]))} |"
+                   f" {fmt(median([r['p99_ms'] for r in runs]), 1)} |"
+                   f" {fmt(median(cpu))} ({', '.join(fmt(c) for c in cpu)}) |"
+                   f" {fmt(median([r['redis_commands_per_login'] for r in runs]), 1)} |"
+                   f" {int(median([r['logins'] for r in runs]))} |")
+    alone = setups.get("1 replica, no Redis (password)", [])
+    shared = setups.get("1 replica, Redis (password)", [])
+    ratios = [b["cpu_us_per_login"] / a["cpu_us_per_login"] for a, b in zip(alone, shared)
+              if a["cpu_us_per_login"] > 0]
+    if ratios:
+        out += ["", f"Redis adds **{(median(ratios) - 1) * 100:+.0f}%** server CPU per password login"
+                f" (median of {len(ratios)} rounds: {', '.join(f'{(r - 1) * 100:+.0f}%' for r in ratios)})."]
     failover = [row for row in rows if row["scenario"] == "failover"]
     if failover:
         out += ["", "| push logins, each request retransmitted 3 times | logins | outcomes | retransmits sent |"

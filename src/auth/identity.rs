@@ -162,29 +162,8 @@ impl Identities {
         let Some(fleet) = self.cluster.fleet() else {
             return;
         };
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
         let key = fleet.keys().per_user("named", login_key.as_str());
-        let user_id = user_id.to_owned();
-        let cluster = self.cluster.clone();
-        let seconds = REMEMBER_FOR.as_secs();
-        runtime.spawn(async move {
-            let Some(fleet) = cluster.fleet() else {
-                return;
-            };
-            fleet
-                .run("identity_share", |mut connection| async move {
-                    redis::cmd("SET")
-                        .arg(key)
-                        .arg(user_id)
-                        .arg("EX")
-                        .arg(seconds)
-                        .query_async::<()>(&mut connection)
-                        .await
-                })
-                .await;
-        });
+        fleet.share_identity(key, user_id, REMEMBER_FOR);
     }
 
     /// The key for `login` (the login sent to Okta, after the `[users]` rules).

@@ -52,6 +52,8 @@ pub struct Fleet {
     op_timeout: Duration,
     /// Decisions stored without the reply waiting for them.
     decisions: Arc<WriteBehind>,
+    /// User ids shared without the login waiting for them.
+    identities: Arc<WriteBehind>,
     /// Claims of requests, sent together.
     claims: Arc<Batched>,
 }
@@ -75,6 +77,7 @@ impl Cluster {
             keys: Keys::new(&config.key_prefix),
             op_timeout: config.op_timeout,
             decisions: Arc::default(),
+            identities: Arc::default(),
             claims: Batched::start(request_claim::script(), fleet.clone(), "duplicate_claim"),
         });
         tokio::spawn(ping(Arc::downgrade(&fleet)));
@@ -82,6 +85,11 @@ impl Cluster {
             fleet.decisions.clone(),
             Arc::downgrade(&fleet),
             "duplicate_store",
+        ));
+        tokio::spawn(write_behind::run(
+            fleet.identities.clone(),
+            Arc::downgrade(&fleet),
+            "identity_share",
         ));
         Ok(Cluster { fleet: Some(fleet) })
     }
@@ -115,6 +123,15 @@ impl Fleet {
         if !self.decisions.set(key, value, ttl) {
             self.reach
                 .fell_back("duplicate_store", "too many decisions waiting for Redis");
+        }
+    }
+
+    /// Shares under `key` the user id Okta named for a login, for `ttl`,
+    /// soon and with others (`write_behind`): the login does not wait.
+    pub fn share_identity(&self, key: String, user_id: &str, ttl: Duration) {
+        if !self.identities.set(key, user_id.as_bytes().to_vec(), ttl) {
+            self.reach
+                .fell_back("identity_share", "too many user ids waiting for Redis");
         }
     }
 

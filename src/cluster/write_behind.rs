@@ -1,11 +1,12 @@
-//! Writes no request waits for, gathered: a request's decision is stored
-//! for the retransmits other replicas may receive, but its reply need not
-//! wait for Redis to say so. Each is queued here and a single task sends
-//! the queue as one pipeline about a millisecond later, so a busy replica
-//! pays one round trip for the decisions of many logins instead of one
-//! each. A decision lands in Redis at most one operation timeout after its
-//! reply left; a replica that receives a retransmit before then sees the
-//! request still pending and waits for it, as for a login in progress.
+//! Writes no request waits for, gathered: a request's decision, stored for
+//! the retransmits other replicas may receive, and the user id Okta named
+//! for a login, shared for the administrator's commands at other
+//! replicas. Neither need hold up a reply. Each is queued here and one task
+//! per queue sends it as one pipeline about a millisecond later, so a busy
+//! replica pays one round trip for the writes of many logins instead of
+//! one each. A write lands in Redis at most one operation timeout after
+//! its reply left; a replica that receives a retransmit before then finds
+//! the request still pending and waits for it, as for a login in progress.
 
 use super::Fleet;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
