@@ -2,7 +2,7 @@
 //! the retransmits other replicas may receive, and the user id Okta named
 //! for a login, shared for the administrator's commands at other
 //! replicas. Neither need hold up a reply. Each is queued here and one task
-//! per queue sends it as one pipeline about a millisecond later, so a busy
+//! per queue sends it as one pipeline about 5 ms later, so a busy
 //! replica pays one round trip for the writes of many logins instead of
 //! one each. A write lands in Redis at most one operation timeout after
 //! its reply left; a replica that receives a retransmit before then finds
@@ -14,9 +14,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 /// How long the first write of a batch waits for others to join it.
-const GATHER_FOR: Duration = Duration::from_millis(1);
+const GATHER_FOR: Duration = Duration::from_millis(5);
 /// A batch this large goes at once.
-const FULL_BATCH: usize = 256;
+const FULL_BATCH: usize = 512;
 /// Writes queued beyond this many (Redis answering more slowly than the
 /// replica decides) are dropped, and counted as fallbacks.
 const MOST_QUEUED: usize = 50_000;
