@@ -4,28 +4,45 @@
 //! delayed until the oldest leaves the second, instead of being sent into a
 //! 429 (which a NAS retry storm would otherwise turn into a lockout-looking
 //! burst).
+//!
+//! Usernames are remembered by a keyed 64-bit hash of their lowercase
+//! form, and forgotten a few at a time: every call notes its time in a
+//! queue, and each call looks at the oldest few notes and forgets a user
+//! whose calls have all left the window. No call scans the table, so none
+//! pauses the others, however many users log in each second.
 
+use smallvec::SmallVec;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// Usernames remembered before idle ones are forgotten.
-const PRUNE_ABOVE: usize = 10_000;
+/// Notes looked at, at most, by one call: more than the one it adds, so
+/// the queue keeps up after a burst.
+const FORGET_PER_CALL: usize = 4;
+/// Longest username lowercased on the stack before hashing.
+const INLINE_NAME: usize = 128;
 
 #[derive(Debug)]
 pub(crate) struct PerUserLimiter {
     per_window: usize,
     window: Duration,
+    /// Keys the hash of usernames (a name cannot be chosen to share
+    /// another's limit).
+    names: RandomState,
     sent: Mutex<Sent>,
 }
 
-/// The calls sent in the window, by username, and when idle usernames were
-/// last forgotten (at most once a window: a scan of every username on each
-/// call would cost more than the call when thousands log in each second).
+/// A user's calls in the window, the earliest first (more than the limit
+/// when calls wait for a slot).
+type Times = SmallVec<[Instant; 4]>;
+
+/// The calls sent in the window, by user, and every call's note, oldest
+/// first.
 #[derive(Debug, Default)]
 struct Sent {
-    by_user: HashMap<String, VecDeque<Instant>>,
-    pruned_at: Option<Instant>,
+    by_user: HashMap<u64, Times, BuildHasherDefault<Prehashed>>,
+    notes: VecDeque<(Instant, u64)>,
 }
 
 impl PerUserLimiter {
@@ -33,6 +50,7 @@ impl PerUserLimiter {
         PerUserLimiter {
             per_window: per_window.max(1),
             window,
+            names: RandomState::new(),
             sent: Mutex::new(Sent::default()),
         }
     }
@@ -40,29 +58,82 @@ impl PerUserLimiter {
     /// Reserves a slot for `username` and returns how long to wait before
     /// sending (zero when a slot is free now).
     pub(crate) fn reserve(&self, username: &str, now: Instant) -> Duration {
-        let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
+        let user = self.user(username);
         let window = self.window;
-        if sent.by_user.len() > PRUNE_ABOVE && sent.pruned_at.is_none_or(|at| at + window <= now) {
-            sent.pruned_at = Some(now);
-            sent.by_user
-                .retain(|_, times| times.back().is_some_and(|last| *last + window > now));
-        }
-        let times = sent.by_user.entry(username.to_lowercase()).or_default();
-        while times
-            .front()
-            .is_some_and(|first| *first + self.window <= now)
-        {
-            times.pop_front();
-        }
+        let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
+        sent.forget_some(window, now);
+        let times = sent.by_user.entry(user).or_default();
+        let left = times
+            .iter()
+            .take_while(|first| **first + window <= now)
+            .count();
+        times.drain(..left);
         let at = if times.len() < self.per_window {
             now
         } else {
             // The slot frees when the call per_window places back leaves the window.
             let index = times.len() - self.per_window;
-            (times[index] + self.window).max(now)
+            (times[index] + window).max(now)
         };
-        times.push_back(at);
+        times.push(at);
+        sent.notes.push_back((at, user));
         at - now
+    }
+
+    /// The key of a username: its lowercase form, hashed.
+    fn user(&self, username: &str) -> u64 {
+        let mut lowered = [0u8; INLINE_NAME];
+        if username.is_ascii() && username.len() <= INLINE_NAME {
+            let lowered = &mut lowered[..username.len()];
+            lowered.copy_from_slice(username.as_bytes());
+            lowered.make_ascii_lowercase();
+            self.names.hash_one(&*lowered)
+        } else {
+            self.names.hash_one(username.to_lowercase().as_bytes())
+        }
+    }
+}
+
+impl Sent {
+    /// Looks at the oldest notes that have left the window and forgets
+    /// their users if none of their calls is left in it.
+    fn forget_some(&mut self, window: Duration, now: Instant) {
+        for _ in 0..FORGET_PER_CALL {
+            let Some(&(at, user)) = self.notes.front() else {
+                return;
+            };
+            if at + window > now {
+                return;
+            }
+            self.notes.pop_front();
+            if self
+                .by_user
+                .get(&user)
+                .is_some_and(|times| times.last().is_none_or(|last| *last + window <= now))
+            {
+                self.by_user.remove(&user);
+            }
+        }
+    }
+}
+
+/// The hasher of keys that are hashes already.
+#[derive(Debug, Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 }
 
@@ -87,24 +158,39 @@ mod tests {
     }
 
     #[test]
-    fn idle_usernames_are_forgotten_once_a_window_not_on_every_call() {
+    fn a_name_outside_ascii_is_one_user_whatever_its_case() {
+        let limiter = PerUserLimiter::new(1, Duration::from_secs(1));
+        let now = Instant::now();
+        assert_eq!(limiter.reserve("ÉLODIE@example.com", now), Duration::ZERO);
+        assert_eq!(
+            limiter.reserve("élodie@EXAMPLE.com", now),
+            Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn idle_users_are_forgotten_a_few_at_a_time_by_later_calls() {
         let limiter = PerUserLimiter::new(4, Duration::from_secs(1));
         let remembered = || limiter.sent.lock().expect("not poisoned").by_user.len();
         let start = Instant::now();
         let after = |ms: u64| start + Duration::from_millis(ms);
-        for user in 0..=PRUNE_ABOVE {
+        for user in 0..1000 {
             limiter.reserve(&format!("user{user}"), after(0));
         }
-        // Past the bound: idle names are looked for (none yet).
+        assert_eq!(remembered(), 1000);
+        // Within the window nobody is forgotten.
         limiter.reserve("first", after(900));
-        assert_eq!(remembered(), PRUNE_ABOVE + 2);
-        // The first names are idle now, but they were looked for less than
-        // a window ago: this call does not scan the table again.
+        assert_eq!(remembered(), 1001);
+        // Past it, each call forgets at most a few of the idle users: no
+        // call pays for the whole table.
         limiter.reserve("second", after(1500));
-        assert_eq!(remembered(), PRUNE_ABOVE + 3);
-        // A window after the last look, they go (and "first" with them).
-        limiter.reserve("third", after(1900));
-        assert_eq!(remembered(), 2);
+        assert_eq!(remembered(), 1002 - FORGET_PER_CALL);
+        for call in 0..1000 {
+            limiter.reserve(&format!("later{}", call % 3), after(1600));
+        }
+        // All the idle users are gone; "first" (whose call at 900 ms is
+        // still in the window), "second" and the three later names stay.
+        assert_eq!(remembered(), 5);
         // The limit still holds for a name kept through the forgetting.
         for _ in 0..3 {
             limiter.reserve("second", after(1900));
