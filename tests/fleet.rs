@@ -257,6 +257,54 @@ async fn a_nas_failing_over_during_a_push_gets_one_okta_login_and_one_push() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_made_just_before_a_replica_stops_is_the_fleet_s() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    let mut replicas = three(&fleet_config(&org.base_url(), "", &redis.url())).await;
+    wait_connected(&replicas).await;
+    let nas = Nas::new(replicas[0].radius).await;
+    let (bytes, authenticator) = nas
+        .login_request("alice", "alice-password")
+        .encode(SECRET.as_bytes())
+        .expect("encodes");
+
+    // The reply leaves replica 0, which is stopped at once (its decision
+    // is written behind the reply, and must not be lost with it).
+    nas.socket
+        .send_to(&bytes, replicas[0].radius)
+        .await
+        .expect("send");
+    let first = nas
+        .receive(Duration::from_secs(5))
+        .await
+        .expect("replica 0 answers");
+    replicas[0].signal("TERM");
+    assert!(
+        replicas[0]
+            .wait_exit(Duration::from_secs(10))
+            .await
+            .is_some(),
+        "replica 0 stops"
+    );
+    // The NAS did not hear it and retransmits to the next server: the
+    // same answer, without asking Okta again.
+    nas.socket
+        .send_to(&bytes, replicas[1].radius)
+        .await
+        .expect("send");
+    let again = nas
+        .receive(Duration::from_secs(3))
+        .await
+        .expect("replica 1 answers with replica 0's decision");
+    for reply in [&first, &again] {
+        let packet = Packet::decode(reply).expect("the reply decodes");
+        assert!(packet.verify_reply(&authenticator, SECRET.as_bytes()));
+        assert_accepted(&packet);
+    }
+    assert_eq!(org.records().authn_calls("alice@example.com"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_passwords_spread_over_the_replicas_are_throttled_as_by_one_server() {
     let redis = RedisServer::start();
     let org = start_mfa_org(|_| {}).await;
@@ -421,6 +469,20 @@ async fn a_429_met_by_one_replica_holds_the_others_back() {
     );
     let reply = log_in(&nas, "alice", "alice-password").await;
     assert_eq!(reply.code(), Code::AccessReject);
+    // Replica 0 shares the bucket's exhaustion without holding up its
+    // reply: the others hear of it once it is in Redis.
+    let started = std::time::Instant::now();
+    while redis
+        .cli(&["--scan", "--pattern", "test-fleet:okta:*"])
+        .lines()
+        .all(|key| key.ends_with(":leases"))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "replica 0 never shared the 429"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let calls = org.records().authn_calls("bob@example.com");
     // Replicas 1 and 2 never met the 429, yet do not walk into it.
     for replica in &replicas[1..] {

@@ -108,10 +108,13 @@ async fn send(batched: Arc<Batched>, fleet: Weak<Fleet>, op: &'static str) {
             continue;
         };
         for (answer, reply) in answers.into_iter().zip(replies) {
-            if !matches!(reply, Value::ServerError(_)) {
-                // The caller may have stopped waiting.
-                let _ = answer.send(reply);
+            if let Value::ServerError(error) = &reply {
+                // The caller goes on alone, as when Redis does not answer.
+                fleet.reach.fell_back(op, &error.to_string());
+                continue;
             }
+            // The caller may have stopped waiting.
+            let _ = answer.send(reply);
         }
     }
 }

@@ -104,6 +104,17 @@ impl Cluster {
         self.fleet.clone()
     }
 
+    /// Sends the writes still queued (decisions, user ids) at once: called
+    /// when the server stops, after its last reply, so that a retransmit
+    /// another replica receives finds the decision instead of a request
+    /// pending at a replica that is gone.
+    pub async fn flush(&self) {
+        if let Some(fleet) = &self.fleet {
+            write_behind::flush(&fleet.decisions, fleet, "duplicate_store").await;
+            write_behind::flush(&fleet.identities, fleet, "identity_share").await;
+        }
+    }
+
     /// `None` when there is no fleet or Redis answers; otherwise why this
     /// replica runs degraded (for `/health`).
     pub fn degraded(&self) -> Option<String> {

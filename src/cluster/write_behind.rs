@@ -74,27 +74,37 @@ pub(super) async fn run(writes: Arc<WriteBehind>, fleet: Weak<Fleet>, op: &'stat
         let Some(fleet) = fleet.upgrade() else {
             return;
         };
-        let batch = writes.take();
-        if batch.is_empty() {
-            continue;
-        }
-        let mut pipe = redis::pipe();
-        for set in batch {
-            let mut command = redis::Cmd::with_capacity(5, set.key.len() + set.value.len() + 32);
-            command
-                .arg("SET")
-                .arg(set.key)
-                .arg(set.value)
-                .arg("PX")
-                .arg(set.ttl_ms);
-            pipe.add_command(command).ignore();
-        }
-        fleet
-            .run(op, |mut connection| async move {
-                pipe.query_async::<()>(&mut connection).await
-            })
-            .await;
+        send(&fleet, writes.take(), op).await;
     }
+}
+
+/// Sends what is queued now, without gathering more (the server stops:
+/// what other replicas may still be asked about goes before it).
+pub(super) async fn flush(writes: &WriteBehind, fleet: &Fleet, op: &'static str) {
+    send(fleet, writes.take(), op).await;
+}
+
+/// Sends `batch` as one pipeline.
+async fn send(fleet: &Fleet, batch: Vec<Set>, op: &'static str) {
+    if batch.is_empty() {
+        return;
+    }
+    let mut pipe = redis::pipe();
+    for set in batch {
+        let mut command = redis::Cmd::with_capacity(5, set.key.len() + set.value.len() + 32);
+        command
+            .arg("SET")
+            .arg(set.key)
+            .arg(set.value)
+            .arg("PX")
+            .arg(set.ttl_ms);
+        pipe.add_command(command).ignore();
+    }
+    fleet
+        .run(op, |mut connection| async move {
+            pipe.query_async::<()>(&mut connection).await
+        })
+        .await;
 }
 
 #[cfg(test)]

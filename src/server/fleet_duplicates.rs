@@ -14,8 +14,9 @@
 //! The claim carries in its round trip the failed-password counts the
 //! login will be checked against (read ahead for the throttle), so a
 //! password login costs the fleet one round trip of its own: this claim.
-//! Its decision is stored by `decision_writer`, with those of the logins
-//! decided about the same time, in one write.
+//! Its decision is stored without the reply waiting, with those of the
+//! logins decided about the same time, in one write
+//! (`cluster/write_behind.rs`).
 
 use crate::cluster::prefetch::{Counts, ReadAhead};
 use crate::cluster::{Claimed, Fleet};

@@ -83,6 +83,8 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
     }
     // /health reads the cluster too: degraded while Redis is unreachable.
     let health_cluster = cluster.clone();
+    // At the stop, the writes no reply waited for go out before the process.
+    let cluster_at_stop = cluster.clone();
     let reload_okta = okta.clone();
     let authenticator = Authenticator::new(
         okta.clone(),
@@ -211,9 +213,11 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
         drained = handle.drain(limit) => drained,
         () = second_stop(&mut signals) => {
             stop_now(&handle).await;
+            cluster_at_stop.flush().await;
             return Ok(());
         }
     };
+    cluster_at_stop.flush().await;
     if drained {
         tracing::info!("stopped: every request in flight was answered");
     } else {
