@@ -544,8 +544,8 @@ fn unix_ms() -> u64 {
         })
 }
 
-/// What a login's counts are of, for finding them read ahead: its
-/// user-and-source pairs.
+/// What a login's counts are of, for finding them read ahead: a hash of
+/// its user-and-source pairs (compared only within the request).
 fn counted_as(all: &[Counted<'_>]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::hash::DefaultHasher::new();

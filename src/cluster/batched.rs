@@ -10,7 +10,7 @@
 //! `None` (the caller falls back, as for any operation); one queued behind
 //! a pipeline Redis is slow to answer can wait up to twice that timeout.
 
-use super::Fleet;
+use super::operations::Operations;
 use redis::{Cmd, Script, Value};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use tokio::sync::{Notify, oneshot};
@@ -29,15 +29,19 @@ struct Call {
 }
 
 impl Batched {
-    /// Calls of `script`, sent by a task that lives as long as `fleet`;
-    /// falls back under `op`. Call within the runtime.
-    pub(super) fn start(script: Script, fleet: Weak<Fleet>, op: &'static str) -> Arc<Batched> {
+    /// Calls of `script`, sent by a task that lives as long as the fleet's
+    /// `operations`; falls back under `op`. Call within the runtime.
+    pub(super) fn start(
+        script: Script,
+        operations: Weak<Operations>,
+        op: &'static str,
+    ) -> Arc<Batched> {
         let batched = Arc::new(Batched {
             script,
             queue: Mutex::new(Vec::new()),
             queued: Notify::new(),
         });
-        tokio::spawn(send(batched.clone(), fleet, op));
+        tokio::spawn(send(batched.clone(), operations, op));
         batched
     }
 
@@ -70,12 +74,12 @@ impl Batched {
 }
 
 /// Sends the queued calls, a pipeline at a time, while the fleet exists.
-async fn send(batched: Arc<Batched>, fleet: Weak<Fleet>, op: &'static str) {
+async fn send(batched: Arc<Batched>, operations: Weak<Operations>, op: &'static str) {
     loop {
         batched.queued.notified().await;
         // The requests ready to run now queue their calls first.
         tokio::task::yield_now().await;
-        let Some(fleet) = fleet.upgrade() else {
+        let Some(operations) = operations.upgrade() else {
             return;
         };
         let calls = batched.take();
@@ -90,7 +94,7 @@ async fn send(batched: Arc<Batched>, fleet: Weak<Fleet>, op: &'static str) {
             answers.push(call.answer);
         }
         let script = &batched.script;
-        let replies = fleet
+        let replies = operations
             .run(op, |mut connection| async move {
                 let mut replies: Vec<Value> = pipe.query_async(&mut connection).await?;
                 // Redis restarted, or another fleet flushed its scripts:
@@ -110,7 +114,7 @@ async fn send(batched: Arc<Batched>, fleet: Weak<Fleet>, op: &'static str) {
         for (answer, reply) in answers.into_iter().zip(replies) {
             if let Value::ServerError(error) = &reply {
                 // The caller goes on alone, as when Redis does not answer.
-                fleet.reach.fell_back(op, &error.to_string());
+                operations.reach.fell_back(op, &error.to_string());
                 continue;
             }
             // The caller may have stopped waiting.

@@ -13,6 +13,7 @@ mod batched;
 mod keys;
 mod link;
 mod okta_budget;
+mod operations;
 pub mod prefetch;
 mod reach;
 mod request_claim;
@@ -25,6 +26,7 @@ pub use request_claim::Claimed;
 use crate::config::cluster::ClusterConfig;
 use batched::Batched;
 use link::Link;
+use operations::Operations;
 use reach::Reach;
 use redis::RedisResult;
 use redis::aio::ConnectionManager;
@@ -46,10 +48,8 @@ pub struct Cluster {
 
 /// A replica's view of the shared Redis.
 pub struct Fleet {
-    link: Arc<Link>,
-    reach: Reach,
+    operations: Arc<Operations>,
     keys: Keys,
-    op_timeout: Duration,
     /// Decisions stored without the reply waiting for them.
     decisions: Arc<WriteBehind>,
     /// User ids shared without the login waiting for them.
@@ -70,25 +70,31 @@ impl Cluster {
         let Some(config) = config else {
             return Ok(Cluster::local());
         };
-        let link = Arc::new(Link::open(config)?);
-        let fleet = Arc::new_cyclic(|fleet| Fleet {
-            link,
+        let operations = Arc::new(Operations {
+            link: Arc::new(Link::open(config)?),
             reach: Reach::new(),
-            keys: Keys::new(&config.key_prefix),
             op_timeout: config.op_timeout,
+        });
+        let fleet = Arc::new(Fleet {
+            keys: Keys::new(&config.key_prefix),
             decisions: Arc::default(),
             identities: Arc::default(),
-            claims: Batched::start(request_claim::script(), fleet.clone(), "duplicate_claim"),
+            claims: Batched::start(
+                request_claim::script(),
+                Arc::downgrade(&operations),
+                "duplicate_claim",
+            ),
+            operations,
         });
-        tokio::spawn(ping(Arc::downgrade(&fleet)));
+        tokio::spawn(ping(Arc::downgrade(&fleet.operations)));
         tokio::spawn(write_behind::run(
             fleet.decisions.clone(),
-            Arc::downgrade(&fleet),
+            Arc::downgrade(&fleet.operations),
             "duplicate_store",
         ));
         tokio::spawn(write_behind::run(
             fleet.identities.clone(),
-            Arc::downgrade(&fleet),
+            Arc::downgrade(&fleet.operations),
             "identity_share",
         ));
         Ok(Cluster { fleet: Some(fleet) })
@@ -110,15 +116,16 @@ impl Cluster {
     /// pending at a replica that is gone.
     pub async fn flush(&self) {
         if let Some(fleet) = &self.fleet {
-            write_behind::flush(&fleet.decisions, fleet, "duplicate_store").await;
-            write_behind::flush(&fleet.identities, fleet, "identity_share").await;
+            let operations = &fleet.operations;
+            write_behind::flush(&fleet.decisions, operations, "duplicate_store").await;
+            write_behind::flush(&fleet.identities, operations, "identity_share").await;
         }
     }
 
     /// `None` when there is no fleet or Redis answers; otherwise why this
     /// replica runs degraded (for `/health`).
     pub fn degraded(&self) -> Option<String> {
-        self.fleet.as_ref()?.reach.degraded()
+        self.fleet.as_ref()?.operations.reach.degraded()
     }
 }
 
@@ -132,7 +139,8 @@ impl Fleet {
     /// others (`write_behind`): the reply does not wait for it.
     pub fn store_decision(&self, key: String, value: Vec<u8>, ttl: Duration) {
         if !self.decisions.set(key, value, ttl) {
-            self.reach
+            self.operations
+                .reach
                 .fell_back("duplicate_store", "too many decisions waiting for Redis");
         }
     }
@@ -141,7 +149,8 @@ impl Fleet {
     /// soon and with others (`write_behind`): the login does not wait.
     pub fn share_identity(&self, key: String, user_id: &str, ttl: Duration) {
         if !self.identities.set(key, user_id.as_bytes().to_vec(), ttl) {
-            self.reach
+            self.operations
+                .reach
                 .fell_back("identity_share", "too many user ids waiting for Redis");
         }
     }
@@ -153,41 +162,34 @@ impl Fleet {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = RedisResult<T>>,
     {
-        let Some(connection) = self.link.connection() else {
-            self.reach
-                .fell_back(op, "no connection to the Redis master yet");
-            return None;
-        };
-        match tokio::time::timeout(self.op_timeout, operation(connection)).await {
-            Ok(Ok(value)) => {
-                self.reach.answered();
-                Some(value)
-            }
-            Ok(Err(error)) => {
-                self.link.failed();
-                self.reach.fell_back(op, &error.to_string());
-                None
-            }
-            Err(_) => {
-                self.reach
-                    .fell_back(op, "no answer within cluster.op_timeout_ms");
-                None
-            }
-        }
+        self.operations.run(op, operation).await
+    }
+
+    /// Claims the request `key` with `pending` for `pending_ms`, reading
+    /// `read_ahead`'s counts if this replica claims it; `None` when Redis
+    /// does not answer.
+    pub async fn claim_request(
+        &self,
+        key: &str,
+        pending: &[u8],
+        pending_ms: u64,
+        read_ahead: Option<&prefetch::ReadAhead>,
+    ) -> Option<Claimed> {
+        request_claim::claim(&self.claims, key, pending, pending_ms, read_ahead).await
     }
 }
 
 /// Pings Redis once a second while the fleet exists.
-async fn ping(fleet: Weak<Fleet>) {
+async fn ping(operations: Weak<Operations>) {
     let mut tick = tokio::time::interval(PING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let Some(fleet) = fleet.upgrade() else {
+        let Some(operations) = operations.upgrade() else {
             return;
         };
-        match fleet.link.connection() {
-            None => fleet
+        match operations.link.connection() {
+            None => operations
                 .reach
                 .unanswered("no connection to the Redis master yet"),
             Some(mut connection) => {
@@ -197,12 +199,12 @@ async fn ping(fleet: Weak<Fleet>) {
                 )
                 .await;
                 match answer {
-                    Ok(Ok(_)) => fleet.reach.answered(),
+                    Ok(Ok(_)) => operations.reach.answered(),
                     Ok(Err(error)) => {
-                        fleet.link.failed();
-                        fleet.reach.unanswered(&error.to_string());
+                        operations.link.failed();
+                        operations.reach.unanswered(&error.to_string());
                     }
-                    Err(_) => fleet.reach.unanswered("no answer to PING within 1 s"),
+                    Err(_) => operations.reach.unanswered("no answer to PING within 1 s"),
                 }
             }
         }

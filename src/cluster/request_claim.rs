@@ -4,7 +4,7 @@
 //! login will be checked against; a replica that comes second finds the
 //! value the first left (pending, or its decision).
 
-use super::Fleet;
+use super::batched::Batched;
 use super::prefetch::ReadAhead;
 use redis::{Script, Value};
 
@@ -35,39 +35,36 @@ pub enum Claimed {
     Found(Vec<u8>),
 }
 
-impl Fleet {
-    /// Claims the request `key` with `pending` for `pending_ms`, reading
-    /// `read_ahead`'s counts if this replica claims it; `None` when Redis
-    /// does not answer.
-    pub async fn claim_request(
-        &self,
-        key: &str,
-        pending: &[u8],
-        pending_ms: u64,
-        read_ahead: Option<&ReadAhead>,
-    ) -> Option<Claimed> {
-        let counted = read_ahead.map_or(&[][..], |read| read.keys.as_slice());
-        let since = read_ahead.map_or(0, |read| read.since);
-        let reply = self
-            .claims
-            .call(1 + counted.len(), |command| {
-                command
-                    .arg(key)
-                    .arg(counted)
-                    .arg(pending)
-                    .arg(pending_ms)
-                    .arg(since);
-            })
-            .await?;
-        match reply {
-            Value::SimpleString(counts) => counts
-                .split_ascii_whitespace()
-                .map(str::parse::<u64>)
-                .collect::<Result<Vec<u64>, _>>()
-                .ok()
-                .map(Claimed::Ours),
-            Value::BulkString(found) => Some(Claimed::Found(found)),
-            _ => None,
-        }
+/// Claims the request `key` with `pending` for `pending_ms`, reading
+/// `read_ahead`'s counts if this replica claims it, in the batch of
+/// `claims`; `None` when Redis does not answer.
+pub(super) async fn claim(
+    claims: &Batched,
+    key: &str,
+    pending: &[u8],
+    pending_ms: u64,
+    read_ahead: Option<&ReadAhead>,
+) -> Option<Claimed> {
+    let counted = read_ahead.map_or(&[][..], |read| read.keys.as_slice());
+    let since = read_ahead.map_or(0, |read| read.since);
+    let reply = claims
+        .call(1 + counted.len(), |command| {
+            command
+                .arg(key)
+                .arg(counted)
+                .arg(pending)
+                .arg(pending_ms)
+                .arg(since);
+        })
+        .await?;
+    match reply {
+        Value::SimpleString(counts) => counts
+            .split_ascii_whitespace()
+            .map(str::parse::<u64>)
+            .collect::<Result<Vec<u64>, _>>()
+            .ok()
+            .map(Claimed::Ours),
+        Value::BulkString(found) => Some(Claimed::Found(found)),
+        _ => None,
     }
 }

@@ -8,7 +8,7 @@
 //! its reply left; a replica that receives a retransmit before then finds
 //! the request still pending and waits for it, as for a login in progress.
 
-use super::Fleet;
+use super::operations::Operations;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -65,27 +65,27 @@ impl WriteBehind {
 }
 
 /// Sends the queued writes, a batch at a time, while the fleet exists.
-pub(super) async fn run(writes: Arc<WriteBehind>, fleet: Weak<Fleet>, op: &'static str) {
+pub(super) async fn run(writes: Arc<WriteBehind>, operations: Weak<Operations>, op: &'static str) {
     loop {
         writes.queued.notified().await;
         if writes.len() < FULL_BATCH {
             tokio::time::sleep(GATHER_FOR).await;
         }
-        let Some(fleet) = fleet.upgrade() else {
+        let Some(operations) = operations.upgrade() else {
             return;
         };
-        send(&fleet, writes.take(), op).await;
+        send(&operations, writes.take(), op).await;
     }
 }
 
 /// Sends what is queued now, without gathering more (the server stops:
 /// what other replicas may still be asked about goes before it).
-pub(super) async fn flush(writes: &WriteBehind, fleet: &Fleet, op: &'static str) {
-    send(fleet, writes.take(), op).await;
+pub(super) async fn flush(writes: &WriteBehind, operations: &Operations, op: &'static str) {
+    send(operations, writes.take(), op).await;
 }
 
 /// Sends `batch` as one pipeline.
-async fn send(fleet: &Fleet, batch: Vec<Set>, op: &'static str) {
+async fn send(operations: &Operations, batch: Vec<Set>, op: &'static str) {
     if batch.is_empty() {
         return;
     }
@@ -100,7 +100,7 @@ async fn send(fleet: &Fleet, batch: Vec<Set>, op: &'static str) {
             .arg(set.ttl_ms);
         pipe.add_command(command).ignore();
     }
-    fleet
+    operations
         .run(op, |mut connection| async move {
             pipe.query_async::<()>(&mut connection).await
         })
