@@ -22,6 +22,10 @@ use std::time::{Duration, Instant};
 const FORGET_PER_CALL: usize = 4;
 /// Longest username lowercased on the stack before hashing.
 const INLINE_NAME: usize = 128;
+/// Windows of reservations one user may hold ahead: a flood of logins for
+/// one name is told to wait this long or more (past any NAS's deadline, so
+/// it is refused) without growing the user's list further.
+const MOST_WINDOWS_AHEAD: usize = 60;
 
 #[derive(Debug)]
 pub(crate) struct PerUserLimiter {
@@ -75,8 +79,10 @@ impl PerUserLimiter {
             let index = times.len() - self.per_window;
             (times[index] + window).max(now)
         };
-        times.push(at);
-        sent.notes.push_back((at, user));
+        if times.len() < self.per_window * MOST_WINDOWS_AHEAD {
+            times.push(at);
+            sent.notes.push_back((now, user));
+        }
         at - now
     }
 
@@ -96,7 +102,10 @@ impl PerUserLimiter {
 
 impl Sent {
     /// Looks at the oldest notes that have left the window and forgets
-    /// their users if none of their calls is left in it.
+    /// their users if none of their calls is left in it; a user with calls
+    /// still to come is noted again, to be looked at a window later. Notes
+    /// are taken in the order of the calls, so no far-off reservation
+    /// holds the others back.
     fn forget_some(&mut self, window: Duration, now: Instant) {
         for _ in 0..FORGET_PER_CALL {
             let Some(&(at, user)) = self.notes.front() else {
@@ -106,12 +115,12 @@ impl Sent {
                 return;
             }
             self.notes.pop_front();
-            if self
-                .by_user
-                .get(&user)
-                .is_some_and(|times| times.last().is_none_or(|last| *last + window <= now))
-            {
-                self.by_user.remove(&user);
+            match self.by_user.get(&user) {
+                Some(times) if times.last().is_none_or(|last| *last + window <= now) => {
+                    self.by_user.remove(&user);
+                }
+                Some(_) => self.notes.push_back((now, user)),
+                None => {}
             }
         }
     }
@@ -155,6 +164,44 @@ mod tests {
         assert_eq!(limiter.reserve("bob@example.com", now), Duration::ZERO);
         let later = now + Duration::from_millis(1500);
         assert_eq!(limiter.reserve("alice@example.com", later), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_flood_for_one_name_is_told_to_wait_without_growing_its_list() {
+        let limiter = PerUserLimiter::new(4, Duration::from_secs(1));
+        let now = Instant::now();
+        let mut last = Duration::ZERO;
+        for _ in 0..10_000 {
+            last = limiter.reserve("mallory@example.com", now);
+        }
+        assert!(last >= Duration::from_secs(59), "{last:?}");
+        let sent = limiter.sent.lock().expect("not poisoned");
+        assert_eq!(sent.by_user.values().map(SmallVec::len).sum::<usize>(), 240);
+        assert_eq!(sent.notes.len(), 240);
+    }
+
+    #[test]
+    fn a_user_with_calls_still_to_come_is_kept_until_they_are_past() {
+        let limiter = PerUserLimiter::new(1, Duration::from_secs(1));
+        let remembered = || limiter.sent.lock().expect("not poisoned").by_user.len();
+        let start = Instant::now();
+        let after = |ms: u64| start + Duration::from_millis(ms);
+        // Three calls at once: slots at 0, 1 and 2 s.
+        for _ in 0..3 {
+            limiter.reserve("carol", after(0));
+        }
+        // At 1.5 s the notes of those calls have left the window, but
+        // carol's slot at 2 s has not: she is kept.
+        for user in 0..10 {
+            limiter.reserve(&format!("other{user}"), after(1500));
+        }
+        assert_eq!(remembered(), 11);
+        // Once her last slot has left the window, she goes too, although
+        // she made no call since.
+        for call in 0..20 {
+            limiter.reserve(&format!("late{}", call % 2), after(4500));
+        }
+        assert_eq!(remembered(), 2);
     }
 
     #[test]
