@@ -279,14 +279,7 @@ fn check_config_reads_the_dictionaries_installed_beside_the_binary() {
             .env("TEST_STATE_KEY", STATE_KEY)
             .output()
             .expect("runs");
-        (
-            output.status.code(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ),
-        )
+        (output.status.code(), support::printed(&output))
     };
 
     let (code, text) = run(&installed);

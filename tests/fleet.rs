@@ -83,6 +83,21 @@ async fn log_in(nas: &Nas, user: &str, password: &str) -> Packet {
         .expect("a reply")
 }
 
+/// Sends an encoded request from `nas`'s socket to `replica` (as a NAS
+/// that fails over does) and waits up to `wait` for a reply.
+async fn send_and_hear(
+    nas: &Nas,
+    bytes: &[u8],
+    replica: &TestServer,
+    wait: Duration,
+) -> Option<Vec<u8>> {
+    nas.socket
+        .send_to(bytes, replica.radius)
+        .await
+        .expect("send");
+    nas.receive(wait).await
+}
+
 /// Fails with the Reply-Message unless `reply` is an Access-Accept.
 fn assert_accepted(reply: &Packet) {
     assert_eq!(reply.code(), Code::AccessAccept, "{}", reply_message(reply));
@@ -270,12 +285,7 @@ async fn a_decision_made_just_before_a_replica_stops_is_the_fleet_s() {
 
     // The reply leaves replica 0, which is stopped at once (its decision
     // is written behind the reply, and must not be lost with it).
-    nas.socket
-        .send_to(&bytes, replicas[0].radius)
-        .await
-        .expect("send");
-    let first = nas
-        .receive(Duration::from_secs(5))
+    let first = send_and_hear(&nas, &bytes, &replicas[0], Duration::from_secs(5))
         .await
         .expect("replica 0 answers");
     replicas[0].signal("TERM");
@@ -288,12 +298,7 @@ async fn a_decision_made_just_before_a_replica_stops_is_the_fleet_s() {
     );
     // The NAS did not hear it and retransmits to the next server: the
     // same answer, without asking Okta again.
-    nas.socket
-        .send_to(&bytes, replicas[1].radius)
-        .await
-        .expect("send");
-    let again = nas
-        .receive(Duration::from_secs(3))
+    let again = send_and_hear(&nas, &bytes, &replicas[1], Duration::from_secs(3))
         .await
         .expect("replica 1 answers with replica 0's decision");
     for reply in [&first, &again] {

@@ -221,14 +221,7 @@ fn check_config(text: &str) -> (Option<i32>, String) {
         .env("TEST_STATE_KEY", STATE_KEY)
         .output()
         .expect("runs");
-    (
-        output.status.code(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
-    )
+    (output.status.code(), support::printed(&output))
 }
 
 #[test]

@@ -9,6 +9,8 @@
 //! A call that Redis does not answer within the operation timeout gets
 //! `None` (the caller falls back, as for any operation); one queued behind
 //! a pipeline Redis is slow to answer can wait up to twice that timeout.
+//! The queue needs no bound of its own: every call in it is a request
+//! waiting for its answer, and the server bounds those (`max_in_flight`).
 
 use super::operations::Operations;
 use redis::{Cmd, Script, Value};

@@ -67,11 +67,7 @@ fn command(server: &TestServer, conf: &Path) -> Command {
 }
 
 fn finish(output: std::process::Output) -> Run {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = super::printed(&output);
     Run {
         success: output.status.success() && text.lines().any(|l| l.trim() == "SUCCESS"),
         output: text,

@@ -547,12 +547,17 @@ fn radclient_command(
         stdin.write_all(request.as_bytes()).expect("write request");
     }
     let output = child.wait_with_output().expect("radclient runs");
-    let text = format!(
+    let text = printed(&output);
+    (output.status.success(), text)
+}
+
+/// What a command printed: its standard output, then its standard error.
+pub fn printed(output: &std::process::Output) -> String {
+    format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    )
 }
 
 /// `config` with `extra` lines added to its `[okta]` section.
@@ -581,14 +586,7 @@ impl TestServer {
             .arg(self.metrics.to_string())
             .output()
             .expect("admin runs");
-        (
-            output.status.success(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ),
-        )
+        (output.status.success(), printed(&output))
     }
 
     /// `/health`: the HTTP status and the body.
@@ -637,10 +635,6 @@ pub fn check_config_online(config: &str) -> (Option<i32>, String) {
         .env("TEST_DIRECT_SECRET", DIRECT_CLIENT_SECRET)
         .output()
         .expect("check-config runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = printed(&output);
     (output.status.code(), text)
 }
