@@ -7,6 +7,7 @@ mod manual;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use okta_radius::config::{Config, ConfigCheck, ConfigReport, LogConfig, LogFormat, Severity};
+use okta_radius::telemetry::logging::Output;
 use okta_radius::{demo, service, telemetry};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -137,17 +138,22 @@ fn main() -> ExitCode {
                 Err(code) => return code,
             };
             if debug {
-                telemetry::logging::init(&LogConfig {
-                    format: LogFormat::Human,
-                    level: telemetry::logging::DEBUG_MODE_FILTER.to_owned(),
-                });
+                telemetry::logging::init(
+                    &LogConfig {
+                        format: LogFormat::Human,
+                        level: telemetry::logging::DEBUG_MODE_FILTER.to_owned(),
+                    },
+                    Output::Batched,
+                );
                 tracing::info!(
                     "debug mode: every request is shown as it is decided; do not leave it on in production"
                 );
             } else {
-                telemetry::logging::init(&config.log);
+                telemetry::logging::init(&config.log, Output::Batched);
             }
-            run_async(service::serve(config, path))
+            let status = run_async(service::serve(config, path));
+            telemetry::logging::flush();
+            status
         }
         Command::Demo {
             listen,
@@ -155,11 +161,14 @@ fn main() -> ExitCode {
             okta_listen,
             api,
         } => {
-            telemetry::logging::init(&LogConfig {
-                format: LogFormat::Human,
-                level: "info".to_owned(),
-            });
-            run_async(demo::run(demo::DemoOptions {
+            telemetry::logging::init(
+                &LogConfig {
+                    format: LogFormat::Human,
+                    level: "info".to_owned(),
+                },
+                Output::Batched,
+            );
+            let status = run_async(demo::run(demo::DemoOptions {
                 listen,
                 metrics: Some(metrics),
                 okta_listen,
@@ -168,7 +177,9 @@ fn main() -> ExitCode {
                 } else {
                     okta_radius::config::OktaApi::Authn
                 },
-            }))
+            }));
+            telemetry::logging::flush();
+            status
         }
         Command::Login(args) => login(args),
         Command::Admin {

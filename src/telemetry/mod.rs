@@ -2,6 +2,8 @@
 //! line per decision) and Prometheus metrics on their own HTTP listener,
 //! away from the RADIUS port.
 
+mod json_line;
+mod log_sink;
 pub mod logging;
 pub mod metrics;
 pub mod series;
