@@ -100,7 +100,7 @@ fn has_ms_chap(packet: &Packet) -> bool {
 /// The User-Name as text, trimmed of trailing NULs some NAS devices add.
 /// No login holds a control character, so a name with one (a line break to
 /// forge a log line, a terminal escape) is refused before Okta is asked.
-pub(super) fn user_name(packet: &Packet) -> Result<String, RequestProblem> {
+pub(super) fn user_name(packet: &Packet) -> Result<&str, RequestProblem> {
     let raw = packet
         .first(types::USER_NAME)
         .ok_or(RequestProblem::MissingUserName)?;
@@ -112,7 +112,7 @@ pub(super) fn user_name(packet: &Packet) -> Result<String, RequestProblem> {
     if text.chars().any(char::is_control) {
         return Err(RequestProblem::UserNameControlCharacters);
     }
-    Ok(text.to_owned())
+    Ok(text)
 }
 
 /// Checks the request and reveals its PAP credentials.

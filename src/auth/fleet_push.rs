@@ -415,7 +415,7 @@ mod tests {
             panic!("an approval");
         };
         assert_eq!(answer.user().map(|user| user.id.as_str()), Some("00u1"));
-        assert!(answer.session_token.is_none() && answer.state_token.is_none());
+        assert!(answer.state_token.is_none());
         assert!(matches!(
             parse(r#"{"s":"waiting"}"#),
             Some(Read::Waiting(None))

@@ -196,7 +196,7 @@ impl Authenticator {
         deadline: Instant,
     ) -> Decision {
         let user_name = match access_request::user_name(packet) {
-            Ok(name) => name,
+            Ok(name) => name.to_owned(),
             Err(problem) => {
                 return Decision::reject(Reason::Request(problem), problem.reply_message());
             }
@@ -243,7 +243,7 @@ impl Authenticator {
             return None;
         }
         let user_name = access_request::user_name(packet).ok()?;
-        let login = username::normalize(&user_name, &self.rules.get().users);
+        let login = username::normalize(user_name, &self.rules.get().users);
         self.context.throttle.counts_to_read_ahead(
             self.context.identities.keys(&login).as_slice(),
             throttle::source_of(packet),

@@ -26,6 +26,9 @@ pub const GATHER: Duration = Duration::from_millis(2);
 /// The most held in memory before a line waits for the write.
 pub const MOST_HELD: usize = 4 * 1024 * 1024;
 
+/// The most room a batch's buffer keeps for the next one.
+const KEPT_CAPACITY: usize = 256 * 1024;
+
 /// The process's batched standard error, once a server installed it.
 static SINK: OnceLock<LogSink> = OnceLock::new();
 
@@ -47,6 +50,8 @@ struct Shared {
 #[derive(Default)]
 struct Held {
     lines: Vec<u8>,
+    /// The last batch's buffer, emptied, to gather the next one in.
+    spare: Vec<u8>,
     /// The writer thread waits for a first line.
     writer_idle: bool,
     /// No writer thread could start: each line is written as it comes.
@@ -114,11 +119,19 @@ impl LogSink {
             .output
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let batch = std::mem::take(&mut self.lock_held().lines);
-        if !batch.is_empty() {
-            // Standard error gone: nowhere is left to say so.
-            let _ = std::io::stderr().lock().write_all(&batch);
+        let mut batch = {
+            let mut held = self.lock_held();
+            let spare = std::mem::take(&mut held.spare);
+            std::mem::replace(&mut held.lines, spare)
+        };
+        if batch.is_empty() {
+            return;
         }
+        // Standard error gone: nowhere is left to say so.
+        let _ = std::io::stderr().lock().write_all(&batch);
+        batch.clear();
+        batch.shrink_to(KEPT_CAPACITY);
+        self.lock_held().spare = batch;
     }
 
     /// The writer thread: waits for a first line, lets others gather for

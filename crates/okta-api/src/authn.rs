@@ -4,8 +4,9 @@
 //! Okta adds states, factor types and fields over time, so every enum here has
 //! an `Unknown(String)` arm and unknown fields are ignored: a value we do not
 //! know is something the login conversation turns into a rejection, never a
-//! failure to read the answer. The `stateToken` and `sessionToken` are held in
-//! [`SecretString`], so `Debug` output shows `[REDACTED]` in their place.
+//! failure to read the answer. The `stateToken` is held in [`SecretString`], so
+//! `Debug` output shows `[REDACTED]` in its place. Fields nothing here uses are
+//! not read, so the one-time `sessionToken` of a `SUCCESS` is never held.
 
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
@@ -122,13 +123,8 @@ pub struct AuthnResponse {
     /// Names the transaction in every later call; absent on `SUCCESS`.
     #[serde(default, deserialize_with = "optional_secret")]
     pub state_token: Option<SecretString>,
-    /// When the transaction (or the session token) expires, as Okta wrote it.
-    pub expires_at: Option<String>,
     /// The result of the last factor challenge (challenge states only).
     pub factor_result: Option<FactorResult>,
-    /// One-time token proving the authentication (`SUCCESS` only).
-    #[serde(default, deserialize_with = "optional_secret")]
-    pub session_token: Option<SecretString>,
     #[serde(rename = "_embedded")]
     pub embedded: Option<Box<Embedded>>,
     #[serde(rename = "_links")]
@@ -245,7 +241,6 @@ impl TryFrom<RawEmbedded> for Embedded {
 #[serde(rename_all = "camelCase")]
 pub struct AuthnUser {
     pub id: String,
-    pub password_changed: Option<String>,
     pub profile: UserProfile,
 }
 
@@ -363,14 +358,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
 
     fn parse(json: &str) -> AuthnResponse {
         serde_json::from_str(json).expect("documented shape parses")
     }
 
     #[test]
-    fn success_carries_a_session_token_and_the_user() {
+    fn success_names_the_user_and_keeps_no_session_token() {
         let reply = parse(
             r#"{
               "expiresAt": "2015-11-03T10:15:57.000Z",
@@ -394,11 +388,6 @@ mod tests {
         );
         assert_eq!(reply.status, AuthnStatus::Success);
         assert!(reply.state_token.is_none());
-        let token = reply.session_token.as_ref().expect("session token");
-        assert_eq!(
-            token.expose_secret(),
-            "00Fpzf4en68pCXTsMjcX8JPMctzN2Wiw4LDOBL_9pe"
-        );
         let user = reply.user().expect("user");
         assert_eq!(user.id, "00ub0oNGTSWTBKOLGLNR");
         assert_eq!(user.profile.login, "alice@example.com");
@@ -408,7 +397,6 @@ mod tests {
         );
         let debug = format!("{reply:?}");
         assert!(!debug.contains("00Fpzf4en68pCXTsMjcX8JPMctzN2Wiw4LDOBL_9pe"));
-        assert!(debug.contains("REDACTED"));
     }
 
     const MFA_REQUIRED_FACTORS: &str = r#"[

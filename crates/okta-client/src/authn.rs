@@ -10,6 +10,7 @@
 //! given: Okta shows that IP in the push notification. Calls carrying a
 //! password, a code or an answer are never sent twice.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -143,10 +144,15 @@ impl<'a> Authn<'a> {
                 warn_before_password_expired: options.warn_before_password_expired,
             },
         };
-        let url = self.org.authn().clone();
         let kind = CallKind::new(Caller::TrustedApp, CallClass::Login).secret_bearing(true);
-        let call =
-            Request::post_json(kind, url, &body, request.forwarded_for)?.for_user(request.username);
+        let call = Request::post_json(
+            kind,
+            Cow::Borrowed(self.org.authn()),
+            &body,
+            request.forwarded_for,
+        )?
+        .with_uri(self.org.authn_uri())
+        .for_user(request.username);
         self.exchange.send(call).await?.decode()
     }
 
@@ -241,7 +247,7 @@ impl<'a> Authn<'a> {
         let secret = verify.pass_code.is_some() || verify.answer.is_some();
         let url = self.org.resolve_link(href)?;
         let kind = CallKind::in_transaction(class).secret_bearing(secret);
-        let call = Request::post_json(kind, url, &body, forwarded_for)?;
+        let call = Request::post_json(kind, Cow::Owned(url), &body, forwarded_for)?;
         self.exchange.send(call).await?.decode()
     }
 
@@ -266,7 +272,12 @@ impl<'a> Authn<'a> {
         body: &StateTokenBody<'_>,
         forwarded_for: Option<IpAddr>,
     ) -> Result<OktaReply<AuthnResponse>, OktaError> {
-        let call = Request::post_json(CallKind::in_transaction(class), url, body, forwarded_for)?;
+        let call = Request::post_json(
+            CallKind::in_transaction(class),
+            Cow::Owned(url),
+            body,
+            forwarded_for,
+        )?;
         self.exchange.send(call).await?.decode()
     }
 }

@@ -15,6 +15,8 @@ pub(crate) struct Org {
     url: Url,
     /// `api/v1/authn`, built once: every login calls it.
     authn: Url,
+    /// The same as HTTP sends it, parsed once.
+    authn_uri: http::Uri,
 }
 
 impl Org {
@@ -49,12 +51,23 @@ impl Org {
         let authn = url
             .join("api/v1/authn")
             .map_err(|error| OktaError::Config(format!("cannot build an endpoint URL: {error}")))?;
-        Ok(Org { url, authn })
+        let authn_uri = http::Uri::try_from(authn.as_str())
+            .map_err(|error| OktaError::Config(format!("cannot build an endpoint URL: {error}")))?;
+        Ok(Org {
+            url,
+            authn,
+            authn_uri,
+        })
     }
 
     /// The URL of `/api/v1/authn`.
     pub(crate) fn authn(&self) -> &Url {
         &self.authn
+    }
+
+    /// [`Org::authn`] as HTTP sends it.
+    pub(crate) fn authn_uri(&self) -> &http::Uri {
+        &self.authn_uri
     }
 
     /// The org's base URL.

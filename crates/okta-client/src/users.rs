@@ -180,7 +180,7 @@ impl<'a> Users<'a> {
         };
         let secret = verify.pass_code.is_some() || verify.answer.is_some();
         let kind = MANAGEMENT.secret_bearing(secret);
-        let call = Request::post_json(kind, url, &body, forwarded_for)?;
+        let call = Request::post_json(kind, std::borrow::Cow::Owned(url), &body, forwarded_for)?;
         self.exchange.send(call).await?.decode()
     }
 

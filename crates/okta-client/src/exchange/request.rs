@@ -6,10 +6,14 @@
 //! headers that do not depend on the credential; the exchange adds
 //! `Authorization` between them.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue,
+};
 use reqwest::{Method, Url};
 use serde::Serialize;
 
@@ -22,7 +26,10 @@ const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 pub(crate) struct Request<'a> {
     pub(crate) kind: CallKind,
     pub(crate) method: Method,
-    pub(crate) url: Url,
+    /// Borrowed when the org keeps it (`/api/v1/authn`).
+    pub(crate) url: Cow<'a, Url>,
+    /// The URL parsed for HTTP once and for all, when the org keeps it.
+    uri: Option<http::Uri>,
     body: Option<Bytes>,
     content_type: &'static str,
     forwarded_for: Option<IpAddr>,
@@ -38,7 +45,8 @@ impl<'a> Request<'a> {
         Request {
             kind,
             method,
-            url,
+            url: Cow::Owned(url),
+            uri: None,
             body: None,
             content_type: JSON,
             forwarded_for: None,
@@ -58,7 +66,8 @@ impl<'a> Request<'a> {
         Request {
             kind,
             method: Method::POST,
-            url,
+            url: Cow::Owned(url),
+            uri: None,
             body: Some(Bytes::from(form)),
             content_type: FORM,
             forwarded_for,
@@ -80,7 +89,7 @@ impl<'a> Request<'a> {
     /// A `POST` of `body` as JSON, with the end user's IP when known.
     pub(crate) fn post_json<B: Serialize>(
         kind: CallKind,
-        url: Url,
+        url: Cow<'a, Url>,
         body: &B,
         forwarded_for: Option<IpAddr>,
     ) -> Result<Request<'a>, OktaError> {
@@ -93,12 +102,21 @@ impl<'a> Request<'a> {
             kind,
             method: Method::POST,
             url,
+            uri: None,
             body: Some(body),
             content_type: JSON,
             forwarded_for,
             own_authorization: None,
             username: None,
         })
+    }
+
+    /// The call goes to `uri`, the call's URL already parsed for HTTP.
+    pub(crate) fn with_uri(self, uri: &http::Uri) -> Request<'a> {
+        Request {
+            uri: Some(uri.clone()),
+            ..self
+        }
     }
 
     /// The call counts against Okta's per-user limit for `username`.
@@ -113,8 +131,11 @@ impl<'a> Request<'a> {
     /// with its `Content-Type`, the call's own `Authorization`, and
     /// `X-Forwarded-For`. The exchange adds the rest.
     pub(crate) fn to_http(&self) -> Result<http::Request<Bytes>, OktaError> {
-        let uri = http::Uri::try_from(self.url.as_str())
-            .map_err(|_| OktaError::Http("the call's URL is not a valid URI".into()))?;
+        let uri = match &self.uri {
+            Some(uri) => uri.clone(),
+            None => http::Uri::try_from(self.url.as_str())
+                .map_err(|_| OktaError::Http("the call's URL is not a valid URI".into()))?,
+        };
         let mut request = http::Request::new(self.body.clone().unwrap_or_default());
         *request.method_mut() = self.method.clone();
         *request.uri_mut() = uri;
@@ -122,8 +143,9 @@ impl<'a> Request<'a> {
         // Room for every header a call gets, so the map never grows.
         headers.reserve(HEADERS_PER_CALL);
         headers.insert(ACCEPT, json());
-        if self.body.is_some() {
+        if let Some(body) = &self.body {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+            headers.insert(CONTENT_LENGTH, content_length(body.len()));
         }
         if let Some(header) = &self.own_authorization {
             headers.insert(AUTHORIZATION, header.clone());
@@ -150,4 +172,49 @@ const FORM: &str = "application/x-www-form-urlencoded";
 /// allocation).
 fn json() -> HeaderValue {
     HeaderValue::from_static("application/json")
+}
+
+/// Bodies up to this many bytes get a `Content-Length` that costs nothing
+/// to set (HTTP would otherwise write the number into a new value).
+const KEPT_LENGTHS: usize = 4096;
+
+/// `Content-Length: len`; up to [`KEPT_LENGTHS`], a value made once and
+/// shared.
+fn content_length(len: usize) -> HeaderValue {
+    /// "0123...4096": every kept length's digits, one after the other.
+    static DIGITS: LazyLock<String> =
+        LazyLock::new(|| (0..=KEPT_LENGTHS).map(|len| len.to_string()).collect());
+    static VALUES: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
+        let digits: &'static str = DIGITS.as_str();
+        let mut at = 0;
+        (0..=KEPT_LENGTHS)
+            .map(|len| {
+                let width = len.checked_ilog10().map_or(1, |log| log as usize + 1);
+                let value = HeaderValue::from_static(&digits[at..at + width]);
+                at += width;
+                value
+            })
+            .collect()
+    });
+    VALUES
+        .get(len)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from(len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_content_length_reads_as_its_number() {
+        for len in [
+            0, 1, 9, 10, 99, 100, 512, 999, 1000, 4095, 4096, 4097, 70_000,
+        ] {
+            assert_eq!(
+                content_length(len).to_str().expect("digits"),
+                len.to_string()
+            );
+        }
+    }
 }
