@@ -7,7 +7,6 @@ mod manual;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use okta_radius::config::{Config, ConfigCheck, ConfigReport, LogConfig, LogFormat, Severity};
-use okta_radius::telemetry::logging::Output;
 use okta_radius::{demo, service, telemetry};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -138,22 +137,17 @@ fn main() -> ExitCode {
                 Err(code) => return code,
             };
             if debug {
-                telemetry::logging::init(
-                    &LogConfig {
-                        format: LogFormat::Human,
-                        level: telemetry::logging::DEBUG_MODE_FILTER.to_owned(),
-                    },
-                    Output::Batched,
-                );
+                telemetry::logging::init(&LogConfig {
+                    format: LogFormat::Human,
+                    level: telemetry::logging::DEBUG_MODE_FILTER.to_owned(),
+                });
                 tracing::info!(
                     "debug mode: every request is shown as it is decided; do not leave it on in production"
                 );
             } else {
-                telemetry::logging::init(&config.log, Output::Batched);
+                telemetry::logging::init(&config.log);
             }
-            let status = run_async(service::serve(config, path));
-            telemetry::logging::flush();
-            status
+            run_async(service::serve(config, path))
         }
         Command::Demo {
             listen,
@@ -161,14 +155,11 @@ fn main() -> ExitCode {
             okta_listen,
             api,
         } => {
-            telemetry::logging::init(
-                &LogConfig {
-                    format: LogFormat::Human,
-                    level: "info".to_owned(),
-                },
-                Output::Batched,
-            );
-            let status = run_async(demo::run(demo::DemoOptions {
+            telemetry::logging::init(&LogConfig {
+                format: LogFormat::Human,
+                level: "info".to_owned(),
+            });
+            run_async(demo::run(demo::DemoOptions {
                 listen,
                 metrics: Some(metrics),
                 okta_listen,
@@ -177,9 +168,7 @@ fn main() -> ExitCode {
                 } else {
                     okta_radius::config::OktaApi::Authn
                 },
-            }));
-            telemetry::logging::flush();
-            status
+            }))
         }
         Command::Login(args) => login(args),
         Command::Admin {

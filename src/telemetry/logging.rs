@@ -1,7 +1,6 @@
 //! Log output. Human-readable lines by default, JSON lines for log shippers
 //! ([`super::json_line`]); `RUST_LOG` overrides the configured level for a
-//! debugging session. A server's lines are written in batches
-//! ([`super::log_sink`]).
+//! debugging session.
 //!
 //! Levels are read with [`crate::config::log_level::parse_filter`], which
 //! refuses a misspelt level instead of silencing every line.
@@ -18,7 +17,6 @@
 //! `outcome="accept"`, say) into the log through a value.
 
 use super::json_line::JsonLine;
-use super::log_sink::LogSink;
 use crate::config::log_level::parse_filter;
 use crate::config::{LogConfig, LogFormat};
 use std::borrow::Cow;
@@ -36,25 +34,9 @@ pub const AUDIT_TARGET: &str = "okta_radius::audit";
 /// the libraries' warnings only.
 pub const DEBUG_MODE_FILTER: &str = "warn,okta_radius=debug,okta_client=debug";
 
-/// How lines reach standard error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Output {
-    /// Each line written as it is made: the commands that run and end.
-    Direct,
-    /// Lines gathered and written a few milliseconds later, in order
-    /// ([`LogSink`]): servers, which write a line per decision. Call
-    /// [`flush`] before the process ends.
-    Batched,
-}
-
-/// Writes every line a batched output holds; call before the process ends.
-pub fn flush() {
-    super::log_sink::flush();
-}
-
 /// Installs the global subscriber, writing to standard error. Returns false
 /// when one was already installed (tests that start several servers).
-pub fn init(config: &LogConfig, output: Output) -> bool {
+pub fn init(config: &LogConfig) -> bool {
     let configured = || parse_filter(&config.level).unwrap_or_else(|_| EnvFilter::new("info"));
     // RUST_LOG wins when it is a filter; otherwise it is reported once the
     // subscriber is there to report it, and the configured level is used.
@@ -77,30 +59,15 @@ pub fn init(config: &LogConfig, output: Output) -> bool {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(ansi);
-    let installed = match (config.format, output) {
-        (LogFormat::Json, Output::Batched) => builder
-            .with_writer(LogSink::process())
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
+    let installed = match config.format {
+        LogFormat::Json => builder
             .fmt_fields(JsonFields::new())
             .event_format(JsonLine)
             .try_init()
             .is_ok(),
-        (LogFormat::Json, Output::Direct) => builder
-            .with_writer(std::io::stderr)
-            .fmt_fields(JsonFields::new())
-            .event_format(JsonLine)
-            .try_init()
-            .is_ok(),
-        (LogFormat::Human, Output::Batched) => builder
-            .with_writer(LogSink::process())
-            .fmt_fields(EscapedFields)
-            .try_init()
-            .is_ok(),
-        (LogFormat::Human, Output::Direct) => builder
-            .with_writer(std::io::stderr)
-            .fmt_fields(EscapedFields)
-            .try_init()
-            .is_ok(),
+        LogFormat::Human => builder.fmt_fields(EscapedFields).try_init().is_ok(),
     };
     if installed && let Some((value, problem)) = refused {
         tracing::warn!(

@@ -3,7 +3,6 @@
 //! away from the RADIUS port.
 
 mod json_line;
-mod log_sink;
 pub mod logging;
 pub mod metrics;
 pub mod series;
