@@ -38,7 +38,8 @@ pub struct BenchArgs {
     /// `totp`, e.g. `password:8,push:1,totp:1`.
     #[arg(long, default_value = "status")]
     pub mix: String,
-    /// Start this many units of work per second (open loop). Without it the
+    /// Start this many units of work per second (open loop), as Poisson
+    /// arrivals: independent users, not a metronome. Without it the
     /// generator keeps `--in-flight` units outstanding (closed loop).
     #[arg(long)]
     pub rate: Option<f64>,
@@ -230,7 +231,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     report.settings.insert(
         "mode",
         match args.rate {
-            Some(rate) => format!("open loop, {rate}/s"),
+            Some(rate) => format!("open loop, {rate}/s, Poisson arrivals"),
             None => format!("closed loop, {} in flight", args.in_flight),
         }
         .into(),

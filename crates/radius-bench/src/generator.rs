@@ -1,6 +1,7 @@
 //! The load generator's engine: several UDP sockets (one source port each,
 //! so the 256 identifiers of one port never limit how much is in flight),
-//! each driven by one task that starts work at a fixed rate (open loop) or
+//! each driven by one task that starts work at a rate (open loop: Poisson
+//! arrivals, see [`super::pacer`]) or
 //! keeps N units in flight (closed loop), matches replies to requests by
 //! identifier and checks their authenticity, retransmits unanswered requests
 //! like a NAS when asked to (to the same server, or to the next of a list
@@ -13,6 +14,7 @@
 
 use super::flows::{self, Next, Work};
 use super::mix::WorkKind;
+use super::pacer::{Arrivals, Pacer};
 use super::report::{Latencies, Report};
 use super::users::Flow;
 use radius_proto::crypto::AUTHENTICATOR_LEN;
@@ -245,10 +247,8 @@ async fn drive(
     let mut free: Vec<u8> = (0..=255u8).rev().collect();
     let mut picker = Picker::new(&spec.mix, spec.users, index);
     let stride = u32::try_from(sockets).unwrap_or(1);
-    let interval = share
-        .rate
-        .filter(|rate| *rate > 0.0)
-        .map(|rate| Duration::from_secs_f64(1.0 / rate));
+    let arrivals = share.rate.filter(|rate| *rate > 0.0).map(Arrivals::at_rate);
+    let pacer = Pacer::new()?;
     let stop_at = spec.duration.map(|d| start + d);
     let mut next_start = start;
     let mut next_scan = start;
@@ -261,11 +261,11 @@ async fn drive(
             && share.count.is_none_or(|count| tally.started < count);
 
         if may_start {
-            match interval {
-                Some(interval) => {
+            match &arrivals {
+                Some(arrivals) => {
                     while next_start <= now && share.count.is_none_or(|count| tally.started < count)
                     {
-                        next_start += interval;
+                        next_start += arrivals.next_gap();
                         match free.pop() {
                             Some(id) => {
                                 let work = picker.pick(stride);
@@ -323,12 +323,12 @@ async fn drive(
                 Err(error) => return Err(error),
             }
         }
-        let refill_closed = interval.is_none() && may_start && 256 - free.len() < share.in_flight;
+        let refill_closed = arrivals.is_none() && may_start && 256 - free.len() < share.in_flight;
         if refill_closed {
             continue;
         }
         let mut wake = next_scan;
-        if may_start && interval.is_some() {
+        if may_start && arrivals.is_some() {
             wake = wake.min(next_start);
         }
         if let Some(at) = stop_at.filter(|_| may_start) {
@@ -336,7 +336,7 @@ async fn drive(
         }
         tokio::select! {
             _ = socket.readable() => {}
-            _ = tokio::time::sleep_until(wake) => {}
+            woke = pacer.sleep_until(wake) => woke?,
         }
     }
 }

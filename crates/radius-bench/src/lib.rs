@@ -27,6 +27,7 @@ mod flows;
 mod generator;
 mod idle;
 mod mix;
+mod pacer;
 mod report;
 mod server_drops;
 pub mod sim;
