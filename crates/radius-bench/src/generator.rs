@@ -248,7 +248,11 @@ async fn drive(
     let mut picker = Picker::new(&spec.mix, spec.users, index);
     let stride = u32::try_from(sockets).unwrap_or(1);
     let arrivals = share.rate.filter(|rate| *rate > 0.0).map(Arrivals::at_rate);
-    let pacer = Pacer::new()?;
+    // Closed loop waits only for the next scan: tokio's timer does.
+    let mut pacer = match arrivals {
+        Some(_) => Some(Pacer::new()?),
+        None => None,
+    };
     let stop_at = spec.duration.map(|d| start + d);
     let mut next_start = start;
     let mut next_scan = start;
@@ -334,9 +338,15 @@ async fn drive(
         if let Some(at) = stop_at.filter(|_| may_start) {
             wake = wake.min(at);
         }
-        tokio::select! {
-            _ = socket.readable() => {}
-            woke = pacer.sleep_until(wake) => woke?,
+        match &mut pacer {
+            Some(pacer) => tokio::select! {
+                _ = socket.readable() => {}
+                woke = pacer.sleep_until(wake) => woke?,
+            },
+            None => tokio::select! {
+                _ = socket.readable() => {}
+                _ = tokio::time::sleep_until(wake) => {}
+            },
         }
     }
 }

@@ -42,6 +42,9 @@ impl Arrivals {
 /// A timer with the kernel's high-resolution grain, awaited in tokio.
 pub(crate) struct Pacer {
     timer: AsyncFd<Timer>,
+    /// When the timer is set to fire, if it is set: a wait for the same
+    /// time (the loop woke for a reply) does not set it again.
+    armed: Option<Instant>,
 }
 
 struct Timer(TimerFd);
@@ -63,28 +66,34 @@ impl Pacer {
         // is as long as the `AsyncFd` that owns it: the descriptor stays
         // open and the same while registered.
         let timer = unsafe { AsyncFd::register(Timer(timer)) }.map_err(io::Error::from)?;
-        Ok(Pacer { timer })
+        Ok(Pacer { timer, armed: None })
     }
 
     /// Returns at `at` (within the kernel's timer slack, tens of
     /// microseconds), or at once when it has passed.
-    pub(crate) async fn sleep_until(&self, at: Instant) -> io::Result<()> {
+    pub(crate) async fn sleep_until(&mut self, at: Instant) -> io::Result<()> {
         let now = Instant::now();
         if at <= now {
             return Ok(());
         }
-        // Arming the timer forgets an expiry left from an earlier wait that
-        // ended another way.
-        self.timer.get_ref().0.set(
-            Expiration::OneShot(TimeSpec::from_duration(at - now)),
-            TimerSetTimeFlags::empty(),
-        )?;
+        if self.armed != Some(at) {
+            // Arming the timer forgets an expiry left from an earlier wait
+            // that ended another way.
+            self.timer.get_ref().0.set(
+                Expiration::OneShot(TimeSpec::from_duration(at - now)),
+                TimerSetTimeFlags::empty(),
+            )?;
+            self.armed = Some(at);
+        }
         loop {
             let mut ready = self.timer.readable().await?;
             // Reading the expiry count succeeds once the timer has fired;
             // before that it would block, and the readiness is cleared.
             match ready.try_io(|timer| timer.get_ref().0.wait().map_err(io::Error::from)) {
-                Ok(result) => return result,
+                Ok(result) => {
+                    self.armed = None;
+                    return result;
+                }
                 Err(_would_block) => continue,
             }
         }
@@ -114,7 +123,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wait_ends_no_sooner_than_its_time() {
-        let pacer = Pacer::new().expect("timerfd");
+        let mut pacer = Pacer::new().expect("timerfd");
         for wait in [150, 400, 1_300] {
             let start = Instant::now();
             pacer
