@@ -10,6 +10,7 @@
 //! `Authorization` decision knows. The answers are `okta_api::users` types:
 //! enums keep unknown values, and unknown fields are ignored.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -180,7 +181,7 @@ impl<'a> Users<'a> {
         };
         let secret = verify.pass_code.is_some() || verify.answer.is_some();
         let kind = MANAGEMENT.secret_bearing(secret);
-        let call = Request::post_json(kind, std::borrow::Cow::Owned(url), &body, forwarded_for)?;
+        let call = Request::post_json(kind, Cow::Owned(url), &body, forwarded_for)?;
         self.exchange.send(call).await?.decode()
     }
 
