@@ -54,9 +54,13 @@ async fn run(client: OktaClient, settings: KeepAliveSettings) {
     let state = client.credential();
     let mut last_warning: Option<SystemTime> = None;
     let mut failed_last = false;
+    let mut starting = true;
     loop {
         let now = SystemTime::now();
-        let unhealthy = state.is_invalid() || !state.reachable() || failed_last;
+        // At start Okta has answered nobody yet: that is no failure to wait
+        // a probe interval out, so the first round calls at once.
+        let unhealthy = !std::mem::replace(&mut starting, false)
+            && (state.is_invalid() || !state.reachable() || failed_last);
         let wait = if unhealthy {
             settings.probe_interval
         } else {

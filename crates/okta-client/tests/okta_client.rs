@@ -528,3 +528,29 @@ async fn answers_that_are_not_okta_json_are_sanitized_errors() {
     assert!(matches!(error, OktaError::Decode(_)), "{error:?}");
     assert!(!format!("{error} {error:?}").contains("tok-secret"));
 }
+
+#[tokio::test]
+async fn the_keep_alive_calls_at_start_before_okta_has_answered_anything() {
+    let org = start(demo_config()).await;
+    let client = client(&org);
+    // Nothing has been asked of Okta yet, and a probe interval is an hour:
+    // the first keep-alive must not wait it out.
+    let task = okta_client::keepalive::spawn(
+        client,
+        okta_client::keepalive::KeepAliveSettings {
+            interval: Duration::from_secs(3600),
+            probe_interval: Duration::from_secs(3600),
+        },
+    )
+    .expect("an API token: a keep-alive task");
+    let mut calls = 0;
+    for _ in 0..100 {
+        calls = org.records().calls_to("/api/v1/users/me");
+        if calls > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    task.abort();
+    assert_eq!(calls, 1, "one keep-alive call at start");
+}
