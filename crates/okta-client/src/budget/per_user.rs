@@ -150,6 +150,11 @@ impl Hasher for Prehashed {
 mod tests {
     use super::*;
 
+    /// How many users the limiter holds.
+    fn remembered(limiter: &PerUserLimiter) -> usize {
+        limiter.sent.lock().expect("not poisoned").by_user.len()
+    }
+
     #[test]
     fn the_fifth_call_in_a_second_waits() {
         let limiter = PerUserLimiter::new(4, Duration::from_secs(1));
@@ -183,7 +188,6 @@ mod tests {
     #[test]
     fn a_user_with_calls_still_to_come_is_kept_until_they_are_past() {
         let limiter = PerUserLimiter::new(1, Duration::from_secs(1));
-        let remembered = || limiter.sent.lock().expect("not poisoned").by_user.len();
         let start = Instant::now();
         let after = |ms: u64| start + Duration::from_millis(ms);
         // Three calls at once: slots at 0, 1 and 2 s.
@@ -195,13 +199,13 @@ mod tests {
         for user in 0..10 {
             limiter.reserve(&format!("other{user}"), after(1500));
         }
-        assert_eq!(remembered(), 11);
+        assert_eq!(remembered(&limiter), 11);
         // Once her last slot has left the window, she goes too, although
         // she made no call since.
         for call in 0..20 {
             limiter.reserve(&format!("late{}", call % 2), after(4500));
         }
-        assert_eq!(remembered(), 2);
+        assert_eq!(remembered(&limiter), 2);
     }
 
     #[test]
@@ -218,26 +222,25 @@ mod tests {
     #[test]
     fn idle_users_are_forgotten_a_few_at_a_time_by_later_calls() {
         let limiter = PerUserLimiter::new(4, Duration::from_secs(1));
-        let remembered = || limiter.sent.lock().expect("not poisoned").by_user.len();
         let start = Instant::now();
         let after = |ms: u64| start + Duration::from_millis(ms);
         for user in 0..1000 {
             limiter.reserve(&format!("user{user}"), after(0));
         }
-        assert_eq!(remembered(), 1000);
+        assert_eq!(remembered(&limiter), 1000);
         // Within the window nobody is forgotten.
         limiter.reserve("first", after(900));
-        assert_eq!(remembered(), 1001);
+        assert_eq!(remembered(&limiter), 1001);
         // Past it, each call forgets at most a few of the idle users: no
         // call pays for the whole table.
         limiter.reserve("second", after(1500));
-        assert_eq!(remembered(), 1002 - FORGET_PER_CALL);
+        assert_eq!(remembered(&limiter), 1002 - FORGET_PER_CALL);
         for call in 0..1000 {
             limiter.reserve(&format!("later{}", call % 3), after(1600));
         }
         // All the idle users are gone; "first" (whose call at 900 ms is
         // still in the window), "second" and the three later names stay.
-        assert_eq!(remembered(), 5);
+        assert_eq!(remembered(&limiter), 5);
         // The limit still holds for a name kept through the forgetting.
         for _ in 0..3 {
             limiter.reserve("second", after(1900));
