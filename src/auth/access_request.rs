@@ -11,6 +11,7 @@ use radius_proto::attribute::{decode_vendor_specific, types, vendors};
 use radius_proto::crypto::reveal_user_password;
 use radius_proto::packet::Packet;
 use secrecy::SecretString;
+use zeroize::Zeroizing;
 
 /// The user's part of a PAP login (the User-Name is read on its own,
 /// [`user_name`]).
@@ -136,11 +137,16 @@ pub(super) fn read_pap_login(packet: &Packet, secret: &[u8]) -> Result<PapLogin,
     }
     user_name(packet)?;
     let hidden = hidden.ok_or(RequestProblem::NoCredentials)?;
-    let revealed = reveal_user_password(hidden, secret, packet.authenticator())
+    let mut revealed = reveal_user_password(hidden, secret, packet.authenticator())
         .map_err(|_| RequestProblem::PasswordMalformed)?;
-    let password = std::str::from_utf8(&revealed).map_err(|_| RequestProblem::PasswordNotUtf8)?;
+    // The revealed bytes (allocated at their length) move into the secret,
+    // which wipes them when dropped; bytes that are not UTF-8 are wiped here.
+    let password = String::from_utf8(std::mem::take(&mut *revealed)).map_err(|error| {
+        drop(Zeroizing::new(error.into_bytes()));
+        RequestProblem::PasswordNotUtf8
+    })?;
     Ok(PapLogin {
-        password: SecretString::from(password.to_owned()),
+        password: SecretString::from(password),
     })
 }
 

@@ -99,7 +99,7 @@ pub(super) async fn authorize_with_groups(
     request: &Request<'_>,
     approval: Approval,
 ) -> Decision {
-    let Some(user_id) = approval.user_id.as_deref() else {
+    let Some(user_id) = approval.user.id() else {
         tracing::warn!(user = %request.login, "Okta's answer names no user id; groups cannot be checked");
         return decide_timeout(request.client.on_okta_failure);
     };
@@ -124,8 +124,8 @@ fn decide(rules: &Rules, request: &Request<'_>, approval: Approval, groups: &[St
     tracing::debug!(groups = ?groups, "the user's Okta groups");
     let subject = Subject {
         login: &request.login,
-        user_name: &request.user_name,
-        profile: &approval.profile,
+        user_name: request.user_name,
+        user: &approval.user,
     };
     match policy.apply(&rules.dictionary, &subject, groups) {
         Authorization::Allowed(attributes) => accepted(approval, attributes),

@@ -22,7 +22,7 @@ pub(super) struct Request<'a> {
     pub(super) client: &'a ClientConfig,
     pub(super) packet: &'a Packet,
     /// User-Name as typed at the NAS (what States are bound to).
-    pub(super) user_name: String,
+    pub(super) user_name: &'a str,
     /// The Okta login it maps to.
     pub(super) login: String,
     pub(super) forwarded_for: Option<IpAddr>,

@@ -12,7 +12,7 @@ use super::context::{Context, Request};
 use super::decision::Decision;
 use super::failure::decide_timeout;
 use super::messages;
-use super::next::{Approval, Next, Stage};
+use super::next::{Approval, Named, Next, Stage};
 use super::okta_call::{Purpose, ask};
 use super::password_gate::{self, Admitted};
 use super::reason::Reason;
@@ -168,8 +168,10 @@ pub(super) fn approval(identity: VerifiedIdentity, reason: Reason) -> Approval {
     }
     Approval {
         reason,
-        user_id: Some(identity.subject),
-        profile,
+        user: Named::Listed {
+            id: identity.subject,
+            profile,
+        },
         warning: None,
         okta_request_id: None,
         groups: identity.groups,

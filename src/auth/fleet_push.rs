@@ -203,19 +203,13 @@ fn published(status: &PushStatus) -> Option<Value> {
     Some(match status {
         PushStatus::Approved(body) => {
             let named = body.user()?;
-            let profile = &named.profile;
+            let profile: serde_json::Map<String, Value> = named
+                .profile_fields()
+                .map(|(name, value)| (name.to_owned(), Value::from(value)))
+                .collect();
             json!({
                 "s": "approved",
-                "user": {
-                    "id": named.id,
-                    "profile": {
-                        "login": profile.login,
-                        "firstName": profile.first_name,
-                        "lastName": profile.last_name,
-                        "locale": profile.locale,
-                        "timeZone": profile.time_zone,
-                    }
-                }
+                "user": {"id": named.id(), "profile": profile}
             })
         }
         PushStatus::Direct(grant) => {
@@ -414,7 +408,7 @@ mod tests {
         let Some(Read::Done(Outcome::Approved(answer))) = parse(&stored) else {
             panic!("an approval");
         };
-        assert_eq!(answer.user().map(|user| user.id.as_str()), Some("00u1"));
+        assert_eq!(answer.user().map(|user| user.id()), Some("00u1"));
         assert!(answer.state_token.is_none());
         assert!(matches!(
             parse(r#"{"s":"waiting"}"#),

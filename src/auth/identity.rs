@@ -19,6 +19,7 @@
 use super::sweep::SweepGate;
 use crate::cluster::Cluster;
 use dashmap::DashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long a login keeps the user id Okta named for it. Renaming a login
@@ -33,33 +34,49 @@ const SHARE_EVERY: Duration = Duration::from_secs(1800);
 /// case-folded login, which still joins every spelling the rules fold).
 const MAX_REMEMBERED: usize = 100_000;
 
-/// The key of every per-user limit.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub(super) struct UserKey(String);
+/// The key of every per-user limit. Shared, not copied: the table below
+/// hands out the key it keeps for a named user.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct UserKey(Arc<str>);
 
 /// What starts a key for a login nobody has named yet.
 const LOGIN_PREFIX: &str = "login:";
+/// What starts the key of a user Okta has named.
+const USER_ID_PREFIX: &str = "okta:";
 
 impl UserKey {
     /// The key for a login nobody has named yet: the login case-folded,
-    /// written in one allocation.
+    /// written in one allocation (an ASCII login is folded on the stack).
     pub(super) fn of_login(login: &str) -> UserKey {
-        let mut key = String::with_capacity(LOGIN_PREFIX.len() + login.len());
-        key.push_str(LOGIN_PREFIX);
-        if login.is_ascii() {
-            key.extend(login.chars().map(|c| c.to_ascii_lowercase()));
-        } else {
-            key.push_str(&login.to_lowercase());
+        let mut folded = [0u8; 256];
+        let len = LOGIN_PREFIX.len() + login.len();
+        if login.is_ascii() && len <= folded.len() {
+            let (prefix, rest) = folded[..len].split_at_mut(LOGIN_PREFIX.len());
+            prefix.copy_from_slice(LOGIN_PREFIX.as_bytes());
+            for (to, from) in rest.iter_mut().zip(login.bytes()) {
+                *to = from.to_ascii_lowercase();
+            }
+            if let Ok(key) = std::str::from_utf8(&folded[..len]) {
+                return UserKey(Arc::from(key));
+            }
         }
-        UserKey(key)
+        let mut key = String::with_capacity(len);
+        key.push_str(LOGIN_PREFIX);
+        key.push_str(&login.to_lowercase());
+        UserKey(key.into())
     }
 
     /// The key for a user Okta has named.
     pub(super) fn of_user_id(user_id: &str) -> UserKey {
-        let mut key = String::with_capacity("okta:".len() + user_id.len());
-        key.push_str("okta:");
+        let mut key = String::with_capacity(USER_ID_PREFIX.len() + user_id.len());
+        key.push_str(USER_ID_PREFIX);
         key.push_str(user_id);
-        UserKey(key)
+        UserKey(key.into())
+    }
+
+    /// The user id of a key made by [`UserKey::of_user_id`].
+    fn user_id(&self) -> Option<&str> {
+        self.0.strip_prefix(USER_ID_PREFIX)
     }
 
     pub(super) fn as_str(&self) -> &str {
@@ -105,10 +122,10 @@ impl UserKeys {
 }
 
 /// The user ids Okta named for logins, so that later spellings of a login
-/// that reach the same user share its limits: the user id, when it was
+/// that reach the same user share its limits: the user's key, when it was
 /// last named, and when it was last shared with the fleet.
 pub(super) struct Identities {
-    named: DashMap<String, (String, Instant, Instant)>,
+    named: DashMap<String, (UserKey, Instant, Instant)>,
     /// A full table forgets stale logins at most once a minute.
     sweeps: SweepGate,
     /// The fleet the user ids are shared with, if any.
@@ -177,15 +194,16 @@ impl Identities {
         let login = UserKey::of_login(login);
         let named = login.folded_login().and_then(|folded| {
             let entry = self.named.get(folded)?;
-            (entry.1.elapsed() < REMEMBER_FOR).then(|| UserKey::of_user_id(&entry.0))
+            (entry.1.elapsed() < REMEMBER_FOR).then(|| entry.0.clone())
         });
         match named {
             Some(named) => UserKeys {
                 keys: [login, named],
                 len: 2,
             },
+            // The unused second place holds the login's key again.
             None => UserKeys {
-                keys: [login, UserKey::default()],
+                keys: [login.clone(), login],
                 len: 1,
             },
         }
@@ -210,7 +228,7 @@ impl Identities {
         let folded = key.folded_login().unwrap_or_default();
         // The common case, a login seen before: refreshed in place.
         if let Some(mut entry) = self.named.get_mut(folded)
-            && entry.0 == user_id
+            && entry.0.user_id() == Some(user_id)
         {
             entry.1 = now;
             let share =
@@ -218,11 +236,12 @@ impl Identities {
             if share {
                 entry.2 = now;
             }
+            let named = entry.0.clone();
             drop(entry);
             if share {
                 self.share(key, user_id);
             }
-            return UserKey::of_user_id(user_id);
+            return named;
         }
         if self.named.len() >= MAX_REMEMBERED
             && !self.named.contains_key(folded)
@@ -231,12 +250,13 @@ impl Identities {
             self.named
                 .retain(|_, (_, at, _)| now.duration_since(*at) < REMEMBER_FOR);
         }
+        let named = UserKey::of_user_id(user_id);
         if self.named.len() < MAX_REMEMBERED || self.named.contains_key(folded) {
             self.named
-                .insert(folded.to_owned(), (user_id.to_owned(), now, now));
+                .insert(folded.to_owned(), (named.clone(), now, now));
         }
         self.share(key, user_id);
-        UserKey::of_user_id(user_id)
+        named
     }
 }
 
@@ -262,6 +282,12 @@ mod tests {
         assert_eq!(
             UserKey::of_login("Bob@Example.COM").as_str(),
             "login:bob@example.com"
+        );
+        // Past the stack's room, the same fold.
+        let long = "B".repeat(300);
+        assert_eq!(
+            UserKey::of_login(&long).as_str(),
+            format!("login:{}", "b".repeat(300))
         );
         // Outside ASCII too: one key whatever the case.
         assert_eq!(

@@ -10,7 +10,7 @@
 use super::context::{Context, Request};
 use super::decision::Decision;
 use super::messages;
-use super::next::{Approval, Next, Stage, Transaction};
+use super::next::{Approval, Named, Next, Stage, Transaction};
 use super::okta_call::{Purpose, ask};
 use super::password_gate::{self, Admitted};
 use super::reason::Reason;
@@ -19,8 +19,6 @@ use okta_api::authn::{AuthnResponse, AuthnStatus, AuthnUser};
 use okta_api::error::codes;
 use okta_client::{AuthnOptions, PrimaryAuthn};
 use secrecy::SecretString;
-use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// Sends a new login's password to Okta (after the throttles allow it).
 pub(super) async fn password(
@@ -52,7 +50,7 @@ pub(super) async fn password(
             // Okta names the user once the password is right: from now on
             // every spelling of this login counts against that user.
             let keys = match reply.body.user() {
-                Some(named) => context.identities.learn_for(keys, &named.id),
+                Some(named) => context.identities.learn_for(keys, named.id()),
                 None => keys,
             };
             context
@@ -165,27 +163,9 @@ fn password_expire_days(body: &AuthnResponse) -> Option<u32> {
 
 /// A SUCCESS answer: who Okta says the user is, for the policy.
 fn approval(user: Option<AuthnUser>, reason: Reason, warning: Option<String>) -> Approval {
-    // Sized for the five fields at most: one allocation, no regrowth.
-    let mut profile = HashMap::with_capacity(5);
-    let user_id = user.map(|user| {
-        let p = user.profile;
-        profile.insert(Cow::Borrowed("login"), p.login);
-        for (key, value) in [
-            ("firstName", p.first_name),
-            ("lastName", p.last_name),
-            ("locale", p.locale),
-            ("timeZone", p.time_zone),
-        ] {
-            if let Some(value) = value {
-                profile.insert(Cow::Borrowed(key), value);
-            }
-        }
-        user.id
-    });
     Approval {
         reason,
-        user_id,
-        profile,
+        user: user.map_or(Named::Nobody, Named::Authn),
         warning,
         okta_request_id: None,
         groups: None,

@@ -10,7 +10,7 @@ use super::context::{Context, Request};
 use super::factors::{Offer, kind_of, offer_for_code, render_label};
 use super::links::{link_href, link_path};
 use super::messages;
-use super::next::{Approval, Next, Profile, Stage};
+use super::next::{Approval, Named, Next, Profile, Stage};
 use super::okta_call::{Purpose, ask};
 use super::push::poll_interval;
 use super::reason::Reason;
@@ -185,8 +185,10 @@ async fn verify_with_profile(
         Ok(reply) if reply.body.factor_result == FactorResult::Success => {
             return Next::Authorize(Approval {
                 reason: Reason::MfaOnlyCodeAccepted,
-                user_id: Some(factor.user_id),
-                profile,
+                user: Named::Listed {
+                    id: factor.user_id,
+                    profile,
+                },
                 warning: None,
                 okta_request_id: reply.request_id,
                 groups: None,
@@ -282,8 +284,10 @@ pub(super) async fn poll(
                 FactorResult::Success => {
                     return Next::Authorize(Approval {
                         reason: Reason::MfaOnlyPushApproved,
-                        user_id: Some(user_id),
-                        profile,
+                        user: Named::Listed {
+                            id: user_id,
+                            profile,
+                        },
                         warning: None,
                         okta_request_id: None,
                         groups: None,

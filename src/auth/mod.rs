@@ -196,7 +196,7 @@ impl Authenticator {
         deadline: Instant,
     ) -> Decision {
         let user_name = match access_request::user_name(packet) {
-            Ok(name) => name.to_owned(),
+            Ok(name) => name,
             Err(problem) => {
                 return Decision::reject(Reason::Request(problem), problem.reply_message());
             }
@@ -204,7 +204,7 @@ impl Authenticator {
         let request = Request {
             client,
             packet,
-            login: username::normalize(&user_name, &self.rules.get().users),
+            login: username::normalize(user_name, &self.rules.get().users),
             user_name,
             forwarded_for: self.forwarded_for(packet),
             arrived,

@@ -15,7 +15,7 @@ use super::reason::Reason;
 use super::state::Step;
 use super::typed::InlineFactor;
 use crate::config::FactorKind;
-use okta_api::authn::AuthnResponse;
+use okta_api::authn::{AuthnResponse, AuthnUser};
 use secrecy::SecretString;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -118,13 +118,42 @@ pub(super) struct Transaction {
 /// are fixed strings; those read from the management API are owned.
 pub(super) type Profile = HashMap<Cow<'static, str>, String>;
 
+/// Who Okta said the user is: the id the groups are looked up by, and the
+/// profile fields a policy may fill into reply attributes.
+pub(super) enum Named {
+    /// The answer named nobody.
+    Nobody,
+    /// The user of an `/authn` answer, as Okta embedded it.
+    Authn(AuthnUser),
+    /// A user id and profile fields from a user look-up or an ID token.
+    Listed { id: String, profile: Profile },
+}
+
+impl Named {
+    /// Okta's user id.
+    pub(super) fn id(&self) -> Option<&str> {
+        match self {
+            Named::Nobody => None,
+            Named::Authn(user) => Some(user.id()),
+            Named::Listed { id, .. } => Some(id),
+        }
+    }
+
+    /// A profile field by Okta's name (`firstName`, `email`, ...).
+    pub(super) fn profile_field(&self, field: &str) -> Option<&str> {
+        match self {
+            Named::Nobody => None,
+            Named::Authn(user) => user.profile_field(field),
+            Named::Listed { profile, .. } => profile.get(field).map(String::as_str),
+        }
+    }
+}
+
 /// A login Okta accepted, before the client's policy is applied.
 pub(super) struct Approval {
     pub(super) reason: Reason,
-    /// Okta's user id (the groups are looked up by it).
-    pub(super) user_id: Option<String>,
-    /// Okta profile fields a policy may fill into reply attributes.
-    pub(super) profile: Profile,
+    /// Who Okta said the user is.
+    pub(super) user: Named,
     /// A password-expiry warning to show on an Access-Accept.
     pub(super) warning: Option<String>,
     /// `X-Okta-Request-Id` of the call that said yes, when it is the one to quote.

@@ -5,7 +5,7 @@
 //! Policies are compiled against the dictionaries once at start-up, so a
 //! misspelt attribute is a config error, not a surprise at the first login.
 
-use super::next::Profile;
+use super::next::Named;
 use crate::config::{Policy, ReplyRule};
 use radius_proto::attribute::{Attribute, encode_vendor_specific};
 use radius_proto::dictionary::{AttributeDef, Dictionary, Encryption};
@@ -32,8 +32,8 @@ pub(super) struct Subject<'a> {
     pub(super) login: &'a str,
     /// The User-Name as typed at the NAS.
     pub(super) user_name: &'a str,
-    /// Okta profile fields (`firstName`, `email`, ...).
-    pub(super) profile: &'a Profile,
+    /// Who Okta said the user is (`{profile.firstName}`, ...).
+    pub(super) user: &'a Named,
 }
 
 /// The outcome of applying a policy.
@@ -84,8 +84,8 @@ fn render(template: &str, subject: &Subject<'_>, group: Option<&str>) -> String 
             break;
         };
         let field = &out[start + 9..start + end];
-        let value = subject.profile.get(field).cloned().unwrap_or_default();
-        out.replace_range(start..start + end + 1, &value);
+        let value = subject.user.profile_field(field).unwrap_or_default();
+        out.replace_range(start..start + end + 1, value);
     }
     out
 }
@@ -291,11 +291,14 @@ mod tests {
             &dictionary,
         )
         .expect("compiles");
-        let profile = Profile::from([("firstName".into(), "Bob".to_owned())]);
+        let user = Named::Authn(okta_api::authn::AuthnUser::new(
+            "00u1",
+            [Some("bob@example.com"), Some("Bob"), None, None, None],
+        ));
         let subject = Subject {
             login: "bob@example.com",
             user_name: "bob",
-            profile: &profile,
+            user: &user,
         };
         let Authorization::Allowed(attributes) = compiled.apply(
             &dictionary,

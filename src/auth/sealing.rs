@@ -157,6 +157,6 @@ impl States {
 fn binding<'a>(request: &'a Request<'_>) -> Binding<'a> {
     Binding {
         client: &request.client.name,
-        user_name: &request.user_name,
+        user_name: request.user_name,
     }
 }

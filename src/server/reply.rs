@@ -13,8 +13,29 @@
 use crate::auth::{Decision, Reason, Verdict};
 use crate::telemetry::metrics as m;
 use metrics::counter;
-use radius_proto::packet::{Code, EncodeError, Packet, encode_reply};
+use radius_proto::attribute::Attribute;
+use radius_proto::packet::{Code, EncodeError, Packet, encode_reply_into};
+use std::cell::RefCell;
 use std::sync::Arc;
+
+thread_local! {
+    /// Where each thread writes its replies before copying each, once, into
+    /// the buffer that is sent and kept for retransmissions.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(4096));
+}
+
+/// The reply in one allocation, at its length.
+fn encode_shared(
+    code: Code,
+    packet: &Packet,
+    attributes: &[Attribute],
+    secret: &[u8],
+) -> Result<Arc<[u8]>, EncodeError> {
+    SCRATCH.with_borrow_mut(|out| {
+        encode_reply_into(out, code, packet, attributes, secret)?;
+        Ok(Arc::from(out.as_slice()))
+    })
+}
 
 /// The label under which oversized replies are counted.
 pub const REPLY_TOO_LARGE: &str = "reply_too_large";
@@ -26,8 +47,8 @@ pub fn encode(decision: Decision, packet: &Packet, secret: &[u8]) -> (Decision, 
     let Some(code) = decision.verdict.code() else {
         return (decision, None);
     };
-    match encode_reply(code, packet, &decision.attributes, secret) {
-        Ok(bytes) => (decision, Some(Arc::from(bytes))),
+    match encode_shared(code, packet, &decision.attributes, secret) {
+        Ok(bytes) => (decision, Some(bytes)),
         Err(EncodeError::TooLarge) => oversized(decision, packet, secret),
         Err(error) => {
             tracing::error!(%error, "cannot encode the reply; the request goes unanswered");
@@ -38,14 +59,14 @@ pub fn encode(decision: Decision, packet: &Packet, secret: &[u8]) -> (Decision, 
 }
 
 fn oversized(decision: Decision, packet: &Packet, secret: &[u8]) -> (Decision, Option<Arc<[u8]>>) {
-    match encode_reply(Code::AccessReject, packet, &[], secret) {
+    match encode_shared(Code::AccessReject, packet, &[], secret) {
         Ok(bytes) => {
             counter!(m::OVERSIZED_REPLIES, "action" => "minimal_reject").increment(1);
             let mut reject = Decision::reject(Reason::ReplyTooLarge, "");
             reject.attributes.clear();
             reject.login = decision.login;
             reject.okta_request_id = decision.okta_request_id;
-            (reject, Some(Arc::from(bytes)))
+            (reject, Some(bytes))
         }
         Err(_) => {
             counter!(m::OVERSIZED_REPLIES, "action" => "dropped").increment(1);

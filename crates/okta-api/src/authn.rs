@@ -10,6 +10,7 @@
 
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
+use std::borrow::Cow;
 
 use super::vocabulary::okta_vocabulary;
 
@@ -236,23 +237,156 @@ impl TryFrom<RawEmbedded> for Embedded {
     }
 }
 
-/// The user embedded in a transaction (and the shape of `GET /api/v1/users/me`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The user embedded in a transaction (and the shape of `GET /api/v1/users/me`):
+/// the id and the profile fields the authentication API reveals.
+///
+/// Every successful login reads one, so its six strings are kept in one
+/// allocation; the accessors borrow from it.
+#[derive(Clone, PartialEq, Eq)]
 pub struct AuthnUser {
-    pub id: String,
-    pub profile: UserProfile,
+    text: Box<str>,
+    /// Where each field lies in `text`, in [`PROFILE_FIELDS`] order after
+    /// the id; `None` for a field Okta left out or sent as `null`.
+    spans: [Option<(u32, u32)>; 6],
 }
 
-/// The part of a user's profile the authentication API reveals.
-#[derive(Debug, Clone, Deserialize)]
+/// The profile fields an [`AuthnUser`] keeps, as Okta spells them.
+pub const PROFILE_FIELDS: [&str; 5] = ["login", "firstName", "lastName", "locale", "timeZone"];
+
+impl AuthnUser {
+    /// A user from its id and profile fields (for stand-ins and tests).
+    pub fn new(id: &str, profile: [Option<&str>; 5]) -> AuthnUser {
+        let [login, first, last, locale, zone] = profile;
+        AuthnUser::pack([Some(id), login, first, last, locale, zone])
+    }
+
+    fn pack(fields: [Option<&str>; 6]) -> AuthnUser {
+        let mut text = String::with_capacity(fields.iter().flatten().map(|f| f.len()).sum());
+        let spans = fields.map(|field| {
+            field.map(|field| {
+                // Okta's fields are short; a body over 4 GiB is refused
+                // long before it is read.
+                let start = u32::try_from(text.len()).unwrap_or(u32::MAX);
+                text.push_str(field);
+                (start, u32::try_from(text.len()).unwrap_or(u32::MAX))
+            })
+        });
+        AuthnUser {
+            text: text.into_boxed_str(),
+            spans,
+        }
+    }
+
+    fn part(&self, index: usize) -> Option<&str> {
+        let (start, end) = self.spans[index]?;
+        self.text.get(start as usize..end as usize)
+    }
+
+    /// Okta's user id (`00u...`).
+    pub fn id(&self) -> &str {
+        self.part(0).unwrap_or_default()
+    }
+
+    /// `profile.login`.
+    pub fn login(&self) -> &str {
+        self.part(1).unwrap_or_default()
+    }
+
+    /// `profile.firstName`.
+    pub fn first_name(&self) -> Option<&str> {
+        self.part(2)
+    }
+
+    /// `profile.lastName`.
+    pub fn last_name(&self) -> Option<&str> {
+        self.part(3)
+    }
+
+    /// `profile.locale`.
+    pub fn locale(&self) -> Option<&str> {
+        self.part(4)
+    }
+
+    /// `profile.timeZone`.
+    pub fn time_zone(&self) -> Option<&str> {
+        self.part(5)
+    }
+
+    /// A profile field by Okta's name (one of [`PROFILE_FIELDS`]).
+    pub fn profile_field(&self, name: &str) -> Option<&str> {
+        let index = PROFILE_FIELDS.iter().position(|field| *field == name)?;
+        self.part(index + 1)
+    }
+
+    /// The profile fields Okta sent, with their names.
+    pub fn profile_fields(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        PROFILE_FIELDS
+            .iter()
+            .enumerate()
+            .filter_map(|(index, name)| Some((*name, self.part(index + 1)?)))
+    }
+}
+
+impl std::fmt::Debug for AuthnUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("AuthnUser");
+        out.field("id", &self.id());
+        for (name, value) in self.profile_fields() {
+            out.field(name, &value);
+        }
+        out.finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for AuthnUser {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = RawUser::deserialize(deserializer)?;
+        let p = &raw.profile;
+        Ok(AuthnUser::pack([
+            Some(&raw.id),
+            Some(&p.login),
+            p.first_name.as_ref().map(Text::as_str),
+            p.last_name.as_ref().map(Text::as_str),
+            p.locale.as_ref().map(Text::as_str),
+            p.time_zone.as_ref().map(Text::as_str),
+        ]))
+    }
+}
+
+/// The user as Okta writes it; its strings borrow from the answer when
+/// they hold no escapes.
+#[derive(Deserialize)]
+struct RawUser<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    profile: RawProfile<'a>,
+}
+
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct UserProfile {
-    pub login: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub locale: Option<String>,
-    pub time_zone: Option<String>,
+struct RawProfile<'a> {
+    #[serde(borrow)]
+    login: Cow<'a, str>,
+    #[serde(borrow, default)]
+    first_name: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    last_name: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    locale: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    time_zone: Option<Text<'a>>,
+}
+
+/// A string that borrows from the answer when it can. (An `Option<Cow>`
+/// field alone would always copy: serde borrows only a bare `Cow`.)
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// An enrolled factor the user may verify (or, in `MFA_ENROLL`, a factor
@@ -389,14 +523,56 @@ mod tests {
         assert_eq!(reply.status, AuthnStatus::Success);
         assert!(reply.state_token.is_none());
         let user = reply.user().expect("user");
-        assert_eq!(user.id, "00ub0oNGTSWTBKOLGLNR");
-        assert_eq!(user.profile.login, "alice@example.com");
-        assert_eq!(
-            user.profile.time_zone.as_deref(),
-            Some("America/Los_Angeles")
-        );
+        assert_eq!(user.id(), "00ub0oNGTSWTBKOLGLNR");
+        assert_eq!(user.login(), "alice@example.com");
+        assert_eq!(user.first_name(), Some("Alice"));
+        assert_eq!(user.last_name(), Some("Example"));
+        assert_eq!(user.locale(), Some("en_US"));
+        assert_eq!(user.time_zone(), Some("America/Los_Angeles"));
+        assert_eq!(user.profile_field("timeZone"), Some("America/Los_Angeles"));
+        assert_eq!(user.profile_field("email"), None);
         let debug = format!("{reply:?}");
         assert!(!debug.contains("00Fpzf4en68pCXTsMjcX8JPMctzN2Wiw4LDOBL_9pe"));
+    }
+
+    #[test]
+    fn a_user_keeps_each_field_apart_whether_sent_null_absent_or_escaped() {
+        let reply = parse(
+            r#"{"status": "SUCCESS", "_embedded": {"user": {
+                "id": "00u2",
+                "profile": {"login": "z\u00e9@example.com", "firstName": null,
+                            "lastName": "O\"Neil", "timeZone": ""}
+            }}}"#,
+        );
+        let user = reply.user().expect("user");
+        assert_eq!(user.id(), "00u2");
+        assert_eq!(user.login(), "zé@example.com");
+        assert_eq!(user.first_name(), None);
+        assert_eq!(user.last_name(), Some("O\"Neil"));
+        assert_eq!(user.locale(), None);
+        assert_eq!(user.time_zone(), Some(""));
+        let fields: Vec<_> = user.profile_fields().collect();
+        assert_eq!(
+            fields,
+            [
+                ("login", "zé@example.com"),
+                ("lastName", "O\"Neil"),
+                ("timeZone", "")
+            ]
+        );
+        assert_eq!(
+            *user,
+            AuthnUser::new(
+                "00u2",
+                [
+                    Some("zé@example.com"),
+                    None,
+                    Some("O\"Neil"),
+                    None,
+                    Some("")
+                ]
+            )
+        );
     }
 
     const MFA_REQUIRED_FACTORS: &str = r#"[

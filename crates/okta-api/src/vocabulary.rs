@@ -53,8 +53,18 @@ macro_rules! okta_vocabulary {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let wire = <String as ::serde::Deserialize>::deserialize(deserializer)?;
-                Ok(Self::from(wire.as_str()))
+                // Read in place: a known value costs no copy of the string.
+                struct Wire;
+                impl ::serde::de::Visitor<'_> for Wire {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, wire: &str) -> Result<$name, E> {
+                        Ok($name::from(wire))
+                    }
+                }
+                deserializer.deserialize_str(Wire)
             }
         }
     };

@@ -83,15 +83,15 @@ pub async fn check(client: &OktaClient, needs: Needs) -> Report {
                 let expiry = SystemTime::now() + API_TOKEN_LIFETIME;
                 report.pass(format!(
                     "the API token works: it belongs to {} (GET /api/v1/users/me)",
-                    reply.body.profile.login
+                    reply.body.login()
                 ));
                 report.pass(format!(
                     "the API token's predicted expiry is {} (30 days after its last use, now; the keep-alive keeps it fresh)",
                     okta_api::time::utc_seconds(expiry)
                 ));
-                report.token_owner = Some(reply.body.profile.login);
+                report.token_owner = Some(reply.body.login().to_owned());
                 report.predicted_expiry = Some(expiry);
-                user_id = Some(reply.body.id);
+                user_id = Some(reply.body.id().to_owned());
             }
             Err(error) => {
                 report.fail(explain_token_failure(&error));

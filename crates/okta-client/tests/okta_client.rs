@@ -79,9 +79,9 @@ async fn right_password_without_factors_succeeds() {
     assert_eq!(reply.body.status, AuthnStatus::Success);
     assert!(reply.body.state_token.is_none());
     let user = reply.body.user().expect("embedded user");
-    assert_eq!(user.profile.login, "alice@example.com");
-    assert_eq!(user.profile.first_name.as_deref(), Some("Alice"));
-    assert!(user.id.starts_with("00u"));
+    assert_eq!(user.login(), "alice@example.com");
+    assert_eq!(user.first_name(), Some("Alice"));
+    assert!(user.id().starts_with("00u"));
     assert!(reply.request_id.as_deref().is_some_and(|id| !id.is_empty()));
 }
 
@@ -313,7 +313,7 @@ async fn rate_limit_headers_are_read_and_the_limit_enforced() {
 
     // The management bucket is separate.
     let owner = client.token_owner().await.expect("users/me");
-    assert_eq!(owner.body.profile.login, "radius-service@example.com");
+    assert_eq!(owner.body.login(), "radius-service@example.com");
     assert!(owner.rate_limit.is_some_and(|l| l.limit == 1200));
 }
 

@@ -141,7 +141,7 @@ fn now() -> u64 {
 fn assert_success(reply: &AuthnResponse, login: &str) {
     assert_eq!(reply.status, AuthnStatus::Success, "{reply:?}");
     assert!(reply.state_token.is_none());
-    assert_eq!(reply.user().expect("user").profile.login, login);
+    assert_eq!(reply.user().expect("user").login(), login);
 }
 
 #[tokio::test]

@@ -47,7 +47,7 @@ async fn an_org_offering_http2_carries_every_call_on_one_connection() {
     let reply = reply.expect("the org answers over HTTPS");
     assert_eq!(reply.body.status, AuthnStatus::Success);
     assert_eq!(reply.request_id.as_deref(), Some("req-tls"));
-    assert_eq!(owner.expect("the org answers").body.id, "00u1admin");
+    assert_eq!(owner.expect("the org answers").body.id(), "00u1admin");
     for _ in 0..7 {
         let reply = okta.authn().primary(&login).await.expect("another login");
         assert_eq!(reply.body.status, AuthnStatus::Success);
@@ -75,7 +75,7 @@ async fn an_org_offering_only_http1_keeps_its_connection_alive_between_calls() {
             .token_owner()
             .await
             .expect("the org answers over HTTPS");
-        assert_eq!(reply.body.id, "00u1admin");
+        assert_eq!(reply.body.id(), "00u1admin");
     }
     let versions = seen.versions.lock().expect("not poisoned").clone();
     assert_eq!(versions, vec![Version::HTTP_11; 5]);
@@ -135,7 +135,7 @@ async fn a_connection_the_org_closed_while_idle_costs_the_call_nothing() {
             .token_owner()
             .await
             .unwrap_or_else(|error| panic!("call {call}: {error}"));
-        assert_eq!(reply.body.id, "00u1admin");
+        assert_eq!(reply.body.id(), "00u1admin");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(

@@ -108,7 +108,7 @@ fn calls_go_through_the_environment_s_proxy_or_the_configured_one() {
             .token_owner()
             .await
             .expect("the org answers through the environment's proxy");
-        assert_eq!(owner.body.id, "00u1admin");
+        assert_eq!(owner.body.id(), "00u1admin");
         assert_eq!(
             environment_proxy.1.lock().expect("not poisoned").clone(),
             vec![format!("{ORG_NAME}:443")]

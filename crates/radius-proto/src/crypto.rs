@@ -197,19 +197,22 @@ pub fn reveal_user_password(
     {
         return Err(PasswordError::BadCiphertextLength);
     }
-    let mut out = Zeroizing::new(vec![0u8; hidden.len()]);
+    // Revealed on the stack (wiped when it goes), then copied once at its
+    // length: the caller may keep the bytes without a second copy.
+    let mut padded = Zeroizing::new([0u8; USER_PASSWORD_MAX]);
     let mut previous: &[u8] = request_authenticator;
     for (i, block) in hidden.chunks(16).enumerate() {
         let key = md5(&[secret, previous]);
         for (j, (c, k)) in block.iter().zip(key).enumerate() {
-            out[i * 16 + j] = c ^ k;
+            padded[i * 16 + j] = c ^ k;
         }
         previous = block;
     }
-    while out.last() == Some(&0) {
-        out.pop();
-    }
-    Ok(out)
+    let len = padded[..hidden.len()]
+        .iter()
+        .rposition(|byte| *byte != 0)
+        .map_or(0, |last| last + 1);
+    Ok(Zeroizing::new(padded[..len].to_vec()))
 }
 
 /// Fills a fresh Request Authenticator (or any nonce) from the operating

@@ -9,6 +9,7 @@
 use super::attribute::{Attribute, MAX_VALUE_LEN, MESSAGE_AUTHENTICATOR_LEN, types};
 use super::crypto::{self, AUTHENTICATOR_LEN};
 use super::reader::Reader;
+use smallvec::SmallVec;
 
 /// The shortest packet: its header alone (RFC 2865 §3).
 pub const MIN_PACKET_LEN: usize = 20;
@@ -148,6 +149,10 @@ pub enum EncodeError {
     Password(#[from] crypto::PasswordError),
 }
 
+/// How many attributes a packet indexes without an allocation: more than
+/// a VPN concentrator's Access-Request carries.
+const INLINE_ATTRIBUTES: usize = 16;
+
 /// Where one attribute's value lies in the packet bytes.
 #[derive(Debug, Clone, Copy)]
 struct AttributeSpan {
@@ -162,7 +167,9 @@ struct AttributeSpan {
 pub struct Packet {
     code: Code,
     bytes: Vec<u8>,
-    spans: Vec<AttributeSpan>,
+    /// Inline up to [`INLINE_ATTRIBUTES`]: a NAS's request then costs one
+    /// allocation, its bytes.
+    spans: SmallVec<[AttributeSpan; INLINE_ATTRIBUTES]>,
     message_authenticator: Option<u16>,
 }
 
@@ -192,7 +199,7 @@ impl Packet {
             .sub_reader(length - HEADER_LEN)
             .ok_or(DecodeError::Truncated)?;
         let code = Code::from_u8(code).ok_or(DecodeError::UnknownCode(code))?;
-        let mut spans = Vec::with_capacity(8);
+        let mut spans = SmallVec::new();
         let mut message_authenticator = None;
         while !attributes.is_empty() {
             let (typ, value) = attributes
@@ -408,6 +415,20 @@ pub fn encode_reply(
     secret: &[u8],
 ) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(128);
+    encode_reply_into(&mut out, code, request, attributes, secret)?;
+    Ok(out)
+}
+
+/// [`encode_reply`] into `out`, which is cleared first: a caller that
+/// copies the reply elsewhere can write every reply into one buffer.
+pub fn encode_reply_into(
+    out: &mut Vec<u8>,
+    code: Code,
+    request: &Packet,
+    attributes: &[Attribute],
+    secret: &[u8],
+) -> Result<(), EncodeError> {
+    out.clear();
     out.push(code.as_u8());
     out.push(request.identifier());
     out.extend_from_slice(&[0, 0]);
@@ -419,7 +440,7 @@ pub fn encode_reply(
     } else {
         let offset = out.len() + 2;
         push_attribute(
-            &mut out,
+            out,
             types::MESSAGE_AUTHENTICATOR,
             &[0; MESSAGE_AUTHENTICATOR_LEN],
         )?;
@@ -430,20 +451,20 @@ pub fn encode_reply(
             || attribute.typ == types::PROXY_STATE
             || (code == Code::AccessReject && !allowed_in_reject(attribute.typ));
         if !skip {
-            push_attribute(&mut out, attribute.typ, &attribute.value)?;
+            push_attribute(out, attribute.typ, &attribute.value)?;
         }
     }
     for proxy_state in request.all(types::PROXY_STATE) {
-        push_attribute(&mut out, types::PROXY_STATE, proxy_state)?;
+        push_attribute(out, types::PROXY_STATE, proxy_state)?;
     }
-    finish_length(&mut out)?;
+    finish_length(out)?;
     if let Some(offset) = ma_offset {
-        let ma = crypto::message_authenticator(&out, offset, secret);
+        let ma = crypto::message_authenticator(out, offset, secret);
         out[offset..offset + MESSAGE_AUTHENTICATOR_LEN].copy_from_slice(&ma);
     }
-    let response = crypto::response_authenticator(&out, request.authenticator(), secret);
+    let response = crypto::response_authenticator(out, request.authenticator(), secret);
     out[4..HEADER_LEN].copy_from_slice(&response);
-    Ok(out)
+    Ok(())
 }
 
 /// Builds requests, as a NAS would send them: used by the load generator,

@@ -7,6 +7,7 @@
 //! `Authorization` between them.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
@@ -16,6 +17,7 @@ use reqwest::header::{
 };
 use reqwest::{Method, Url};
 use serde::Serialize;
+use zeroize::Zeroize;
 
 use crate::call::CallKind;
 use crate::error::OktaError;
@@ -93,11 +95,16 @@ impl<'a> Request<'a> {
         body: &B,
         forwarded_for: Option<IpAddr>,
     ) -> Result<Request<'a>, OktaError> {
-        // Sized for a login's body, so it is written in one allocation.
-        let mut encoded = Vec::with_capacity(BODY_CAPACITY);
-        serde_json::to_writer(&mut encoded, body)
+        let body = BODY_SCRATCH
+            .with_borrow_mut(|scratch| {
+                let written = serde_json::to_writer(&mut *scratch, body);
+                // One allocation at the body's length; the scratch (which held a
+                // password) is wiped at once.
+                let body = written.map(|()| Bytes::copy_from_slice(scratch));
+                scratch.zeroize();
+                body
+            })
             .map_err(|_| OktaError::Http("cannot encode the request body".into()))?;
-        let body = Bytes::from(encoded);
         Ok(Request {
             kind,
             method: Method::POST,
@@ -166,6 +173,12 @@ const HEADERS_PER_CALL: usize = 12;
 /// Room for a JSON body: a primary authentication with a long username
 /// and password and its options fits.
 const BODY_CAPACITY: usize = 512;
+
+thread_local! {
+    /// Where each thread writes a JSON body before copying it into the
+    /// request's own buffer.
+    static BODY_SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(BODY_CAPACITY));
+}
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// `application/json`, for `Accept` and `Content-Type` (a static value: no
