@@ -23,7 +23,7 @@
 
 use super::identity::UserKey;
 use super::sweep::SweepGate;
-use crate::cluster::prefetch::{self, ReadAhead};
+use crate::cluster::prefetch::{self, KeyList, ReadAhead};
 use crate::cluster::{Cluster, Fleet};
 use crate::config::abuse::AbuseLimits;
 use crate::live::Live;
@@ -33,6 +33,7 @@ use metrics::counter;
 use radius_proto::attribute::types;
 use radius_proto::packet::Packet;
 use redis::Script;
+use smallvec::SmallVec;
 use std::collections::VecDeque;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -132,6 +133,10 @@ struct Counted<'a> {
     source: Option<&'a str>,
 }
 
+/// What a login is counted as under each of its keys (one or two: the
+/// login, and the user id once Okta named it), inline.
+type CountedKeys<'a> = SmallVec<[Counted<'a>; 2]>;
+
 impl<'a> Counted<'a> {
     fn of(user: &'a UserKey, source: Option<&'a str>) -> Counted<'a> {
         Counted {
@@ -187,7 +192,7 @@ impl FailureThrottle {
     pub(super) async fn check(&self, keys: &[UserKey], source: Option<&str>) -> Checked {
         let limits = self.limits.get();
         let (mut pair, mut per_user, mut per_source) = (0, 0, 0);
-        let counted: Vec<Counted<'_>> = keys.iter().map(|user| Counted::of(user, source)).collect();
+        let counted: CountedKeys<'_> = keys.iter().map(|user| Counted::of(user, source)).collect();
         // Nothing to count when every throttle is off (then nothing is
         // recorded either).
         let off = limits.max_failures_per_user_and_source == 0
@@ -267,7 +272,7 @@ impl FailureThrottle {
         {
             return None;
         }
-        let counted: Vec<Counted<'_>> = keys.iter().map(|user| Counted::of(user, source)).collect();
+        let counted: CountedKeys<'_> = keys.iter().map(|user| Counted::of(user, source)).collect();
         let (keys, since) = fleet_count_keys(fleet, &counted, limits.window);
         Some(ReadAhead {
             of: counted_as(&counted),
@@ -559,21 +564,22 @@ fn counted_as(all: &[Counted<'_>]) -> u64 {
 /// The fleet's sorted sets a login is counted in (pair, user and source
 /// under each of its keys, in that order), and the oldest failure time
 /// that counts (ms since the Unix epoch).
-fn fleet_count_keys(fleet: &Fleet, all: &[Counted<'_>], window: Duration) -> (Vec<String>, u64) {
+fn fleet_count_keys(fleet: &Fleet, all: &[Counted<'_>], window: Duration) -> (KeyList, u64) {
     let since = unix_ms().saturating_sub(u64::try_from(window.as_millis()).unwrap_or(u64::MAX));
     // Without a source the per-source count is 0: the empty source's set is
     // never written. The source's set is the same under each of the keys.
     let names = fleet.keys();
-    let mut keys = Vec::with_capacity(3 * all.len());
-    let mut source_key: Option<String> = None;
-    for counted in all {
+    let mut keys = KeyList::with_capacity(3 * all.len() * names.failures_len());
+    for (i, counted) in all.iter().enumerate() {
         let source = counted.source.unwrap_or("");
-        keys.push(names.failures("pair", &[counted.user.as_bytes(), source.as_bytes()]));
-        keys.push(names.failures("user", &[counted.user.as_bytes()]));
-        let key = source_key
-            .get_or_insert_with(|| names.failures("source", &[source.as_bytes()]))
-            .clone();
-        keys.push(key);
+        let user = counted.user.as_bytes();
+        keys.push_with(|out| names.failures_into(out, "pair", &[user, source.as_bytes()]));
+        keys.push_with(|out| names.failures_into(out, "user", &[user]));
+        if i == 0 {
+            keys.push_with(|out| names.failures_into(out, "source", &[source.as_bytes()]));
+        } else {
+            keys.push_again(2);
+        }
     }
     (keys, since)
 }
@@ -585,13 +591,13 @@ async fn fleet_counts(
     fleet: &Fleet,
     all: &[Counted<'_>],
     window: Duration,
-) -> Option<Vec<[u64; 3]>> {
+) -> Option<SmallVec<[[u64; 3]; 2]>> {
     let counts = match prefetch::lookup(counted_as(all)) {
         Some(counts) => counts,
         None => {
             let (keys, since) = fleet_count_keys(fleet, all, window);
             let mut pipe = redis::pipe();
-            for key in keys {
+            for key in keys.iter() {
                 pipe.cmd("ZCOUNT").arg(key).arg(since).arg("+inf");
             }
             fleet

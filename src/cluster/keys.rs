@@ -53,12 +53,24 @@ impl Keys {
     /// Failed passwords of one throttle (`pair`: a user and source, `user`,
     /// `source`), by what it counts.
     pub fn failures(&self, throttle: &str, parts: &[&[u8]]) -> String {
-        self.digested("fail", |digest| {
+        let mut key = String::new();
+        self.failures_into(&mut key, throttle, parts);
+        key
+    }
+
+    /// The length of every [`Keys::failures`] key.
+    pub fn failures_len(&self) -> usize {
+        self.prefix.len() + "fail:".len() + 2 * DIGEST_BYTES
+    }
+
+    /// [`Keys::failures`], appended to `out`.
+    pub fn failures_into(&self, out: &mut String, throttle: &str, parts: &[&[u8]]) {
+        self.digested_into(out, "fail", |digest| {
             add_part(digest, throttle.as_bytes());
             for part in parts {
                 add_part(digest, part);
             }
-        })
+        });
     }
 
     /// The fleet's Okta budget: `leases`, or a bucket's exhaustion by its
@@ -93,12 +105,20 @@ impl Keys {
     /// The key of `kind` whose digest `add` writes the parts of; built in
     /// one allocation (keys are made on every login).
     fn digested(&self, kind: &str, add: impl FnOnce(&mut Sha256)) -> String {
+        let mut key = String::new();
+        self.digested_into(&mut key, kind, add);
+        key
+    }
+
+    /// [`Keys::digested`], appended to `key`; reserves the key's length
+    /// first, so that it is written in at most one allocation.
+    fn digested_into(&self, key: &mut String, kind: &str, add: impl FnOnce(&mut Sha256)) {
         let mut digest = Sha256::new();
         digest.update(kind.as_bytes());
         add(&mut digest);
         let digest = digest.finalize();
         let mut hex = [0u8; 2 * DIGEST_BYTES];
-        let mut key = String::with_capacity(self.prefix.len() + kind.len() + 1 + hex.len());
+        key.reserve(self.prefix.len() + kind.len() + 1 + hex.len());
         key.push_str(&self.prefix);
         key.push_str(kind);
         key.push(':');
@@ -107,7 +127,6 @@ impl Keys {
         {
             key.push_str(hex);
         }
-        key
     }
 }
 
@@ -129,6 +148,9 @@ mod tests {
         let key = keys.request("asa", "192.0.2.1".parse().expect("ip"), 7, &[1; 16]);
         assert!(key.starts_with("vpn-fleet:req:"), "{key}");
         assert_eq!(key.len(), "vpn-fleet:req:".len() + 2 * DIGEST_BYTES);
+        let failures = keys.failures("pair", &[b"bob", b"10.0.0.1"]);
+        assert!(failures.starts_with("vpn-fleet:fail:"), "{failures}");
+        assert_eq!(failures.len(), keys.failures_len());
         let state = keys.answered_state(b"state-id");
         assert!(state.starts_with("vpn-fleet:state:"), "{state}");
         let outcome = keys.push_outcome(b"00state-token");

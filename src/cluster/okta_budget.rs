@@ -258,6 +258,10 @@ impl FleetBudget for OktaLeases {
         })
     }
 
+    fn reuse(&self, deadline: Instant) -> Option<u64> {
+        self.held().reuse(Instant::now(), deadline + self.lease)
+    }
+
     fn give_back(&self, id: u64) {
         {
             let mut held = self.held();

@@ -5,7 +5,7 @@
 //! value the first left (pending, or its decision).
 
 use super::batched::Batched;
-use super::prefetch::ReadAhead;
+use super::prefetch::{KeyList, ReadAhead};
 use redis::{Script, Value};
 
 /// Claims `KEYS[1]` unless some replica did: returns the value found
@@ -45,16 +45,17 @@ pub(super) async fn claim(
     pending_ms: u64,
     read_ahead: Option<&ReadAhead>,
 ) -> Option<Claimed> {
-    let counted = read_ahead.map_or(&[][..], |read| read.keys.as_slice());
+    let counted = read_ahead
+        .map(|read| &read.keys)
+        .filter(|keys| !keys.is_empty());
     let since = read_ahead.map_or(0, |read| read.since);
     let reply = claims
-        .call(1 + counted.len(), |command| {
-            command
-                .arg(key)
-                .arg(counted)
-                .arg(pending)
-                .arg(pending_ms)
-                .arg(since);
+        .call(1 + counted.map_or(0, KeyList::len), |command| {
+            command.arg(key);
+            if let Some(counted) = counted {
+                command.arg(counted);
+            }
+            command.arg(pending).arg(pending_ms).arg(since);
         })
         .await?;
     match reply {

@@ -35,6 +35,13 @@ pub trait FleetBudget: Send + Sync + 'static {
         deadline: Instant,
     ) -> Pin<Box<dyn Future<Output = FleetAnswer> + Send + 'a>>;
 
+    /// A slot this bridge holds already and may hand to a call at once,
+    /// without a round trip (or the allocation of [`FleetBudget::take`]'s
+    /// future); `None` when there is none to reuse.
+    fn reuse(&self, _deadline: Instant) -> Option<u64> {
+        None
+    }
+
     /// Gives a slot back (the call is answered or abandoned).
     fn give_back(&self, id: u64);
 

@@ -218,7 +218,14 @@ impl Budget {
         let mut fleet_slot = None;
         if let Some(hook) = self.fleet.get() {
             let until = deadline.unwrap_or_else(|| Instant::now() + self.default_wait);
-            match hook.0.take(bucket.label(), until).await {
+            let answer = match hook.0.reuse(until) {
+                Some(id) => FleetAnswer::Slot {
+                    id,
+                    exhausted: None,
+                },
+                None => hook.0.take(bucket.label(), until).await,
+            };
+            match answer {
                 FleetAnswer::Slot { id, exhausted } => {
                     fleet_slot = Some(FleetSlot {
                         hook: hook.clone(),
