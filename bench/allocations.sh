@@ -7,9 +7,12 @@
 #
 #   bash bench/allocations.sh              # prints one Markdown table
 #   SITES=20 bash bench/allocations.sh     # and the 20 busiest call sites
+#   CLUSTER=1 bash bench/allocations.sh    # a replica of a fleet: [cluster]
+#                                          # with its own redis-server
 #
-# Needs valgrind (apt-get install valgrind) and the release binary (built
-# here if missing). FEW (default 500) and MANY (default 2500) set the runs.
+# Needs valgrind (apt-get install valgrind), redis-server for CLUSTER=1, and
+# the release binary (built here if missing). FEW (default 500) and MANY
+# (default 2500) set the runs.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,6 +24,7 @@ TMP=$(mktemp -d /tmp/okta-radius-allocations.XXXXXX)
 SIM=127.0.0.1:18280
 SIM_STATS=127.0.0.1:18281
 RADIUS=127.0.0.1:18212
+REDIS_PORT=18279
 SECRET="bench-shared-secret-0123456789"
 PIDS=()
 
@@ -36,6 +40,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
+if [ -n "${CLUSTER:-}" ]; then
+    command -v redis-server >/dev/null || { echo "redis-server is needed (apt-get install redis-server)" >&2; exit 1; }
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" \
+        >"$TMP/redis.log" 2>&1 &
+    PIDS+=("$!")
+    for _ in $(seq 100); do
+        redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+fi
 # BIN=path counts another build (e.g. an older commit's).
 if [ -z "${BIN:-}" ]; then
     [ -x target/release/okta-radius ] || cargo build --release --locked --bin okta-radius >&2
@@ -66,6 +80,15 @@ name = "bench"
 address = "127.0.0.0/8"
 secret_file = "$TMP/secret"
 EOF
+if [ -n "${CLUSTER:-}" ]; then
+    cat >>"$TMP/okta-radius.toml" <<EOF
+[state]
+key = "5f1e0d2c3b4a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+[cluster]
+redis_url = "redis://127.0.0.1:$REDIS_PORT"
+op_timeout_ms = 200
+EOF
+fi
 
 # One run of N logins under dhat; prints the path of dhat's JSON file.
 measure() { # logins

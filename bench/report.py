@@ -437,6 +437,10 @@ def main():
     if os.path.exists(os.path.join(results, "allocations.md")):
         with open(os.path.join(results, "allocations.md")) as f:
             allocations = f.read()
+    allocations_fleet = ""
+    if os.path.exists(os.path.join(results, "allocations-fleet.md")):
+        with open(os.path.join(results, "allocations-fleet.md")) as f:
+            allocations_fleet = f.read()
     tls_idle = {}
     for row in lines(os.path.join(results, "tls-idle.json")):
         tls_idle.update(row)
@@ -461,6 +465,8 @@ def main():
     fleet = lines(os.path.join(results, "fleet.jsonl"))
     if fleet:
         sections["fleet"] = fleet_table(fleet)
+    if allocations_fleet:
+        sections["allocations-fleet"] = allocations_fleet
     with open(doc) as f:
         text = f.read()
     for name, body in sections.items():

@@ -94,7 +94,7 @@ fi
 if ! command -v curl >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
 fi
-if want static && ! command -v valgrind >/dev/null; then
+if { want static || want fleet; } && ! command -v valgrind >/dev/null; then
     # Its dhat tool counts the heap allocations of a password login.
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
 fi
@@ -121,7 +121,7 @@ want tls && rm -f "$RESULTS"/tls*.json*
 want accounting && rm -f "$RESULTS"/accounting.jsonl
 want eap && rm -f "$RESULTS"/eap*.jsonl
 want static && rm -f "$RESULTS"/static*.jsonl "$RESULTS"/allocations.md
-want fleet && rm -f "$RESULTS"/fleet.jsonl
+want fleet && rm -f "$RESULTS"/fleet.jsonl "$RESULTS"/allocations-fleet.md
 {
     echo "{\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\",\"cores\":$(nproc),"
     echo "\"memory_gb\":$(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo),"
@@ -720,6 +720,9 @@ fi
 if want fleet; then
 log "a fleet through Redis: CPU per login, Redis commands, Okta calls when retransmits fail over"
 FLEET_RESULTS="$RESULTS/fleet.jsonl" bash "$ROOT/bench/fleet.sh" >&2
+log "heap allocations per password login with [cluster] (CLUSTER=1 bash bench/allocations.sh)"
+CLUSTER=1 BIN="$BIN" bash "$ROOT/bench/allocations.sh" >"$RESULTS/allocations-fleet.md"
+cat "$RESULTS/allocations-fleet.md" >&2
 fi
 
 # --- tables and plots ----------------------------------------------------------
