@@ -578,6 +578,7 @@ fn fleet_count_keys(fleet: &Fleet, all: &[Counted<'_>], window: Duration) -> (Ke
         if i == 0 {
             keys.push_with(|out| names.failures_into(out, "source", &[source.as_bytes()]));
         } else {
+            // The first user key's third: the source's key.
             keys.push_again(2);
         }
     }

@@ -173,13 +173,13 @@ const HEADERS_PER_CALL: usize = 12;
 /// Room for a JSON body: a primary authentication with a long username
 /// and password and its options fits.
 const BODY_CAPACITY: usize = 512;
+const FORM: &str = "application/x-www-form-urlencoded";
 
 thread_local! {
     /// Where each thread writes a JSON body before copying it into the
     /// request's own buffer.
     static BODY_SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(BODY_CAPACITY));
 }
-const FORM: &str = "application/x-www-form-urlencoded";
 
 /// `application/json`, for `Accept` and `Content-Type` (a static value: no
 /// allocation).
