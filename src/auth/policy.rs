@@ -338,6 +338,41 @@ mod tests {
     }
 
     #[test]
+    fn templates_read_a_looked_up_profile_and_leave_unknown_fields_empty() {
+        let dictionary = Dictionary::builtin().expect("builtin");
+        let compiled = CompiledPolicy::compile(
+            &policy(
+                &[],
+                &[(
+                    None,
+                    "Reply-Message",
+                    "{profile.firstName} <{profile.email}> {profile.nickName}!",
+                )],
+            ),
+            &dictionary,
+        )
+        .expect("compiles");
+        let user = Named::Listed {
+            id: "00u2".into(),
+            profile: super::super::next::Profile::from([
+                ("firstName".into(), "Dana".to_owned()),
+                ("email".into(), "dana@example.com".to_owned()),
+            ]),
+        };
+        let subject = Subject {
+            login: "dana@example.com",
+            user_name: "dana",
+            user: &user,
+        };
+        let Authorization::Allowed(attributes) = compiled.apply(&dictionary, &subject, &[]) else {
+            panic!("allowed");
+        };
+        assert_eq!(attributes[0].value, b"Dana <dana@example.com> !");
+        assert_eq!(user.id(), Some("00u2"));
+        assert_eq!(Named::Nobody.profile_field("firstName"), None);
+    }
+
+    #[test]
     fn bad_attributes_are_config_errors() {
         let dictionary = Dictionary::builtin().expect("builtin");
         let errors = CompiledPolicy::compile(
