@@ -12,8 +12,9 @@
 # replicas run on the second half of the CPUs; the load generator, the
 # simulated org and Redis on the first half (on 2 cores: one each). Every
 # process it starts is stopped at the end. DURATION=N sets the seconds of
-# each measured run (default 8), ROUNDS=N how many times each password row
-# is measured (default 3, medians reported); FLEET_RESULTS=FILE also writes each row
+# each measured run (default 5), ROUNDS=N how many times each password row
+# is measured (default 7, medians reported: the host's drift between
+# rounds is larger than Redis's share, and 3 rounds left it to chance); FLEET_RESULTS=FILE also writes each row
 # as a JSON line there (bench/run.sh's `fleet` section uses it);
 # OKTA_RADIUS_BIN=PATH runs another build as the replicas. The
 # password-spraying throttles keep their default limits, so each login is
@@ -22,8 +23,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-DURATION=${DURATION:-8}
-ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-7}
 TMP=$(mktemp -d /tmp/okta-radius-fleet-bench.XXXXXX)
 SECRET="bench-shared-secret-0123456789"
 TOKEN="bench-api-token"
