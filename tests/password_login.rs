@@ -9,11 +9,19 @@ use radius_proto::packet::Code;
 use std::time::{Duration, Instant};
 use support::*;
 
-fn radclient_login(server: std::net::SocketAddr, user: &str, password: &str) -> (bool, String) {
+/// One PAP login by radclient (run off the runtime's threads): whether it
+/// exited successfully, and what it printed.
+async fn radclient_login(
+    server: std::net::SocketAddr,
+    user: &str,
+    password: &str,
+) -> (bool, String) {
     let request = format!(
         "User-Name = \"{user}\"\nUser-Password = \"{password}\"\nNAS-Identifier = \"radclient\"\nMessage-Authenticator = 0x00\n"
     );
-    radclient(server, SECRET, &request, &[])
+    tokio::task::spawn_blocking(move || radclient(server, SECRET, &request, &[]))
+        .await
+        .expect("join")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -22,17 +30,11 @@ async fn radclient_gets_accept_for_the_right_password_and_reject_otherwise() {
     let server = TestServer::start(&config_for(&org.base_url())).await;
     let radius = server.radius;
 
-    let (ok, output) =
-        tokio::task::spawn_blocking(move || radclient_login(radius, "alice", "alice-password"))
-            .await
-            .expect("join");
+    let (ok, output) = radclient_login(radius, "alice", "alice-password").await;
     assert!(ok, "radclient failed:\n{output}");
     assert!(output.contains("Received Access-Accept"), "{output}");
 
-    let (_, output) =
-        tokio::task::spawn_blocking(move || radclient_login(radius, "alice", "wrong"))
-            .await
-            .expect("join");
+    let (_, output) = radclient_login(radius, "alice", "wrong").await;
     assert!(output.contains("Received Access-Reject"), "{output}");
     assert!(output.contains("Wrong user name or password"), "{output}");
 
@@ -55,10 +57,7 @@ value = "Welcome, {profile.firstName} ({login}, {profile.timeZone}){profile.emai
 "#;
     let server = TestServer::start(&config).await;
     let radius = server.radius;
-    let (ok, output) =
-        tokio::task::spawn_blocking(move || radclient_login(radius, "alice", "alice-password"))
-            .await
-            .expect("join");
+    let (ok, output) = radclient_login(radius, "alice", "alice-password").await;
     assert!(ok, "radclient failed:\n{output}");
     assert!(output.contains("Received Access-Accept"), "{output}");
     // The profile from Okta's answer; the login as sent to Okta; a field
