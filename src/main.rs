@@ -359,6 +359,10 @@ fn check_config(path: &std::path::Path, online: bool) -> ExitCode {
     }
 }
 
+/// How long an exiting process waits for its log lines to be written (the
+/// destination may be stuck).
+const LAST_LINES_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -367,10 +371,15 @@ fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> E
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(future) {
+    let outcome = runtime.block_on(future);
+    if let Err(error) = &outcome {
+        tracing::error!("{error:#}");
+    }
+    // Every line logged is out before the last words and the exit.
+    telemetry::log_writer::flush(LAST_LINES_WITHIN);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!("{error:#}");
             eprintln!("okta-radius: {error:#}");
             ExitCode::FAILURE
         }

@@ -109,6 +109,10 @@ async fn one_login_id_follows_an_eap_login_through_its_rounds() {
     )
     .await;
     assert!(run.success, "{}", run.tail());
+    server
+        .logs
+        .wait_for("the accept", |a| a["outcome"] == "accept")
+        .await;
     let first = server.logs.audits();
     let accept = first
         .iter()
@@ -131,4 +135,55 @@ async fn one_login_id_follows_an_eap_login_through_its_rounds() {
     let second = audits["login_id"].as_str().unwrap_or("").to_owned();
     assert_eq!(second.len(), 8, "{audits:?}");
     assert_ne!(second, login_id, "a new login has its own id");
+}
+
+/// A log shipper that stops reading (a hung `logger`, a journald that is
+/// behind) fills the pipe of the server's standard error. Logins go on all
+/// the same, and once the reader is back every login's audit line is
+/// there, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_reader_that_stops_reading_stops_no_login() {
+    const USERS: usize = 50;
+    const ROUNDS: usize = 4;
+    let users: Vec<okta_sim::SimUser> = (0..USERS)
+        .map(|n| okta_sim::SimUser::new(&format!("user{n}@example.com"), "same-password"))
+        .collect();
+    let org = okta_sim::start(
+        okta_sim::SimConfig::new(users, API_TOKEN),
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("the simulated org starts");
+    // Debug level: each login writes a few kilobytes.
+    let server = TestServer::start(&config_for(&org.base_url())).await;
+    let before = server.logs.lines().len();
+    server.read_logs(false);
+
+    let nas = Nas::new(server.radius).await;
+    for round in 0..ROUNDS {
+        for n in 0..USERS {
+            let reply = nas
+                .exchange(&nas.login_request(&format!("user{n}"), "same-password"))
+                .await;
+            assert_eq!(
+                reply.map(|reply| reply.code()),
+                Some(Code::AccessAccept),
+                "login {n} of round {round}, with nobody reading the log"
+            );
+        }
+    }
+
+    server.read_logs(true);
+    let audits = server.logs.wait_audits(USERS * ROUNDS).await;
+    let users: Vec<String> = audits
+        .iter()
+        .map(|audit| audit["user"].as_str().unwrap_or("").to_owned())
+        .collect();
+    let expected: Vec<String> = (0..ROUNDS)
+        .flat_map(|_| (0..USERS).map(|n| format!("user{n}@example.com")))
+        .collect();
+    assert_eq!(users, expected);
+    // More than a pipe holds (64 KiB) went through while nobody read.
+    let logged: usize = server.logs.lines()[before..].iter().map(String::len).sum();
+    assert!(logged > 256 << 10, "only {logged} bytes were logged");
 }

@@ -239,7 +239,7 @@ async fn the_dashboard_and_the_rules_name_only_exported_metrics_and_show_them_al
     let alert_exprs = rule_exprs(&rules);
     assert_eq!(
         alert_exprs.len(),
-        7,
+        8,
         "one expression per alert: {alert_exprs:?}"
     );
     let in_rules: BTreeSet<String> = alert_exprs

@@ -34,7 +34,8 @@ pub const AUDIT_TARGET: &str = "okta_radius::audit";
 /// the libraries' warnings only.
 pub const DEBUG_MODE_FILTER: &str = "warn,okta_radius=debug,okta_client=debug";
 
-/// Installs the global subscriber, writing to standard error. Returns false
+/// Installs the global subscriber, writing to standard error from a thread
+/// of its own ([`super::log_writer`]). Returns false
 /// when one was already installed (tests that start several servers).
 pub fn init(config: &LogConfig) -> bool {
     let configured = || parse_filter(&config.level).unwrap_or_else(|_| EnvFilter::new("info"));
@@ -60,7 +61,8 @@ pub fn init(config: &LogConfig) -> bool {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(std::io::stderr);
+        .with_writer(super::log_writer::make_writer);
+    super::log_writer::start();
     let installed = match config.format {
         LogFormat::Json => builder
             .fmt_fields(JsonFields::new())

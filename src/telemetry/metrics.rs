@@ -8,7 +8,7 @@ use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use metrics::gauge;
+use metrics::{counter, gauge};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -88,6 +88,9 @@ pub const OKTA_DURATION: &str = "okta_request_duration_seconds";
 /// reply being ready, less the waits on Okta (the rate-limit budget, HTTP
 /// exchanges, a push's outcome) and before any reject delay.
 pub const SERVER_OWN: &str = "radius_server_own_seconds";
+/// Log lines dropped because their destination did not take them as fast
+/// as they came ([`super::log_writer`]).
+pub const LOG_LINES_DROPPED: &str = "okta_radius_log_lines_dropped_total";
 /// Gauge: EAP conversations held in this process (their TLS tunnels).
 pub const EAP_CONVERSATIONS: &str = "radius_eap_conversations";
 
@@ -115,6 +118,10 @@ pub fn install_recorder() -> Result<PrometheusHandle, String> {
         .map_err(|e| e.to_string())?
         .install_recorder()
         .map_err(|e| e.to_string())
+        .inspect(|_| {
+            // Exported from the start, so that an alert on it has a series.
+            counter!(LOG_LINES_DROPPED).increment(0);
+        })
 }
 
 /// Exports `server.max_in_flight` (bound at start), so that alerts can

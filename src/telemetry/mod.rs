@@ -3,6 +3,7 @@
 //! away from the RADIUS port.
 
 mod json_line;
+pub mod log_writer;
 pub mod logging;
 pub mod metrics;
 pub mod series;

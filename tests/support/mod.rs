@@ -238,6 +238,9 @@ pub struct TestServer {
     pub radius: SocketAddr,
     pub metrics: SocketAddr,
     pub logs: Logs,
+    /// While false, nobody reads the server's standard error (a log
+    /// shipper that has stopped): the pipe fills.
+    reading: Arc<std::sync::atomic::AtomicBool>,
     _dir: tempfile::TempDir,
 }
 
@@ -292,8 +295,17 @@ impl TestServer {
         let logs = Logs::default();
         let stderr = child.stderr.take().expect("stderr is piped");
         let sink = logs.clone();
+        let reading = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let read_on = reading.clone();
         std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut lines = BufReader::new(stderr).lines();
+            loop {
+                while !read_on.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                let Some(Ok(line)) = lines.next() else {
+                    break;
+                };
                 if let Ok(mut lines) = sink.0.lock() {
                     lines.push(line);
                 }
@@ -314,8 +326,15 @@ impl TestServer {
             radius,
             metrics,
             logs,
+            reading,
             _dir: dir,
         }
+    }
+
+    /// Stops reading the server's standard error, or reads it again.
+    pub fn read_logs(&self, read: bool) {
+        self.reading
+            .store(read, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The Prometheus text of `/metrics`.
