@@ -160,7 +160,10 @@ impl Server {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tick.tick().await;
-                purger.duplicates.purge(Instant::now());
+                let now = Instant::now();
+                while purger.duplicates.purge_batch(now) == super::duplicates::PURGE_BATCH {
+                    tokio::task::yield_now().await;
+                }
                 if let Some(state) = &purger.accounting {
                     state.sessions.expire(std::time::SystemTime::now()).await;
                     gauge!(m::ACCOUNTING_SESSIONS).set(state.sessions.count().await as f64);
