@@ -51,14 +51,17 @@ impl Progress {
 struct Entry {
     authenticator: [u8; 16],
     progress: Progress,
+    /// The [`Due`] that stands for this key in the queue: a key has one,
+    /// however many requests reuse it.
+    due: u64,
 }
 
-/// When an entry is next looked at by a purge.
+/// When a key is next looked at by a purge.
 #[derive(Debug, Clone, Copy)]
 struct Due {
     at: Instant,
     key: RequestKey,
-    authenticator: [u8; 16],
+    id: u64,
 }
 
 /// What the cache says about an arriving request.
@@ -82,10 +85,14 @@ pub const PURGE_BATCH: usize = 256;
 /// The cache itself; shared by every listener.
 pub struct DuplicateCache {
     entries: DashMap<RequestKey, Entry>,
-    /// Every registered request, oldest first, with when it can first have
-    /// expired (its registration plus the answer's lifetime); one whose
-    /// entry is still alive then goes to the back again.
+    /// Every key in the table, in the order it came, with when its entry
+    /// can first have expired (its registration plus the answer's
+    /// lifetime); one whose entry is still alive then, or whose key a newer
+    /// request reuses, goes to the back again. One per key, so the queue is
+    /// no longer than the table.
     due: Mutex<VecDeque<Due>>,
+    /// The id of the next key queued.
+    next_due: std::sync::atomic::AtomicU64,
     ttl: Duration,
     max_entries: usize,
 }
@@ -95,6 +102,7 @@ impl DuplicateCache {
         DuplicateCache {
             entries: DashMap::new(),
             due: Mutex::new(VecDeque::new()),
+            next_due: std::sync::atomic::AtomicU64::new(0),
             ttl,
             max_entries,
         }
@@ -119,20 +127,21 @@ impl DuplicateCache {
             self.purge_batch(now);
             full = self.entries.len() >= self.max_entries;
         }
-        let seen = self.register(key, authenticator, now, pending_for, full);
-        if seen == Seen::New {
+        let (seen, queue) = self.register(key, authenticator, now, pending_for, full);
+        if let Some(id) = queue {
             // Queued after the entry's shard is unlocked: the queue and a
             // shard are never locked together.
             self.due().push_back(Due {
                 at: now + self.ttl,
                 key,
-                authenticator,
+                id,
             });
         }
         seen
     }
 
-    /// [`DuplicateCache::begin`] in the table.
+    /// [`DuplicateCache::begin`] in the table; with the id to queue the
+    /// key under when it is new to the table.
     fn register(
         &self,
         key: RequestKey,
@@ -140,35 +149,47 @@ impl DuplicateCache {
         now: Instant,
         pending_for: Duration,
         full: bool,
-    ) -> Seen {
-        let pending = Entry {
-            authenticator,
-            progress: Progress::Pending {
-                until: now + pending_for,
-            },
+    ) -> (Seen, Option<u64>) {
+        let progress = Progress::Pending {
+            until: now + pending_for,
         };
         match self.entries.entry(key) {
             MapEntry::Occupied(mut occupied) => {
                 let entry = occupied.get();
                 if entry.authenticator == authenticator {
                     match &entry.progress {
-                        Progress::Pending { until } if *until > now => return Seen::InProgress,
+                        Progress::Pending { until } if *until > now => {
+                            return (Seen::InProgress, None);
+                        }
                         Progress::Answered { reply, until } if *until > now => {
-                            return Seen::Answered(reply.clone());
+                            return (Seen::Answered(reply.clone()), None);
                         }
                         _ => {}
                     }
                 }
-                // A new request reusing the Identifier, or an expired entry.
-                occupied.insert(pending);
-                Seen::New
+                // A new request reusing the Identifier, or an expired entry:
+                // the key's place in the queue stays.
+                let due = entry.due;
+                occupied.insert(Entry {
+                    authenticator,
+                    progress,
+                    due,
+                });
+                (Seen::New, None)
             }
             MapEntry::Vacant(vacant) => {
                 if full {
-                    return Seen::Full;
+                    return (Seen::Full, None);
                 }
-                vacant.insert(pending);
-                Seen::New
+                let due = self
+                    .next_due
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                vacant.insert(Entry {
+                    authenticator,
+                    progress,
+                    due,
+                });
+                (Seen::New, Some(due))
             }
         }
     }
@@ -235,14 +256,14 @@ impl DuplicateCache {
         let mut again = Vec::new();
         for due in &batch {
             let removed = self.entries.remove_if(&due.key, |_, entry| {
-                entry.authenticator == due.authenticator && entry.progress.until() <= now
+                entry.due == due.id && entry.progress.until() <= now
             });
             if removed.is_none()
                 && let Some(entry) = self.entries.get(&due.key)
-                && entry.authenticator == due.authenticator
+                && entry.due == due.id
             {
-                // Still pending, or answered later: looked at again when
-                // it can have expired.
+                // Still pending, answered later or reused by a newer
+                // request: looked at again when it can have expired.
                 again.push(Due {
                     at: entry.progress.until(),
                     ..*due
@@ -371,6 +392,40 @@ mod tests {
         assert_eq!(cache.purge(start + Duration::from_secs(51)), 9_000);
         assert_eq!(cache.purge(start + Duration::from_secs(61)), 1);
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn a_key_reused_by_many_requests_holds_one_place_in_the_queue() {
+        let cache = DuplicateCache::new(Duration::from_secs(30), 1000);
+        let start = Instant::now();
+        // A NAS on one port cycling its Identifiers, 100,000 requests.
+        for n in 0..100_000u32 {
+            let at = start + Duration::from_micros(u64::from(n) * 100);
+            let authenticator = [(n >> 8) as u8; 16];
+            let identifier = n as u8;
+            assert_eq!(
+                cache.begin(key(identifier), authenticator, at, PENDING),
+                Seen::New
+            );
+            cache.finish(key(identifier), authenticator, None, at);
+        }
+        assert_eq!(cache.entries.len(), 256);
+        assert_eq!(cache.due().len(), 256);
+        // A request shed and sent again takes a new place; the old one
+        // goes when it comes up.
+        let last = start + Duration::from_secs(10);
+        // Identifier 1's last request was the 99,842nd.
+        cache.forget(key(1), [(99_841u32 >> 8) as u8; 16]);
+        assert_eq!(cache.entries.len(), 255);
+        assert_eq!(cache.begin(key(1), [9; 16], last, PENDING), Seen::New);
+        assert_eq!(cache.due().len(), 257);
+        cache.finish(key(1), [9; 16], None, last);
+        // Past every answer's life, one purge empties both, looking at
+        // each place once: the shed request's old place finds the key
+        // taken by another place, and goes.
+        assert_eq!(cache.purge(last + Duration::from_secs(31)), 257);
+        assert!(cache.is_empty());
+        assert!(cache.due().is_empty());
     }
 
     #[test]
