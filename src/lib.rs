@@ -21,6 +21,7 @@ pub mod config;
 pub mod demo;
 pub mod disconnect;
 mod eap;
+mod expiry;
 #[doc(hidden)]
 pub use eap::fuzzing as eap_fuzzing;
 mod live;

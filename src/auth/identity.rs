@@ -16,21 +16,22 @@
 //! an administrator's `admin throttle` at a replica that never saw the
 //! user still finds the limits kept under the user id.
 
-use super::sweep::SweepGate;
 use crate::cluster::Cluster;
+use crate::expiry::ExpiryQueue;
 use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long a login keeps the user id Okta named for it. Renaming a login
 /// in Okta is rare; an hour bounds how long a stale mapping can last.
 const REMEMBER_FOR: Duration = Duration::from_secs(3600);
-/// How often a full table may forget its stale logins.
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// How many stale logins a full table looks at to make room for a new one.
+const FORGET_AT_ONCE: usize = 64;
 /// How often a replica shares a login's user id with the fleet again.
 const SHARE_EVERY: Duration = Duration::from_secs(1800);
-/// The most logins remembered; past it, stale ones are purged and, if the
-/// table is still full, new ones are not remembered (limits then key on the
+/// The most logins remembered; past it, stale ones are forgotten and, if
+/// the table is still full, new ones are not remembered (limits then key on the
 /// case-folded login, which still joins every spelling the rules fold).
 const MAX_REMEMBERED: usize = 100_000;
 
@@ -121,13 +122,35 @@ impl UserKeys {
     }
 }
 
+/// The user Okta named for a login, when, and when that was last shared
+/// with the fleet.
+struct Named {
+    user: UserKey,
+    named_at: Instant,
+    shared_at: Instant,
+    /// The login's place in the expiry queue.
+    place: u64,
+}
+
+impl Named {
+    fn new(user: UserKey, now: Instant, place: u64) -> Named {
+        Named {
+            user,
+            named_at: now,
+            shared_at: now,
+            place,
+        }
+    }
+}
+
 /// The user ids Okta named for logins, so that later spellings of a login
 /// that reach the same user share its limits: the user's key, when it was
 /// last named, and when it was last shared with the fleet.
 pub(super) struct Identities {
-    named: DashMap<String, (UserKey, Instant, Instant)>,
-    /// A full table forgets stale logins at most once a minute.
-    sweeps: SweepGate,
+    named: DashMap<String, Named>,
+    /// The logins in the order they were first named: a full table forgets
+    /// the stale ones oldest first, a few at a time.
+    expiry: ExpiryQueue<String>,
     /// The fleet the user ids are shared with, if any.
     cluster: Cluster,
 }
@@ -142,7 +165,7 @@ impl Identities {
     pub(super) fn new(cluster: Cluster) -> Identities {
         Identities {
             named: DashMap::new(),
-            sweeps: SweepGate::new(SWEEP_EVERY),
+            expiry: ExpiryQueue::default(),
             cluster,
         }
     }
@@ -194,7 +217,7 @@ impl Identities {
         let login = UserKey::of_login(login);
         let named = login.folded_login().and_then(|folded| {
             let entry = self.named.get(folded)?;
-            (entry.1.elapsed() < REMEMBER_FOR).then(|| entry.0.clone())
+            (entry.named_at.elapsed() < REMEMBER_FOR).then(|| entry.user.clone())
         });
         match named {
             Some(named) => UserKeys {
@@ -228,35 +251,52 @@ impl Identities {
         let folded = key.folded_login().unwrap_or_default();
         // The common case, a login seen before: refreshed in place.
         if let Some(mut entry) = self.named.get_mut(folded)
-            && entry.0.user_id() == Some(user_id)
+            && entry.user.user_id() == Some(user_id)
         {
-            entry.1 = now;
-            let share =
-                self.cluster.fleet().is_some() && now.duration_since(entry.2) >= SHARE_EVERY;
+            entry.named_at = now;
+            let share = self.cluster.fleet().is_some()
+                && now.duration_since(entry.shared_at) >= SHARE_EVERY;
             if share {
-                entry.2 = now;
+                entry.shared_at = now;
             }
-            let named = entry.0.clone();
+            let named = entry.user.clone();
             drop(entry);
             if share {
                 self.share(key, user_id);
             }
             return named;
         }
-        if self.named.len() >= MAX_REMEMBERED
-            && !self.named.contains_key(folded)
-            && self.sweeps.open(now)
-        {
-            self.named
-                .retain(|_, (_, at, _)| now.duration_since(*at) < REMEMBER_FOR);
+        if self.named.len() >= MAX_REMEMBERED && !self.named.contains_key(folded) {
+            self.expiry.forget(
+                &self.named,
+                now,
+                FORGET_AT_ONCE,
+                |entry| entry.place,
+                |entry| entry.named_at + REMEMBER_FOR,
+            );
         }
-        let named = UserKey::of_user_id(user_id);
-        if self.named.len() < MAX_REMEMBERED || self.named.contains_key(folded) {
-            self.named
-                .insert(folded.to_owned(), (named.clone(), now, now));
+        let user = UserKey::of_user_id(user_id);
+        let full = self.named.len() >= MAX_REMEMBERED;
+        let place = match self.named.entry(folded.to_owned()) {
+            // Renamed in Okta: the login keeps its place.
+            Entry::Occupied(mut occupied) => {
+                let place = occupied.get().place;
+                occupied.insert(Named::new(user.clone(), now, place));
+                None
+            }
+            Entry::Vacant(_) if full => None,
+            Entry::Vacant(vacant) => {
+                let place = self.expiry.next_place();
+                vacant.insert(Named::new(user.clone(), now, place));
+                Some(place)
+            }
+        };
+        if let Some(place) = place {
+            self.expiry
+                .queue(folded.to_owned(), place, now + REMEMBER_FOR);
         }
         self.share(key, user_id);
-        named
+        user
     }
 }
 

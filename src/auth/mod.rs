@@ -47,7 +47,6 @@ pub mod state;
 mod state_keys;
 mod state_wire;
 mod step;
-mod sweep;
 mod throttle;
 pub mod typed;
 mod user_limits;

@@ -22,10 +22,10 @@
 //! here, so spoofed packets cannot fill the tables; they are bounded anyway.
 
 use super::identity::UserKey;
-use super::sweep::SweepGate;
 use crate::cluster::prefetch::{self, KeyList, ReadAhead};
 use crate::cluster::{Cluster, Fleet};
 use crate::config::abuse::AbuseLimits;
+use crate::expiry::ExpiryQueue;
 use crate::live::Live;
 use crate::telemetry::metrics as m;
 use dashmap::DashMap;
@@ -154,17 +154,28 @@ impl<'a> Counted<'a> {
     }
 }
 
+/// The failed passwords counted under one key, and the key's place in its
+/// table's expiry queue.
+struct Failures {
+    at: VecDeque<Instant>,
+    place: u64,
+}
+
+/// How many stale keys a full table looks at to make room for a new one.
+const FORGET_AT_ONCE: usize = 64;
+
 /// Failure counts per user and source, per user and per source.
 pub(super) struct FailureThrottle {
     /// `[abuse]`, replaced by a config reload.
     limits: Live<AbuseLimits>,
-    pairs: DashMap<String, VecDeque<Instant>>,
-    users: DashMap<String, VecDeque<Instant>>,
-    sources: DashMap<String, VecDeque<Instant>>,
-    /// A full table (pairs, users, sources) forgets stale counts at most
-    /// once a second: a spray of distinct names cannot make every failure
-    /// scan a table.
-    sweeps: [SweepGate; 3],
+    pairs: DashMap<String, Failures>,
+    users: DashMap<String, Failures>,
+    sources: DashMap<String, Failures>,
+    /// The keys of each table (pairs, users, sources) in the order they
+    /// came: a full table forgets stale counts oldest first, a few for each
+    /// new key, so a spray of distinct names cannot make a failure scan a
+    /// table.
+    expiry: [ExpiryQueue<String>; 3],
     /// The fleet sharing the counts, if any.
     cluster: Cluster,
     started: Instant,
@@ -178,7 +189,7 @@ impl FailureThrottle {
             pairs: DashMap::new(),
             users: DashMap::new(),
             sources: DashMap::new(),
-            sweeps: std::array::from_fn(|_| SweepGate::new(Duration::from_secs(1))),
+            expiry: std::array::from_fn(|_| ExpiryQueue::default()),
             cluster,
             started: Instant::now(),
             logged_at: AtomicU64::new(0),
@@ -288,7 +299,7 @@ impl FailureThrottle {
         let counted = Counted::of(user, source);
         record(
             &self.pairs,
-            &self.sweeps[0],
+            &self.expiry[0],
             &counted.pair(),
             limits.max_failures_per_user_and_source,
             limits.window,
@@ -296,7 +307,7 @@ impl FailureThrottle {
         );
         record(
             &self.users,
-            &self.sweeps[1],
+            &self.expiry[1],
             counted.user,
             limits.max_failures_per_user,
             limits.window,
@@ -305,7 +316,7 @@ impl FailureThrottle {
         if let Some(source) = source {
             record(
                 &self.sources,
-                &self.sweeps[2],
+                &self.expiry[2],
                 source,
                 limits.max_failures_per_source,
                 limits.window,
@@ -504,14 +515,10 @@ pub(super) fn source_of(packet: &Packet) -> Option<&str> {
 }
 
 /// Failures under `key` within the window.
-fn count(
-    table: &DashMap<String, VecDeque<Instant>>,
-    key: &str,
-    window: Duration,
-    now: Instant,
-) -> u64 {
+fn count(table: &DashMap<String, Failures>, key: &str, window: Duration, now: Instant) -> u64 {
     table.get(key).map_or(0, |failures| {
         failures
+            .at
             .iter()
             .filter(|at| now.duration_since(**at) < window)
             .count() as u64
@@ -753,8 +760,8 @@ async fn fleet_record(fleet: &Fleet, counted: &Counted<'_>, limits: &AbuseLimits
 }
 
 fn record(
-    table: &DashMap<String, VecDeque<Instant>>,
-    sweeps: &SweepGate,
+    table: &DashMap<String, Failures>,
+    expiry: &ExpiryQueue<String>,
     key: &str,
     limit: u32,
     window: Duration,
@@ -764,28 +771,43 @@ fn record(
         return;
     }
     if table.len() >= MAX_TRACKED && !table.contains_key(key) {
-        if sweeps.open(now) {
-            table.retain(|_, failures| {
-                failures
-                    .back()
-                    .is_some_and(|at| now.duration_since(*at) < window)
-            });
-        }
+        expiry.forget(
+            table,
+            now,
+            FORGET_AT_ONCE,
+            |failures| failures.place,
+            |failures| failures.at.back().map_or(now, |last| *last + window),
+        );
         if table.len() >= MAX_TRACKED {
             return;
         }
     }
-    let mut failures = table.entry(key.to_owned()).or_default();
-    while failures
-        .front()
-        .is_some_and(|at| now.duration_since(*at) >= window)
+    let mut new_place = None;
     {
-        failures.pop_front();
+        let mut failures = table.entry(key.to_owned()).or_insert_with(|| {
+            let place = expiry.next_place();
+            new_place = Some(place);
+            Failures {
+                at: VecDeque::new(),
+                place,
+            }
+        });
+        let at = &mut failures.at;
+        while at
+            .front()
+            .is_some_and(|first| now.duration_since(*first) >= window)
+        {
+            at.pop_front();
+        }
+        at.push_back(now);
+        // Only the newest `limit` failures matter.
+        while at.len() > limit as usize {
+            at.pop_front();
+        }
     }
-    failures.push_back(now);
-    // Only the newest `limit` failures matter.
-    while failures.len() > limit as usize {
-        failures.pop_front();
+    if let Some(place) = new_place {
+        // Queued once the table's entry is unlocked.
+        expiry.queue(key.to_owned(), place, now + window);
     }
 }
 
@@ -800,6 +822,31 @@ mod tests {
             max_failures_per_source: source,
             ..AbuseLimits::default()
         }
+    }
+
+    #[test]
+    fn a_full_table_makes_room_from_its_oldest_stale_keys_only() {
+        let table = DashMap::new();
+        let expiry = ExpiryQueue::default();
+        let window = Duration::from_secs(600);
+        let start = Instant::now();
+        // A spray of distinct names fills the table.
+        for n in 0..MAX_TRACKED {
+            record(&table, &expiry, &format!("sprayed{n}"), 5, window, start);
+        }
+        assert_eq!(table.len(), MAX_TRACKED);
+        // Within the window nothing is stale: a new name is not tracked.
+        let soon = start + Duration::from_secs(60);
+        record(&table, &expiry, "newcomer", 5, window, soon);
+        assert!(!table.contains_key("newcomer"));
+        // Past it, a new name makes room from the oldest stale keys, a few
+        // of them, not the whole table.
+        let later = start + window + Duration::from_secs(1);
+        record(&table, &expiry, "newcomer", 5, window, later);
+        assert!(table.contains_key("newcomer"));
+        assert_eq!(table.len(), MAX_TRACKED - FORGET_AT_ONCE + 1);
+        assert!(!table.contains_key("sprayed0"));
+        assert!(table.contains_key(&format!("sprayed{FORGET_AT_ONCE}")));
     }
 
     fn user(login: &str) -> UserKey {

@@ -13,11 +13,11 @@
 //! with `duration × rate` entries, and a scan of them all would hold up
 //! every request at each purge.
 
+use crate::expiry::ExpiryQueue;
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry as MapEntry;
-use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Identifies a request for duplicate detection.
@@ -51,17 +51,9 @@ impl Progress {
 struct Entry {
     authenticator: [u8; 16],
     progress: Progress,
-    /// The [`Due`] that stands for this key in the queue: a key has one,
-    /// however many requests reuse it.
-    due: u64,
-}
-
-/// When a key is next looked at by a purge.
-#[derive(Debug, Clone, Copy)]
-struct Due {
-    at: Instant,
-    key: RequestKey,
-    id: u64,
+    /// The key's place in the expiry queue: one however many requests
+    /// reuse the key.
+    place: u64,
 }
 
 /// What the cache says about an arriving request.
@@ -85,14 +77,9 @@ pub const PURGE_BATCH: usize = 256;
 /// The cache itself; shared by every listener.
 pub struct DuplicateCache {
     entries: DashMap<RequestKey, Entry>,
-    /// Every key in the table, in the order it came, with when its entry
-    /// can first have expired (its registration plus the answer's
-    /// lifetime); one whose entry is still alive then, or whose key a newer
-    /// request reuses, goes to the back again. One per key, so the queue is
-    /// no longer than the table.
-    due: Mutex<VecDeque<Due>>,
-    /// The id of the next key queued.
-    next_due: std::sync::atomic::AtomicU64,
+    /// The keys in the order they came, each first looked at when its
+    /// registration's answer can have expired.
+    expiry: ExpiryQueue<RequestKey>,
     ttl: Duration,
     max_entries: usize,
 }
@@ -101,15 +88,10 @@ impl DuplicateCache {
     pub fn new(ttl: Duration, max_entries: usize) -> DuplicateCache {
         DuplicateCache {
             entries: DashMap::new(),
-            due: Mutex::new(VecDeque::new()),
-            next_due: std::sync::atomic::AtomicU64::new(0),
+            expiry: ExpiryQueue::default(),
             ttl,
             max_entries,
         }
-    }
-
-    fn due(&self) -> std::sync::MutexGuard<'_, VecDeque<Due>> {
-        self.due.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Looks a request up and, when it is new, registers it as pending for at
@@ -127,15 +109,10 @@ impl DuplicateCache {
             self.purge_batch(now);
             full = self.entries.len() >= self.max_entries;
         }
-        let (seen, queue) = self.register(key, authenticator, now, pending_for, full);
-        if let Some(id) = queue {
-            // Queued after the entry's shard is unlocked: the queue and a
-            // shard are never locked together.
-            self.due().push_back(Due {
-                at: now + self.ttl,
-                key,
-                id,
-            });
+        let (seen, place) = self.register(key, authenticator, now, pending_for, full);
+        if let Some(place) = place {
+            // Queued once the entry's shard is unlocked.
+            self.expiry.queue(key, place, now + self.ttl);
         }
         seen
     }
@@ -169,11 +146,11 @@ impl DuplicateCache {
                 }
                 // A new request reusing the Identifier, or an expired entry:
                 // the key's place in the queue stays.
-                let due = entry.due;
+                let place = entry.place;
                 occupied.insert(Entry {
                     authenticator,
                     progress,
-                    due,
+                    place,
                 });
                 (Seen::New, None)
             }
@@ -181,15 +158,13 @@ impl DuplicateCache {
                 if full {
                     return (Seen::Full, None);
                 }
-                let due = self
-                    .next_due
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let place = self.expiry.next_place();
                 vacant.insert(Entry {
                     authenticator,
                     progress,
-                    due,
+                    place,
                 });
-                (Seen::New, Some(due))
+                (Seen::New, Some(place))
             }
         }
     }
@@ -244,36 +219,13 @@ impl DuplicateCache {
     /// pause of a fraction of a millisecond); returns how many it looked
     /// at. The queue is not locked while the table's shards are.
     pub fn purge_batch(&self, now: Instant) -> usize {
-        let batch: Vec<Due> = {
-            let mut due = self.due();
-            let ready = due
-                .iter()
-                .take(PURGE_BATCH)
-                .take_while(|d| d.at <= now)
-                .count();
-            due.drain(..ready).collect()
-        };
-        let mut again = Vec::new();
-        for due in &batch {
-            let removed = self.entries.remove_if(&due.key, |_, entry| {
-                entry.due == due.id && entry.progress.until() <= now
-            });
-            if removed.is_none()
-                && let Some(entry) = self.entries.get(&due.key)
-                && entry.due == due.id
-            {
-                // Still pending, answered later or reused by a newer
-                // request: looked at again when it can have expired.
-                again.push(Due {
-                    at: entry.progress.until(),
-                    ..*due
-                });
-            }
-        }
-        if !again.is_empty() {
-            self.due().extend(again);
-        }
-        batch.len()
+        self.expiry.forget(
+            &self.entries,
+            now,
+            PURGE_BATCH,
+            |entry| entry.place,
+            |entry| entry.progress.until(),
+        )
     }
 
     /// Whether nothing is remembered (for tests).
@@ -410,7 +362,7 @@ mod tests {
             cache.finish(key(identifier), authenticator, None, at);
         }
         assert_eq!(cache.entries.len(), 256);
-        assert_eq!(cache.due().len(), 256);
+        assert_eq!(cache.expiry.len(), 256);
         // A request shed and sent again takes a new place; the old one
         // goes when it comes up.
         let last = start + Duration::from_secs(10);
@@ -418,14 +370,14 @@ mod tests {
         cache.forget(key(1), [(99_841u32 >> 8) as u8; 16]);
         assert_eq!(cache.entries.len(), 255);
         assert_eq!(cache.begin(key(1), [9; 16], last, PENDING), Seen::New);
-        assert_eq!(cache.due().len(), 257);
+        assert_eq!(cache.expiry.len(), 257);
         cache.finish(key(1), [9; 16], None, last);
         // Past every answer's life, one purge empties both, looking at
         // each place once: the shed request's old place finds the key
         // taken by another place, and goes.
         assert_eq!(cache.purge(last + Duration::from_secs(31)), 257);
         assert!(cache.is_empty());
-        assert!(cache.due().is_empty());
+        assert!(cache.expiry.len() == 0);
     }
 
     #[test]
