@@ -147,10 +147,10 @@ impl Named {
 /// that reach the same user share its limits: the user's key, when it was
 /// last named, and when it was last shared with the fleet.
 pub(super) struct Identities {
-    named: DashMap<String, Named>,
+    named: DashMap<Arc<str>, Named>,
     /// The logins in the order they were first named: a full table forgets
     /// the stale ones oldest first, a few at a time.
-    expiry: ExpiryQueue<String>,
+    expiry: ExpiryQueue<Arc<str>>,
     /// The fleet the user ids are shared with, if any.
     cluster: Cluster,
 }
@@ -277,7 +277,8 @@ impl Identities {
         }
         let user = UserKey::of_user_id(user_id);
         let full = self.named.len() >= MAX_REMEMBERED;
-        let place = match self.named.entry(folded.to_owned()) {
+        let login: Arc<str> = Arc::from(folded);
+        let place = match self.named.entry(login.clone()) {
             // Renamed in Okta: the login keeps its place.
             Entry::Occupied(mut occupied) => {
                 let place = occupied.get().place;
@@ -292,8 +293,7 @@ impl Identities {
             }
         };
         if let Some(place) = place {
-            self.expiry
-                .queue(folded.to_owned(), place, now + REMEMBER_FOR);
+            self.expiry.queue(login, place, now + REMEMBER_FOR);
         }
         self.share(key, user_id);
         user

@@ -35,8 +35,8 @@ use radius_proto::packet::Packet;
 use redis::Script;
 use smallvec::SmallVec;
 use std::collections::VecDeque;
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The most keys tracked in each table; past it, expired entries are
@@ -168,14 +168,14 @@ const FORGET_AT_ONCE: usize = 64;
 pub(super) struct FailureThrottle {
     /// `[abuse]`, replaced by a config reload.
     limits: Live<AbuseLimits>,
-    pairs: DashMap<String, Failures>,
-    users: DashMap<String, Failures>,
-    sources: DashMap<String, Failures>,
+    pairs: DashMap<Arc<str>, Failures>,
+    users: DashMap<Arc<str>, Failures>,
+    sources: DashMap<Arc<str>, Failures>,
     /// The keys of each table (pairs, users, sources) in the order they
     /// came: a full table forgets stale counts oldest first, a few for each
     /// new key, so a spray of distinct names cannot make a failure scan a
     /// table.
-    expiry: [ExpiryQueue<String>; 3],
+    expiry: [ExpiryQueue<Arc<str>>; 3],
     /// The fleet sharing the counts, if any.
     cluster: Cluster,
     started: Instant,
@@ -344,7 +344,7 @@ impl FailureThrottle {
             let counted = Counted::of(key, source);
             self.users.remove(counted.user);
             if !self.pairs.is_empty() {
-                self.pairs.remove(&counted.pair());
+                self.pairs.remove(counted.pair().as_str());
             }
         }
         // The fleet's counts only when the check found some: most logins
@@ -515,7 +515,7 @@ pub(super) fn source_of(packet: &Packet) -> Option<&str> {
 }
 
 /// Failures under `key` within the window.
-fn count(table: &DashMap<String, Failures>, key: &str, window: Duration, now: Instant) -> u64 {
+fn count(table: &DashMap<Arc<str>, Failures>, key: &str, window: Duration, now: Instant) -> u64 {
     table.get(key).map_or(0, |failures| {
         failures
             .at
@@ -760,8 +760,8 @@ async fn fleet_record(fleet: &Fleet, counted: &Counted<'_>, limits: &AbuseLimits
 }
 
 fn record(
-    table: &DashMap<String, Failures>,
-    expiry: &ExpiryQueue<String>,
+    table: &DashMap<Arc<str>, Failures>,
+    expiry: &ExpiryQueue<Arc<str>>,
     key: &str,
     limit: u32,
     window: Duration,
@@ -782,9 +782,10 @@ fn record(
             return;
         }
     }
+    let key: Arc<str> = Arc::from(key);
     let mut new_place = None;
     {
-        let mut failures = table.entry(key.to_owned()).or_insert_with(|| {
+        let mut failures = table.entry(key.clone()).or_insert_with(|| {
             let place = expiry.next_place();
             new_place = Some(place);
             Failures {
@@ -807,7 +808,7 @@ fn record(
     }
     if let Some(place) = new_place {
         // Queued once the table's entry is unlocked.
-        expiry.queue(key.to_owned(), place, now + window);
+        expiry.queue(key, place, now + window);
     }
 }
 
@@ -846,7 +847,7 @@ mod tests {
         assert!(table.contains_key("newcomer"));
         assert_eq!(table.len(), MAX_TRACKED - FORGET_AT_ONCE + 1);
         assert!(!table.contains_key("sprayed0"));
-        assert!(table.contains_key(&format!("sprayed{FORGET_AT_ONCE}")));
+        assert!(table.contains_key(format!("sprayed{FORGET_AT_ONCE}").as_str()));
     }
 
     fn user(login: &str) -> UserKey {
