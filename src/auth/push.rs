@@ -14,11 +14,13 @@
 
 use super::identity::UserKey;
 use super::links::link_path;
-use super::push_fatigue::{FatigueLedger, PushRefusal, sweep_due};
+use super::push_fatigue::{FatigueLedger, PushRefusal};
 use super::state::Step;
 use crate::cluster::Cluster;
 use crate::config::PushLimits;
+use crate::expiry::ExpiryQueue;
 use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
 use okta_api::authn::{AuthnResponse, AuthnStatus, FactorResult};
 use okta_api::direct::errors;
 use okta_client::error::OktaError;
@@ -90,6 +92,8 @@ pub(super) struct PushWatch {
     poller: tokio::sync::Mutex<Option<Instant>>,
     /// Okta calls made for this push (for metrics and tests).
     polls: std::sync::atomic::AtomicU32,
+    /// The user's place in the watches' expiry queue.
+    place: u64,
 }
 
 impl PushWatch {
@@ -358,10 +362,16 @@ pub(super) struct Pushes {
     watches: DashMap<UserKey, Arc<PushWatch>>,
     /// The push-fatigue limits and what they count.
     fatigue: FatigueLedger,
-    /// When the watches were last swept: a sweep visits every entry, so it
-    /// runs at most once every few seconds, not once per push.
-    watches_swept: Mutex<Option<Instant>>,
+    /// The users of the watches in the order they came: pushes that ended
+    /// a while ago are forgotten oldest first, a few per new push.
+    expiry: ExpiryQueue<UserKey>,
 }
+
+/// How long a push is remembered after it was given up.
+const REMEMBER_PUSH_FOR: Duration = Duration::from_secs(300);
+
+/// How many ended pushes a new one looks at to forget.
+const FORGET_AT_ONCE: usize = 64;
 
 /// What Okta's `slow_down` adds to the poll interval.
 const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
@@ -389,7 +399,7 @@ impl Pushes {
         Pushes {
             watches: DashMap::new(),
             fatigue: FatigueLedger::new(limits, cluster),
-            watches_swept: Mutex::new(None),
+            expiry: ExpiryQueue::default(),
         }
     }
 
@@ -560,30 +570,53 @@ impl Pushes {
         asked: bool,
     ) -> Arc<PushWatch> {
         let now = Instant::now();
-        let push = Arc::new(PushWatch {
-            login: login.to_owned(),
-            user: user.clone(),
-            okta,
-            transaction,
-            forwarded_for,
-            started: now,
-            give_up_at: now + timeout,
-            status: watch::Sender::new(initial),
-            poller: tokio::sync::Mutex::new(asked.then_some(now)),
-            polls: std::sync::atomic::AtomicU32::new(0),
-        });
-        self.sweep(now);
-        self.watches.insert(user.clone(), push.clone());
+        self.forget_ended(now);
+        let push = |place| {
+            Arc::new(PushWatch {
+                login: login.to_owned(),
+                user: user.clone(),
+                okta,
+                transaction,
+                forwarded_for,
+                started: now,
+                give_up_at: now + timeout,
+                status: watch::Sender::new(initial),
+                poller: tokio::sync::Mutex::new(asked.then_some(now)),
+                polls: std::sync::atomic::AtomicU32::new(0),
+                place,
+            })
+        };
+        let (push, new_place) = match self.watches.entry(user.clone()) {
+            // The user's earlier push is replaced; the user keeps its place.
+            Entry::Occupied(mut occupied) => {
+                let push = push(occupied.get().place);
+                occupied.insert(push.clone());
+                (push, None)
+            }
+            Entry::Vacant(vacant) => {
+                let place = self.expiry.next_place();
+                let push = push(place);
+                vacant.insert(push.clone());
+                (push, Some(place))
+            }
+        };
+        if let Some(place) = new_place {
+            // Queued once the watch's entry is unlocked.
+            self.expiry
+                .queue(user.clone(), place, push.give_up_at + REMEMBER_PUSH_FOR);
+        }
         push
     }
 
-    /// Forgets pushes that ended or were given up a while ago.
-    fn sweep(&self, now: Instant) {
-        if self.watches.len() < 1_000 || !sweep_due(&self.watches_swept, now) {
-            return;
-        }
-        self.watches
-            .retain(|_, push| now < push.give_up_at + Duration::from_secs(300));
+    /// Forgets pushes given up a while ago, oldest first.
+    fn forget_ended(&self, now: Instant) -> usize {
+        self.expiry.forget(
+            &self.watches,
+            now,
+            FORGET_AT_ONCE,
+            |push| push.place,
+            |push| push.give_up_at + REMEMBER_PUSH_FOR,
+        )
     }
 }
 

@@ -15,6 +15,7 @@ use super::messages;
 use super::reason::Reason;
 use crate::cluster::{Cluster, Fleet};
 use crate::config::PushLimits;
+use crate::expiry::ExpiryQueue;
 use crate::live::Live;
 use dashmap::DashMap;
 use redis::Script;
@@ -61,37 +62,50 @@ impl PushRefusal {
 }
 
 /// The per-user push ledger for fatigue limits.
-#[derive(Default)]
 struct UserPushes {
     sent: VecDeque<Instant>,
     rejected_at: Option<Instant>,
+    /// The user's place in the ledger's expiry queue.
+    place: u64,
 }
+
+impl UserPushes {
+    fn new(place: u64) -> UserPushes {
+        UserPushes {
+            sent: VecDeque::new(),
+            rejected_at: None,
+            place,
+        }
+    }
+
+    /// Until when the ledger has something to limit: a push or a rejection
+    /// within `memory`.
+    fn matters_until(&self, memory: Duration) -> Option<Instant> {
+        self.sent
+            .back()
+            .max(self.rejected_at.as_ref())
+            .map(|at| *at + memory)
+    }
+}
+
+/// How many quiet users a new push looks at to forget.
+const FORGET_AT_ONCE: usize = 64;
 
 /// The ledger and the limits in force.
 pub(super) struct FatigueLedger {
     ledger: DashMap<UserKey, Mutex<UserPushes>>,
     /// `[push_limits]`, replaced by a config reload.
     limits: Live<PushLimits>,
-    /// When the ledger was last swept.
-    swept: Mutex<Option<Instant>>,
+    /// The users in the order they came: those with nothing left to limit
+    /// are forgotten oldest first, a few per new push.
+    expiry: ExpiryQueue<UserKey>,
     /// The fleet sharing the limits, if any.
     cluster: Cluster,
 }
 
-/// Least time between two sweeps of one map.
-const SWEEP_EVERY: Duration = Duration::from_secs(5);
-
-/// Whether a sweep is due (and, if so, records it as done now). A sweep
-/// already running elsewhere counts as done.
-pub(super) fn sweep_due(last: &Mutex<Option<Instant>>, now: Instant) -> bool {
-    let Ok(mut last) = last.try_lock() else {
-        return false;
-    };
-    if last.is_some_and(|at| now.saturating_duration_since(at) < SWEEP_EVERY) {
-        return false;
-    }
-    *last = Some(now);
-    true
+/// How long a user's ledger matters after its last push or rejection.
+fn memory(limits: &PushLimits) -> Duration {
+    limits.cooldown_after_reject.max(Duration::from_secs(60))
 }
 
 impl FatigueLedger {
@@ -99,7 +113,7 @@ impl FatigueLedger {
         FatigueLedger {
             ledger: DashMap::new(),
             limits: Live::new(limits),
-            swept: Mutex::new(None),
+            expiry: ExpiryQueue::default(),
             cluster,
         }
     }
@@ -112,19 +126,41 @@ impl FatigueLedger {
             Some(fleet) => fleet_admit(fleet, user, &self.limits.get()).await,
             None => None,
         };
-        let local = self.admit_here(user);
+        let local = self.admit_here(user, Instant::now());
         shared.unwrap_or(local)
     }
 
-    /// [`FatigueLedger::admit`] with this replica's ledger.
-    fn admit_here(&self, user: &UserKey) -> Result<(), PushRefusal> {
-        let now = Instant::now();
+    /// [`FatigueLedger::admit`] with this replica's ledger, at `now`.
+    fn admit_here(&self, user: &UserKey, now: Instant) -> Result<(), PushRefusal> {
         self.forget_quiet_users(now);
         let limits = self.limits.get();
-        let entry = self.ledger.entry(user.clone()).or_default();
-        let Ok(mut ledger) = entry.lock() else {
-            return Err(PushRefusal::TooMany);
+        let mut new_place = None;
+        let admitted = {
+            let entry = self.ledger.entry(user.clone()).or_insert_with(|| {
+                let place = self.expiry.next_place();
+                new_place = Some(place);
+                Mutex::new(UserPushes::new(place))
+            });
+            match entry.lock() {
+                Ok(mut ledger) => Self::admit_in(&mut ledger, &limits, now),
+                Err(_) => Err(PushRefusal::TooMany),
+            }
         };
+        if let Some(place) = new_place {
+            // Queued once the ledger's entry is unlocked.
+            self.expiry
+                .queue(user.clone(), place, now + memory(&limits));
+        }
+        admitted
+    }
+
+    /// The limits' verdict on one user's ledger; records the push when it
+    /// is admitted.
+    fn admit_in(
+        ledger: &mut UserPushes,
+        limits: &PushLimits,
+        now: Instant,
+    ) -> Result<(), PushRefusal> {
         if let Some(at) = ledger.rejected_at
             && now.duration_since(at) < limits.cooldown_after_reject
         {
@@ -199,26 +235,25 @@ impl FatigueLedger {
         }
     }
 
-    /// Keeps the ledger bounded: once it is large, users with no push and no
-    /// rejection inside the limits' windows are forgotten (they have nothing
-    /// left to limit).
-    fn forget_quiet_users(&self, now: Instant) {
-        if self.ledger.len() < 10_000 || !sweep_due(&self.swept, now) {
-            return;
-        }
-        let memory = self
-            .limits
-            .get()
-            .cooldown_after_reject
-            .max(Duration::from_secs(60));
-        self.ledger.retain(|_, entry| match entry.get_mut() {
-            Ok(user) => {
-                let recent = |at: &Instant| now.duration_since(*at) < memory;
-                user.sent.back().is_some_and(recent)
-                    || user.rejected_at.as_ref().is_some_and(recent)
-            }
-            Err(_) => false,
-        });
+    /// Keeps the ledger bounded: users with no push and no rejection inside
+    /// the limits' windows (nothing left to limit) are forgotten, oldest
+    /// first, a few per new push.
+    fn forget_quiet_users(&self, now: Instant) -> usize {
+        let memory = memory(&self.limits.get());
+        let user = |entry: &Mutex<UserPushes>| {
+            entry
+                .lock()
+                .map(|user| (user.place, user.matters_until(memory).unwrap_or(now)))
+                // A ledger poisoned by a panic is forgotten.
+                .unwrap_or((u64::MAX, now))
+        };
+        self.expiry.forget(
+            &self.ledger,
+            now,
+            FORGET_AT_ONCE,
+            |entry| user(entry).0,
+            |entry| user(entry).1,
+        )
     }
 
     /// Replaces the fatigue limits (a config reload); what the ledger has
@@ -321,8 +356,8 @@ async fn fleet_admit(
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn the_ledger_forgets_quiet_users_once_large() {
+    #[test]
+    fn the_ledger_forgets_quiet_users_oldest_first_a_few_per_push() {
         let pushes = FatigueLedger::new(
             PushLimits {
                 cooldown_after_reject: Duration::from_secs(60),
@@ -330,18 +365,32 @@ mod tests {
             },
             Cluster::local(),
         );
+        let start = Instant::now();
         for i in 0..10_000 {
-            pushes.ledger.insert(
-                UserKey::of_login(&format!("user{i}")),
-                Mutex::new(UserPushes::default()),
-            );
+            let user = UserKey::of_login(&format!("user{i}"));
+            assert_eq!(pushes.admit_here(&user, start), Ok(()));
         }
-        assert_eq!(pushes.admit(&UserKey::of_login("fresh")).await, Ok(()));
+        // Within the minute every one of them still counts.
+        let soon = start + Duration::from_secs(59);
+        assert_eq!(pushes.admit_here(&UserKey::of_login("early"), soon), Ok(()));
+        assert_eq!(pushes.ledger.len(), 10_001);
+        // Past it they have nothing left to limit: a new push forgets the
+        // oldest few, not the whole ledger at once.
+        let later = start + Duration::from_secs(61);
         assert_eq!(
-            pushes.ledger.len(),
-            1,
-            "users with no recent push are forgotten"
+            pushes.admit_here(&UserKey::of_login("fresh"), later),
+            Ok(())
         );
+        assert_eq!(pushes.ledger.len(), 10_002 - FORGET_AT_ONCE);
+        assert!(!pushes.ledger.contains_key(&UserKey::of_login("user0")));
+        while pushes.forget_quiet_users(later) > 0 {}
+        assert_eq!(pushes.ledger.len(), 2, "the two recent users are kept");
+        // A user pushed again keeps one place.
+        assert_eq!(
+            pushes.admit_here(&UserKey::of_login("fresh"), later),
+            Ok(())
+        );
+        assert_eq!(pushes.expiry.len(), 2);
     }
 
     #[tokio::test]
