@@ -20,7 +20,7 @@ use crate::live::Live;
 use dashmap::DashMap;
 use redis::Script;
 use std::collections::VecDeque;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The fleet's admission of a push: 1 in the cooldown, 2 past the
@@ -241,11 +241,10 @@ impl FatigueLedger {
     fn forget_quiet_users(&self, now: Instant) -> usize {
         let memory = memory(&self.limits.get());
         let user = |entry: &Mutex<UserPushes>| {
-            entry
-                .lock()
-                .map(|user| (user.place, user.matters_until(memory).unwrap_or(now)))
-                // A ledger poisoned by a panic is forgotten.
-                .unwrap_or((u64::MAX, now))
+            // A ledger poisoned by a panic is read all the same, and goes
+            // when its time comes.
+            let user = entry.lock().unwrap_or_else(PoisonError::into_inner);
+            (user.place, user.matters_until(memory).unwrap_or(now))
         };
         self.expiry.forget(
             &self.ledger,

@@ -316,9 +316,11 @@ mod tests {
     }
 
     #[test]
-    fn lines_of_a_burst_leave_together_and_in_order() {
+    fn lines_that_wait_for_a_slow_destination_leave_together_and_in_order() {
+        // The destination holds the first write until the 1,000 lines are
+        // in: however many the writer took before it, every other line
+        // leaves in one more write.
         let gate = Gate::default();
-        gate.release();
         let shared = started(&gate);
         let mut total = 0u64;
         for n in 0..1000 {
@@ -326,10 +328,11 @@ mod tests {
             assert!(append(shared, line.as_bytes()));
             total += line.len() as u64;
         }
+        gate.release();
         wait_written(shared, total);
         let expected: String = (0..1000).map(|n| format!("line {n}\n")).collect();
         assert_eq!(gate.text(), expected);
         let writes = *gate.writes.lock().unwrap_or_else(PoisonError::into_inner);
-        assert!(writes < 100, "{writes} writes for 1,000 lines");
+        assert!(writes <= 2, "{writes} writes for 1,000 lines");
     }
 }
