@@ -155,6 +155,7 @@ async fn broken_framing_is_dropped_counted_and_not_logged() {
     let server = TestServer::start(&config_for(&org.base_url())).await;
     let nas = Nas::new(server.radius).await;
     login_still_works(&nas).await;
+    server.logs.wait_audits(1).await;
     let quiet_from = server.logs.lines().len();
 
     let base = || Raw::login(50, "alice", b"alice-password");

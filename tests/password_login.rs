@@ -293,6 +293,7 @@ async fn no_secret_reaches_the_log() {
         let request = nas.login_request(user, password);
         nas.exchange(&request).await.expect("reply");
     }
+    server.logs.wait_audits(3).await;
     let logs = server.logs.lines().join("\n");
     assert!(
         logs.contains("Access-Request"),
