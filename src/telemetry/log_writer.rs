@@ -17,7 +17,7 @@ use super::metrics::LOG_LINES_DROPPED;
 use metrics::counter;
 use std::io::Write;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long the writer waits after a burst's first line for more lines to
 /// write with it.
@@ -113,18 +113,11 @@ fn write_lines(shared: &'static Shared, out: &mut impl Write, report: fn(u64)) {
                     .unwrap_or_else(PoisonError::into_inner);
                 pending.idle = false;
                 // A burst has started: let more of it arrive.
-                let until = Instant::now() + LINGER;
-                while pending.bytes.len() < HIGH_WATER {
-                    let left = until.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        break;
-                    }
-                    pending = shared
-                        .wake
-                        .wait_timeout(pending, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0;
-                }
+                pending = shared
+                    .wake
+                    .wait_timeout_while(pending, LINGER, |p| p.bytes.len() < HIGH_WATER)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
             }
             std::mem::swap(&mut pending.bytes, &mut batch);
             std::mem::take(&mut pending.dropped)
@@ -171,21 +164,13 @@ pub fn flush(deadline: Duration) {
     let Some(shared) = SHARED.get() else {
         return;
     };
-    let until = Instant::now() + deadline;
-    let mut pending = shared.lock();
+    let pending = shared.lock();
     let target = pending.appended;
     shared.wake.notify_one();
-    while pending.written < target {
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return;
-        }
-        pending = shared
-            .written
-            .wait_timeout(pending, left)
-            .unwrap_or_else(PoisonError::into_inner)
-            .0;
-    }
+    let _written = shared
+        .written
+        .wait_timeout_while(pending, deadline, |p| p.written < target)
+        .unwrap_or_else(PoisonError::into_inner);
 }
 
 /// The `tracing` writer of one event: the whole line goes to the buffer.
@@ -216,6 +201,7 @@ pub fn make_writer() -> LineWriter {
 mod tests {
     use super::*;
     use std::sync::Arc;
+    use std::time::Instant;
 
     /// A destination that holds every write until released.
     #[derive(Clone, Default)]
