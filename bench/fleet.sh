@@ -62,7 +62,8 @@ SERVE_BIN=${OKTA_RADIUS_BIN:-$BIN}
 
 "${ON_DRIVER[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --dir "$TMP" >"$TMP/redis.log" 2>&1 &
-PIDS+=("$!")
+REDIS_PID=$!
+PIDS+=("$REDIS_PID")
 SIM_PID=
 start_sim() { # push delay (ms)
     "${ON_DRIVER[@]}" "$BIN" sim --listen "$SIM" --stats-listen "$SIM_STATS" --api-token "$TOKEN" \
@@ -142,7 +143,7 @@ redis_calls() {
 # each), prints one table row.
 run() {
     local name=$1 count=${#SERVERS[@]} mix=$2 in_flight=$3
-    local before after redis_before redis_after i
+    local before after redis_before redis_after redis_cpu i
     # Warm-up.
     for i in $(seq 0 $((count - 1))); do
         "${ON_DRIVER[@]}" "$BIN" bench --server "127.0.0.1:$((11900 + i))" --secret "$SECRET" \
@@ -150,6 +151,7 @@ run() {
     done
     before=$(cpu_of_replicas)
     redis_before=$(redis_calls)
+    redis_cpu=$(cpu_ticks "$REDIS_PID")
     for i in $(seq 0 $((count - 1))); do
         "${ON_DRIVER[@]}" "$BIN" bench --server "127.0.0.1:$((11900 + i))" --secret "$SECRET" \
             --mix "$mix" --in-flight "$in_flight" --duration "$DURATION" --users 50000 --json \
@@ -158,9 +160,11 @@ run() {
     wait_generators "$count"
     after=$(cpu_of_replicas)
     redis_after=$(redis_calls)
-    python3 - "$name" "$count" "$((after - before))" "$(getconf CLK_TCK)" "$((redis_after - redis_before))" "$TMP" >>"$ROWS" <<'EOF'
+    redis_cpu=$(($(cpu_ticks "$REDIS_PID") - redis_cpu))
+    python3 - "$name" "$count" "$((after - before))" "$(getconf CLK_TCK)" "$((redis_after - redis_before))" "$TMP" "$redis_cpu" >>"$ROWS" <<'EOF'
 import json, sys
 name, count, ticks, hz, redis, tmp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+redis_ticks = int(sys.argv[7])
 reports = [json.load(open(f"{tmp}/report{i}.json")) for i in range(count)]
 done = sum(r["completed"] for r in reports)
 print(json.dumps({
@@ -169,6 +173,7 @@ print(json.dumps({
     "p99_ms": max(r["latency_ms"]["p99"] for r in reports),
     "cpu_us_per_login": ticks / hz * 1e6 / max(done, 1),
     "redis_commands_per_login": redis / max(done, 1),
+    "redis_cpu_us_per_login": redis_ticks / hz * 1e6 / max(done, 1),
     "logins": done,
 }))
 EOF

@@ -359,13 +359,21 @@ def own_table(rows, own):
     return "\n".join(out)
 
 
+def redis_cpu(runs):
+    """The median of Redis's own CPU per login over `runs` (rows written
+    before the column existed have none)."""
+    cpu = [r["redis_cpu_us_per_login"] for r in runs if "redis_cpu_us_per_login" in r]
+    return fmt(statistics.median(cpu)) if cpu else "-"
+
+
 def fleet_table(rows):
     """bench/fleet.sh's rows: the load table (each setup's medians over its
     rounds, and what Redis adds per login as the median of the rounds'
     ratios), then the failover table."""
     median = statistics.median
-    out = ["| setup | rounds | logins/s | p99 ms | server CPU µs/login (each round) | Redis commands/login | logins |",
-           "|---|---|---|---|---|---|---|"]
+    out = ["| setup | rounds | logins/s | p99 ms | server CPU µs/login (each round) | Redis commands/login |"
+           " Redis CPU µs/login | logins |",
+           "|---|---|---|---|---|---|---|---|"]
     setups = {}
     for row in rows:
         if row["scenario"] == "load":
@@ -376,6 +384,7 @@ def fleet_table(rows):
                    f" {fmt(median([r['p99_ms'] for r in runs]), 1)} |"
                    f" {fmt(median(cpu))} ({', '.join(fmt(c) for c in cpu)}) |"
                    f" {fmt(median([r['redis_commands_per_login'] for r in runs]), 1)} |"
+                   f" {redis_cpu(runs)} |"
                    f" {int(median([r['logins'] for r in runs]))} |")
     alone = setups.get("1 replica, no Redis (password)", [])
     shared = setups.get("1 replica, Redis (password)", [])
