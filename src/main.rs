@@ -315,7 +315,7 @@ fn check_online(config: &Config) -> ExitCode {
             true
         }
         Some(Err(why)) => {
-            println!("cluster:\n  FAIL Redis does not answer: {why}");
+            println!("cluster:\n  FAIL {why}");
             false
         }
     };

@@ -79,11 +79,7 @@ impl Cluster {
             keys: Keys::new(&config.key_prefix),
             decisions: Arc::default(),
             identities: Arc::default(),
-            claims: Batched::start(
-                request_claim::script(),
-                Arc::downgrade(&operations),
-                "duplicate_claim",
-            ),
+            claims: Batched::start(Arc::downgrade(&operations), "duplicate_claim"),
             operations,
         });
         tokio::spawn(ping(Arc::downgrade(&fleet.operations)));
@@ -211,6 +207,21 @@ async fn ping(operations: Weak<Operations>) {
     }
 }
 
+/// The oldest Redis (major, minor) a fleet works with: 7.0 first accepted
+/// `SET` with both `NX` and `GET`, which claims a request.
+const OLDEST_REDIS: (u32, u32) = (7, 0);
+
+/// Whether `version` (`INFO`'s `redis_version`) is [`OLDEST_REDIS`] or
+/// later; an unreadable version is given the benefit of the doubt (a
+/// Redis-compatible server may report its own).
+fn new_enough(version: &str) -> bool {
+    let mut parts = version.split('.').map(str::parse::<u32>);
+    match (parts.next(), parts.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) >= OLDEST_REDIS,
+        _ => true,
+    }
+}
+
 /// Reaches the Redis of `config` once (`check-config --online`): what
 /// answered, or why it did not.
 pub async fn check(config: &ClusterConfig) -> Result<String, String> {
@@ -230,16 +241,47 @@ pub async fn check(config: &ClusterConfig) -> Result<String, String> {
     };
     let info = tokio::time::timeout(Duration::from_secs(5), attempt)
         .await
-        .map_err(|_| format!("{}: no answer within 5 s", config.describe()))?
-        .map_err(|why| format!("{}: {why}", config.describe()))?;
+        .map_err(|_| {
+            format!(
+                "Redis does not answer: {}: no answer within 5 s",
+                config.describe()
+            )
+        })?
+        .map_err(|why| format!("Redis does not answer: {}: {why}", config.describe()))?;
     let version = info
         .lines()
         .find_map(|line| line.strip_prefix("redis_version:"))
         .map(str::trim)
         .unwrap_or("unknown");
+    if !new_enough(version) {
+        return Err(format!(
+            "{}: Redis {version} answers, but a fleet needs Redis {}.{} or later \
+             (a request is claimed with SET ... NX GET); upgrade Redis",
+            config.describe(),
+            OLDEST_REDIS.0,
+            OLDEST_REDIS.1
+        ));
+    }
     Ok(format!(
         "Redis {version} answers at {} (key prefix \"{}\")",
         config.describe(),
         config.key_prefix
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redis_7_0_and_later_are_new_enough() {
+        for version in ["7.0.0", "7.0.15", "7.2.4", "8.0.1", "10.1"] {
+            assert!(new_enough(version), "{version}");
+        }
+        for version in ["6.2.14", "6.0.20", "5.0.7"] {
+            assert!(!new_enough(version), "{version}");
+        }
+        // Not a version this can read: not refused.
+        assert!(new_enough("unknown"));
+    }
 }

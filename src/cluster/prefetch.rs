@@ -1,16 +1,19 @@
-//! Counts read ahead with a request's claim: the failed-password counts a
-//! new password login is checked against travel to Redis in the same round
-//! trip as the claim of the request (`server/fleet_duplicates.rs`), and
-//! wait here, in the request task, for the throttle to find them. A login
-//! whose counts were not read ahead (a challenge answer, EAP, Redis not
-//! answering) asks Redis itself, as before.
+//! Counts read ahead with a request's claim: whether the failed-password
+//! sets a new password login is checked against exist at all travels to
+//! Redis in the same round trip as the claim of the request
+//! (`server/fleet_duplicates.rs`); when none does, their counts are known
+//! to be zero and wait here, in the request task, for the throttle to find
+//! them. A login whose counts were not read ahead (a user or source with
+//! failures, a challenge answer, EAP, Redis not answering) asks Redis
+//! itself, as before.
 
 use redis::{RedisWrite, ToRedisArgs};
 use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::future::Future;
 
-/// What to read ahead: `ZCOUNT key since +inf` for each key, found again
+/// What to read ahead: the count of each key's sorted set from `since` to
+/// `+inf` (all zero when none of the keys exists), found again
 /// by `of` (a hash of what the counts are of, as their reader names it:
 /// cheaper to make and compare than the keys are).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +65,11 @@ impl KeyList {
 
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
+    }
+
+    /// The keys' length in all.
+    pub fn bytes(&self) -> usize {
+        self.text.len()
     }
 
     /// The keys, in the order they were added.

@@ -1,43 +1,34 @@
-//! The claim of a request in Redis, in one script call that many requests
-//! share a round trip for (`batched`): the first replica to see a request
-//! marks it pending, and learns in the same call the sorted-set counts the
-//! login will be checked against; a replica that comes second finds the
-//! value the first left (pending, or its decision).
+//! The claim of a request in Redis, in a pipeline that the requests of the
+//! same moment share (`batched`): the first replica to see a request marks
+//! it pending, and learns in the same round trip whether the login it
+//! carries has failed passwords to count; a replica that comes second
+//! finds the value the first left (pending, or its decision).
+//!
+//! Plain commands, no script: `SET key pending NX GET PX life` claims the
+//! request and returns what another replica left there in one atomic step
+//! (Redis 7.0 and later), and `EXISTS` of the login's failed-password
+//! sets tells, in one look, that their counts are all zero, as they are
+//! for nearly every login. A login with failures counts them in a second
+//! round trip (the throttle asks Redis itself).
 
 use super::batched::Batched;
-use super::prefetch::{KeyList, ReadAhead};
-use redis::{Script, Value};
-
-/// Claims `KEYS[1]` unless some replica did: returns the value found
-/// there (a bulk string), or (claimed now) the count of each further key's
-/// sorted set from `ARGV[3]` to `+inf`, separated by spaces, as a status
-/// reply (one value to parse rather than one per count). ARGV: the pending
-/// value, the claim's life (ms), the oldest score counted.
-const CLAIM: &str = r"local found = redis.call('GET', KEYS[1])
-if found then return found end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-local counts = {}
-for i = 2, #KEYS do counts[i - 1] = redis.call('ZCOUNT', KEYS[i], ARGV[3], '+inf') end
-return redis.status_reply(table.concat(counts, ' '))";
-
-/// The script, for the fleet's batch of claims.
-pub(super) fn script() -> Script {
-    Script::new(CLAIM)
-}
+use super::prefetch::ReadAhead;
+use redis::{Cmd, Value};
+use smallvec::SmallVec;
 
 /// What a claim found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Claimed {
     /// This replica claimed the request; the counts read ahead, in the
-    /// order of their keys.
-    Ours(Vec<u64>),
+    /// order of their keys (`None`: some are not zero, and were not read).
+    Ours(Option<Vec<u64>>),
     /// Another replica had: the value it left.
     Found(Vec<u8>),
 }
 
-/// Claims the request `key` with `pending` for `pending_ms`, reading
-/// `read_ahead`'s counts if this replica claims it, in the batch of
-/// `claims`; `None` when Redis does not answer.
+/// Claims the request `key` with `pending` for `pending_ms`, looking in
+/// the same round trip for `read_ahead`'s failed-password sets, in the
+/// pipeline of `claims`; `None` when Redis does not answer.
 pub(super) async fn claim(
     claims: &Batched,
     key: &str,
@@ -45,26 +36,32 @@ pub(super) async fn claim(
     pending_ms: u64,
     read_ahead: Option<&ReadAhead>,
 ) -> Option<Claimed> {
-    let counted = read_ahead
-        .map(|read| &read.keys)
-        .filter(|keys| !keys.is_empty());
-    let since = read_ahead.map_or(0, |read| read.since);
-    let reply = claims
-        .call(1 + counted.map_or(0, KeyList::len), |command| {
-            command.arg(key);
-            if let Some(counted) = counted {
-                command.arg(counted);
-            }
-            command.arg(pending).arg(pending_ms).arg(since);
-        })
-        .await?;
-    match reply {
-        Value::SimpleString(counts) => counts
-            .split_ascii_whitespace()
-            .map(str::parse::<u64>)
-            .collect::<Result<Vec<u64>, _>>()
-            .ok()
-            .map(Claimed::Ours),
+    let mut commands: SmallVec<[Cmd; 2]> = SmallVec::new();
+    let mut set = Cmd::with_capacity(7, key.len() + pending.len() + 32);
+    set.arg("SET")
+        .arg(key)
+        .arg(pending)
+        .arg("NX")
+        .arg("GET")
+        .arg("PX")
+        .arg(pending_ms.max(1));
+    commands.push(set);
+    let counted = read_ahead.map_or(0, |read| read.keys.len());
+    if let Some(read) = read_ahead.filter(|read| !read.keys.is_empty()) {
+        let mut exists = Cmd::with_capacity(1 + counted, read.keys.bytes() + 8);
+        exists.arg("EXISTS").arg(&read.keys);
+        commands.push(exists);
+    }
+    let mut replies = claims.call(commands).await?.into_iter();
+    match replies.next()? {
+        Value::Nil => {
+            let counts = match replies.next() {
+                None => Some(Vec::new()),
+                Some(Value::Int(0)) => Some(vec![0; counted]),
+                Some(_) => None,
+            };
+            Some(Claimed::Ours(counts))
+        }
         Value::BulkString(found) => Some(Claimed::Found(found)),
         _ => None,
     }

@@ -11,8 +11,9 @@
 //! stateToken or the client's secret. When Redis does not answer, the
 //! request is decided here, as by a server on its own.
 //!
-//! The claim carries in its round trip the failed-password counts the
-//! login will be checked against (read ahead for the throttle), so a
+//! The claim carries in its round trip a look at the failed-password sets
+//! the login will be checked against (read ahead for the throttle: none
+//! exists for nearly every login, so their counts are zero), so a
 //! password login costs the fleet one round trip of its own: this claim.
 //! Its decision is stored without the reply waiting, with those of the
 //! logins decided about the same time, in one write
@@ -69,9 +70,12 @@ pub(super) async fn claim(
         {
             None => return Claim::Alone,
             Some(Claimed::Ours(counts)) => {
+                // Counts not read (some not zero) are asked for by the
+                // throttle itself.
                 let counts = read_ahead
-                    .filter(|read| read.keys.len() == counts.len())
-                    .map(|read| Counts::new(read.of, counts));
+                    .zip(counts)
+                    .filter(|(read, counts)| read.keys.len() == counts.len())
+                    .map(|(read, counts)| Counts::new(read.of, counts));
                 return Claim::Ours(key, counts);
             }
             Some(Claimed::Found(value)) => value,
