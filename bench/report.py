@@ -360,9 +360,11 @@ def own_table(rows, own):
 
 
 def redis_cpu(runs):
-    """The median of Redis's own CPU per login over `runs` (rows written
-    before the column existed have none)."""
-    cpu = [r["redis_cpu_us_per_login"] for r in runs if "redis_cpu_us_per_login" in r]
+    """The median of Redis's own CPU per login over `runs`; none for a setup
+    that does not use Redis (its idle Redis still ticks), or for rows
+    written before the column existed."""
+    cpu = [r["redis_cpu_us_per_login"] for r in runs
+           if "redis_cpu_us_per_login" in r and r["redis_commands_per_login"] > 0]
     return fmt(statistics.median(cpu)) if cpu else "-"
 
 

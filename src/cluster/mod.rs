@@ -179,6 +179,7 @@ impl Fleet {
 async fn ping(operations: Weak<Operations>) {
     let mut tick = tokio::time::interval(PING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut version_read = false;
     loop {
         tick.tick().await;
         let Some(operations) = operations.upgrade() else {
@@ -195,7 +196,13 @@ async fn ping(operations: Weak<Operations>) {
                 )
                 .await;
                 match answer {
-                    Ok(Ok(_)) => operations.reach.answered(),
+                    Ok(Ok(_)) => {
+                        operations.reach.answered();
+                        if !version_read {
+                            version_read = true;
+                            warn_if_too_old(&mut connection).await;
+                        }
+                    }
                     Ok(Err(error)) => {
                         operations.link.failed();
                         operations.reach.unanswered(&error.to_string());
@@ -205,6 +212,39 @@ async fn ping(operations: Weak<Operations>) {
             }
         }
     }
+}
+
+/// Says so, once, when the Redis that answers is older than the fleet
+/// needs: every claim then fails and each replica decides its requests on
+/// its own, which the fallback count alone would not explain.
+async fn warn_if_too_old(connection: &mut ConnectionManager) {
+    let info = tokio::time::timeout(
+        PING_TIMEOUT,
+        redis::cmd("INFO")
+            .arg("server")
+            .query_async::<String>(connection),
+    )
+    .await;
+    if let Ok(Ok(info)) = info
+        && let Some(version) = redis_version(&info)
+        && !new_enough(version)
+    {
+        tracing::error!(
+            version,
+            "Redis {version} is older than {}.{}: requests cannot be claimed (SET ... NX GET), \
+             so each replica decides alone and a NAS failing over may cause a second Okta \
+             call or push; upgrade Redis",
+            OLDEST_REDIS.0,
+            OLDEST_REDIS.1
+        );
+    }
+}
+
+/// `redis_version` of an `INFO server` answer.
+fn redis_version(info: &str) -> Option<&str> {
+    info.lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))
+        .map(str::trim)
 }
 
 /// The oldest Redis (major, minor) a fleet works with: 7.0 first accepted
@@ -248,11 +288,7 @@ pub async fn check(config: &ClusterConfig) -> Result<String, String> {
             )
         })?
         .map_err(|why| format!("Redis does not answer: {}: {why}", config.describe()))?;
-    let version = info
-        .lines()
-        .find_map(|line| line.strip_prefix("redis_version:"))
-        .map(str::trim)
-        .unwrap_or("unknown");
+    let version = redis_version(&info).unwrap_or("unknown");
     if !new_enough(version) {
         return Err(format!(
             "{}: Redis {version} answers, but a fleet needs Redis {}.{} or later \
@@ -283,5 +319,13 @@ mod tests {
         }
         // Not a version this can read: not refused.
         assert!(new_enough("unknown"));
+    }
+
+    #[test]
+    fn the_version_is_read_from_info_server() {
+        let info = "# Server\r\nredis_version:6.2.14\r\nredis_git_sha1:00000000\r\n";
+        assert_eq!(redis_version(info), Some("6.2.14"));
+        assert!(!new_enough(redis_version(info).unwrap_or_default()));
+        assert_eq!(redis_version("# Server\r\n"), None);
     }
 }
