@@ -11,7 +11,7 @@
 //! for nearly every login. A login with failures counts them in a second
 //! round trip (the throttle asks Redis itself).
 
-use super::batched::Batched;
+use super::batched::{Batched, Replies};
 use super::prefetch::ReadAhead;
 use redis::{Cmd, Value};
 use smallvec::SmallVec;
@@ -52,7 +52,14 @@ pub(super) async fn claim(
         exists.arg("EXISTS").arg(&read.keys);
         commands.push(exists);
     }
-    let mut replies = claims.call(commands).await?.into_iter();
+    claimed(claims.call(commands).await?, counted)
+}
+
+/// What the replies to a claim say: `SET ... NX GET`'s, then `EXISTS`'s
+/// of `counted` sets (when there are any). `None` for replies a claim
+/// cannot have (the caller goes on alone).
+fn claimed(replies: Replies, counted: usize) -> Option<Claimed> {
+    let mut replies = replies.into_iter();
     match replies.next()? {
         Value::Nil => {
             let counts = match replies.next() {
@@ -64,5 +71,43 @@ pub(super) async fn claim(
         }
         Value::BulkString(found) => Some(Claimed::Found(found)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smallvec::smallvec;
+
+    #[test]
+    fn a_claim_is_ours_with_counts_only_when_no_set_exists() {
+        // Claimed; none of the 5 sets exists: their counts are zero.
+        assert_eq!(
+            claimed(smallvec![Value::Nil, Value::Int(0)], 5),
+            Some(Claimed::Ours(Some(vec![0; 5])))
+        );
+        // Claimed; 2 sets exist: their counts are not known here.
+        assert_eq!(
+            claimed(smallvec![Value::Nil, Value::Int(2)], 5),
+            Some(Claimed::Ours(None))
+        );
+        // Claimed, nothing to count.
+        assert_eq!(
+            claimed(smallvec![Value::Nil], 0),
+            Some(Claimed::Ours(Some(Vec::new())))
+        );
+    }
+
+    #[test]
+    fn a_claim_made_by_another_replica_gives_what_it_left() {
+        assert_eq!(
+            claimed(
+                smallvec![Value::BulkString(b"P".to_vec()), Value::Int(0)],
+                5
+            ),
+            Some(Claimed::Found(b"P".to_vec()))
+        );
+        assert_eq!(claimed(smallvec![Value::Okay], 0), None);
+        assert_eq!(claimed(smallvec![], 0), None);
     }
 }
