@@ -8,6 +8,7 @@ mod support;
 use okta_sim::totp;
 use radius_proto::packet::{Code, Packet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::old_redis::OldRedis;
 use support::redis::RedisServer;
 use support::*;
 
@@ -566,6 +567,60 @@ async fn logins_go_on_while_redis_is_down_and_the_fleet_comes_back_with_it() {
     }
     assert_eq!(org.records().authn_calls("pat@example.com"), 1);
     assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_older_than_7_0_is_named_by_check_config_and_health_and_logins_go_on() {
+    let old = OldRedis::start("6.2.14");
+    let org = start_mfa_org(|_| {}).await;
+    let config = fleet_config(&org.base_url(), "", &old.url());
+
+    let (status, output) = check_config_online(&config);
+    assert_eq!(status, Some(3), "{output}");
+    assert!(
+        output.contains("Redis 6.2.14 answers") && output.contains("7.0 or later"),
+        "{output}"
+    );
+
+    let replica = TestServer::start(&config).await;
+    let started = std::time::Instant::now();
+    let body = loop {
+        let (status, body) = replica.health().await;
+        assert_eq!(status, 200, "degraded, not unhealthy: {body}");
+        if body.contains("6.2.14") {
+            break body;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "/health never named the old Redis: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        body.contains("degraded") && body.contains("older than 7.0"),
+        "{body}"
+    );
+    replica
+        .logs
+        .wait_for("the old Redis named in the log", |event| {
+            event["level"] == "ERROR"
+                && event["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("Redis 6.2.14 is older than 7.0"))
+        })
+        .await;
+    // Each claim fails and is counted; the login goes on with the
+    // replica's own state.
+    assert_eq!(
+        login_code(replica.radius, "alice", "alice-password").await,
+        Some(Code::AccessAccept)
+    );
+    replica
+        .wait_counter(
+            "okta_radius_cluster_fallbacks_total{op=\"duplicate_claim\"}",
+            1.0,
+        )
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -39,6 +39,9 @@ use write_behind::WriteBehind;
 const PING_EVERY: Duration = Duration::from_secs(1);
 /// How long a ping may take.
 const PING_TIMEOUT: Duration = Duration::from_secs(1);
+/// Redis's version is read at the first answered ping and again every
+/// this many pings (Redis may be upgraded, or Sentinel promote another).
+const VERSION_EVERY_PINGS: u32 = 60;
 
 /// The fleet this replica belongs to, if any.
 #[derive(Clone, Default)]
@@ -179,7 +182,7 @@ impl Fleet {
 async fn ping(operations: Weak<Operations>) {
     let mut tick = tokio::time::interval(PING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut version_read = false;
+    let mut pings_to_version = 0;
     loop {
         tick.tick().await;
         let Some(operations) = operations.upgrade() else {
@@ -198,10 +201,11 @@ async fn ping(operations: Weak<Operations>) {
                 match answer {
                     Ok(Ok(_)) => {
                         operations.reach.answered();
-                        if !version_read {
-                            version_read = true;
-                            warn_if_too_old(&mut connection).await;
+                        if pings_to_version == 0 {
+                            pings_to_version = VERSION_EVERY_PINGS;
+                            read_version(&operations.reach, &mut connection).await;
                         }
+                        pings_to_version -= 1;
                     }
                     Ok(Err(error)) => {
                         operations.link.failed();
@@ -214,10 +218,11 @@ async fn ping(operations: Weak<Operations>) {
     }
 }
 
-/// Says so, once, when the Redis that answers is older than the fleet
-/// needs: every claim then fails and each replica decides its requests on
-/// its own, which the fallback count alone would not explain.
-async fn warn_if_too_old(connection: &mut ConnectionManager) {
+/// Reads the version of the Redis that answers: one older than the fleet
+/// needs makes every claim fail, so each replica decides its requests on
+/// its own, which the fallback count alone would not explain. `/health`
+/// says so, and the log once.
+async fn read_version(reach: &Reach, connection: &mut ConnectionManager) {
     let info = tokio::time::timeout(
         PING_TIMEOUT,
         redis::cmd("INFO")
@@ -225,19 +230,20 @@ async fn warn_if_too_old(connection: &mut ConnectionManager) {
             .query_async::<String>(connection),
     )
     .await;
-    if let Ok(Ok(info)) = info
-        && let Some(version) = redis_version(&info)
-        && !new_enough(version)
-    {
-        tracing::error!(
-            version,
-            "Redis {version} is older than {}.{}: requests cannot be claimed (SET ... NX GET), \
-             so each replica decides alone and a NAS failing over may cause a second Okta \
-             call or push; upgrade Redis",
-            OLDEST_REDIS.0,
-            OLDEST_REDIS.1
-        );
-    }
+    let Ok(Ok(info)) = info else {
+        return;
+    };
+    let unfit = redis_version(&info)
+        .filter(|version| !new_enough(version))
+        .map(|version| {
+            format!(
+                "Redis {version} is older than {}.{}: requests cannot be claimed (SET ... NX GET), \
+                 so this replica decides them with its own state and a NAS failing over may \
+                 cause a second Okta call or push; upgrade Redis",
+                OLDEST_REDIS.0, OLDEST_REDIS.1
+            )
+        });
+    reach.fit(unfit);
 }
 
 /// `redis_version` of an `INFO server` answer.

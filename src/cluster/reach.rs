@@ -1,7 +1,8 @@
 //! Whether Redis answers, as the fleet's operations and a once-a-second
-//! ping see it: `/health` says `degraded` while it does not, each operation
-//! that falls back to the replica's own state is counted by operation, and
-//! the fallbacks are logged at most every ten seconds.
+//! ping see it: `/health` says `degraded` while it does not (or while the
+//! Redis that answers is too old for the fleet), each operation that falls
+//! back to the replica's own state is counted by operation, and the
+//! fallbacks are logged at most every ten seconds.
 
 use crate::telemetry::metrics as m;
 use metrics::{counter, gauge};
@@ -20,6 +21,8 @@ pub struct Reach {
     logged_at: Mutex<Option<Instant>>,
     /// The last reason, for `/health`.
     why: Mutex<String>,
+    /// Why the Redis that answers cannot serve the fleet, if it cannot.
+    unfit: Mutex<Option<String>>,
 }
 
 impl Reach {
@@ -32,6 +35,7 @@ impl Reach {
             unlogged: AtomicU64::new(0),
             logged_at: Mutex::new(None),
             why: Mutex::new("not connected yet".to_owned()),
+            unfit: Mutex::new(None),
         }
     }
 
@@ -81,8 +85,31 @@ impl Reach {
         );
     }
 
-    /// `None` while Redis answers; otherwise why it does not.
+    /// The Redis that answers cannot serve the fleet (`Some`: why), or can
+    /// (`None`); says so in the log when that changes.
+    pub fn fit(&self, unfit: Option<String>) {
+        let mut current = self
+            .unfit
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match (&*current, &unfit) {
+            (None, Some(why)) => tracing::error!("{why}"),
+            (Some(_), None) => tracing::info!("Redis can now serve the fleet"),
+            _ => {}
+        }
+        *current = unfit;
+    }
+
+    /// `None` while Redis answers and can serve the fleet; otherwise why
+    /// not.
     pub fn degraded(&self) -> Option<String> {
+        if let Some(why) = &*self
+            .unfit
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            return Some(why.clone());
+        }
         if self.reachable.load(Ordering::Acquire) {
             return None;
         }

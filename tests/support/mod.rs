@@ -7,6 +7,7 @@
 pub mod apis;
 pub mod demo;
 pub mod eapol;
+pub mod old_redis;
 pub mod process;
 pub mod redis;
 pub mod tls;
