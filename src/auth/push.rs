@@ -639,6 +639,73 @@ pub(super) fn classify(answer: &AuthnResponse) -> Option<PushStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use okta_client::OktaSettings;
+
+    /// A push for `user` with a 10 s timeout (the client is never called).
+    fn watch(pushes: &Pushes, okta: &OktaClient, user: &UserKey) -> Arc<PushWatch> {
+        pushes.watch(
+            okta.clone(),
+            user,
+            "login",
+            PushTransaction::Authn {
+                state_token: SecretString::from("state-token"),
+                poll_href: "/api/v1/authn/factors/f/verify".to_owned(),
+            },
+            PushStatus::Waiting { number: None },
+            None,
+            Duration::from_secs(10),
+            true,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_push_is_remembered_five_minutes_after_it_is_given_up_then_forgotten_oldest_first() {
+        let okta = OktaClient::new(OktaSettings::new(
+            "http://127.0.0.1:9",
+            SecretString::from("token"),
+        ))
+        .expect("a client");
+        let pushes = Pushes::new(
+            PushLimits {
+                cooldown_after_reject: Duration::from_secs(60),
+                max_per_minute: 3,
+            },
+            Cluster::local(),
+        );
+        let users: Vec<UserKey> = (0..100)
+            .map(|i| UserKey::of_login(&format!("user{i}@example.com")))
+            .collect();
+        let mut given_up = None;
+        for user in &users {
+            given_up = Some(watch(&pushes, &okta, user).give_up_at);
+        }
+        // A user pushed again keeps the one place it had.
+        watch(&pushes, &okta, &users[0]);
+        assert_eq!(pushes.expiry.len(), 100);
+        let given_up = given_up.expect("pushes were sent");
+
+        // Within five minutes of being given up, every push is remembered
+        // (a late Enter still finds its outcome).
+        let remembered_until = given_up + REMEMBER_PUSH_FOR;
+        assert_eq!(
+            pushes.forget_ended(remembered_until - Duration::from_secs(1)),
+            0
+        );
+        assert_eq!(pushes.watches.len(), 100);
+        // Past that, a new push forgets at most 64 of them.
+        let later = remembered_until + Duration::from_secs(1);
+        assert_eq!(pushes.forget_ended(later), FORGET_AT_ONCE);
+        assert_eq!(pushes.watches.len(), 100 - FORGET_AT_ONCE);
+        assert!(
+            users[FORGET_AT_ONCE..]
+                .iter()
+                .all(|user| pushes.pending(user).is_some()),
+            "the oldest go first"
+        );
+        assert_eq!(pushes.forget_ended(later), 100 - FORGET_AT_ONCE);
+        assert!(pushes.watches.is_empty());
+        assert_eq!(pushes.expiry.len(), 0);
+    }
 
     #[test]
     fn polling_costs_at_most_one_call_per_two_seconds() {
