@@ -182,8 +182,10 @@ def pushes_table(rows, idle, samples):
 
 
 def machine_table(machine):
-    keys = ["cpu", "cores", "memory_gb", "os", "kernel", "freeradius", "rustc", "date", "load_at_start",
-            "server_cpus", "driver_cpus"]
+    # `sections`: what the run that wrote the table measured (a run of some
+    # sections dates only theirs).
+    keys = ["cpu", "cores", "memory_gb", "os", "kernel", "freeradius", "rustc", "date", "sections",
+            "load_at_start", "server_cpus", "driver_cpus"]
     out = ["| | |", "|---|---|"]
     for key in keys:
         out.append(f"| {key} | {machine.get(key, '-')} |")

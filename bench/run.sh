@@ -127,7 +127,7 @@ want fleet && rm -f "$RESULTS"/fleet.jsonl "$RESULTS"/allocations-fleet.md
     echo "\"memory_gb\":$(awk '/MemTotal/{printf "%.1f", $2/1048576}' /proc/meminfo),"
     echo "\"kernel\":\"$(uname -r)\",\"os\":\"$(. /etc/os-release; echo "$PRETTY_NAME")\","
     echo "\"freeradius\":\"$( (freeradius -v 2>/dev/null || true) | grep -m1 -o 'Version [0-9.]*' || echo unknown)\","
-    echo "\"rustc\":\"$(rustc --version)\",\"date\":\"$(date -u +%Y-%m-%dT%H:%MZ)\",\"load_at_start\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"server_cpus\":\"$SERVER_CPUS\",\"driver_cpus\":\"$DRIVER_CPUS\"}"
+    echo "\"rustc\":\"$(rustc --version)\",\"date\":\"$(date -u +%Y-%m-%dT%H:%MZ)\",\"load_at_start\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"server_cpus\":\"$SERVER_CPUS\",\"driver_cpus\":\"$DRIVER_CPUS\",\"sections\":\"$SECTIONS\"}"
 } | tr -d '\n' >"$RESULTS/machine.json"
 
 # --- processes ---------------------------------------------------------------
