@@ -526,14 +526,7 @@ async fn logins_go_on_while_redis_is_down_and_the_fleet_comes_back_with_it() {
 
     redis.kill();
     for replica in &replicas {
-        let body = loop {
-            let (status, body) = replica.health().await;
-            assert_eq!(status, 200, "degraded, not unhealthy: {body}");
-            if body.contains("degraded") {
-                break body;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let body = wait_health_saying(replica, "degraded").await;
         assert!(body.contains("Redis unreachable"), "{body}");
         assert_eq!(
             login_code(replica.radius, "alice", "alice-password").await,
@@ -583,19 +576,7 @@ async fn a_redis_older_than_7_0_is_named_by_check_config_and_health_and_logins_g
     );
 
     let replica = TestServer::start(&config).await;
-    let started = std::time::Instant::now();
-    let body = loop {
-        let (status, body) = replica.health().await;
-        assert_eq!(status, 200, "degraded, not unhealthy: {body}");
-        if body.contains("6.2.14") {
-            break body;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "/health never named the old Redis: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let body = wait_health_saying(&replica, "6.2.14").await;
     assert!(
         body.contains("degraded") && body.contains("older than 7.0"),
         "{body}"
@@ -994,15 +975,22 @@ async fn an_administrator_s_clear_at_one_replica_frees_a_source_only_another_saw
 
 /// Waits until `replica` says Redis is unreachable.
 async fn wait_degraded(replica: &TestServer) {
+    wait_health_saying(replica, "degraded").await;
+}
+
+/// Waits (15 s at most) until `replica`'s `/health` says `text`; returns
+/// what it said. A degraded replica still answers 200.
+async fn wait_health_saying(replica: &TestServer, text: &str) -> String {
     let started = std::time::Instant::now();
     loop {
-        let (_, body) = replica.health().await;
-        if body.contains("degraded") {
-            return;
+        let (status, body) = replica.health().await;
+        assert_eq!(status, 200, "degraded, not unhealthy: {body}");
+        if body.contains(text) {
+            return body;
         }
         assert!(
             started.elapsed() < Duration::from_secs(15),
-            "never degraded: {body}"
+            "/health never said {text:?}: {body}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
