@@ -50,10 +50,14 @@ if [ -n "${CLUSTER:-}" ]; then
         sleep 0.1
     done
 fi
-# BIN=path counts another build (e.g. an older commit's).
+# BIN=path counts another build (e.g. an older commit's). By default this
+# tree's release build without the `mimalloc` feature, in a target
+# directory of its own: dhat counts what goes through the C library's
+# malloc, and the server's default allocator does not.
 if [ -z "${BIN:-}" ]; then
-    [ -x target/release/okta-radius ] || cargo build --release --locked --bin okta-radius >&2
-    BIN=$ROOT/target/release/okta-radius
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/system-malloc" \
+        cargo build --release --locked -q --no-default-features --bin okta-radius >&2
+    BIN=${CARGO_TARGET_DIR:-$ROOT/target}/system-malloc/release/okta-radius
 fi
 
 "$BIN" sim --static --listen "$SIM" --stats-listen "$SIM_STATS" >"$TMP/sim.log" 2>&1 &
@@ -128,6 +132,10 @@ def totals(d):
 
 (b1, k1), (b2, k2) = totals(few), totals(many)
 per = n_many - n_few
+if (k2 - k1) / per < 1:
+    sys.exit("dhat counted no heap block per login: this build allocates outside the C "
+             "library's malloc (built with the mimalloc feature); leave BIN unset, or "
+             "give a build made with --no-default-features")
 print(f"| | {n_few:,} logins | {n_many:,} logins | per login |")
 print("|---|---|---|---|")
 print(f"| heap blocks allocated | {k1:,} | {k2:,} | **{(k2 - k1) / per:.1f}** |")

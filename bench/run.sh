@@ -107,6 +107,9 @@ fi
 log "building okta-radius --release"
 # BIN=path measures another build of okta-radius (e.g. an older commit's,
 # for a before-and-after figure); by default this tree's release build.
+# bench/allocations.sh counts its own build of this tree unless BIN is
+# given (it needs one without mimalloc).
+ALLOCATIONS_BIN=${BIN:-}
 if [ -z "${BIN:-}" ]; then
     cargo build --release --locked -q
     BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/okta-radius
@@ -712,7 +715,7 @@ stop "$FR_PID"
 stop "$OKTA_PID"
 stop "$SIM_PID"
 log "heap allocations per password login (valgrind's dhat, bench/allocations.sh)"
-BIN="$BIN" bash "$ROOT/bench/allocations.sh" >"$RESULTS/allocations.md"
+BIN="$ALLOCATIONS_BIN" bash "$ROOT/bench/allocations.sh" >"$RESULTS/allocations.md"
 cat "$RESULTS/allocations.md" >&2
 fi
 
@@ -721,7 +724,7 @@ if want fleet; then
 log "a fleet through Redis: CPU per login, Redis commands, Okta calls when retransmits fail over"
 FLEET_RESULTS="$RESULTS/fleet.jsonl" bash "$ROOT/bench/fleet.sh" >&2
 log "heap allocations per password login with [cluster] (CLUSTER=1 bash bench/allocations.sh)"
-CLUSTER=1 BIN="$BIN" bash "$ROOT/bench/allocations.sh" >"$RESULTS/allocations-fleet.md"
+CLUSTER=1 BIN="$ALLOCATIONS_BIN" bash "$ROOT/bench/allocations.sh" >"$RESULTS/allocations-fleet.md"
 cat "$RESULTS/allocations-fleet.md" >&2
 fi
 

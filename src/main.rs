@@ -12,6 +12,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Every allocation of the server goes through mimalloc, unless built
+/// without the `mimalloc` feature (to count allocations under valgrind).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "okta-radius",
