@@ -465,6 +465,50 @@ async fn okta_max_concurrent_holds_for_the_fleet() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_waiting_for_a_lease_the_replica_holds_do_not_ask_redis_again_and_again() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    org.faults().set_latency(Duration::from_millis(200));
+    let config = with_okta_keys(
+        &fleet_config(&org.base_url(), "", &redis.url()),
+        "max_concurrent = 2",
+    )
+    .replace("deadline_ms = 2000", "deadline_ms = 8000");
+    let replica = TestServer::start(&config).await;
+    wait_connected(std::slice::from_ref(&replica)).await;
+
+    // Eight logins at once: two hold the fleet's two leases, six wait
+    // for them (for about a second) at this replica.
+    let users = ["alice", "bob", "sam"];
+    let mut logins = Vec::new();
+    for i in 0..8 {
+        let radius = replica.radius;
+        let user = users[i % users.len()];
+        logins.push(tokio::spawn(async move {
+            login_code(radius, user, &format!("{user}-password")).await
+        }));
+    }
+    for login in logins {
+        assert_eq!(login.await.expect("join"), Some(Code::AccessAccept));
+    }
+    assert!(org.peak_concurrency() <= 2, "{}", org.peak_concurrency());
+    // A lease is asked for when one is needed and the fleet may have one:
+    // about a dozen times here, not every 10 ms for each waiting call
+    // (over 250 times).
+    let asked: u64 = redis
+        .cli(&["info", "commandstats"])
+        .lines()
+        .filter(|line| line.starts_with("cmdstat_evalsha:") || line.starts_with("cmdstat_eval:"))
+        .filter_map(|line| {
+            let calls = line.split("calls=").nth(1)?.split(',').next()?;
+            calls.parse::<u64>().ok()
+        })
+        .sum();
+    assert!(asked > 0, "the leases come from Redis");
+    assert!(asked < 100, "Redis was asked for a lease {asked} times");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_met_by_one_replica_holds_the_others_back() {
     let redis = RedisServer::start();
     let org = start_mfa_org(|_| {}).await;

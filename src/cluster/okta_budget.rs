@@ -107,6 +107,15 @@ impl Held {
         found
     }
 
+    /// How many of the leases held Redis still counts at `now`: in use or
+    /// idle, until they are given back or lapse.
+    fn counted(&self, now: Instant) -> usize {
+        self.leases
+            .values()
+            .filter(|lease| lease.expires > now)
+            .count()
+    }
+
     /// Takes off the list the idle leases to give back to the fleet now
     /// (idle for [`IDLE_FOR`], or too old to reuse).
     fn take_due(&mut self, now: Instant) -> Vec<u64> {
@@ -236,24 +245,35 @@ impl FleetBudget for OktaLeases {
             loop {
                 // A lease this replica's calls gave back first, also while
                 // waiting for a full fleet.
-                if let Some(id) = self.held().reuse(Instant::now(), deadline + self.lease) {
-                    return FleetAnswer::Slot {
-                        id,
-                        exhausted: None,
-                    };
-                }
-                match self.take_once(bucket, deadline).await {
-                    None => return FleetAnswer::Alone,
-                    Some((true, exhausted, id)) => return FleetAnswer::Slot { id, exhausted },
-                    Some((false, _, _)) => {
-                        if Instant::now() + RETRY_EVERY > deadline {
-                            return FleetAnswer::Full;
+                let all_held_here = {
+                    let now = Instant::now();
+                    let mut held = self.held();
+                    if let Some(id) = held.reuse(now, deadline + self.lease) {
+                        return FleetAnswer::Slot {
+                            id,
+                            exhausted: None,
+                        };
+                    }
+                    held.counted(now) >= self.max_concurrent
+                };
+                // When this replica holds every lease of the fleet, Redis
+                // could only answer that it is full: a burst of calls
+                // waiting here does not ask it every few milliseconds.
+                if !all_held_here {
+                    match self.take_once(bucket, deadline).await {
+                        None => return FleetAnswer::Alone,
+                        Some((true, exhausted, id)) => {
+                            return FleetAnswer::Slot { id, exhausted };
                         }
-                        // Woken by a lease this replica's calls give back,
-                        // or asking the fleet again.
-                        let _ = tokio::time::timeout(RETRY_EVERY, self.freed.notified()).await;
+                        Some((false, _, _)) => {}
                     }
                 }
+                if Instant::now() + RETRY_EVERY > deadline {
+                    return FleetAnswer::Full;
+                }
+                // Woken by a lease this replica's calls give back, or
+                // asking the fleet again.
+                let _ = tokio::time::timeout(RETRY_EVERY, self.freed.notified()).await;
             }
         })
     }
@@ -367,6 +387,17 @@ mod tests {
         assert_eq!(held.reuse(now + REUSE_FOR, now + REUSE_FOR), None);
         assert_eq!(held.reuse(now, now + Duration::from_secs(11)), None);
         assert_eq!(held.idle, vec![2], "kept for the return");
+    }
+
+    #[test]
+    fn a_lease_counts_for_the_fleet_until_it_goes_back_or_lapses() {
+        let now = Instant::now();
+        let mut held = held_with(&[(1, now, now), (2, now, now)]);
+        assert_eq!(held.reuse(now, now), Some(2));
+        assert_eq!(held.counted(now), 2, "in use and idle alike");
+        assert_eq!(held.take_due(now + IDLE_FOR), vec![1]);
+        assert_eq!(held.counted(now), 1, "given back");
+        assert_eq!(held.counted(now + Duration::from_secs(10)), 0, "lapsed");
     }
 
     #[test]
