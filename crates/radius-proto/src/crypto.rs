@@ -5,7 +5,8 @@
 //! These are the functions an attacker probes first, so every comparison here
 //! is constant-time and nothing here ever formats a secret or a password.
 
-use hmac::{Hmac, KeyInit, Mac};
+use crate::keyed_hmac;
+use hmac::Mac;
 use md5::{Digest, Md5};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -113,9 +114,8 @@ pub fn message_authenticator(
     if end > packet.len() {
         return [0; AUTHENTICATOR_LEN];
     }
-    let mut mac = match <Hmac<Md5> as KeyInit>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        Err(_) => return [0; AUTHENTICATOR_LEN],
+    let Some(mut mac) = keyed_hmac::keyed(secret) else {
+        return [0; AUTHENTICATOR_LEN];
     };
     mac.update(&packet[..ma_value_offset]);
     mac.update(&[0; AUTHENTICATOR_LEN]);

@@ -13,6 +13,7 @@ pub mod diameter_avp;
 pub mod dictionary;
 pub mod eap;
 pub mod eap_tls;
+mod keyed_hmac;
 pub mod mppe;
 pub mod packet;
 mod reader;
