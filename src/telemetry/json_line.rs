@@ -15,11 +15,12 @@
 
 use std::fmt::{self, Write as _};
 
+use super::timestamp::Rfc3339Micros;
+
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_log::NormalizeEvent;
 use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
-use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
 use tracing_subscriber::fmt::{FmtContext, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -41,7 +42,7 @@ where
         let normalized = event.normalized_metadata();
         let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
         writer.write_str("{\"timestamp\":\"")?;
-        SystemTime.format_time(&mut writer)?;
+        Rfc3339Micros::write(&mut writer, std::time::SystemTime::now())?;
         write!(writer, "\",\"level\":\"{}\"", metadata.level())?;
         let mut fields = FieldWriter {
             out: &mut writer,
@@ -107,16 +108,31 @@ impl FieldWriter<'_, '_> {
         }
         self.result = self
             .out
-            .write_char(',')
-            .and_then(|()| string(self.out, field.name()))
-            .and_then(|()| self.out.write_char(':'))
+            .write_str(",\"")
+            .and_then(|()| Escaped(&mut *self.out).write_str(field.name()))
+            .and_then(|()| self.out.write_str("\":"))
             .and_then(|()| value(self.out));
+    }
+
+    /// [`FieldWriter::member`] for a string: its quotes written with the
+    /// name's (most of an audit line's fields are strings).
+    fn string_member(&mut self, field: &Field, value: &str) {
+        if self.result.is_err() || field.name().starts_with("log.") {
+            return;
+        }
+        self.result = self
+            .out
+            .write_str(",\"")
+            .and_then(|()| Escaped(&mut *self.out).write_str(field.name()))
+            .and_then(|()| self.out.write_str("\":\""))
+            .and_then(|()| Escaped(&mut *self.out).write_str(value))
+            .and_then(|()| self.out.write_char('"'));
     }
 }
 
 impl Visit for FieldWriter<'_, '_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.member(field, |out| string(out, value));
+        self.string_member(field, value);
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -181,7 +197,7 @@ struct Escaped<'a, W: fmt::Write + ?Sized>(&'a mut W);
 impl<W: fmt::Write + ?Sized> fmt::Write for Escaped<'_, W> {
     fn write_str(&mut self, mut text: &str) -> fmt::Result {
         // Most values need no escape: they go on in one piece.
-        while let Some(at) = text.bytes().position(needs_escape) {
+        while let Some(at) = first_to_escape(text.as_bytes()) {
             // Every byte escaped is ASCII, so `at` is a character boundary.
             let (plain, rest) = text.split_at(at);
             self.0.write_str(plain)?;
@@ -205,6 +221,39 @@ fn needs_escape(byte: u8) -> bool {
     byte < 0x20 || byte == b'"' || byte == b'\\'
 }
 
+/// Where the first byte [`needs_escape`] is in `bytes`: eight bytes at a
+/// time, as one `u64`, where byte-by-byte it was a fifth of the audit
+/// line's cost.
+fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // A high bit set in every byte that is zero (and possibly in bytes
+    // after one that is; the exact byte is found below).
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_ne_bytes(word);
+        // Bytes below 0x20 (their high bit clear, and below it after
+        // subtracting 0x20), the quote and the backslash.
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let quote = zero_bytes(word ^ (ONES * u64::from(b'"')));
+        let backslash = zero_bytes(word ^ (ONES * u64::from(b'\\')));
+        if control | quote | backslash != 0
+            && let Some(at) = chunk.iter().position(|&byte| needs_escape(byte))
+        {
+            return Some(offset + at);
+        }
+        offset += 8;
+    }
+    let rest = chunks.remainder();
+    rest.iter()
+        .position(|&byte| needs_escape(byte))
+        .map(|at| offset + at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +264,28 @@ mod tests {
             .write_str(text)
             .expect("a String takes any text");
         line
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_word_scan_finds_what_the_byte_scan_finds(text in "(?s).{0,40}", at in 0usize..40) {
+            // Every character class, control characters and quotes placed
+            // anywhere in and across the eight-byte words.
+            let bytes = text.as_bytes();
+            let expected = bytes.iter().position(|&byte| needs_escape(byte));
+            proptest::prop_assert_eq!(first_to_escape(bytes), expected);
+            for special in ["\"", "\\", "\u{0}", "\u{1f}", "\n", " ", "\u{7f}", "é"] {
+                let mut placed = text.clone();
+                let mut at = at.min(placed.len());
+                while !placed.is_char_boundary(at) {
+                    at -= 1;
+                }
+                placed.insert_str(at, special);
+                let bytes = placed.as_bytes();
+                let expected = bytes.iter().position(|&byte| needs_escape(byte));
+                proptest::prop_assert_eq!(first_to_escape(bytes), expected);
+            }
+        }
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub fn init(config: &LogConfig) -> bool {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
+        .with_timer(super::timestamp::Rfc3339Micros)
         .with_writer(super::log_writer::make_writer);
     super::log_writer::start();
     let installed = match config.format {

@@ -7,3 +7,4 @@ pub mod log_writer;
 pub mod logging;
 pub mod metrics;
 pub mod series;
+mod timestamp;
