@@ -3,18 +3,59 @@
 //! bucket's window and when it resets, on Okta's clock.
 
 use http::HeaderMap;
-use http::header::DATE;
+use http::header::{DATE, HeaderName};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// `X-Rate-Limit-Limit`: calls allowed in the window.
-pub const RATE_LIMIT_LIMIT: &str = "x-rate-limit-limit";
+pub const RATE_LIMIT_LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
 /// `X-Rate-Limit-Remaining`: calls left in the window.
-pub const RATE_LIMIT_REMAINING: &str = "x-rate-limit-remaining";
+pub const RATE_LIMIT_REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
 /// `X-Rate-Limit-Reset`: when the window resets (UTC epoch seconds).
-pub const RATE_LIMIT_RESET: &str = "x-rate-limit-reset";
+pub const RATE_LIMIT_RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
 
-fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// A header's text, looked up by a name already parsed (every answer is
+/// read for these, and a name given as text is parsed at each lookup).
+fn header_text<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
     headers.get(name)?.to_str().ok()
+}
+
+/// The longest `Date` remembered: an IMF-fixdate (`Sun, 06 Nov 1994
+/// 08:49:37 GMT`) is 29 bytes.
+const DATE_LEN: usize = 29;
+
+thread_local! {
+    /// The `Date` last read on this thread and its seconds since 1970:
+    /// answers within one second carry the same text.
+    static LAST_DATE: std::cell::Cell<([u8; DATE_LEN], usize, Option<u64>)> =
+        const { std::cell::Cell::new(([0; DATE_LEN], usize::MAX, None)) };
+}
+
+/// Seconds since 1970 of an HTTP date (`None` for one that does not parse
+/// or is before 1970).
+fn http_date_seconds(date: &str) -> Option<u64> {
+    let parse = |date: &str| {
+        httpdate::parse_http_date(date)
+            .ok()
+            .and_then(|date| date.duration_since(UNIX_EPOCH).ok())
+            .map(|since_epoch| since_epoch.as_secs())
+    };
+    let bytes = date.as_bytes();
+    if bytes.len() > DATE_LEN {
+        return parse(date);
+    }
+    LAST_DATE
+        .try_with(|last| {
+            let (text, len, seconds) = last.get();
+            if len == bytes.len() && &text[..len] == bytes {
+                return seconds;
+            }
+            let seconds = parse(date);
+            let mut text = [0; DATE_LEN];
+            text[..bytes.len()].copy_from_slice(bytes);
+            last.set((text, bytes.len(), seconds));
+            seconds
+        })
+        .unwrap_or_else(|_| parse(date))
 }
 
 /// The rate-limit headers of an answer (`X-Rate-Limit-*`), and the answer's
@@ -35,15 +76,12 @@ pub struct RateLimit {
 
 impl RateLimit {
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
-        let number = |name: &str| header_text(headers, name)?.trim().parse::<u64>().ok();
+        let number = |name: &HeaderName| header_text(headers, name)?.trim().parse::<u64>().ok();
         Some(RateLimit {
-            limit: number(RATE_LIMIT_LIMIT)?,
-            remaining: number(RATE_LIMIT_REMAINING)?,
-            reset: number(RATE_LIMIT_RESET)?,
-            date: header_text(headers, DATE.as_str())
-                .and_then(|date| httpdate::parse_http_date(date.trim()).ok())
-                .and_then(|date| date.duration_since(UNIX_EPOCH).ok())
-                .map(|since_epoch| since_epoch.as_secs()),
+            limit: number(&RATE_LIMIT_LIMIT)?,
+            remaining: number(&RATE_LIMIT_REMAINING)?,
+            reset: number(&RATE_LIMIT_RESET)?,
+            date: header_text(headers, &DATE).and_then(|date| http_date_seconds(date.trim())),
         })
     }
 
@@ -97,6 +135,26 @@ mod tests {
         );
         headers.remove(RATE_LIMIT_RESET);
         assert_eq!(RateLimit::from_headers(&headers), None);
+    }
+
+    #[test]
+    fn a_date_read_again_or_changed_reads_as_itself() {
+        // Alternating dates, one that does not parse, and one longer than
+        // any IMF-fixdate: the remembered date never answers for another.
+        let dates = [
+            ("Tue, 14 Nov 2023 22:12:50 GMT", Some(1_699_999_970)),
+            ("Tue, 14 Nov 2023 22:12:50 GMT", Some(1_699_999_970)),
+            ("Tue, 14 Nov 2023 22:12:51 GMT", Some(1_699_999_971)),
+            ("Tue, 14 Nov 2023 22:12:50 GMT", Some(1_699_999_970)),
+            ("Tue, 14 Nov 2023 22:12:5x GMT", None),
+            ("Tue, 14 Nov 2023 22:12:50 GMT", Some(1_699_999_970)),
+            ("Tuesday, 14-Nov-23 22:12:52 GMT", Some(1_699_999_972)),
+            ("Tue, 14 Nov 2023 22:12:52 GMT", Some(1_699_999_972)),
+            ("", None),
+        ];
+        for (date, seconds) in dates {
+            assert_eq!(http_date_seconds(date), seconds, "{date}");
+        }
     }
 
     #[test]

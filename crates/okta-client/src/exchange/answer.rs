@@ -3,14 +3,14 @@
 //! `Link`, a key set's `Cache-Control`), the body read within a size bound,
 //! and a 2xx answer decoded into an [`OktaReply`].
 
-use reqwest::header::{CACHE_CONTROL, HeaderMap, LINK};
+use reqwest::header::{CACHE_CONTROL, HeaderMap, HeaderName, LINK};
 use serde::de::DeserializeOwned;
 
 use super::failure::describe_json;
 use crate::error::OktaError;
 use okta_api::RateLimit;
 
-const REQUEST_ID: &str = "x-okta-request-id";
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-okta-request-id");
 
 /// A successful answer and what Okta said about it in headers.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ impl Head {
     pub(crate) fn of(status: reqwest::StatusCode, headers: &HeaderMap) -> Head {
         Head {
             http_status: status.as_u16(),
-            request_id: header_text(headers, REQUEST_ID).map(str::to_owned),
+            request_id: header_text(headers, &REQUEST_ID).map(str::to_owned),
             rate_limit: RateLimit::from_headers(headers),
         }
     }
@@ -57,7 +57,7 @@ impl RawAnswer {
         RawAnswer {
             head,
             next_link: next_link(headers),
-            cache_control: header_text(headers, CACHE_CONTROL.as_str()).map(str::to_owned),
+            cache_control: header_text(headers, &CACHE_CONTROL).map(str::to_owned),
             body,
         }
     }
@@ -115,7 +115,7 @@ impl RawAnswer {
     }
 }
 
-fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+fn header_text<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
     headers.get(name)?.to_str().ok()
 }
 
