@@ -148,7 +148,9 @@ impl Authorization {
                 let Some(tokens) = &self.oauth else {
                     return Err(OktaError::Config("no OAuth service app is configured".into()));
                 };
-                match tokens.authorization(method, url).await {
+                // In its own allocation: the token's renewal is a large
+                // future, and every call's exchange would carry its size.
+                match Box::pin(tokens.authorization(method, url)).await {
                     Ok(authorization) => {
                         state.note_oauth(None);
                         authorization.put_on(headers);

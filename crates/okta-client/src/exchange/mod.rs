@@ -163,14 +163,13 @@ impl Exchange {
 
     /// Sends `call` and reads its answer (see the module documentation).
     ///
-    /// The call runs in its own allocation, freed when it ends: a login
-    /// waiting between calls (a held push) then costs only its own state,
-    /// not the size of an HTTP exchange in every future that awaits one.
+    /// The call waits for the budget in a small allocation of its own (a
+    /// few hundred bytes), then runs the exchange in another, freed when
+    /// it ends: a login waiting between calls (a held push) costs only its
+    /// own state, and a call queued for the budget (a held push's poll
+    /// while the pushes' share of Okta is in use) does not hold the
+    /// exchange's kilobytes while it waits.
     pub(crate) async fn send(&self, call: Request<'_>) -> Result<RawAnswer, OktaError> {
-        Box::pin(self.send_and_read(call)).await
-    }
-
-    async fn send_and_read(&self, call: Request<'_>) -> Result<RawAnswer, OktaError> {
         let path = call.url.path();
         let target = Target {
             path,
@@ -179,20 +178,45 @@ impl Exchange {
             credential: self.authorization.credential_for(call.kind.caller),
         };
         self.refuse_with_invalid_token(&call.kind, &target)?;
+        let permit = self.admit(&call, &target).await?;
+        Box::pin(self.send_and_read(&call, &target, permit)).await
+    }
+
+    /// Waits until the budget lets `call` go.
+    async fn admit(
+        &self,
+        call: &Request<'_>,
+        target: &Target<'_>,
+    ) -> Result<Permit<'_>, OktaError> {
+        let admitting = Instant::now();
+        let permit = Box::pin(
+            self.budget
+                .admit(target.bucket, call.kind.class, call.username),
+        )
+        .await;
+        crate::waiting::add(admitting.elapsed());
+        permit
+    }
+
+    /// The exchange of an admitted call, with its retries (each admitted
+    /// again).
+    async fn send_and_read(
+        &self,
+        call: &Request<'_>,
+        target: &Target<'_>,
+        permit: Permit<'_>,
+    ) -> Result<RawAnswer, OktaError> {
         let mut attempt = Attempt::default();
+        let mut admitted = Some(permit);
         loop {
-            let admitting = Instant::now();
-            let permit = self
-                .budget
-                .admit(target.bucket, call.kind.class, call.username)
-                .await;
-            crate::waiting::add(admitting.elapsed());
-            let permit = permit?;
-            let request = self.authorize(&call, &target, &attempt).await?;
+            let permit = match admitted.take() {
+                Some(permit) => permit,
+                None => self.admit(call, target).await?,
+            };
+            let request = self.authorize(call, target, &attempt).await?;
             let started = Instant::now();
-            // In its own allocation: a call waiting for the budget (a held
-            // push's poll) then costs only its own state, not the size of
-            // a connection's setup.
+            // In its own allocation: the exchange's holds what every call
+            // needs, not the size of a connection's setup.
             let answer = Box::pin(self.transport.send(request, self.request_timeout)).await;
             crate::waiting::add(started.elapsed());
             let Answer {
@@ -201,10 +225,10 @@ impl Exchange {
                 body,
             } = match answer {
                 Ok(answer) => answer,
-                Err(error) => return Err(self.unanswered(error, permit, &call.method, &target)),
+                Err(error) => return Err(self.unanswered(error, permit, &call.method, target)),
             };
-            let head = self.read_head(status, &headers, &call.method, &target);
-            self.settle(permit, &head, &body, &target, started);
+            let head = self.read_head(status, &headers, &call.method, target);
+            self.settle(permit, &head, &body, target, started);
             let body = match body {
                 Ok(body) => body,
                 Err(error) => {
@@ -224,9 +248,9 @@ impl Exchange {
             if status.is_success()
                 || (call.kind.oauth_answers && failure::is_oauth_answer(head.http_status, &body))
             {
-                return Ok(self.accepted(head, &headers, body, &target));
+                return Ok(self.accepted(head, &headers, body, target));
             }
-            let error = self.classify(&head, &body, &call.kind, &target);
+            let error = self.classify(&head, &body, &call.kind, target);
             if head.http_status == 429
                 && let Some(wait) = attempt.rate_limit_wait(
                     &call.kind,
