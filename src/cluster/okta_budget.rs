@@ -12,6 +12,12 @@
 //! it, so a busy replica cannot keep the fleet's leases from the others
 //! longer than that, and hears of another replica's 429 at least that
 //! often. Leases going back are returned in one `ZREM` together.
+//!
+//! While the fleet is full, a replica's waiting calls take turns to ask
+//! Redis again ([`ASKING_AT_ONCE`] at a time, each every [`RETRY_EVERY`]),
+//! and a lease given back at the replica goes to one of them without
+//! asking: Redis hears a few asks per replica, not one per waiting call
+//! (a fleet under a burst of held pushes has thousands).
 
 use super::Fleet;
 use okta_api::RateLimit;
@@ -31,6 +37,11 @@ const REUSE_FOR: Duration = Duration::from_millis(250);
 /// How long a lease no call uses stays with this replica before it goes
 /// back to the fleet.
 const IDLE_FOR: Duration = Duration::from_millis(20);
+/// How many of this replica's calls ask Redis for a lease at once. The
+/// others wait for their turn or for a lease given back here: while the
+/// fleet is full, a replica asks this many times every [`RETRY_EVERY`],
+/// however many of its calls wait.
+const ASKING_AT_ONCE: usize = 2;
 
 /// Takes a lease unless the fleet holds `max` unexpired ones; returns
 /// {taken (1 or 0), the bucket's exhaustion ("limit:reset") or ""}.
@@ -61,6 +72,8 @@ pub struct OktaLeases {
     held: Arc<Mutex<Held>>,
     /// Told when a call gives a lease back.
     freed: tokio::sync::Notify,
+    /// Turns to ask Redis for a lease ([`ASKING_AT_ONCE`]).
+    asking: tokio::sync::Semaphore,
 }
 
 /// The leases one replica holds.
@@ -146,6 +159,7 @@ impl OktaLeases {
             leases_key,
             held: Arc::new(Mutex::new(Held::default())),
             freed: tokio::sync::Notify::new(),
+            asking: tokio::sync::Semaphore::new(ASKING_AT_ONCE),
         }
     }
 
@@ -259,7 +273,21 @@ impl FleetBudget for OktaLeases {
                 // When this replica holds every lease of the fleet, Redis
                 // could only answer that it is full: a burst of calls
                 // waiting here does not ask it every few milliseconds.
+                let mut turn = None;
                 if !all_held_here {
+                    // A turn to ask, unless a lease comes back here first.
+                    let waited = tokio::time::timeout_at(deadline, async {
+                        tokio::select! {
+                            turn = self.asking.acquire() => turn.ok(),
+                            () = self.freed.notified() => None,
+                        }
+                    })
+                    .await;
+                    match waited {
+                        Err(_) => return FleetAnswer::Full,
+                        Ok(None) => continue,
+                        Ok(Some(granted)) => turn = Some(granted),
+                    }
                     match self.take_once(bucket, deadline).await {
                         None => return FleetAnswer::Alone,
                         Some((true, exhausted, id)) => {
@@ -272,8 +300,11 @@ impl FleetBudget for OktaLeases {
                     return FleetAnswer::Full;
                 }
                 // Woken by a lease this replica's calls give back, or
-                // asking the fleet again.
+                // asking the fleet again. A call that found the fleet full
+                // keeps its turn meanwhile: the calls behind it would hear
+                // the same.
                 let _ = tokio::time::timeout(RETRY_EVERY, self.freed.notified()).await;
+                drop(turn);
             }
         })
     }
