@@ -15,6 +15,7 @@ mod duplicates;
 mod fleet_duplicates;
 mod limits;
 mod listeners;
+mod peer_address;
 mod pipeline;
 mod reply;
 mod reply_sink;

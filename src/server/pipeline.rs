@@ -10,6 +10,7 @@ use super::admission::{Admitted, DropReason};
 use super::clients::Client;
 use super::duplicates::{RequestKey, Seen};
 use super::fleet_duplicates::{self, Claim};
+use super::peer_address::PeerAddress;
 use super::reply_sink::ReplySink;
 use super::shared::{PENDING_MARGIN, Shared};
 use super::{limits, reply, status_server};
@@ -451,7 +452,7 @@ fn audit(
         login_id = %LoginId(decision.login_id),
         client = %seen.client.config.name,
         transport = seen.transport,
-        source = %seen.source,
+        source = %PeerAddress(seen.source),
         nas = %NasName(packet),
         calling_station_id = packet.text(types::CALLING_STATION_ID).unwrap_or(""),
         typed = packet.text(types::USER_NAME).unwrap_or(""),
