@@ -9,10 +9,16 @@
 #   SITES=20 bash bench/allocations.sh     # and the 20 busiest call sites
 #   CLUSTER=1 bash bench/allocations.sh    # a replica of a fleet: [cluster]
 #                                          # with its own redis-server
+#   COUNT=instructions bash bench/allocations.sh
+#       # the instructions the server runs per login instead (valgrind's
+#       # callgrind, the release build as shipped): user-space work only,
+#       # but the same from one run to the next, where CPU time on a
+#       # shared host drifts by a third; compare two builds with BIN
 #
 # Needs valgrind (apt-get install valgrind), redis-server for CLUSTER=1, and
 # the release binary (built here if missing). FEW (default 500) and MANY
-# (default 2500) set the runs.
+# (default 2500) set the runs; LOG_LEVEL (info) and LOG_FORMAT (human, or
+# json as bench/run.sh runs the server) the audit line.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -50,11 +56,19 @@ if [ -n "${CLUSTER:-}" ]; then
         sleep 0.1
     done
 fi
+COUNT=${COUNT:-allocations}
+case "$COUNT" in
+    allocations | instructions) ;;
+    *) echo "COUNT is allocations or instructions, not $COUNT" >&2; exit 1 ;;
+esac
 # BIN=path counts another build (e.g. an older commit's). By default this
-# tree's release build without the `mimalloc` feature, in a target
-# directory of its own: dhat counts what goes through the C library's
-# malloc, and the server's default allocator does not.
-if [ -z "${BIN:-}" ]; then
+# tree's release build, for allocations without the `mimalloc` feature,
+# in a target directory of its own: dhat counts what goes through the C
+# library's malloc, and the server's default allocator does not.
+if [ -z "${BIN:-}" ] && [ "$COUNT" = instructions ]; then
+    cargo build --release --locked -q --bin okta-radius >&2
+    BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/okta-radius
+elif [ -z "${BIN:-}" ]; then
     CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/system-malloc" \
         cargo build --release --locked -q --no-default-features --bin okta-radius >&2
     BIN=${CARGO_TARGET_DIR:-$ROOT/target}/system-malloc/release/okta-radius
@@ -79,6 +93,7 @@ org_url = "http://$SIM"
 api_token_file = "$TMP/token"
 [log]
 level = "${LOG_LEVEL:-info}"
+format = "${LOG_FORMAT:-human}"
 [[clients]]
 name = "bench"
 address = "127.0.0.0/8"
@@ -94,10 +109,16 @@ op_timeout_ms = 200
 EOF
 fi
 
-# One run of N logins under dhat; prints the path of dhat's JSON file.
+# One run of N logins under dhat (or callgrind); prints the path of its
+# output file.
 measure() { # logins
-    local out=$TMP/dhat-$1.json pid
-    valgrind --tool=dhat --dhat-out-file="$out" "$BIN" serve --config "$TMP/okta-radius.toml" \
+    local out=$TMP/$COUNT-$1.out pid tool
+    if [ "$COUNT" = instructions ]; then
+        tool=(--tool=callgrind --callgrind-out-file="$out")
+    else
+        tool=(--tool=dhat --dhat-out-file="$out")
+    fi
+    valgrind "${tool[@]}" "$BIN" serve --config "$TMP/okta-radius.toml" \
         >"$TMP/serve-$1.log" 2>&1 &
     pid=$!
     echo "$pid" >"$TMP/serve.pid"
@@ -121,6 +142,24 @@ measure() { # logins
 
 few=$(measure "$FEW")
 many=$(measure "$MANY")
+
+if [ "$COUNT" = instructions ]; then
+    python3 - "$few" "$many" "$FEW" "$MANY" <<'PY'
+import sys
+def total(path):
+    # callgrind's output ends with the run's total of each event (Ir).
+    for line in open(path):
+        if line.startswith("summary:"):
+            return int(line.split()[1])
+    sys.exit(f"{path}: callgrind wrote no summary")
+few, many = (total(p) for p in sys.argv[1:3])
+n_few, n_many = int(sys.argv[3]), int(sys.argv[4])
+print(f"| | {n_few:,} logins | {n_many:,} logins | per login |")
+print("|---|---|---|---|")
+print(f"| instructions | {few:,} | {many:,} | **{(many - few) / (n_many - n_few):,.0f}** |")
+PY
+    exit 0
+fi
 
 python3 - "$few" "$many" "$FEW" "$MANY" "$SITES" <<'PY'
 import json, sys
