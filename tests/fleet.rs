@@ -559,6 +559,57 @@ async fn a_replica_asks_for_leases_a_few_at_a_time_however_many_calls_wait() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_over_okta_s_per_user_limit_does_not_hold_the_fleet_s_leases() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    org.faults().set_latency(Duration::from_millis(150));
+    let config = with_okta_keys(
+        &fleet_config(&org.base_url(), "", &redis.url()),
+        "max_concurrent = 2",
+    )
+    .replace("deadline_ms = 2000", "deadline_ms = 8000");
+    let replica = TestServer::start(&config).await;
+    wait_connected(std::slice::from_ref(&replica)).await;
+
+    // Eight logins for alice at once: Okta takes four a second for one
+    // user, so four of them wait for the next second. bob comes just
+    // after; the fleet's two leases must not be held by alice's waiting
+    // logins meanwhile.
+    let answered = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut logins = Vec::new();
+    for user in std::iter::repeat_n("alice", 8).chain(["bob"]) {
+        if user == "bob" {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let radius = replica.radius;
+        let answered = answered.clone();
+        logins.push(tokio::spawn(async move {
+            let nas = Nas::new(radius).await;
+            let request = nas.login_request(user, &format!("{user}-password"));
+            let reply = nas
+                .exchange_within(&request, Duration::from_secs(10))
+                .await
+                .expect("reply");
+            answered.lock().expect("not poisoned").push(user);
+            reply.code()
+        }));
+    }
+    for login in logins {
+        assert_eq!(login.await.expect("join"), Code::AccessAccept);
+    }
+    let answered = answered.lock().expect("not poisoned").clone();
+    let bob = answered
+        .iter()
+        .position(|user| *user == "bob")
+        .expect("bob was answered");
+    assert!(
+        bob <= 4,
+        "bob waited for alice's logins over Okta's per-user limit: {answered:?}"
+    );
+    assert!(org.peak_concurrency() <= 2, "{}", org.peak_concurrency());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_met_by_one_replica_holds_the_others_back() {
     let redis = RedisServer::start();
     let org = start_mfa_org(|_| {}).await;

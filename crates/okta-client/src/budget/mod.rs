@@ -26,7 +26,8 @@
 //! - in a fleet of bridges (`fleet.rs`), each call also takes one of the
 //!   fleet's slots, so `max_concurrent` holds for the fleet, and a 429
 //!   that shows a bucket empty is shared, so every bridge waits for the
-//!   window's reset.
+//!   window's reset; a login waiting for its user's per-user limit takes
+//!   the fleet's slot only once that wait is over.
 
 mod buckets;
 mod class;
@@ -213,8 +214,16 @@ impl Budget {
     ) -> Result<Permit<'_>, OktaError> {
         let deadline = current_deadline().or_else(|| Some(Instant::now() + self.default_wait));
         let state = &self.buckets[bucket.index()];
-        // The fleet's slot first: it brings another bridge's 429 before this
-        // call draws on the bucket.
+        // Okta's per-user limit before the fleet's slot: a call waiting for
+        // its user's next second holds nothing the other users need.
+        if let Some(username) = username {
+            let wait = self.per_user.reserve(username, std::time::Instant::now());
+            if !wait.is_zero() {
+                self.wait_or_refuse(bucket, class, wait, deadline).await?;
+            }
+        }
+        // The fleet's slot before the bucket: it brings another bridge's
+        // 429 before this call draws on the bucket.
         let mut fleet_slot = None;
         if let Some(hook) = self.fleet.get() {
             let until = deadline.unwrap_or_else(|| Instant::now() + self.default_wait);
@@ -239,12 +248,6 @@ impl Budget {
                     return Err(self.refuse(bucket, class, Duration::ZERO, "fleet concurrency"));
                 }
                 FleetAnswer::Alone => {}
-            }
-        }
-        if let Some(username) = username {
-            let wait = self.per_user.reserve(username, std::time::Instant::now());
-            if !wait.is_zero() {
-                self.wait_or_refuse(bucket, class, wait, deadline).await?;
             }
         }
         loop {
