@@ -429,16 +429,48 @@ async fn the_push_fatigue_limits_are_the_fleet_s() {
     assert_eq!(org.records().pushes_sent("pat@example.com"), 2);
 }
 
+/// `count` password logins at once at each of `servers`, for alice, bob
+/// and sam in turn; every one is accepted.
+async fn logins_all_accepted(servers: &[std::net::SocketAddr], count: usize) {
+    let users = ["alice", "bob", "sam"];
+    let mut logins = Vec::new();
+    for &radius in servers {
+        for i in 0..count {
+            let user = users[i % users.len()];
+            logins.push(tokio::spawn(async move {
+                login_code(radius, user, &format!("{user}-password")).await
+            }));
+        }
+    }
+    for login in logins {
+        assert_eq!(login.await.expect("join"), Some(Code::AccessAccept));
+    }
+}
+
+/// A fleet config whose Okta budget is `max_concurrent` calls at once,
+/// for logins that may wait up to `deadline_ms` for their turn.
+fn budget_config(
+    org: &okta_sim::SimHandle,
+    redis: &RedisServer,
+    max_concurrent: usize,
+    deadline_ms: u64,
+) -> String {
+    with_okta_keys(
+        &fleet_config(&org.base_url(), "", &redis.url()),
+        &format!("max_concurrent = {max_concurrent}"),
+    )
+    .replace(
+        "deadline_ms = 2000",
+        &format!("deadline_ms = {deadline_ms}"),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okta_max_concurrent_holds_for_the_fleet() {
     let redis = RedisServer::start();
     let org = start_mfa_org(|_| {}).await;
     org.faults().set_latency(Duration::from_millis(150));
-    let config = with_okta_keys(
-        &fleet_config(&org.base_url(), "", &redis.url()),
-        "max_concurrent = 4",
-    )
-    .replace("deadline_ms = 2000", "deadline_ms = 8000");
+    let config = budget_config(&org, &redis, 4, 8000);
     let replicas = three(&config).await;
     wait_connected(&replicas).await;
 
@@ -469,28 +501,13 @@ async fn calls_waiting_for_a_lease_the_replica_holds_do_not_ask_redis_again_and_
     let redis = RedisServer::start();
     let org = start_mfa_org(|_| {}).await;
     org.faults().set_latency(Duration::from_millis(200));
-    let config = with_okta_keys(
-        &fleet_config(&org.base_url(), "", &redis.url()),
-        "max_concurrent = 2",
-    )
-    .replace("deadline_ms = 2000", "deadline_ms = 8000");
+    let config = budget_config(&org, &redis, 2, 8000);
     let replica = TestServer::start(&config).await;
     wait_connected(std::slice::from_ref(&replica)).await;
 
     // Eight logins at once: two hold the fleet's two leases, six wait
     // for them (for about a second) at this replica.
-    let users = ["alice", "bob", "sam"];
-    let mut logins = Vec::new();
-    for i in 0..8 {
-        let radius = replica.radius;
-        let user = users[i % users.len()];
-        logins.push(tokio::spawn(async move {
-            login_code(radius, user, &format!("{user}-password")).await
-        }));
-    }
-    for login in logins {
-        assert_eq!(login.await.expect("join"), Some(Code::AccessAccept));
-    }
+    logins_all_accepted(&[replica.radius], 8).await;
     assert!(org.peak_concurrency() <= 2, "{}", org.peak_concurrency());
     // A lease is asked for when one is needed and the fleet may have one:
     // about a dozen times here, not every 10 ms for each waiting call
@@ -518,11 +535,7 @@ async fn a_replica_asks_for_leases_a_few_at_a_time_however_many_calls_wait() {
     let redis = RedisServer::start();
     let org = start_mfa_org(|_| {}).await;
     org.faults().set_latency(Duration::from_millis(200));
-    let config = with_okta_keys(
-        &fleet_config(&org.base_url(), "", &redis.url()),
-        "max_concurrent = 2",
-    )
-    .replace("deadline_ms = 2000", "deadline_ms = 10000");
+    let config = budget_config(&org, &redis, 2, 10000);
     let replicas = three(&config).await;
     wait_connected(&replicas).await;
     let before = lease_asks(&redis);
@@ -530,20 +543,8 @@ async fn a_replica_asks_for_leases_a_few_at_a_time_however_many_calls_wait() {
     // Twelve logins at each replica, two at a time in the fleet: each
     // replica has about ten calls waiting for a lease most of the time.
     let started = std::time::Instant::now();
-    let users = ["alice", "bob", "sam"];
-    let mut logins = Vec::new();
-    for replica in &replicas {
-        for i in 0..12 {
-            let radius = replica.radius;
-            let user = users[i % users.len()];
-            logins.push(tokio::spawn(async move {
-                login_code(radius, user, &format!("{user}-password")).await
-            }));
-        }
-    }
-    for login in logins {
-        assert_eq!(login.await.expect("join"), Some(Code::AccessAccept));
-    }
+    let servers: Vec<_> = replicas.iter().map(|replica| replica.radius).collect();
+    logins_all_accepted(&servers, 12).await;
     let waited = started.elapsed();
     assert!(org.peak_concurrency() <= 2, "{}", org.peak_concurrency());
     // Two asks per replica every 10 ms while the fleet is full, and one
@@ -563,11 +564,7 @@ async fn a_user_over_okta_s_per_user_limit_does_not_hold_the_fleet_s_leases() {
     let redis = RedisServer::start();
     let org = start_mfa_org(|_| {}).await;
     org.faults().set_latency(Duration::from_millis(150));
-    let config = with_okta_keys(
-        &fleet_config(&org.base_url(), "", &redis.url()),
-        "max_concurrent = 2",
-    )
-    .replace("deadline_ms = 2000", "deadline_ms = 8000");
+    let config = budget_config(&org, &redis, 2, 8000);
     let replica = TestServer::start(&config).await;
     wait_connected(std::slice::from_ref(&replica)).await;
 

@@ -106,12 +106,7 @@ impl FieldWriter<'_, '_> {
         if self.result.is_err() || field.name().starts_with("log.") {
             return;
         }
-        self.result = self
-            .out
-            .write_str(",\"")
-            .and_then(|()| Escaped(&mut *self.out).write_str(field.name()))
-            .and_then(|()| self.out.write_str("\":"))
-            .and_then(|()| value(self.out));
+        self.result = self.name(field, "\":").and_then(|()| value(self.out));
     }
 
     /// [`FieldWriter::member`] for a string: its quotes written with the
@@ -121,12 +116,16 @@ impl FieldWriter<'_, '_> {
             return;
         }
         self.result = self
-            .out
-            .write_str(",\"")
-            .and_then(|()| Escaped(&mut *self.out).write_str(field.name()))
-            .and_then(|()| self.out.write_str("\":\""))
+            .name(field, "\":\"")
             .and_then(|()| Escaped(&mut *self.out).write_str(value))
             .and_then(|()| self.out.write_char('"'));
+    }
+
+    /// `,"name` and then `after`.
+    fn name(&mut self, field: &Field, after: &str) -> fmt::Result {
+        self.out.write_str(",\"")?;
+        Escaped(&mut *self.out).write_str(field.name())?;
+        self.out.write_str(after)
     }
 }
 
