@@ -9,7 +9,9 @@
 //! A state is found again only by the secret's bytes (compared in constant
 //! time), never by where they lie in memory: a reloaded configuration can
 //! put another secret at the same address. The copies of the secrets kept
-//! for that comparison are wiped when they leave the table.
+//! for that comparison, and the keyed states (with the `zeroize` feature of
+//! the `hmac` and `md-5` crates), are wiped when they leave the table, as
+//! every copy of a state made from them is when it is dropped.
 
 use hmac::{Hmac, KeyInit};
 use md5::Md5;
