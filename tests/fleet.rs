@@ -447,30 +447,31 @@ async fn logins_all_accepted(servers: &[std::net::SocketAddr], count: usize) {
     }
 }
 
-/// A fleet config whose Okta budget is `max_concurrent` calls at once,
-/// for logins that may wait up to `deadline_ms` for their turn.
-fn budget_config(
-    org: &okta_sim::SimHandle,
-    redis: &RedisServer,
+/// A Redis, an org that answers after `latency_ms`, and a fleet config
+/// whose Okta budget is `max_concurrent` calls at once, for logins that
+/// may wait up to `deadline_ms` for their turn.
+async fn budget_fleet(
+    latency_ms: u64,
     max_concurrent: usize,
     deadline_ms: u64,
-) -> String {
-    with_okta_keys(
+) -> (RedisServer, okta_sim::SimHandle, String) {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    org.faults().set_latency(Duration::from_millis(latency_ms));
+    let config = with_okta_keys(
         &fleet_config(&org.base_url(), "", &redis.url()),
         &format!("max_concurrent = {max_concurrent}"),
     )
     .replace(
         "deadline_ms = 2000",
         &format!("deadline_ms = {deadline_ms}"),
-    )
+    );
+    (redis, org, config)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okta_max_concurrent_holds_for_the_fleet() {
-    let redis = RedisServer::start();
-    let org = start_mfa_org(|_| {}).await;
-    org.faults().set_latency(Duration::from_millis(150));
-    let config = budget_config(&org, &redis, 4, 8000);
+    let (_redis, org, config) = budget_fleet(150, 4, 8000).await;
     let replicas = three(&config).await;
     wait_connected(&replicas).await;
 
@@ -498,10 +499,7 @@ async fn okta_max_concurrent_holds_for_the_fleet() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_waiting_for_a_lease_the_replica_holds_do_not_ask_redis_again_and_again() {
-    let redis = RedisServer::start();
-    let org = start_mfa_org(|_| {}).await;
-    org.faults().set_latency(Duration::from_millis(200));
-    let config = budget_config(&org, &redis, 2, 8000);
+    let (redis, org, config) = budget_fleet(200, 2, 8000).await;
     let replica = TestServer::start(&config).await;
     wait_connected(std::slice::from_ref(&replica)).await;
 
@@ -532,10 +530,7 @@ fn lease_asks(redis: &RedisServer) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_asks_for_leases_a_few_at_a_time_however_many_calls_wait() {
-    let redis = RedisServer::start();
-    let org = start_mfa_org(|_| {}).await;
-    org.faults().set_latency(Duration::from_millis(200));
-    let config = budget_config(&org, &redis, 2, 10000);
+    let (redis, org, config) = budget_fleet(200, 2, 10000).await;
     let replicas = three(&config).await;
     wait_connected(&replicas).await;
     let before = lease_asks(&redis);
@@ -561,10 +556,7 @@ async fn a_replica_asks_for_leases_a_few_at_a_time_however_many_calls_wait() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_over_okta_s_per_user_limit_does_not_hold_the_fleet_s_leases() {
-    let redis = RedisServer::start();
-    let org = start_mfa_org(|_| {}).await;
-    org.faults().set_latency(Duration::from_millis(150));
-    let config = budget_config(&org, &redis, 2, 8000);
+    let (_redis, org, config) = budget_fleet(150, 2, 8000).await;
     let replica = TestServer::start(&config).await;
     wait_connected(std::slice::from_ref(&replica)).await;
 
