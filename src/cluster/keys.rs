@@ -162,6 +162,38 @@ mod tests {
         );
     }
 
+    /// Replicas of two versions share a fleet during a rolling upgrade:
+    /// they must name every record alike. These are the names of 2026.
+    #[test]
+    fn key_names_stay_those_older_replicas_use() {
+        let keys = Keys::new("okta-radius:");
+        let golden = [
+            (
+                keys.request("asa", "192.0.2.1".parse().expect("ip"), 7, &[1; 16]),
+                "okta-radius:req:8cba391aea244913b2d1faa0dc2cc33d",
+            ),
+            (
+                keys.failures("pair", &[b"alice@example.com", b"10.0.0.1"]),
+                "okta-radius:fail:a0615acd900ea4d95c6341240a749c34",
+            ),
+            (
+                keys.failures("source", &[b""]),
+                "okta-radius:fail:32168e66f8a9371815e94535fa4942e2",
+            ),
+            (
+                keys.per_user("push-cooldown", "00u1abcdefghijklmnop"),
+                "okta-radius:push-cooldown:1fff939acea994c7c08da48bc49beef2",
+            ),
+            (
+                keys.answered_state(&[9; 24]),
+                "okta-radius:state:f334f36a04ce8a043de710134ed4a3d9",
+            ),
+        ];
+        for (made, expected) in golden {
+            assert_eq!(made, expected);
+        }
+    }
+
     #[test]
     fn an_ipv4_nas_is_the_same_nas_as_its_mapped_form() {
         let keys = Keys::new("p:");
