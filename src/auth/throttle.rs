@@ -557,15 +557,35 @@ fn unix_ms() -> u64 {
 }
 
 /// What a login's counts are of, for finding them read ahead: a hash of
-/// its user-and-source pairs (compared only within the request).
+/// its user-and-source pairs, each field length first. It is compared only
+/// with the read-ahead of the same request, so it needs no resistance to
+/// a chosen collision: a multiply-rotate hash over eight bytes at a time,
+/// where SipHash took about 900 instructions per login.
 fn counted_as(all: &[Counted<'_>]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+    let mut hash = 0u64;
+    let mut add = |word: u64| hash = (hash.rotate_left(26) ^ word).wrapping_mul(K);
+    let mut field = |bytes: &[u8]| {
+        add(bytes.len() as u64);
+        let mut words = bytes.chunks_exact(8);
+        for word in words.by_ref() {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(word);
+            add(u64::from_le_bytes(eight));
+        }
+        let mut rest = [0u8; 8];
+        rest[..words.remainder().len()].copy_from_slice(words.remainder());
+        add(u64::from_le_bytes(rest));
+    };
     for counted in all {
-        counted.user.hash(&mut hasher);
-        counted.source.hash(&mut hasher);
+        field(counted.user.as_bytes());
+        match counted.source {
+            Some(source) => field(source.as_bytes()),
+            // Apart from an empty source.
+            None => field(&[0xff]),
+        }
     }
-    hasher.finish()
+    hash
 }
 
 /// The fleet's sorted sets a login is counted in (pair, user and source
@@ -815,6 +835,32 @@ fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_ahead_are_told_apart_by_every_user_and_source() {
+        let of = |pairs: &[(&str, Option<&str>)]| {
+            let all: Vec<Counted<'_>> = pairs
+                .iter()
+                .map(|&(user, source)| Counted { user, source })
+                .collect();
+            counted_as(&all)
+        };
+        let alice = of(&[("alice", Some("10.0.0.1"))]);
+        assert_eq!(alice, of(&[("alice", Some("10.0.0.1"))]));
+        for other in [
+            of(&[("alice", Some("10.0.0.2"))]),
+            of(&[("alicf", Some("10.0.0.1"))]),
+            // The same bytes, split elsewhere between user and source.
+            of(&[("alice1", Some("0.0.0.1"))]),
+            of(&[("alice", None)]),
+            of(&[("alice", Some(""))]),
+            of(&[("alice", Some("10.0.0.1")), ("00u1", Some("10.0.0.1"))]),
+            of(&[]),
+        ] {
+            assert_ne!(alice, other);
+        }
+        assert_ne!(of(&[("alice", None)]), of(&[("alice", Some(""))]));
+    }
 
     fn limits(pair: u32, user: u32, source: u32) -> AbuseLimits {
         AbuseLimits {
