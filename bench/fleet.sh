@@ -14,7 +14,8 @@
 # process it starts is stopped at the end. DURATION=N sets the seconds of
 # each measured run (default 5), ROUNDS=N how many times each password row
 # is measured (default 7, medians reported: the host's drift between
-# rounds is larger than Redis's share, and 3 rounds left it to chance); FLEET_RESULTS=FILE also writes each row
+# rounds is larger than Redis's share, and 3 rounds left it to chance),
+# OFFERED=N the rate of the open-loop rows; FLEET_RESULTS=FILE also writes each row
 # as a JSON line there (bench/run.sh's `fleet` section uses it);
 # OKTA_RADIUS_BIN=PATH runs another build as the replicas. The
 # password-spraying throttles keep their default limits, so each login is
@@ -139,11 +140,17 @@ redis_calls() {
     redis-cli -p "$REDIS_PORT" info commandstats | awk -F'[:=,]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|config|ping|client|hello)$/ {s += $3} END {print s + 0}'
 }
 
-# run NAME COUNT MIX IN_FLIGHT: loads every replica at once (one generator
-# each), prints one table row.
+# run NAME MIX IN_FLIGHT [RATE]: loads every replica at once (one
+# generator each), IN_FLIGHT requests at a time or, with RATE, RATE
+# requests a second offered (open loop); prints one table row.
 run() {
-    local name=$1 count=${#SERVERS[@]} mix=$2 in_flight=$3
-    local before after redis_before redis_after redis_cpu i
+    local name=$1 count=${#SERVERS[@]} mix=$2 in_flight=$3 rate=${4:-}
+    local before after redis_before redis_after redis_cpu i load
+    if [ -n "$rate" ]; then
+        load=(--rate "$rate" --sockets 8 --timeout-ms 2000)
+    else
+        load=(--in-flight "$in_flight")
+    fi
     # Warm-up.
     for i in $(seq 0 $((count - 1))); do
         "${ON_DRIVER[@]}" "$BIN" bench --server "127.0.0.1:$((11900 + i))" --secret "$SECRET" \
@@ -154,7 +161,7 @@ run() {
     redis_cpu=$(cpu_ticks "$REDIS_PID")
     for i in $(seq 0 $((count - 1))); do
         "${ON_DRIVER[@]}" "$BIN" bench --server "127.0.0.1:$((11900 + i))" --secret "$SECRET" \
-            --mix "$mix" --in-flight "$in_flight" --duration "$DURATION" --users 50000 --json \
+            --mix "$mix" "${load[@]}" --duration "$DURATION" --users 50000 --json \
             >"$TMP/report$i.json" &
     done
     wait_generators "$count"
@@ -200,13 +207,19 @@ EOF
 # The password rows in ROUNDS rounds, each setup once per round, so that a
 # drift of the machine's speed reaches every setup alike; the report gives
 # each setup's medians, and Redis's cost as the median of the rounds'
-# ratios.
+# ratios. The closed loop keeps the replica as busy as it can be; the
+# offered rate (OFFERED, default 10,000 logins/s, which the first half of
+# the CPUs drives with the org and Redis) loads one replica as production
+# does, with idle moments between datagrams, with and without Redis alike.
+OFFERED=${OFFERED:-10000}
 for round in $(seq "$ROUNDS"); do
     start_replicas 1 no
     run "1 replica, no Redis (password)" password 128
+    run "1 replica, no Redis (password, $OFFERED/s offered)" password 0 "$OFFERED"
     stop_replicas
     start_replicas 1 yes
     run "1 replica, Redis (password)" password 128
+    run "1 replica, Redis (password, $OFFERED/s offered)" password 0 "$OFFERED"
     stop_replicas
     start_replicas 3 yes
     run "3 replicas, Redis (password)" password 43

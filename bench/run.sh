@@ -425,19 +425,28 @@ start_freeradius() {
 cpu_ticks() { # pid -> utime+stime in clock ticks
     awk '{print $14 + $15}' "/proc/$1/stat"
 }
+sys_ticks() { # pid -> stime (the kernel's share) in clock ticks
+    awk '{print $15}' "/proc/$1/stat"
+}
 
 # measure FILE SCENARIO SERVER_NAME PID ADDR -- bench options...
-# Appends one JSON line: scenario, server, load, CPU used by the server, the report.
+# Appends one JSON line: scenario, server, load, CPU used by the server (and
+# of it, the time spent in the kernel on its behalf), the report.
 measure() {
     local file=$1 scenario=$2 name=$3 pid=$4 addr=$5
     shift 6
-    local before after load report
+    local before after sys_before sys_after load report
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     before=$(cpu_ticks "$pid")
+    sys_before=$(sys_ticks "$pid")
     report=$("${ON_DRIVER[@]}" "$BIN" bench --server "$addr" --json "$@")
     after=$(cpu_ticks "$pid")
-    printf '{"scenario":"%s","server":"%s","load":"%s","server_cpu_s":%s,"report":%s}\n' \
-        "$scenario" "$name" "$load" "$(awk -v a="$after" -v b="$before" -v t="$(getconf CLK_TCK)" 'BEGIN{print (a-b)/t}')" "$report" >>"$RESULTS/$file"
+    sys_after=$(sys_ticks "$pid")
+    printf '{"scenario":"%s","server":"%s","load":"%s","server_cpu_s":%s,"server_sys_s":%s,"report":%s}\n' \
+        "$scenario" "$name" "$load" \
+        "$(awk -v a="$after" -v b="$before" -v t="$(getconf CLK_TCK)" 'BEGIN{print (a-b)/t}')" \
+        "$(awk -v a="$sys_after" -v b="$sys_before" -v t="$(getconf CLK_TCK)" 'BEGIN{print (a-b)/t}')" \
+        "$report" >>"$RESULTS/$file"
     echo "$report" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("   %-12s %-11s %8.0f/s  p50 %.3f ms  p99 %.3f ms  timeouts %d  %s" % (sys.argv[1], sys.argv[2], r["throughput_per_s"], r["latency_ms"]["p50"], r["latency_ms"]["p99"], r["timeouts"], r["outcomes"]))' "$scenario" "$name" >&2
 }
 
