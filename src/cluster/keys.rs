@@ -163,7 +163,9 @@ mod tests {
     }
 
     /// Replicas of two versions share a fleet during a rolling upgrade:
-    /// they must name every record alike. These are the names of 2026.
+    /// they must name every record alike. These names are the ones the
+    /// released versions make; a change to one is a change of the fleet's
+    /// format, for the upgrade notes.
     #[test]
     fn key_names_stay_those_older_replicas_use() {
         let keys = Keys::new("okta-radius:");
