@@ -7,7 +7,8 @@
 
 mod support;
 
-use radius_proto::packet::Code;
+use radius_proto::attribute::{Attribute, types};
+use radius_proto::packet::{Code, RequestBuilder};
 use std::process::Command;
 use std::time::Duration;
 use support::tls::*;
@@ -110,6 +111,162 @@ async fn radsecproxy_reaches_a_loopback_radius_tcp_listener() {
     let audit = &server.logs.wait_audits(1).await[0];
     assert_eq!(audit["transport"], "tcp", "{audit}");
     assert_eq!(audit["client"], "tls-terminator", "{audit}");
+}
+
+/// A config with RADIUS/TLS and accounting written to `file`.
+fn tls_accounting_config(org_url: &str, pki: &Pki, file: &std::path::Path) -> String {
+    tls_config(
+        org_url,
+        pki,
+        &format!("\n[accounting]\nfile = \"{}\"\n", file.display()),
+    )
+    .replace(
+        "tcp_listen = [\"127.0.0.1:0\"]\n",
+        "tcp_listen = [\"127.0.0.1:0\"]\naccounting_listen = [\"127.0.0.1:0\"]\n",
+    )
+}
+
+/// The accounting file's records, parsed.
+fn accounting_records(file: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect()
+}
+
+fn accounting_record(status: &str, session: &str) -> String {
+    format!(
+        "Acct-Status-Type = {status}\nAcct-Session-Id = \"{session}\"\nUser-Name = \"alice\"\nNAS-Identifier = \"campus-ap\"\nFramed-IP-Address = 10.8.0.7\nAcct-Delay-Time = 0\n"
+    )
+}
+
+/// RFC 6614 carries accounting on the same connection as authentication:
+/// a NAS behind radsecproxy has its Start and Stop written and answered,
+/// next to its logins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounting_from_a_nas_behind_radsecproxy_is_written_and_answered_over_tls() {
+    let org = start_org().await;
+    let pki = Pki::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("accounting.jsonl");
+    let server = TestServer::start(&tls_accounting_config(&org.base_url(), &pki, &file)).await;
+    let proxy = Radsecproxy::start(Upstream::Tls {
+        server: server.tls_addr().await,
+        pki: &pki,
+    });
+
+    let (answered, output) = radclient_acct(
+        proxy.udp,
+        proxy.secret,
+        &accounting_record("Start", "radsec-1"),
+        &[],
+    );
+    assert!(answered, "{output}\n{}", proxy.log());
+    assert!(output.contains("Received Accounting-Response"), "{output}");
+    let (_, output) = radclient(
+        proxy.udp,
+        proxy.secret,
+        &request("alice", "alice-password", ""),
+        &[],
+    );
+    assert!(output.contains("Received Access-Accept"), "{output}");
+    let (answered, output) = radclient_acct(
+        proxy.udp,
+        proxy.secret,
+        &accounting_record("Stop", "radsec-1"),
+        &[],
+    );
+    assert!(answered, "{output}\n{}", proxy.log());
+
+    // Answered only once written: both records are in the file already.
+    let records = accounting_records(&file);
+    assert_eq!(records.len(), 2, "{records:?}");
+    for (record, status) in records.iter().zip(["Start", "Stop"]) {
+        assert_eq!(record["client"], "campus", "{record}");
+        assert_eq!(
+            record["attributes"]["Acct-Session-Id"], "radsec-1",
+            "{record}"
+        );
+        assert_eq!(record["attributes"]["Acct-Status-Type"], status, "{record}");
+    }
+    assert_eq!(
+        server
+            .counter("radius_replies_total{code=\"Accounting-Response\",transport=\"tls\"}")
+            .await,
+        2.0
+    );
+}
+
+/// On a connection, an Accounting-Request signed with another secret closes
+/// it, as a failed Message-Authenticator does; with accounting off one is
+/// dropped, the connection stays, and the log says what to set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounting_on_a_connection_checks_its_authenticator_and_needs_accounting_on() {
+    let org = start_org().await;
+    let pki = Pki::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("accounting.jsonl");
+    let accounting_request = |nas: &mut StreamNas<_>, session: &str| {
+        let id = nas.next_identifier();
+        RequestBuilder::new(Code::AccountingRequest, id)
+            .message_authenticator(false)
+            .attribute(Attribute::integer(40, 1))
+            .text(44, session)
+            .text(types::USER_NAME, "alice")
+    };
+
+    let server = TestServer::start(&tls_accounting_config(&org.base_url(), &pki, &file)).await;
+    let addr = server.tls_addr().await;
+    let mut nas = connect_tls(addr, client_tls(&pki, Some("nas")))
+        .await
+        .expect("connects");
+    let request = accounting_request(&mut nas, "direct-1");
+    let reply = nas.exchange(&request).await.expect("answered");
+    assert_eq!(reply.code(), Code::AccountingResponse);
+    let (forged, _) = accounting_request(&mut nas, "forged-1")
+        .encode(b"not-radsec")
+        .expect("encodes");
+    nas.send(&forged).await.expect("sent");
+    assert!(nas.closed_within(Duration::from_secs(5)).await, "forged");
+    server
+        .wait_counter(
+            "radius_connections_closed_total{transport=\"tls\",reason=\"bad_request_authenticator\"}",
+            1.0,
+        )
+        .await;
+    let sessions: Vec<_> = accounting_records(&file)
+        .iter()
+        .map(|record| record["attributes"]["Acct-Session-Id"].clone())
+        .collect();
+    assert_eq!(sessions, ["direct-1"]);
+    drop(server);
+
+    let server = TestServer::start(&tls_config(&org.base_url(), &pki, "")).await;
+    let mut nas = connect_tls(server.tls_addr().await, client_tls(&pki, Some("nas")))
+        .await
+        .expect("connects");
+    let request = accounting_request(&mut nas, "unrecorded-1");
+    let (bytes, _) = request.encode(&nas.secret).expect("encodes");
+    nas.send(&bytes).await.expect("sent");
+    server
+        .wait_counter(
+            "radius_drops_total{reason=\"unexpected_code\",client=\"campus\"}",
+            1.0,
+        )
+        .await;
+    server
+        .logs
+        .wait_for_line("the accounting-off warning", |line| {
+            line.contains("accounting is off") && line.contains("server.accounting_listen")
+        })
+        .await;
+    let login = nas.login_request("alice", "alice-password");
+    assert_eq!(
+        nas.exchange(&login).await.map(|reply| reply.code()),
+        Some(Code::AccessAccept),
+        "the same connection still serves logins"
+    );
 }
 
 /// The fingerprint of the certificate the server shows a new connection.

@@ -5,7 +5,8 @@
 //! record that cannot be stored gets no answer and no cache entry, so the
 //! NAS's retransmit gets a fresh try. A stored record then updates the
 //! session table. Status-Server here is answered with an
-//! Accounting-Response (RFC 5997 §4).
+//! Accounting-Response (RFC 5997 §4). A RADIUS/TLS or RADIUS/TCP connection
+//! hands its Accounting-Requests to the same path ([`on_accounting`]).
 
 use super::admission::{Admitted, DropReason, admit_accounting};
 use super::duplicates::{RequestKey, Seen};
@@ -57,17 +58,21 @@ pub(super) async fn listen(
     }
 }
 
-/// Where and when a request arrived.
-struct Arrival {
-    index: u16,
-    at: Instant,
-    wall: SystemTime,
+/// Where and when a request arrived: its listener (the duplicate cache's)
+/// and the time, monotonic and of the wall clock.
+pub(in crate::server) struct Arrival {
+    pub index: u16,
+    pub at: Instant,
+    pub wall: SystemTime,
 }
 
-async fn on_accounting(
+/// Records an admitted Accounting-Request and answers it once stored, over
+/// whatever carried it: the accounting port, or a RADIUS/TLS or RADIUS/TCP
+/// connection (whose in-flight slot it holds until answered).
+pub(in crate::server) async fn on_accounting<S: ReplySink>(
     shared: &Arc<Shared>,
     state: &Arc<Accounting>,
-    sink: &DatagramReplies,
+    sink: &S,
     admitted: Admitted,
     arrival: Arrival,
 ) {
@@ -123,8 +128,10 @@ async fn on_accounting(
     let shared = shared.clone();
     let state = state.clone();
     let sink = sink.clone();
+    let slot = sink.slot();
     tokio::spawn(async move {
         let _permit = permit;
+        let _slot = slot;
         match state.journal.append(line).await {
             Ok(()) => {}
             Err(why) => {

@@ -139,6 +139,24 @@ pub fn admit_from(client: Arc<Client>, datagram: &[u8]) -> Result<Admitted, Refu
     judged(client, checked)
 }
 
+/// The checks of a packet on a stream connection of a known `client`: a
+/// RADIUS/TLS or RADIUS/TCP connection carries every kind of request on
+/// one port (RFC 6614 §2.1), so an Accounting-Request passes the accounting
+/// port's checks when `accounting` is on, and is an unexpected code when
+/// it is off.
+pub fn admit_on_stream(
+    client: Arc<Client>,
+    packet: &[u8],
+    accounting: bool,
+) -> Result<Admitted, Refused> {
+    let checked = if accounting && packet.first() == Some(&Code::AccountingRequest.as_u8()) {
+        check_accounting(&client, packet)
+    } else {
+        check(&client, packet)
+    };
+    judged(client, checked)
+}
+
 fn check(client: &Client, datagram: &[u8]) -> Result<Packet, DropReason> {
     let packet = Packet::decode(datagram).map_err(|e| DropReason::Malformed(e.reason()))?;
     match packet.code() {

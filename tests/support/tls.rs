@@ -386,7 +386,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamNas<S> {
 }
 
 /// radsecproxy in front of okta-radius: NAS devices (radclient) send UDP to
-/// it, and it forwards over RADIUS/TLS (or RADIUS/TCP). Stopped when dropped.
+/// it, and it forwards their Access- and Accounting-Requests over RADIUS/TLS
+/// (or RADIUS/TCP). Stopped when dropped.
 pub struct Radsecproxy {
     child: Child,
     /// Where radclient sends.
@@ -431,7 +432,7 @@ impl Radsecproxy {
             ),
         };
         let config = format!(
-            "ListenUDP 127.0.0.1:{port}\nLogLevel 3\nPidFile {pid}\nclient nas {{\n    host 127.0.0.1\n    type udp\n    secret {secret}\n}}\n{server}realm * {{\n    server okta-radius\n}}\n",
+            "ListenUDP 127.0.0.1:{port}\nLogLevel 3\nPidFile {pid}\nclient nas {{\n    host 127.0.0.1\n    type udp\n    secret {secret}\n}}\n{server}realm * {{\n    server okta-radius\n    accountingServer okta-radius\n}}\n",
             pid = dir.path().join("radsecproxy.pid").display(),
         );
         let path = dir.path().join("radsecproxy.conf");

@@ -6,9 +6,11 @@
 //!
 //! Where UDP drops a packet in silence, a stream closes: after a bad
 //! Length, a malformed packet or a failed Message-Authenticator the rest of
-//! the stream cannot be trusted (RFC 6613). A well-formed packet with a
-//! code this server does not serve (an Accounting-Request over RADIUS/TLS)
-//! is dropped and the connection stays open.
+//! the stream cannot be trusted (RFC 6613). One connection carries every
+//! kind of request (RFC 6614 §2.1): an Accounting-Request goes to the
+//! accounting path when `[accounting]` is on. A well-formed packet with a
+//! code this server does not serve (an Accounting-Request while accounting
+//! is off) is dropped and the connection stays open.
 //!
 //! Nothing keeps a connection for free: with nothing in flight and no
 //! packet for `connections.idle_timeout_seconds` it is closed (a NAS keeps
@@ -18,7 +20,8 @@
 
 use super::framing::{self, Frame};
 use super::replies::{MAX_IN_FLIGHT, StreamReplies};
-use crate::server::admission::{DropReason, admit_from};
+use crate::server::accounting::{Arrival, on_accounting};
+use crate::server::admission::{DropReason, admit_on_stream};
 use crate::server::clients::{Client, ClientTable};
 use crate::server::pipeline::{dropped, on_request};
 use crate::server::reply_sink::Transport;
@@ -26,6 +29,7 @@ use crate::server::shared::Shared;
 use crate::telemetry::metrics as m;
 use crate::telemetry::series;
 use metrics::counter;
+use radius_proto::packet::Code;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
@@ -207,7 +211,20 @@ impl<W: AsyncWrite + Unpin + Send + 'static> Connection<W> {
         );
         let received_at = std::time::Instant::now();
         self.last_packet = Instant::now();
-        match admit_from(self.client.clone(), &self.buffer[packet]) {
+        let accounting = self.shared.accounting.is_some();
+        let code = self.buffer.get(packet.start).copied();
+        match admit_on_stream(self.client.clone(), &self.buffer[packet], accounting) {
+            Ok(admitted) if admitted.packet.code() == Code::AccountingRequest => {
+                if let Some(state) = &self.shared.accounting {
+                    let arrival = Arrival {
+                        index: self.listener,
+                        at: received_at,
+                        wall: std::time::SystemTime::now(),
+                    };
+                    on_accounting(&self.shared, state, &self.replies, admitted, arrival).await;
+                }
+                Ok(())
+            }
             Ok(admitted) => {
                 on_request(
                     &self.shared,
@@ -221,6 +238,17 @@ impl<W: AsyncWrite + Unpin + Send + 'static> Connection<W> {
             }
             Err(refused) => {
                 let reason = refused.reason;
+                if reason == DropReason::UnexpectedCode
+                    && code == Some(Code::AccountingRequest.as_u8())
+                    && self.client.may_warn()
+                {
+                    tracing::warn!(
+                        client = %self.client.config.name,
+                        peer = %self.peer,
+                        transport = self.transport.label(),
+                        "an Accounting-Request came on a connection while accounting is off; it is dropped: set server.accounting_listen and accounting.file to record it"
+                    );
+                }
                 dropped(reason, self.peer, Some(&self.client));
                 match closing_reason(reason) {
                     Some(close) => Err(close),
@@ -271,6 +299,7 @@ fn closing_reason(reason: DropReason) -> Option<&'static str> {
         DropReason::MissingMessageAuthenticator
         | DropReason::BadMessageAuthenticator
         | DropReason::ProxyStateWithoutMessageAuthenticator => Some("bad_message_authenticator"),
+        DropReason::BadRequestAuthenticator => Some("bad_request_authenticator"),
         _ => None,
     }
 }
