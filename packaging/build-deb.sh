@@ -3,7 +3,8 @@
 # and prints its path.
 #
 # The machine needs only the Rust toolchain: cargo-deb is installed from
-# crates.io when it is missing. The release binary is built once; it then
+# crates.io when it is missing. The binary is built once (the `release`
+# profile, or the one DEB_PROFILE names: CI packages its `ci` build); it then
 # writes its own man pages and shell completions (so they match its --help),
 # and cargo-deb packages it without building again.
 set -euo pipefail
@@ -15,8 +16,16 @@ if ! cargo deb --version 2>/dev/null | grep -qF "$CARGO_DEB_VERSION"; then
     cargo install cargo-deb --version "$CARGO_DEB_VERSION" --locked --quiet
 fi
 
-cargo build --release --locked -p okta-radius
-binary="${CARGO_TARGET_DIR:-target}/release/okta-radius"
+profile="${DEB_PROFILE:-release}"
+case "$profile" in
+    release | ci) ;;
+    *)
+        echo "build-deb.sh: DEB_PROFILE=$profile is not a profile to package; use release (the default) or ci" >&2
+        exit 1
+        ;;
+esac
+cargo build --profile "$profile" --locked -p okta-radius
+binary="${CARGO_TARGET_DIR:-target}/$profile/okta-radius"
 
 generated=target/packaging
 rm -rf "$generated"
@@ -26,4 +35,4 @@ mkdir -p "$generated/man" "$generated/completions"
 "$binary" completions zsh >"$generated/completions/_okta-radius"
 "$binary" completions fish >"$generated/completions/okta-radius.fish"
 
-cargo deb --no-build --locked -p okta-radius --quiet
+cargo deb --no-build --profile "$profile" --locked -p okta-radius --quiet
