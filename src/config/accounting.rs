@@ -1,7 +1,9 @@
 //! `[accounting]`: where Accounting-Requests (RFC 2866) are recorded, how
 //! hard each record is pushed to disk before the NAS hears it was stored,
-//! and the bounds of the session table built from them. The port itself is
-//! `server.accounting_listen`, beside the other listen addresses.
+//! and the bounds of the session table built from them. Records come on
+//! the accounting port (`server.accounting_listen`, beside the other listen
+//! addresses) and on RADIUS/TLS and RADIUS/TCP connections, which carry
+//! every kind of request (RFC 6614 §2.1).
 
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -41,7 +43,8 @@ pub enum AccountingOutput {
 /// The validated `[accounting]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountingConfig {
-    /// `None` when no file is named (then no accounting port may be open).
+    /// `None` when no file is named (then no accounting port may be open,
+    /// and a connection's Accounting-Requests are dropped).
     pub output: Option<AccountingOutput>,
     /// fsync each batch of records before answering the NAS.
     pub fsync: bool,
@@ -51,11 +54,13 @@ pub struct AccountingConfig {
     pub session_silence: Duration,
 }
 
-/// Checks `[accounting]` against the accounting listen addresses; problems
-/// come back as (key, message), warnings as text.
+/// Checks `[accounting]` against what can carry accounting: an accounting
+/// port (`port`) or a stream listener (`streams`). Problems come back as
+/// (key, message), warnings as text.
 pub fn validate(
     section: &AccountingSection,
-    listening: bool,
+    port: bool,
+    streams: bool,
     warnings: &mut Vec<String>,
 ) -> Result<AccountingConfig, Vec<(String, String)>> {
     let mut problems = Vec::new();
@@ -64,15 +69,15 @@ pub fn validate(
         Some("-") => Some(AccountingOutput::Stdout),
         Some(path) => Some(AccountingOutput::File(PathBuf::from(path))),
     };
-    if listening && output.is_none() {
+    if port && output.is_none() {
         problems.push((
             "accounting.file".to_owned(),
             "server.accounting_listen is set, so accounting records must go somewhere: give a file, e.g. \"/var/log/okta-radius/accounting.jsonl\", or \"-\" for standard output".to_owned(),
         ));
     }
-    if !listening && output.is_some() {
+    if !port && !streams && output.is_some() {
         warnings.push(
-            "accounting.file is set but server.accounting_listen is empty: no accounting port is open, so nothing is written".to_owned(),
+            "accounting.file is set but nothing can carry accounting: server.accounting_listen is empty and no RADIUS/TLS or RADIUS/TCP listener is open, so nothing is written".to_owned(),
         );
     }
     if section.max_sessions == 0 {
@@ -105,7 +110,7 @@ mod tests {
     #[test]
     fn a_port_without_a_file_names_the_key() {
         let mut warnings = Vec::new();
-        let problems = validate(&AccountingSection::default(), true, &mut warnings)
+        let problems = validate(&AccountingSection::default(), true, false, &mut warnings)
             .err()
             .unwrap_or_default();
         assert_eq!(problems.len(), 1);
@@ -119,7 +124,7 @@ mod tests {
             ..AccountingSection::default()
         };
         let mut warnings = Vec::new();
-        let config = validate(&section, true, &mut warnings).ok();
+        let config = validate(&section, true, false, &mut warnings).ok();
         assert_eq!(
             config.and_then(|c| c.output),
             Some(AccountingOutput::Stdout)

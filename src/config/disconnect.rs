@@ -139,7 +139,7 @@ pub fn validate(
     if section.enabled && !accounting {
         problems.push((
             key("enabled"),
-            "sessions are known from accounting: set server.accounting_listen and accounting.file, and point the NAS's accounting at this server".to_owned(),
+            "sessions are known from accounting: set accounting.file (and server.accounting_listen unless the NAS sends its accounting over RADIUS/TLS or RADIUS/TCP), and point the NAS's accounting at this server".to_owned(),
         ));
     }
     if !(1..=300).contains(&section.poll_interval_seconds) {

@@ -48,6 +48,16 @@ pub struct Config {
     pub warnings: Vec<String>,
 }
 
+impl Config {
+    /// Whether Accounting-Requests are recorded: a file is named and
+    /// something carries them, the accounting port or a RADIUS/TLS or
+    /// RADIUS/TCP listener.
+    pub fn records_accounting(&self) -> bool {
+        self.accounting.output.is_some()
+            && (!self.server.accounting_listen.is_empty() || self.streams.is_enabled())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: Vec<SocketAddr>,

@@ -244,6 +244,48 @@ fn without_an_api_token_groups_need_the_claim_or_a_management_credential() {
 }
 
 #[test]
+fn accounting_is_recorded_when_a_port_or_a_connection_can_carry_it() {
+    let config = |server: &str| {
+        let text = format!("[server]\n{server}\n{MINIMAL}\n[accounting]\nfile = \"-\"\n");
+        Config::from_toml(&text, Some(HashMap::new())).expect("valid")
+    };
+    let carried_by_nothing = config("");
+    assert!(!carried_by_nothing.records_accounting());
+    assert!(
+        carried_by_nothing
+            .warnings
+            .iter()
+            .any(|warning| warning.starts_with("accounting.file is set but nothing can carry")),
+        "{:?}",
+        carried_by_nothing.warnings
+    );
+    for server in [
+        "accounting_listen = [\"127.0.0.1:1813\"]",
+        // RFC 6614: a RADIUS/TLS or RADIUS/TCP connection carries accounting
+        // too, so a RadSec-only server needs no accounting port.
+        "tcp_listen = [\"127.0.0.1:2083\"]",
+    ] {
+        let config = config(server);
+        assert!(config.records_accounting(), "{server}");
+        assert!(
+            !config
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("accounting.file")),
+            "{server}: {:?}",
+            config.warnings
+        );
+    }
+    // Disconnects follow the sessions that accounting over a connection
+    // shows as well.
+    let text = format!(
+        "[server]\ntcp_listen = [\"127.0.0.1:2083\"]\n{MINIMAL}\n[accounting]\nfile = \"-\"\n[disconnect]\nenabled = true\ncursor_file = \"/tmp/c.json\"\n"
+    );
+    let config = Config::from_toml(&text, Some(HashMap::new())).expect("valid");
+    assert!(config.disconnect.enabled);
+}
+
+#[test]
 fn accounting_and_disconnect_keys_are_checked_by_key() {
     let with = |server: &str, extra: &str, client: &str| {
         let text = MINIMAL.replace(

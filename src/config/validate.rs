@@ -54,9 +54,12 @@ pub(super) fn validate(
     });
 
     let server = validate_server(&raw.server, &mut problems);
+    let accounting_port = !raw.server.accounting_listen.is_empty();
+    let accounting_streams = !raw.server.tls_listen.is_empty() || !raw.server.tcp_listen.is_empty();
     let accounting = super::accounting::validate(
         &raw.accounting,
-        !raw.server.accounting_listen.is_empty(),
+        accounting_port,
+        accounting_streams,
         warnings,
     )
     .unwrap_or_else(|errors| {
@@ -113,7 +116,7 @@ pub(super) fn validate(
         };
     let disconnect = super::disconnect::validate(
         &raw.disconnect,
-        !raw.server.accounting_listen.is_empty() && accounting.output.is_some(),
+        (accounting_port || accounting_streams) && accounting.output.is_some(),
         event_hook_secret,
     )
     .unwrap_or_else(|errors| {

@@ -51,7 +51,7 @@ impl ServerHandle {
     }
 
     /// Reopens the accounting file (after logrotate moved it, or with a
-    /// reloaded `[accounting]`); nothing when no accounting port is open.
+    /// reloaded `[accounting]`); nothing when accounting is not recorded.
     pub async fn reopen_accounting(&self, config: &Config) {
         let (Some(state), Some(output)) = (&self.shared.accounting, &config.accounting.output)
         else {

@@ -113,6 +113,12 @@ fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
         max_sessions,
         session_silence,
     } = &old.accounting;
+    // Whether accounting is recorded at all: the journal and the session
+    // table are made at start.
+    compare(
+        "accounting.file",
+        old.records_accounting() != new.records_accounting(),
+    );
     compare(
         "accounting.max_sessions",
         *max_sessions != new.accounting.max_sessions,

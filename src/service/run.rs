@@ -230,12 +230,13 @@ pub async fn run_with_reload(config: Config, config_path: Option<PathBuf>) -> an
 }
 
 /// Opens the accounting file and the session table, rebuilt from the
-/// file's recent lines; `None` when no accounting port is configured.
+/// file's recent lines; `None` when accounting is not recorded (no file, or
+/// neither an accounting port nor a stream listener to carry it).
 async fn start_accounting(config: &Config) -> anyhow::Result<Option<Arc<Accounting>>> {
     let Some(output) = &config.accounting.output else {
         return Ok(None);
     };
-    if config.server.accounting_listen.is_empty() {
+    if !config.records_accounting() {
         return Ok(None);
     }
     let journal = Journal::open(output.clone(), config.accounting.fsync).map_err(|e| {

@@ -246,7 +246,7 @@ impl<W: AsyncWrite + Unpin + Send + 'static> Connection<W> {
                         client = %self.client.config.name,
                         peer = %self.peer,
                         transport = self.transport.label(),
-                        "an Accounting-Request came on a connection while accounting is off; it is dropped: set server.accounting_listen and accounting.file to record it"
+                        "an Accounting-Request came on a connection while accounting is off; it is dropped: set accounting.file to record it"
                     );
                 }
                 dropped(reason, self.peer, Some(&self.client));
