@@ -112,10 +112,12 @@ async fn scrape_after_traffic() -> String {
         "listen = [\"127.0.0.1:0\"]\n",
         "listen = [\"127.0.0.1:0\"]\naccounting_listen = [\"127.0.0.1:0\"]\n",
     );
-    // Accounting, and the System Log followed every second.
+    // Accounting, and the System Log followed every 3 s: its polls use the
+    // API token too, and a poll each second would keep the 1 s keep-alive
+    // from ever being due once the logins stop.
     let dir = tempfile::tempdir().expect("tempdir");
     let config = format!(
-        "{config}\n[accounting]\nfile = \"{}\"\n\n[disconnect]\nenabled = true\npoll_interval_seconds = 1\ncursor_file = \"{}\"\n\n[cluster]\nredis_url = \"redis://127.0.0.1:{}\"\n",
+        "{config}\n[accounting]\nfile = \"{}\"\n\n[disconnect]\nenabled = true\npoll_interval_seconds = 3\ncursor_file = \"{}\"\n\n[cluster]\nredis_url = \"redis://127.0.0.1:{}\"\n",
         dir.path().join("accounting.jsonl").display(),
         dir.path().join("cursor.json").display(),
         support::process::free_port()
