@@ -78,6 +78,12 @@ start_sim() { # push delay (ms)
     done
 }
 start_sim 500
+# A Redis already on the port answers the ping above; ours then exited.
+if ! kill -0 "$REDIS_PID" 2>/dev/null; then
+    echo "redis-server did not start on 127.0.0.1:$REDIS_PORT (is another one there?):" >&2
+    cat "$TMP/redis.log" >&2
+    exit 1
+fi
 
 # config FILE PORT METRICS_PORT CLUSTER(yes/no)
 config() {
