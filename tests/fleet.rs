@@ -696,6 +696,78 @@ async fn logins_go_on_while_redis_is_down_and_the_fleet_comes_back_with_it() {
     assert_eq!(org.records().pushes_sent("pat@example.com"), 1);
 }
 
+/// A Redis that hangs (its connections open, nothing answered) costs a
+/// replica's logins its operations' timeouts only until it has failed two
+/// of them: the logins after those do not wait for it at all; once Redis
+/// answers the ping again, the fleet's state is used again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_redis_is_not_waited_for_by_every_login() {
+    let redis = RedisServer::start();
+    let org = start_mfa_org(|_| {}).await;
+    // Each operation may wait 600 ms (the NAS's deadline is 2 s).
+    let config = fleet_config(&org.base_url(), "", &redis.url())
+        .replace("op_timeout_ms = 200", "op_timeout_ms = 600");
+    let replica = TestServer::start(&config).await;
+    wait_connected(std::slice::from_ref(&replica)).await;
+    let nas = Nas::new(replica.radius).await;
+
+    redis.pause();
+    // The first login meets the silence (and the ping, every second,
+    // meets it too); it is answered, whenever that is.
+    let first = nas
+        .exchange_within(
+            &nas.login_request("alice", "alice-password"),
+            Duration::from_secs(30),
+        )
+        .await;
+    assert_eq!(first.map(|reply| reply.code()), Some(Code::AccessAccept));
+    wait_health_saying(&replica, "degraded").await;
+    // Pings go unanswered meanwhile (one a second, each waiting 1 s).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let before = replica
+        .counter("okta_radius_cluster_fallbacks_total{op=\"duplicate_claim\"}")
+        .await;
+    // The logins after it are answered with the replica's own state, each
+    // within 1 s, less than two of the operations' timeouts (a login makes
+    // more than two): they wait for none. Each claim is a fallback.
+    for user in ["bob", "sam", "alice", "bob"] {
+        let reply = nas
+            .exchange_within(
+                &nas.login_request(user, &format!("{user}-password")),
+                Duration::from_secs(1),
+            )
+            .await;
+        assert_eq!(
+            reply.map(|reply| reply.code()),
+            Some(Code::AccessAccept),
+            "{user} is answered without waiting for the hung Redis"
+        );
+    }
+    assert_eq!(
+        replica
+            .counter("okta_radius_cluster_fallbacks_total{op=\"duplicate_claim\"}")
+            .await,
+        before + 4.0
+    );
+
+    redis.resume();
+    wait_connected(std::slice::from_ref(&replica)).await;
+    let before = replica
+        .counter("okta_radius_cluster_fallbacks_total{op=\"duplicate_claim\"}")
+        .await;
+    assert_eq!(
+        login_code(replica.radius, "sam", "sam-password").await,
+        Some(Code::AccessAccept)
+    );
+    assert_eq!(
+        replica
+            .counter("okta_radius_cluster_fallbacks_total{op=\"duplicate_claim\"}")
+            .await,
+        before,
+        "the claim went to Redis again"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_older_than_7_0_is_named_by_check_config_and_health_and_logins_go_on() {
     let old = OldRedis::start("6.2.14");

@@ -209,9 +209,13 @@ async fn ping(operations: Weak<Operations>) {
                     }
                     Ok(Err(error)) => {
                         operations.link.failed();
-                        operations.reach.unanswered(&error.to_string());
+                        if operations::unreachable(&error) {
+                            operations.reach.failed(&error.to_string());
+                        } else {
+                            operations.reach.unanswered(&error.to_string());
+                        }
                     }
-                    Err(_) => operations.reach.unanswered("no answer to PING within 1 s"),
+                    Err(_) => operations.reach.failed("no answer to PING within 1 s"),
                 }
             }
         }

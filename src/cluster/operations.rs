@@ -27,6 +27,10 @@ impl Operations {
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = RedisResult<T>>,
     {
+        if !self.reach.worth_asking() {
+            self.reach.did_not_ask(op);
+            return None;
+        }
         let Some(connection) = self.link.connection() else {
             self.reach
                 .fell_back(op, "no connection to the Redis master yet");
@@ -39,14 +43,26 @@ impl Operations {
             }
             Ok(Err(error)) => {
                 self.link.failed();
-                self.reach.fell_back(op, &error.to_string());
+                let why = error.to_string();
+                if unreachable(&error) {
+                    self.reach.failed(&why);
+                }
+                self.reach.fell_back(op, &why);
                 None
             }
             Err(_) => {
-                self.reach
-                    .fell_back(op, "no answer within cluster.op_timeout_ms");
+                let why = "no answer within cluster.op_timeout_ms";
+                self.reach.failed(why);
+                self.reach.fell_back(op, why);
                 None
             }
         }
     }
+}
+
+/// Whether an operation's error says that Redis cannot be reached (the
+/// connection refused, lost or timed out), rather than that Redis answered
+/// with an error.
+pub(super) fn unreachable(error: &redis::RedisError) -> bool {
+    error.is_io_error() || error.is_connection_dropped() || error.is_unrecoverable_error()
 }

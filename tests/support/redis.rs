@@ -130,6 +130,24 @@ impl RedisServer {
         }
     }
 
+    /// Stops the server without ending it (`SIGSTOP`), as a Redis that
+    /// hangs: connections stay open and nothing is answered.
+    pub fn pause(&self) {
+        self.signal(nix::sys::signal::Signal::SIGSTOP);
+    }
+
+    /// Lets a [`RedisServer::pause`]d server go on (`SIGCONT`).
+    pub fn resume(&self) {
+        self.signal(nix::sys::signal::Signal::SIGCONT);
+    }
+
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        let child = self.child.as_ref().expect("redis-server is running");
+        let pid = i32::try_from(child.id()).expect("a pid");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal)
+            .expect("signal redis-server");
+    }
+
     /// Starts the server again on its port (empty: persistence is off).
     pub fn restart(&mut self) {
         self.kill();
