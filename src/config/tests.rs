@@ -405,3 +405,23 @@ fn an_event_hook_needs_its_secret_and_the_tls_certificate() {
         "the certificate is loaded for the hook"
     );
 }
+
+#[test]
+fn a_redis_timeout_that_leaves_a_client_little_of_its_deadline_is_named() {
+    let config = |op_timeout_ms: u64| {
+        let text = format!(
+            "{MINIMAL}\n[cluster]\nredis_url = \"redis://127.0.0.1:6379\"\nop_timeout_ms = {op_timeout_ms}\n"
+        );
+        Config::from_toml(&text, Some(HashMap::new())).expect("valid")
+    };
+    let named = |config: &Config| {
+        config
+            .warnings
+            .iter()
+            .any(|w| w.contains("clients[0].deadline_ms") && w.contains("cluster.op_timeout_ms"))
+    };
+    // The default deadline is 4 s: 50 ms (the default) leaves it whole.
+    assert!(!named(&config(50)), "{:?}", config(50).warnings);
+    assert!(!named(&config(1000)));
+    assert!(named(&config(1500)), "{:?}", config(1500).warnings);
+}

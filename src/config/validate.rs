@@ -232,6 +232,10 @@ pub(super) fn validate(
         }
     }
 
+    if let Some(cluster) = &cluster {
+        cluster_waits_within_deadlines(cluster.op_timeout, &clients, warnings);
+    }
+
     let transports: Vec<(&str, &ClientTransport)> = clients
         .iter()
         .map(|client| (client.name.as_str(), &client.transport))
@@ -301,6 +305,27 @@ pub(super) fn validate(
         cluster,
         warnings: warnings.clone(),
     })
+}
+
+/// Warns of each client whose deadline leaves little room for Redis's
+/// timeouts: while Redis hangs, a login's first operations (the claim of
+/// the request, the Okta lease) may each wait `op_timeout` before the
+/// replica stops waiting for Redis, and the Okta call must still fit in the
+/// deadline after them.
+fn cluster_waits_within_deadlines(
+    op_timeout: Duration,
+    clients: &[Arc<ClientConfig>],
+    warnings: &mut Vec<String>,
+) {
+    for (i, client) in clients.iter().enumerate() {
+        if client.deadline < op_timeout * 4 {
+            warnings.push(format!(
+                "clients[{i}].deadline_ms: {} ms leaves little room for cluster.op_timeout_ms = {}: while Redis hangs, a login's first Redis operations may each wait that long before the replica stops waiting for Redis; keep op_timeout_ms under a quarter of every client's deadline_ms",
+                client.deadline.as_millis(),
+                op_timeout.as_millis()
+            ));
+        }
+    }
 }
 
 /// `[server]`.
