@@ -209,13 +209,11 @@ async fn ping(operations: Weak<Operations>) {
                     }
                     Ok(Err(error)) => {
                         operations.link.failed();
-                        if operations::unreachable(&error) {
-                            operations.reach.failed(&error.to_string());
-                        } else {
-                            operations.reach.unanswered(&error.to_string());
-                        }
+                        operations.reach.failed(&error.to_string(), Some(&error));
                     }
-                    Err(_) => operations.reach.failed("no answer to PING within 1 s"),
+                    Err(_) => operations
+                        .reach
+                        .failed("no answer to PING within 1 s", None),
                 }
             }
         }

@@ -44,25 +44,16 @@ impl Operations {
             Ok(Err(error)) => {
                 self.link.failed();
                 let why = error.to_string();
-                if unreachable(&error) {
-                    self.reach.failed(&why);
-                }
-                self.reach.fell_back(op, &why);
+                self.reach.failed(&why, Some(&error));
+                self.reach.count_fallback(op, &why);
                 None
             }
             Err(_) => {
                 let why = "no answer within cluster.op_timeout_ms";
-                self.reach.failed(why);
-                self.reach.fell_back(op, why);
+                self.reach.failed(why, None);
+                self.reach.count_fallback(op, why);
                 None
             }
         }
     }
-}
-
-/// Whether an operation's error says that Redis cannot be reached (the
-/// connection refused, lost or timed out), rather than that Redis answered
-/// with an error.
-pub(super) fn unreachable(error: &redis::RedisError) -> bool {
-    error.is_io_error() || error.is_connection_dropped() || error.is_unrecoverable_error()
 }

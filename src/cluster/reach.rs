@@ -60,7 +60,7 @@ impl Reach {
     /// Redis answered.
     pub fn answered(&self) {
         if self.failures_in_a_row.load(Ordering::Relaxed) != 0 {
-            self.failures_in_a_row.store(0, Ordering::Release);
+            self.failures_in_a_row.store(0, Ordering::Relaxed);
         }
         if !self.reachable.swap(true, Ordering::AcqRel) {
             gauge!(m::CLUSTER_REACHABLE).set(1.0);
@@ -83,10 +83,14 @@ impl Reach {
         }
     }
 
-    /// Redis failed an operation or a ping: no answer in time, or the
-    /// connection refused or lost (not an error Redis answered with).
-    pub fn failed(&self, why: &str) {
-        self.failures_in_a_row.fetch_add(1, Ordering::AcqRel);
+    /// An operation or a ping failed with `error`, or (`None`) got no
+    /// answer in time. Only a failure that says Redis cannot be reached
+    /// (no answer, the connection refused or lost) counts towards no longer
+    /// waiting for it; an error Redis answered with does not.
+    pub fn failed(&self, why: &str, error: Option<&redis::RedisError>) {
+        if error.is_none_or(unreachable) {
+            self.failures_in_a_row.fetch_add(1, Ordering::Relaxed);
+        }
         self.unanswered(why);
     }
 
@@ -94,7 +98,7 @@ impl Reach {
     /// everything it is asked (the ping still asks, and its answer brings
     /// the operations back).
     pub fn worth_asking(&self) -> bool {
-        self.failures_in_a_row.load(Ordering::Acquire) < FAILURES_TO_STOP_WAITING
+        self.failures_in_a_row.load(Ordering::Relaxed) < FAILURES_TO_STOP_WAITING
     }
 
     /// An operation went on with the replica's own state.
@@ -113,7 +117,7 @@ impl Reach {
     }
 
     /// Counts a fallback, and logs the fallbacks at most every 10 s.
-    fn count_fallback(&self, op: &'static str, why: &str) {
+    pub fn count_fallback(&self, op: &'static str, why: &str) {
         counter!(m::CLUSTER_FALLBACKS, "op" => op).increment(1);
         self.unlogged.fetch_add(1, Ordering::Relaxed);
         let now = Instant::now();
@@ -171,6 +175,13 @@ impl Reach {
     }
 }
 
+/// Whether an error says that Redis cannot be reached (the connection
+/// refused, lost or timed out), rather than that Redis answered with an
+/// error.
+fn unreachable(error: &redis::RedisError) -> bool {
+    error.is_io_error() || error.is_connection_dropped() || error.is_unrecoverable_error()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,12 +191,12 @@ mod tests {
         let reach = Reach::new();
         // Not yet connected: operations still ask.
         assert!(reach.worth_asking());
-        reach.failed("no answer within cluster.op_timeout_ms");
+        reach.failed("no answer within cluster.op_timeout_ms", None);
         assert!(reach.worth_asking(), "one slow answer is not enough");
         reach.answered();
-        reach.failed("no answer within cluster.op_timeout_ms");
+        reach.failed("no answer within cluster.op_timeout_ms", None);
         assert!(reach.worth_asking(), "an answer between resets the count");
-        reach.failed("Connection refused");
+        reach.failed("Connection refused", None);
         assert!(!reach.worth_asking());
         // Fallbacks without asking keep the reason Redis last gave.
         reach.did_not_ask("duplicate_claim");

@@ -307,6 +307,10 @@ pub(super) fn validate(
     })
 }
 
+/// How many of `cluster.op_timeout_ms` a client's deadline should hold at
+/// least (the warning says "a quarter").
+const OP_TIMEOUTS_PER_DEADLINE: u32 = 4;
+
 /// Warns of each client whose deadline leaves little room for Redis's
 /// timeouts: while Redis hangs, a login's first operations (the claim of
 /// the request, the Okta lease) may each wait `op_timeout` before the
@@ -318,7 +322,7 @@ fn cluster_waits_within_deadlines(
     warnings: &mut Vec<String>,
 ) {
     for (i, client) in clients.iter().enumerate() {
-        if client.deadline < op_timeout * 4 {
+        if client.deadline < op_timeout * OP_TIMEOUTS_PER_DEADLINE {
             warnings.push(format!(
                 "clients[{i}].deadline_ms: {} ms leaves little room for cluster.op_timeout_ms = {}: while Redis hangs, a login's first Redis operations may each wait that long before the replica stops waiting for Redis; keep op_timeout_ms under a quarter of every client's deadline_ms",
                 client.deadline.as_millis(),
