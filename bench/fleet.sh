@@ -15,7 +15,8 @@
 # each measured run (default 5), ROUNDS=N how many times each password row
 # is measured (default 7, medians reported: the host's drift between
 # rounds is larger than Redis's share, and 3 rounds left it to chance),
-# OFFERED=N the rate of the open-loop rows; FLEET_RESULTS=FILE also writes each row
+# OFFERED="N ..." the rates of the open-loop rows (default 10000 20000);
+# FLEET_RESULTS=FILE also writes each row
 # as a JSON line there (bench/run.sh's `fleet` section uses it);
 # OKTA_RADIUS_BIN=PATH runs another build as the replicas. The
 # password-spraying throttles keep their default limits, so each login is
@@ -174,10 +175,10 @@ run() {
     after=$(cpu_of_replicas)
     redis_after=$(redis_calls)
     redis_cpu=$(($(cpu_ticks "$REDIS_PID") - redis_cpu))
-    python3 - "$name" "$count" "$((after - before))" "$(getconf CLK_TCK)" "$((redis_after - redis_before))" "$TMP" "$redis_cpu" >>"$ROWS" <<'EOF'
+    python3 - "$name" "$count" "$((after - before))" "$(getconf CLK_TCK)" "$((redis_after - redis_before))" "$TMP" "$redis_cpu" "$DURATION" >>"$ROWS" <<'EOF'
 import json, sys
 name, count, ticks, hz, redis, tmp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-redis_ticks = int(sys.argv[7])
+redis_ticks, duration = int(sys.argv[7]), float(sys.argv[8])
 reports = [json.load(open(f"{tmp}/report{i}.json")) for i in range(count)]
 done = sum(r["completed"] for r in reports)
 print(json.dumps({
@@ -185,6 +186,9 @@ print(json.dumps({
     "logins_per_s": sum(r["throughput_per_s"] for r in reports),
     "p99_ms": max(r["latency_ms"]["p99"] for r in reports),
     "cpu_us_per_login": ticks / hz * 1e6 / max(done, 1),
+    # The share of its core each replica kept busy: a replica that waits
+    # for work wakes more often per login, and each wake costs CPU.
+    "busy": ticks / hz / duration / count,
     "redis_commands_per_login": redis / max(done, 1),
     "redis_cpu_us_per_login": redis_ticks / hz * 1e6 / max(done, 1),
     "logins": done,
@@ -213,19 +217,25 @@ EOF
 # The password rows in ROUNDS rounds, each setup once per round, so that a
 # drift of the machine's speed reaches every setup alike; the report gives
 # each setup's medians, and Redis's cost as the median of the rounds'
-# ratios. The closed loop keeps the replica as busy as it can be; the
-# offered rate (OFFERED, default 10,000 logins/s, which the first half of
-# the CPUs drives with the org and Redis) loads one replica as production
-# does, with idle moments between datagrams, with and without Redis alike.
-OFFERED=${OFFERED:-10000}
+# ratios. The closed loop keeps the replica as busy as the first half of
+# the CPUs lets it be: that half runs Redis too, so the replica that uses
+# Redis gets fewer logins a second there, and is less busy. The offered
+# rates (OFFERED, default 10,000 and 20,000 logins/s, which the first half
+# drives with the org and Redis) load one replica alike with and without
+# Redis, with idle moments between datagrams as in production.
+OFFERED=${OFFERED:-10000 20000}
 for round in $(seq "$ROUNDS"); do
     start_replicas 1 no
     run "1 replica, no Redis (password)" password 128
-    run "1 replica, no Redis (password, $OFFERED/s offered)" password 0 "$OFFERED"
+    for rate in $OFFERED; do
+        run "1 replica, no Redis (password, $rate/s offered)" password 0 "$rate"
+    done
     stop_replicas
     start_replicas 1 yes
     run "1 replica, Redis (password)" password 128
-    run "1 replica, Redis (password, $OFFERED/s offered)" password 0 "$OFFERED"
+    for rate in $OFFERED; do
+        run "1 replica, Redis (password, $rate/s offered)" password 0 "$rate"
+    done
     stop_replicas
     start_replicas 3 yes
     run "3 replicas, Redis (password)" password 43

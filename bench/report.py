@@ -390,14 +390,21 @@ def redis_cpu(runs):
     return fmt(statistics.median(cpu)) if cpu else "-"
 
 
+def busy(runs):
+    """The median share of its core each replica kept busy over `runs`;
+    none for rows written before the column existed."""
+    shares = [r["busy"] for r in runs if "busy" in r]
+    return f"{statistics.median(shares) * 100:.0f}%" if shares else "-"
+
+
 def fleet_table(rows):
     """bench/fleet.sh's rows: the load table (each setup's medians over its
     rounds, and what Redis adds per login as the median of the rounds'
     ratios), then the failover table."""
     median = statistics.median
-    out = ["| setup | rounds | logins/s | p99 ms | server CPU µs/login (each round) | Redis commands/login |"
-           " Redis CPU µs/login | logins |",
-           "|---|---|---|---|---|---|---|---|"]
+    out = ["| setup | rounds | logins/s | p99 ms | server CPU µs/login (each round) | replica busy |"
+           " Redis commands/login | Redis CPU µs/login | logins |",
+           "|---|---|---|---|---|---|---|---|---|"]
     setups = {}
     for row in rows:
         if row["scenario"] == "load":
@@ -407,6 +414,7 @@ def fleet_table(rows):
         out.append(f"| {setup} | {len(runs)} | {fmt(median([r['logins_per_s'] for r in runs]))} |"
                    f" {fmt(median([r['p99_ms'] for r in runs]), 1)} |"
                    f" {fmt(median(cpu))} ({', '.join(fmt(c) for c in cpu)}) |"
+                   f" {busy(runs)} |"
                    f" {fmt(median([r['redis_commands_per_login'] for r in runs]), 1)} |"
                    f" {redis_cpu(runs)} |"
                    f" {int(median([r['logins'] for r in runs]))} |")
