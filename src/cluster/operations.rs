@@ -36,24 +36,24 @@ impl Operations {
                 .fell_back(op, "no connection to the Redis master yet");
             return None;
         };
-        match tokio::time::timeout(self.op_timeout, operation(connection)).await {
+        let error = match tokio::time::timeout(self.op_timeout, operation(connection)).await {
             Ok(Ok(value)) => {
                 self.reach.answered();
-                Some(value)
+                return Some(value);
             }
             Ok(Err(error)) => {
                 self.link.failed();
-                let why = error.to_string();
-                self.reach.failed(&why, Some(&error));
-                self.reach.count_fallback(op, &why);
-                None
+                Some(error)
             }
-            Err(_) => {
-                let why = "no answer within cluster.op_timeout_ms";
-                self.reach.failed(why, None);
-                self.reach.count_fallback(op, why);
-                None
-            }
-        }
+            // No answer in time.
+            Err(_) => None,
+        };
+        let why = error.as_ref().map_or_else(
+            || "no answer within cluster.op_timeout_ms".to_owned(),
+            ToString::to_string,
+        );
+        self.reach.failed(&why, error.as_ref());
+        self.reach.count_fallback(op, &why);
+        None
     }
 }

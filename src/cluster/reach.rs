@@ -215,5 +215,21 @@ mod tests {
         reach.fell_back("throttle_check", "NOPERM");
         reach.fell_back("throttle_check", "NOPERM");
         assert!(reach.worth_asking());
+        let answered_with = redis::RedisError::from((
+            redis::ErrorKind::UnexpectedReturnType,
+            "a reply of another type",
+        ));
+        reach.failed(&answered_with.to_string(), Some(&answered_with));
+        reach.failed(&answered_with.to_string(), Some(&answered_with));
+        assert!(
+            reach.worth_asking(),
+            "Redis answered, with an error: it is reached"
+        );
+        // A connection refused is Redis not answering.
+        let refused =
+            redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        reach.failed(&refused.to_string(), Some(&refused));
+        reach.failed(&refused.to_string(), Some(&refused));
+        assert!(!reach.worth_asking());
     }
 }
